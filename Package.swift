@@ -1,0 +1,82 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Herald: one executable (`herald`) over small modules. Dependencies point down only:
+/// C modules → one wrapper each → HeraldCore / HeraldStore → HeraldWeb / HeraldScheduler → herald.
+let package = Package(
+    name: "Herald",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "herald", targets: ["herald"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+    ],
+    targets: [
+        // C libraries: a module map and a one-line shim each (research/ecosystem.md §1.2).
+        .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        // hiredis.pc carries -D_FILE_OFFSET_BITS=64, which SwiftPM rejects with a warning; the headers need no flags.
+        .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
+        .systemLibrary(name: "CCmark", pkgConfig: "libcmark", providers: [.apt(["libcmark-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CXlsxWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        .systemLibrary(name: "CPangoCairo", pkgConfig: "pangocairo", providers: [.apt(["libpango1.0-dev", "libcairo2-dev"])]),
+
+        // One thin wrapper per C library; only the wrapper imports its C module.
+        .target(name: "FastCGI", dependencies: ["CFastCGI"]),
+        .target(name: "Postgres", dependencies: ["CLibPQ"]),
+        .target(name: "Redis", dependencies: ["CHiredis"]),
+        .target(name: "Markdown", dependencies: ["CCmark"]),
+        .target(name: "Crypto", dependencies: ["CSodium"]),
+
+        // Herald itself.
+        .target(name: "HeraldCore"),
+        .target(
+            name: "HeraldStore",
+            dependencies: ["HeraldCore", "Postgres", "Crypto"],
+            resources: [.copy("Migrations")]
+        ),
+        .target(
+            name: "HeraldWeb",
+            dependencies: [
+                "HeraldCore", "FastCGI",
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "HeraldScheduler",
+            dependencies: ["HeraldCore", "HeraldStore", "Redis", .product(name: "Logging", package: "swift-log")]
+        ),
+        .executableTarget(
+            name: "herald",
+            dependencies: [
+                "HeraldCore", "HeraldStore", "HeraldWeb", "HeraldScheduler", "Postgres", "Redis", "Crypto",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // Tests: one target per module, plus integration tests against real nginx, PostgreSQL and Redis.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .executableTarget(
+            name: "FastCGITestServer",
+            dependencies: ["HeraldWeb", "FastCGI"],
+            path: "Tests/FastCGITestServer"
+        ),
+        .testTarget(name: "CLibrariesTests", dependencies: ["CCurl", "CXlsxWriter", "CPangoCairo", "CCmark", "CFastCGI"]),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
+        .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"]),
+        .testTarget(name: "MarkdownTests", dependencies: ["Markdown"]),
+        .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
+        .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore"]),
+        .testTarget(name: "HeraldStoreTests", dependencies: ["HeraldStore", "Postgres", "TestSupport"]),
+        .testTarget(name: "HeraldWebTests", dependencies: ["HeraldWeb"]),
+        .testTarget(name: "HeraldSchedulerTests", dependencies: ["HeraldScheduler", "Redis", "TestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "Postgres", "Redis"]),
+    ]
+)

@@ -1,0 +1,1 @@
+// FastCGI: placeholder until its first real file lands.

@@ -1,0 +1,1 @@
+// HeraldCore: placeholder until its first real file lands.

@@ -1,0 +1,1 @@
+// HeraldScheduler: placeholder until its first real file lands.

@@ -1,0 +1,1 @@
+// HeraldStore: placeholder until its first real file lands.

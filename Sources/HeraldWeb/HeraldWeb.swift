@@ -1,0 +1,1 @@
+// HeraldWeb: placeholder until its first real file lands.

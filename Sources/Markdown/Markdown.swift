@@ -1,0 +1,1 @@
+// Markdown: placeholder until its first real file lands.

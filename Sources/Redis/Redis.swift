@@ -1,0 +1,1 @@
+// Redis: placeholder until its first real file lands.
