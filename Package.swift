@@ -62,7 +62,7 @@ let package = Package(
         ),
 
         // Tests: one target per module, plus integration tests against real nginx, PostgreSQL and Redis.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Postgres"], path: "Tests/TestSupport"),
         .executableTarget(
             name: "FastCGITestServer",
             dependencies: ["HeraldWeb", "FastCGI"],

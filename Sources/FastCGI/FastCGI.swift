@@ -1,1 +1,0 @@
-// FastCGI: placeholder until its first real file lands.

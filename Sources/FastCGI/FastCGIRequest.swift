@@ -1,0 +1,64 @@
+/// One request as nginx sent it: the FastCGI params (CGI variables and `HTTP_*` headers), copied out of libfcgi at
+/// once, and the body, exactly CONTENT_LENGTH bytes.
+public struct FastCGIRequest: Sendable {
+    public let params: [String: String]
+    public let body: [UInt8]
+
+    public init(params: [String: String], body: [UInt8]) {
+        self.params = params
+        self.body = body
+    }
+}
+
+/// A CGI-style response: a status line, headers and a body.
+public struct FastCGIResponse: Sendable {
+    public var status: Int
+    public var headers: [(String, String)]
+    public var body: [UInt8]
+
+    public init(status: Int, headers: [(String, String)] = [], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// The bytes written to libfcgi: `Status: 404 Not Found\r\n`, headers, a blank line, the body.
+    func serialized() -> [UInt8] {
+        var head = "Status: \(status) \(FastCGIResponse.reasonPhrase(status))\r\n"
+        for (name, value) in headers {
+            // A CR or LF in a header would split the response; such headers are dropped, never written.
+            guard !name.contains(where: \.isNewline), !value.contains(where: \.isNewline) else { continue }
+            head += "\(name): \(value)\r\n"
+        }
+        head += "\r\n"
+        return Array(head.utf8) + body
+    }
+
+    static func reasonPhrase(_ status: Int) -> String {
+        switch status {
+        case 200: "OK"
+        case 201: "Created"
+        case 202: "Accepted"
+        case 204: "No Content"
+        case 301: "Moved Permanently"
+        case 302: "Found"
+        case 303: "See Other"
+        case 304: "Not Modified"
+        case 307: "Temporary Redirect"
+        case 400: "Bad Request"
+        case 401: "Unauthorized"
+        case 403: "Forbidden"
+        case 404: "Not Found"
+        case 405: "Method Not Allowed"
+        case 409: "Conflict"
+        case 413: "Content Too Large"
+        case 415: "Unsupported Media Type"
+        case 422: "Unprocessable Content"
+        case 429: "Too Many Requests"
+        case 500: "Internal Server Error"
+        case 502: "Bad Gateway"
+        case 503: "Service Unavailable"
+        default: "Status"
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+
+/// Herald's settings, read from `HERALD_*` environment variables (12-factor) and validated at start-up, so that a bad
+/// deployment stops at once with a message naming the key instead of failing later mid-request.
+public struct HeraldConfig: Sendable {
+    public var databaseURL: String
+    public var redisURL: String
+    /// 32 bytes for secretbox and HMAC. Never logged, never printed.
+    public var secretKey: [UInt8]
+    /// Unix socket path for `herald web`; nil means the socket arrives as fd 0 from systemd or spawn-fcgi.
+    public var fastCGISocket: String?
+    public var baseURL: String
+    public var dataDirectory: String
+    public var templatesDirectory: String
+    public var logLevel: LogLevel
+    public var webThreads: Int
+
+    public enum LogLevel: String, Sendable, CaseIterable {
+        case trace, debug, info, notice, warning, error, critical
+    }
+
+    /// Reads and validates every key; the first problem found is thrown.
+    public init(environment: [String: String]) throws(ConfigError) {
+        func value(_ key: String) -> String? {
+            guard let raw = environment[key]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+            return raw
+        }
+        func required(_ key: String, _ hint: String) throws(ConfigError) -> String {
+            guard let v = value(key) else { throw ConfigError(key: key, reason: "is not set; \(hint)") }
+            return v
+        }
+
+        databaseURL = try required("HERALD_DATABASE_URL", "set it to a postgresql:// URL")
+        guard databaseURL.hasPrefix("postgresql://") || databaseURL.hasPrefix("postgres://") else {
+            throw ConfigError(key: "HERALD_DATABASE_URL", reason: "must start with postgresql://")
+        }
+        redisURL = try required("HERALD_REDIS_URL", "set it to a redis:// URL")
+        guard redisURL.hasPrefix("redis://") else {
+            throw ConfigError(key: "HERALD_REDIS_URL", reason: "must start with redis://")
+        }
+        secretKey = try Self.validatedSecretKey(value("HERALD_SECRET_KEY"))
+        fastCGISocket = value("HERALD_FCGI_SOCKET")
+        baseURL = value("HERALD_BASE_URL") ?? "https://localhost:8443"
+        guard let base = URL(string: baseURL), base.scheme == "https" || base.scheme == "http", base.host != nil else {
+            throw ConfigError(key: "HERALD_BASE_URL", reason: "must be an absolute http(s) URL such as https://herald.example.org")
+        }
+        dataDirectory = value("HERALD_DATA_DIR") ?? "/var/lib/herald"
+        templatesDirectory = value("HERALD_TEMPLATES_DIR") ?? "templates"
+        let level = value("HERALD_LOG_LEVEL")?.lowercased() ?? "info"
+        guard let parsedLevel = LogLevel(rawValue: level) else {
+            throw ConfigError(key: "HERALD_LOG_LEVEL", reason: "must be one of \(LogLevel.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        logLevel = parsedLevel
+        let threads = value("HERALD_WEB_THREADS") ?? "32"
+        guard let count = Int(threads), (1...512).contains(count) else {
+            throw ConfigError(key: "HERALD_WEB_THREADS", reason: "must be a whole number from 1 to 512")
+        }
+        webThreads = count
+    }
+
+    static let howToMakeAKey = "make one with `herald key generate` (or `openssl rand -base64 32`)"
+
+    /// A key is refused unless it is base64 of exactly 32 bytes that look random: a weak key lets anyone forge
+    /// sessions and read stored credentials (Superset CVE-2023-27524).
+    static func validatedSecretKey(_ raw: String?) throws(ConfigError) -> [UInt8] {
+        let key = "HERALD_SECRET_KEY"
+        guard let raw else { throw ConfigError(key: key, reason: "is not set; \(howToMakeAKey)") }
+        guard let data = Data(base64Encoded: raw) else {
+            throw ConfigError(key: key, reason: "is not valid base64; \(howToMakeAKey)")
+        }
+        let bytes = [UInt8](data)
+        guard bytes.count == 32 else {
+            throw ConfigError(key: key, reason: "must decode to 32 bytes, not \(bytes.count); \(howToMakeAKey)")
+        }
+        if Set(bytes).count < 16 || isPrintableText(bytes) || isSequence(bytes) {
+            throw ConfigError(key: key, reason: "is too weak (it does not look random); \(howToMakeAKey)")
+        }
+        return bytes
+    }
+
+    /// 32 printable ASCII bytes means someone base64-encoded a passphrase, not random bytes.
+    private static func isPrintableText(_ bytes: [UInt8]) -> Bool {
+        bytes.allSatisfy { (0x20...0x7E).contains($0) }
+    }
+
+    private static func isSequence(_ bytes: [UInt8]) -> Bool {
+        let steps = zip(bytes.dropFirst(), bytes).map { $0 &- $1 }
+        return Set(steps).count == 1
+    }
+}
+
+/// A configuration problem: names the key and the reason, never the value (it may be a secret).
+public struct ConfigError: Error, CustomStringConvertible, Equatable {
+    public let key: String
+    public let reason: String
+    public var description: String { "\(key) \(reason)" }
+}

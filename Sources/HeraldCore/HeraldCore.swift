@@ -1,1 +1,0 @@
-// HeraldCore: placeholder until its first real file lands.

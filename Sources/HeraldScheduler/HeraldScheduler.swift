@@ -1,1 +1,0 @@
-// HeraldScheduler: placeholder until its first real file lands.

@@ -1,1 +1,0 @@
-// HeraldStore: placeholder until its first real file lands.

@@ -1,0 +1,148 @@
+import FastCGI
+import Foundation
+
+/// An HTTP request as a handler sees it, built from the FastCGI params nginx sends.
+public struct HTTPRequest: Sendable {
+    public let method: String
+    /// Decoded path, from nginx's normalised DOCUMENT_URI (falls back to REQUEST_URI's path).
+    public let path: String
+    public let rawQuery: String
+    public let query: [String: [String]]
+    /// Header names in lower case.
+    public let headers: [String: String]
+    public let body: [UInt8]
+    public let remoteAddress: String
+    public let requestID: String
+    /// Set by the router from `:name` segments.
+    public internal(set) var parameters: [String: String] = [:]
+
+    public init(method: String, path: String, rawQuery: String = "", headers: [String: String] = [:], body: [UInt8] = [],
+                remoteAddress: String = "127.0.0.1", requestID: String? = nil) {
+        self.method = method.uppercased()
+        self.path = path.isEmpty ? "/" : path
+        self.rawQuery = rawQuery
+        self.query = FormDecoding.decode(rawQuery)
+        self.headers = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }) { first, _ in first }
+        self.body = body
+        self.remoteAddress = remoteAddress
+        self.requestID = requestID.flatMap(Self.saneRequestID) ?? Self.saneRequestID(self.headers["x-request-id"]) ?? Self.newRequestID()
+    }
+
+    public init(fastCGI request: FastCGIRequest) {
+        let params = request.params
+        var headers: [String: String] = [:]
+        for (key, value) in params where key.hasPrefix("HTTP_") {
+            headers[key.dropFirst(5).replacingOccurrences(of: "_", with: "-").lowercased()] = value
+        }
+        if let type = params["CONTENT_TYPE"], !type.isEmpty { headers["content-type"] = type }
+        if let length = params["CONTENT_LENGTH"], !length.isEmpty { headers["content-length"] = length }
+        let uri = params["REQUEST_URI"] ?? "/"
+        let uriPath = String(uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "/")
+        let path = params["DOCUMENT_URI"].flatMap { $0.isEmpty ? nil : $0 } ?? (uriPath.removingPercentEncoding ?? uriPath)
+        self.init(method: params["REQUEST_METHOD"] ?? "GET", path: path, rawQuery: params["QUERY_STRING"] ?? "",
+                  headers: headers, body: request.body, remoteAddress: params["REMOTE_ADDR"] ?? "")
+    }
+
+    public func header(_ name: String) -> String? { headers[name.lowercased()] }
+
+    /// The first value of a query parameter.
+    public func queryValue(_ name: String) -> String? { query[name]?.first }
+
+    /// Media type without parameters, lower-cased (`application/json`).
+    public var contentType: String? {
+        header("content-type")?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+    }
+
+    /// Cookies from the `Cookie` header; the first of repeated names wins (RFC 6265 §5.4 ordering).
+    public var cookies: [String: String] {
+        var result: [String: String] = [:]
+        for pair in (header("cookie") ?? "").split(separator: ";") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2 else { continue }
+            let name = parts[0].trimmingCharacters(in: .whitespaces)
+            var value = parts[1].trimmingCharacters(in: .whitespaces)
+            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
+            if !name.isEmpty, result[name] == nil { result[name] = value }
+        }
+        return result
+    }
+
+    /// Fields of an `application/x-www-form-urlencoded` body.
+    public func form() throws(HTTPError) -> [String: [String]] {
+        guard contentType == "application/x-www-form-urlencoded" else {
+            throw HTTPError(.unsupportedMediaType, "expected a form (application/x-www-form-urlencoded)")
+        }
+        guard let text = String(validating: body, as: UTF8.self) else { throw HTTPError(.badRequest, "the form is not valid UTF-8") }
+        return FormDecoding.decode(text)
+    }
+
+    /// Decodes an `application/json` body; a malformed body is a 400 that says where.
+    public func json<T: Decodable>(_ type: T.Type = T.self) throws(HTTPError) -> T {
+        guard contentType == "application/json" || contentType?.hasSuffix("+json") == true else {
+            throw HTTPError(.unsupportedMediaType, "expected a JSON body (Content-Type: application/json)")
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(body))
+        } catch let error as DecodingError {
+            throw HTTPError(.badRequest, "the JSON body is invalid: \(JSONErrorDescription.describe(error))")
+        } catch {
+            throw HTTPError(.badRequest, "the JSON body is invalid")
+        }
+    }
+
+    static func saneRequestID(_ value: String?) -> String? {
+        guard let value, (8...64).contains(value.count),
+              value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else { return nil }
+        return value
+    }
+
+    static func newRequestID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<16).map { _ in String(UInt8.random(in: 0...255, using: &generator), radix: 16) }
+            .map { $0.count == 1 ? "0" + $0 : $0 }.joined()
+    }
+}
+
+/// `a=1&b=x+y&a=2` → `["a": ["1", "2"], "b": ["x y"]]`; malformed percent escapes are kept literally.
+enum FormDecoding {
+    static func decode(_ text: String) -> [String: [String]] {
+        var result: [String: [String]] = [:]
+        for pair in text.split(separator: "&") where !pair.isEmpty {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = unescape(parts[0])
+            guard !name.isEmpty else { continue }
+            result[name, default: []].append(parts.count > 1 ? unescape(parts[1]) : "")
+        }
+        return result
+    }
+
+    static func unescape(_ part: Substring) -> String {
+        let spaced = part.replacingOccurrences(of: "+", with: " ")
+        return spaced.removingPercentEncoding ?? spaced
+    }
+}
+
+enum JSONErrorDescription {
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ keys: [any CodingKey]) -> String {
+            keys.isEmpty ? "the top level" : keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case .keyNotFound(let key, let context): return "missing field \(path(context.codingPath + [key]))"
+        case .typeMismatch(let type, let context): return "\(path(context.codingPath)) should be \(typeName(type))"
+        case .valueNotFound(let type, let context): return "\(path(context.codingPath)) should be \(typeName(type))"
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty ? "not valid JSON" : "invalid value at \(path(context.codingPath))"
+        @unknown default: return "not valid JSON"
+        }
+    }
+
+    static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Int.Type, is Int64.Type, is Double.Type: "a number"
+        case is Bool.Type: "true or false"
+        default: "\(type)"
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// HeraldWeb: placeholder until its first real file lands.

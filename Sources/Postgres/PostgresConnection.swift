@@ -1,0 +1,190 @@
+import CLibPQ
+import Foundation
+
+/// One libpq connection. Owns its `PGconn`; use it from one thread at a time (each web or worker thread has its own,
+/// or borrows one from a `PostgresPool`). All calls block, so they belong on dedicated OS threads.
+///
+/// A dropped connection surfaces as `PostgresError.Kind.connectionLost`; the next call reconnects before it runs.
+/// Statements are never retried silently: one may have run before the connection dropped.
+public final class PostgresConnection {
+    public let url: String
+    private var handle: OpaquePointer?
+    private var needsReconnect = false
+
+    public init(url: String) throws {
+        self.url = url
+        handle = try Self.connect(url)
+    }
+
+    deinit {
+        PQfinish(handle)
+    }
+
+    public var isConnected: Bool { handle != nil && PQstatus(handle) == CONNECTION_OK && !needsReconnect }
+
+    /// The server process id of this session (for `pg_terminate_backend` and diagnostics).
+    public var backendPID: Int32 { PQbackendPID(handle) }
+
+    static func connect(_ url: String) throws(PostgresError) -> OpaquePointer {
+        guard let conn = PQconnectdb(url) else {
+            throw PostgresError(kind: .connection, message: "libpq could not allocate a connection")
+        }
+        guard PQstatus(conn) == CONNECTION_OK else {
+            let message = Self.errorMessage(conn)
+            PQfinish(conn)
+            throw PostgresError(kind: .connection, message: "could not connect: \(message)")
+        }
+        // Text results in a fixed shape, whatever the server's defaults are.
+        let setup = PQexec(conn, "SET client_encoding = 'UTF8'; SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601'")
+        defer { PQclear(setup) }
+        guard PQresultStatus(setup) == PGRES_COMMAND_OK else {
+            let message = Self.errorMessage(conn)
+            PQfinish(conn)
+            throw PostgresError(kind: .connection, message: "could not configure the session: \(message)")
+        }
+        return conn
+    }
+
+    static func errorMessage(_ conn: OpaquePointer?) -> String {
+        guard let raw = PQerrorMessage(conn) else { return "unknown error" }
+        return String(cString: raw).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Reconnects if the last call found the connection dead.
+    private func ensureConnected() throws(PostgresError) {
+        if handle != nil && !needsReconnect && PQstatus(handle) == CONNECTION_OK { return }
+        PQfinish(handle)
+        handle = nil
+        handle = try Self.connect(url)
+        needsReconnect = false
+    }
+
+    /// Runs a statement and returns its rows (empty for commands).
+    @discardableResult
+    public func query(_ query: PostgresQuery) throws -> [PostgresRow] {
+        try run(query) { result in Self.rows(result) }
+    }
+
+    /// Runs a statement and returns the number of rows it affected.
+    @discardableResult
+    public func execute(_ query: PostgresQuery) throws -> Int {
+        try run(query) { result in
+            guard let text = PQcmdTuples(result) else { return 0 }
+            return Int(String(cString: text)) ?? 0
+        }
+    }
+
+    /// Runs several `;`-separated statements without parameters (migrations). PQexec's simple protocol allows that,
+    /// PQexecParams does not.
+    public func executeScript(unsafeSQL sql: String) throws {
+        try ensureConnected()
+        let result = PQexec(handle, sql)
+        defer { PQclear(result) }
+        try check(result)
+    }
+
+    private func run<T>(_ query: PostgresQuery, _ read: (OpaquePointer) -> T) throws(PostgresError) -> T {
+        try ensureConnected()
+        // strdup'd copies live until PQexecParams returns; every one is freed.
+        let copies: [UnsafeMutablePointer<CChar>?] = query.binds.map { $0.map { strdup($0) } ?? nil }
+        defer { copies.forEach { free($0) } }
+        var values = copies.map { UnsafePointer($0) }
+        let result = PQexecParams(handle, query.sql, Int32(values.count), nil, &values, nil, nil, 0)
+        defer { PQclear(result) }
+        try check(result)
+        return read(result!)
+    }
+
+    /// Turns a failed result into a `PostgresError`, copying every field at once.
+    private func check(_ result: OpaquePointer?) throws(PostgresError) {
+        let status = result.map { PQresultStatus($0) } ?? PGRES_FATAL_ERROR
+        if status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY { return }
+        func field(_ code: Character) -> String? {
+            guard let result, let raw = PQresultErrorField(result, Int32(code.asciiValue!)) else { return nil }
+            return String(cString: raw)
+        }
+        if PQstatus(handle) != CONNECTION_OK {
+            needsReconnect = true
+            throw PostgresError(kind: .connectionLost, sqlState: field("C"),
+                                message: "the connection to PostgreSQL was lost: \(Self.errorMessage(handle))")
+        }
+        throw PostgresError(kind: .query, sqlState: field("C"), message: field("M") ?? Self.errorMessage(handle),
+                            detail: field("D"), hint: field("H"))
+    }
+
+    static func rows(_ result: OpaquePointer) -> [PostgresRow] {
+        let columnCount = PQnfields(result)
+        let rowCount = PQntuples(result)
+        let columns = (0..<columnCount).map { String(cString: PQfname(result, $0)) }
+        var rows: [PostgresRow] = []
+        rows.reserveCapacity(Int(rowCount))
+        for row in 0..<rowCount {
+            let values: [String?] = (0..<columnCount).map { column in
+                PQgetisnull(result, row, column) == 1 ? nil : String(cString: PQgetvalue(result, row, column))
+            }
+            rows.append(PostgresRow(columns: columns, values: values))
+        }
+        return rows
+    }
+
+    /// Runs `body` in a transaction: commits when it returns, rolls back and rethrows when it throws.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN")
+        let value: T
+        do {
+            value = try body()
+        } catch {
+            if isConnected { _ = try? execute("ROLLBACK") }
+            throw error
+        }
+        try execute("COMMIT")
+        return value
+    }
+
+    /// Subscribes this session to a NOTIFY channel.
+    public func listen(_ channel: String) throws {
+        try execute(PostgresQuery(unsafeSQL: "LISTEN " + Self.quoteIdentifier(channel)))
+    }
+
+    public func notify(_ channel: String, payload: String) throws {
+        try execute("SELECT pg_notify(\(channel), \(payload))")
+    }
+
+    /// Waits up to `timeout` seconds for a notification on a channel this session listens to.
+    public func waitForNotification(timeout: Double) throws -> PostgresNotification? {
+        try ensureConnected()
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            if let notification = try nextNotification() { return notification }
+            let remaining = deadline.timeIntervalSinceNow
+            if remaining <= 0 { return nil }
+            var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+            let ready = poll(&descriptor, 1, Int32(min(remaining * 1000, Double(Int32.max)).rounded(.up)))
+            if ready < 0 && errno != EINTR {
+                throw PostgresError(kind: .connectionLost, message: "poll failed: \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+
+    private func nextNotification() throws(PostgresError) -> PostgresNotification? {
+        if PQconsumeInput(handle) == 0 {
+            needsReconnect = true
+            throw PostgresError(kind: .connectionLost, message: "the connection to PostgreSQL was lost: \(Self.errorMessage(handle))")
+        }
+        guard let raw = PQnotifies(handle) else { return nil }
+        defer { PQfreemem(raw) }
+        return PostgresNotification(channel: String(cString: raw.pointee.relname), payload: String(cString: raw.pointee.extra),
+                                    processID: raw.pointee.be_pid)
+    }
+
+    /// `"name"` with embedded quotes doubled.
+    public static func quoteIdentifier(_ name: String) -> String {
+        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}
+
+public struct PostgresNotification: Sendable, Equatable {
+    public let channel: String
+    public let payload: String
+    public let processID: Int32
+}

@@ -1,0 +1,14 @@
+import ArgumentParser
+
+/// `herald`: one executable, one subcommand per process or operator task.
+@main
+struct Herald: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        abstract: "Runs reports on a schedule and delivers them.",
+        version: version,
+        subcommands: [WebCommand.self, SchedulerCommand.self, MigrateCommand.self, UserCommand.self, TokenCommand.self,
+                      KeyCommand.self]
+    )
+}

@@ -1,0 +1,35 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import HeraldScheduler
+
+struct SchedulerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scheduler", abstract: "Runs the scheduler process (timing and delivery); stops on SIGTERM.")
+
+    func run() throws {
+        let config = loadConfig()
+        let logger = makeLogger("herald.scheduler", level: config.logLevel)
+        let process = SchedulerProcess(config: config, version: Herald.version, logger: logger)
+        let signals = TerminationSignals { process.stop() }
+        // Blocking I/O belongs on a dedicated thread, not on Swift's cooperative pool: the main thread is that thread.
+        process.run()
+        withExtendedLifetime(signals) {}
+    }
+}
+
+/// Turns SIGTERM and SIGINT into a callback on a private queue instead of killing the process.
+final class TerminationSignals {
+    private let sources: [any DispatchSourceSignal]
+
+    init(_ handler: @escaping @Sendable () -> Void) {
+        let queue = DispatchQueue(label: "herald.signals")
+        sources = [SIGTERM, SIGINT].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler(handler: handler)
+            source.resume()
+            return source
+        }
+    }
+}

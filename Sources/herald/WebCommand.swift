@@ -1,0 +1,35 @@
+import ArgumentParser
+import FastCGI
+import Foundation
+import HeraldWeb
+
+struct WebCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "web",
+        abstract: "Runs the FastCGI web process behind nginx; drains in-flight requests on SIGTERM.")
+
+    func run() throws {
+        let config = loadConfig()
+        let logger = makeLogger("herald.web", level: config.logLevel)
+        let application: WebApplication
+        let server: FastCGIServer
+        do {
+            application = try WebApplication.load(templatesDirectory: config.templatesDirectory, logger: logger)
+            server = try FastCGIServer(socketPath: config.fastCGISocket, threadCount: config.webThreads)
+        } catch {
+            fail("web could not start: \(error)")
+        }
+        server.stopOnTerminationSignals()
+        logger.info("web listening", metadata: ["socket": "\(config.fastCGISocket ?? "fd 0")", "threads": "\(config.webThreads)"])
+        // Each FastCGI thread gets its own checks, and so its own PostgreSQL and Redis connections.
+        let databaseURL = config.databaseURL, redisURL = config.redisURL
+        server.run {
+            application.makeHandler(checks: [
+                PostgresReadinessCheck(url: databaseURL),
+                RedisReadinessCheck(url: redisURL),
+                SchedulerHeartbeatCheck(url: redisURL),
+            ])
+        }
+        logger.info("web stopped")
+    }
+}

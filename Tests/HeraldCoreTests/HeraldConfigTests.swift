@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+@testable import HeraldCore
+
+struct HeraldConfigTests {
+    static let strongKey = Data((0..<32).map { UInt8(($0 * 73 + 41) % 256) ^ 0x5A }).base64EncodedString()
+
+    static func environment(_ overrides: [String: String] = [:]) -> [String: String] {
+        var env = [
+            "HERALD_DATABASE_URL": "postgresql://herald@127.0.0.1:5432/herald",
+            "HERALD_REDIS_URL": "redis://127.0.0.1:6379",
+            "HERALD_SECRET_KEY": strongKey,
+        ]
+        env.merge(overrides) { _, new in new }
+        return env
+    }
+
+    @Test func acceptsACompleteEnvironmentAndFillsDefaults() throws {
+        let config = try HeraldConfig(environment: Self.environment())
+        #expect(config.secretKey.count == 32)
+        #expect(config.baseURL == "https://localhost:8443")
+        #expect(config.logLevel == .info)
+        #expect(config.fastCGISocket == nil)
+        #expect(config.webThreads == 32)
+    }
+
+    @Test(arguments: [
+        ("", "is not set"),
+        ("not base64!!", "is not valid base64"),
+        (Data(repeating: 7, count: 16).base64EncodedString(), "must decode to 32 bytes, not 16"),
+        (Data(repeating: 0, count: 32).base64EncodedString(), "is too weak"),
+        (Data("correct horse battery staple 123".utf8).base64EncodedString(), "is too weak"),
+        (Data((0..<32).map { UInt8($0) }).base64EncodedString(), "is too weak"),
+    ])
+    func refusesAMissingOrWeakSecretKey(key: String, reason: String) {
+        do {
+            _ = try HeraldConfig(environment: Self.environment(["HERALD_SECRET_KEY": key]))
+            Issue.record("a weak key was accepted")
+        } catch {
+            #expect(error.key == "HERALD_SECRET_KEY")
+            #expect(error.description.contains(reason))
+            #expect(error.description.contains("herald key generate"))
+            if !key.isEmpty { #expect(!error.description.contains(key)) }
+        }
+    }
+
+    @Test func namesTheBadKey() {
+        #expect(throws: ConfigError.self) { try HeraldConfig(environment: Self.environment(["HERALD_DATABASE_URL": ""])) }
+        let cases: [(String, String)] = [
+            ("HERALD_DATABASE_URL", "mysql://x"), ("HERALD_REDIS_URL", "http://x"), ("HERALD_LOG_LEVEL", "loud"),
+            ("HERALD_WEB_THREADS", "0"), ("HERALD_BASE_URL", "not a url"),
+        ]
+        for (key, value) in cases {
+            do {
+                _ = try HeraldConfig(environment: Self.environment([key: value]))
+                Issue.record("\(key)=\(value) was accepted")
+            } catch {
+                #expect(error.key == key)
+            }
+        }
+    }
+}

@@ -1,0 +1,101 @@
+# Shared by deploy/dev.sh, deploy/test.sh and deploy/bench-web.sh: installing packages and starting throw-away
+# PostgreSQL, Redis and nginx servers on loopback. Source it; it defines functions only.
+
+HERALD_APT_PACKAGES=(
+    pkg-config libfcgi-dev libpq-dev libhiredis-dev libcmark-dev libcurl4-openssl-dev libxlsxwriter-dev
+    libsodium-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core
+    postgresql redis-server nginx-light curl openssl ca-certificates wrk procps
+)
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Runs a command as root: directly when we are root, through sudo otherwise.
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# PostgreSQL refuses to run as root; as root we run it as `postgres`, as a sudoer as ourselves.
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+pg_prefix() { if [ "$(id -u)" = 0 ]; then echo "runuser -u postgres --"; fi; }
+
+# Installs the Debian packages that are missing (a no-op when all are there, so re-runs are fast).
+install_packages() {
+    local missing=() pkg
+    for pkg in "${HERALD_APT_PACKAGES[@]}" "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+    done
+    if [ "${#missing[@]}" -gt 0 ]; then
+        say "installing ${missing[*]}"
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+    fi
+    command -v swift >/dev/null || export PATH=/opt/swift/usr/bin:$PATH
+    command -v swift >/dev/null || die "swift is not installed (expected Swift 6.x at /opt/swift/usr/bin)"
+}
+
+pg_bin() {
+    local dir
+    dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+    [ -n "$dir" ] || die "PostgreSQL server binaries not found under /usr/lib/postgresql"
+    echo "$dir"
+}
+
+# A TCP port on 127.0.0.1 that nobody listens on.
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# start_postgres DATA_DIR PORT: creates the cluster if needed and starts it on 127.0.0.1:PORT.
+start_postgres() {
+    local data=$1 port=$2 bin
+    bin=$(pg_bin)
+    mkdir -p "$data"
+    if [ "$(id -u)" = 0 ]; then chown postgres "$data"; fi
+    chmod 700 "$data"
+    if [ ! -f "$data/PG_VERSION" ]; then
+        as_pg "$bin/initdb" -D "$data" -A trust -U postgres -E UTF8 --locale=C.UTF-8 >/dev/null
+    fi
+    as_pg "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 \
+        -o "-p $port -k $data -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >/dev/null \
+        || { tail -n 30 "$data/server.log" >&2; die "PostgreSQL did not start"; }
+}
+
+stop_postgres() {
+    local data=$1
+    [ -f "$data/postmaster.pid" ] && as_pg "$(pg_bin)/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+# start_redis DIR PORT
+start_redis() {
+    local dir=$1 port=$2
+    mkdir -p "$dir"
+    redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
+        --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --dir "$dir" >/dev/null
+    local i
+    for i in $(seq 1 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && return 0; sleep 0.1; done
+    die "Redis did not start (see $dir/redis.log)"
+}
+
+stop_redis() {
+    local dir=$1
+    if [ -f "$dir/redis.pid" ]; then kill "$(cat "$dir/redis.pid")" 2>/dev/null || true; rm -f "$dir/redis.pid"; fi
+}
+
+# render_nginx_conf OUT PREFIX HTTP_PORT HTTPS_PORT CERT KEY SOCKET DATA_DIR: fills in nginx/herald.conf.
+render_nginx_conf() {
+    local out=$1 prefix=$2 http=$3 https=$4 cert=$5 key=$6 socket=$7 data=$8 root
+    root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+    sed -e "s|@NGINX_PREFIX@|$prefix|g" -e "s|@NGINX_USER@|$(id -un)|g" -e "s|@HTTP_PORT@|$http|g" \
+        -e "s|@HTTPS_PORT@|$https|g" -e "s|@TLS_CERT@|$cert|g" -e "s|@TLS_KEY@|$key|g" -e "s|@FCGI_SOCKET@|$socket|g" \
+        -e "s|@STATIC_DIR@|$root/static|g" -e "s|@ARTIFACTS_DIR@|$data|g" -e "s|@NGINX_DIR@|$root/nginx|g" \
+        "$root/nginx/herald.conf" > "$out"
+}
+
+# self_signed_cert DIR: localhost certificate for development and tests.
+self_signed_cert() {
+    local dir=$1
+    [ -f "$dir/cert.pem" ] && return 0
+    mkdir -p "$dir"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj /CN=localhost \
+        -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -keyout "$dir/key.pem" -out "$dir/cert.pem" 2>/dev/null
+    chmod 600 "$dir/key.pem"
+}

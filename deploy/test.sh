@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs every test: installs what is missing, starts throw-away PostgreSQL and Redis on free loopback ports (the
+# integration tests start nginx and the Herald processes themselves), runs `swift build` and `swift test`, and stops
+# the servers whatever happens. Extra arguments go to `swift test` (e.g. `deploy/test.sh --filter PostgresTests`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source deploy/lib.sh
+
+install_packages
+state=$(mktemp -d /tmp/herald-test.XXXXXX)
+chmod 755 "$state"
+cleanup() {
+    stop_postgres "$state/pg"
+    stop_redis "$state/redis"
+    rm -rf "$state"
+}
+trap cleanup EXIT
+
+pg_port=$(free_port)
+redis_port=$(free_port)
+say "starting PostgreSQL on 127.0.0.1:$pg_port and Redis on 127.0.0.1:$redis_port"
+start_postgres "$state/pg" "$pg_port"
+start_redis "$state/redis" "$redis_port"
+
+export HERALD_TEST_DATABASE_URL="postgresql://postgres@127.0.0.1:$pg_port/postgres"
+export HERALD_TEST_PG_CTL="$(pg_prefix) $(pg_bin)/pg_ctl -D $state/pg"
+export HERALD_TEST_REDIS_URL="redis://127.0.0.1:$redis_port"
+export HERALD_TEST_NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+say "building"
+swift build --build-tests
+export HERALD_TEST_BIN_DIR=$(swift build --show-bin-path)
+
+say "testing"
+status=0
+swift test --skip-build "$@" || status=$?
+if [ "$status" = 0 ]; then say "all tests passed"; else say "tests failed (exit $status)"; fi
+exit "$status"
