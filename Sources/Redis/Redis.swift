@@ -1,1 +1,0 @@
-// Redis: placeholder until its first real file lands.
