@@ -106,9 +106,17 @@ public final class RedisConnection {
         return RedisCommandName(arguments: arguments)?.text
     }
 
-    /// Redis 7 appends "with args beginning with: ..." to unknown-command errors; those values may be secrets.
+    /// Redis 7 quotes the unknown command or subcommand and appends "with args beginning with: ..."; a misplaced
+    /// value would land in the message, so only the kind of mistake is kept (`command` names it when plausible).
     static func withoutArgumentEcho(_ message: String) -> String {
+        for prefix in ["ERR unknown command", "ERR unknown subcommand"] where message.hasPrefix(prefix) {
+            return prefix
+        }
         guard let range = message.firstRange(of: ", with args beginning with:") else { return message }
         return String(message[..<range.lowerBound])
     }
 }
+
+/// One connection per thread: hiredis contexts must not be shared, so sending one across threads is a compile error.
+@available(*, unavailable)
+extension RedisConnection: Sendable {}
