@@ -94,8 +94,8 @@ public final class RedisConnection {
             throw RedisError(kind: .connection, message: "\(step) on \(url.host):\(url.port) failed: \(error.message)")
         }
         if case .error(let message) = reply {
-            throw RedisError(kind: .connection,
-                             message: "\(step) on \(url.host):\(url.port) was refused: \(Self.withoutArgumentEcho(message))")
+            let reason = Self.withoutArgumentEcho(message)
+            throw RedisError(kind: .connection, message: "\(step) on \(url.host):\(url.port) was refused: \(reason)")
         }
     }
 

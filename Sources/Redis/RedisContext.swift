@@ -23,7 +23,8 @@ final class RedisContext {
         pointer = context
         // Zero means no read timeout, which blocking reads (XREADGROUP BLOCK) need.
         guard redisSetTimeout(pointer, timeval(seconds: commandTimeout ?? 0)) == REDIS_OK else {
-            throw RedisError(kind: .connection, message: "could not set the socket timeout: \(Self.errorText(of: pointer))")
+            let reason = Self.errorText(of: pointer)
+            throw RedisError(kind: .connection, message: "could not set the socket timeout: \(reason)")
         }
     }
 

@@ -20,14 +20,18 @@ public struct RedisURL: Sendable, Equatable, CustomStringConvertible {
     }
 
     public init(parsing url: String) throws {
-        guard let separator = url.firstRange(of: "://") else { throw Self.invalid("it has no scheme (expected redis://)") }
+        guard let separator = url.firstRange(of: "://") else {
+            throw Self.invalid("it has no scheme (expected redis://)")
+        }
         let scheme = url[..<separator.lowerBound].lowercased()
         guard scheme == "redis" else {
             let hint = scheme == "rediss" ? " (TLS is not supported by hiredis 0.14)" : ""
             throw Self.invalid("scheme '\(scheme)' is not redis\(hint)")
         }
         var rest = url[separator.upperBound...]
-        if rest.contains("?") || rest.contains("#") { throw Self.invalid("query strings and fragments are not supported") }
+        if rest.contains("?") || rest.contains("#") {
+            throw Self.invalid("query strings and fragments are not supported")
+        }
 
         var path = Substring("")
         if let slash = rest.firstIndex(of: "/") {

@@ -5,7 +5,8 @@ import Testing
     @Test func rendersHeadingsEmphasisAndParagraphs() {
         #expect(Markdown.html(from: "# Title") == "<h1>Title</h1>\n")
         #expect(Markdown.html(from: "## Sub") == "<h2>Sub</h2>\n")
-        #expect(Markdown.html(from: "*em* and **strong**") == "<p><em>em</em> and <strong>strong</strong></p>\n")
+        #expect(Markdown.html(from: "*em* and **strong**")
+            == "<p><em>em</em> and <strong>strong</strong></p>\n")
     }
 
     @Test func rendersLists() {

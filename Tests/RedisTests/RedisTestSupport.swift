@@ -2,8 +2,9 @@ import Foundation
 import Redis
 import TestSupport
 
-/// A connection to the shared test server and a key prefix no other test uses (tests run in parallel).
-struct SharedRedis {
+/// A connection to the shared test server and a key prefix no other test uses (tests run in parallel). Its keys
+/// are removed when it goes away.
+final class SharedRedis {
     let connection: RedisConnection
     let prefix = "test:\(UUID().uuidString):"
 
@@ -14,6 +15,18 @@ struct SharedRedis {
     }
 
     func key(_ name: String) -> String { prefix + name }
+
+    deinit {
+        var cursor: RedisArgument = "0"
+        repeat {
+            let scan: [RedisArgument] = ["SCAN", cursor, "MATCH", .string(prefix + "*"), "COUNT", 1000]
+            guard let page = try? connection.command(scan).array, page.count == 2, let next = page[0].string,
+                  let keys = page[1].array else { return }
+            let names = keys.compactMap { $0.bytes.map(RedisArgument.bytes) }
+            if !names.isEmpty { _ = try? connection.command(["UNLINK"] + names) }
+            cursor = .string(next)
+        } while cursor != "0"
+    }
 
     /// A second, independent connection to the same server.
     func another(database: Int? = nil) throws -> RedisConnection {
