@@ -1,0 +1,34 @@
+import Crypto
+import Testing
+
+@Suite struct DigestTests {
+    @Test func hashesABCToTheFIPSVector() {
+        #expect(Hex.encode(Digest.sha256(Array("abc".utf8)))
+            == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(Digest.sha256Hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+
+    @Test func hashesTheEmptyInput() {
+        #expect(Digest.sha256Hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    }
+
+    @Test func matchesRFC4231TestCase2() {
+        let mac = Digest.hmacSHA256(key: Array("Jefe".utf8), message: Array("what do ya want for nothing?".utf8))
+        #expect(Hex.encode(mac) == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+    }
+
+    @Test func matchesRFC4231TestCase6WithAKeyLongerThanABlock() {
+        let key = [UInt8](repeating: 0xaa, count: 131)
+        let message = Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8)
+        #expect(Hex.encode(Digest.hmacSHA256(key: key, message: message))
+            == "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
+    }
+
+    @Test func comparesInConstantTime() {
+        #expect(Digest.constantTimeEqual([1, 2, 3], [1, 2, 3]))
+        #expect(!Digest.constantTimeEqual([1, 2, 3], [1, 2, 4]))
+        #expect(!Digest.constantTimeEqual([1, 2, 3], [1, 2]))
+        #expect(Digest.constantTimeEqual([], []))
+        #expect(!Digest.constantTimeEqual([], [0]))
+    }
+}
