@@ -15,7 +15,6 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # PostgreSQL refuses to run as root; as root we run it as `postgres`, as a sudoer as ourselves.
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-pg_prefix() { if [ "$(id -u)" = 0 ]; then echo "runuser -u postgres --"; fi; }
 
 # Installs the Debian packages that are missing (a no-op when all are there, so re-runs are fast).
 install_packages() {

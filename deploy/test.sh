@@ -23,7 +23,7 @@ start_postgres "$state/pg" "$pg_port"
 start_redis "$state/redis" "$redis_port"
 
 export HERALD_TEST_DATABASE_URL="postgresql://postgres@127.0.0.1:$pg_port/postgres"
-export HERALD_TEST_PG_CTL="$(pg_prefix) $(pg_bin)/pg_ctl -D $state/pg"
+export HERALD_TEST_PG_BIN="$(pg_bin)"
 export HERALD_TEST_REDIS_URL="redis://127.0.0.1:$redis_port"
 export HERALD_TEST_NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 

@@ -133,6 +133,12 @@ public final class FastCGIServer: @unchecked Sendable {
     /// SIGTERM and SIGINT start a graceful `shutdown()` instead of killing the process.
     public func stopOnTerminationSignals() {
         let queue = DispatchQueue(label: "herald.fcgi.signals")
+        // A parent may have started us with these blocked; the threads started later inherit this mask.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGTERM)
+        sigaddset(&set, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
         signalSources = [SIGTERM, SIGINT].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)

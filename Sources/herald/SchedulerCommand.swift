@@ -24,6 +24,7 @@ final class TerminationSignals {
 
     init(_ handler: @escaping @Sendable () -> Void) {
         let queue = DispatchQueue(label: "herald.signals")
+        unblockSignals([SIGTERM, SIGINT])
         sources = [SIGTERM, SIGINT].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
@@ -32,4 +33,12 @@ final class TerminationSignals {
             return source
         }
     }
+}
+
+/// A parent may have started us with signals blocked (a blocked SIGTERM would make us unstoppable but by SIGKILL).
+func unblockSignals(_ numbers: [Int32]) {
+    var set = sigset_t()
+    sigemptyset(&set)
+    for number in numbers { sigaddset(&set, number) }
+    pthread_sigmask(SIG_UNBLOCK, &set, nil)
 }

@@ -3,16 +3,12 @@ import Testing
 import TestSupport
 @testable import Postgres
 
-/// Restarts the test server, so it keeps to itself: other suites' connections may see one dropped connection and
-/// reconnect, which is the behaviour under test anyway.
-@Suite(.serialized)
 struct PostgresRestartTests {
     @Test func reconnectsAfterTheServerRestarts() throws {
-        let connection = try PostgresConnection(url: try TestEnvironment.databaseURL())
+        let cluster = try PrivatePostgresCluster()
+        let connection = try PostgresConnection(url: cluster.url)
         let before = connection.backendPID
-        let control = try TestEnvironment.postgresControl()
-        let restart = try runShell("\(control) restart -w -m fast")
-        #expect(restart.status == 0, "\(restart.output)")
+        try cluster.control("restart")
         do {
             _ = try connection.query("SELECT 1 AS one")
         } catch let error as PostgresError {
@@ -20,5 +16,16 @@ struct PostgresRestartTests {
         }
         #expect(try connection.query("SELECT 1 AS one")[0].decode("one", as: Int.self) == 1)
         #expect(connection.backendPID != before)
+    }
+
+    @Test func aStoppedServerIsAConnectionErrorUntilItReturns() throws {
+        let cluster = try PrivatePostgresCluster()
+        let connection = try PostgresConnection(url: cluster.url)
+        try cluster.control("stop")
+        #expect(throws: PostgresError.self) { try connection.query("SELECT 1 AS one") }
+        let whileDown = #expect(throws: PostgresError.self) { try connection.query("SELECT 1 AS one") }
+        #expect(whileDown?.kind == .connection)
+        try cluster.control("start")
+        #expect(try connection.query("SELECT 1 AS one")[0].decode("one", as: Int.self) == 1)
     }
 }

@@ -9,8 +9,8 @@ public enum TestEnvironment {
     /// `redis://` URL of a throw-away Redis the tests may flush.
     public static func redisURL() throws -> String { try require("HERALD_TEST_REDIS_URL") }
 
-    /// Shell command prefix that controls the test PostgreSQL cluster (`$HERALD_TEST_PG_CTL restart -w -m fast`).
-    public static func postgresControl() throws -> String { try require("HERALD_TEST_PG_CTL") }
+    /// PostgreSQL's server binaries (`initdb`, `pg_ctl`), for tests that need a cluster of their own.
+    public static func postgresBinDirectory() throws -> String { try require("HERALD_TEST_PG_BIN") }
 
     /// The nginx binary to run the integration tests behind.
     public static var nginxPath: String { ProcessInfo.processInfo.environment["HERALD_TEST_NGINX"] ?? "/usr/sbin/nginx" }
