@@ -12,7 +12,7 @@ final class NginxHarness {
     private(set) var app: ChildProcess?
     private var nginx: ChildProcess?
 
-    /// Starts nginx and the app; `appArguments` may use `{socket}`, replaced by the socket path.
+    /// Starts nginx and the app; its arguments and environment may use `{socket}`, replaced by the socket path.
     init(app executable: String, arguments: [String] = [], environment: [String: String] = [:]) throws {
         directory = NSTemporaryDirectory() + "herald-nginx-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: artifactsDirectory, withIntermediateDirectories: true)
@@ -41,7 +41,7 @@ final class NginxHarness {
     func startApp(_ executable: String, arguments: [String], environment: [String: String]) throws {
         try? FileManager.default.removeItem(atPath: socketPath)
         app = try ChildProcess(executable, arguments.map { $0.replacingOccurrences(of: "{socket}", with: socketPath) },
-                               environment: environment)
+                               environment: environment.mapValues { $0.replacingOccurrences(of: "{socket}", with: socketPath) })
         try waitUntil("the app opens its socket") { FileManager.default.fileExists(atPath: self.socketPath) || !(self.app?.isRunning ?? false) }
         guard app?.isRunning == true else { throw HarnessError("the app exited: \(app?.output ?? "")") }
     }

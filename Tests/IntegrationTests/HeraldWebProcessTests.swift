@@ -1,0 +1,95 @@
+import Foundation
+import Redis
+import Testing
+import TestSupport
+
+/// `herald web` itself behind nginx, with real PostgreSQL and Redis.
+@Suite(.serialized)
+struct HeraldWebProcessTests {
+    static func harness(databaseURL: String? = nil, redisURL: String? = nil) throws -> NginxHarness {
+        var environment = try HeraldCommandTests.environment(databaseURL: databaseURL ?? TestEnvironment.databaseURL(),
+                                                             redisURL: redisURL)
+        environment["HERALD_WEB_THREADS"] = "4"
+        environment["HERALD_FCGI_SOCKET"] = "{socket}"
+        return try NginxHarness(app: HeraldCommandTests.herald, arguments: ["web"], environment: environment)
+    }
+
+    struct Health: Decodable {
+        struct Check: Decodable { let status: String; let observedValue: Double?; let observedUnit: String?; let output: String? }
+        let status: String
+        let checks: [String: [Check]]?
+    }
+
+    @Test func healthzAndReadyzAnswerThroughNginx() throws {
+        let nginx = try Self.harness()
+        let live = try nginx.get("/healthz")
+        #expect(live.status == 200)
+        #expect(live.headers["cache-control"] == "no-store")
+        let ready = try nginx.get("/readyz")
+        #expect(ready.status == 200, "\(ready.body)")
+        #expect(ready.headers["content-type"] == "application/health+json")
+        let health = try JSONDecoder().decode(Health.self, from: Data(ready.body.utf8))
+        #expect(health.checks?["postgresql:responseTime"]?.first?.status == "pass")
+        #expect(health.checks?["redis:responseTime"]?.first?.status == "pass")
+        #expect(health.checks?["postgresql:responseTime"]?.first?.observedUnit == "ms")
+        #expect(health.checks?["scheduler:heartbeatAge"] != nil)
+        #expect(!ready.body.contains("postgresql://"))
+    }
+
+    @Test func readyzFailsWith503WhenRedisIsDown() throws {
+        let nginx = try Self.harness(redisURL: "redis://127.0.0.1:\(freeLoopbackPort())")
+        let ready = try nginx.get("/readyz")
+        #expect(ready.status == 503)
+        let health = try JSONDecoder().decode(Health.self, from: Data(ready.body.utf8))
+        #expect(health.status == "fail")
+        #expect(health.checks?["redis:responseTime"]?.first?.status == "fail")
+        #expect(health.checks?["postgresql:responseTime"]?.first?.status == "pass")
+        #expect(try nginx.get("/healthz").status == 200)
+    }
+
+    @Test func readyzSeesARunningScheduler() throws {
+        let url = try TestDatabase.create()
+        let scheduler = try ChildProcess(HeraldCommandTests.herald, ["scheduler"],
+                                         environment: try HeraldCommandTests.environment(databaseURL: url))
+        defer { scheduler.stop() }
+        let nginx = try Self.harness(databaseURL: url)
+        try nginx.waitUntil("the scheduler's heartbeat passes") {
+            let body = try nginx.get("/readyz").body
+            let health = try JSONDecoder().decode(Health.self, from: Data(body.utf8))
+            return health.checks?["scheduler:heartbeatAge"]?.first?.status == "pass"
+        }
+    }
+
+    @Test func pagesAndErrorsRenderFromTemplates() throws {
+        let nginx = try Self.harness()
+        let status = try nginx.get("/")
+        #expect(status.status == 200)
+        #expect(status.body.contains("<title>Status · Herald</title>"))
+        #expect(status.body.contains("postgresql:responseTime"))
+        let missing = try nginx.get("/schedules/123")
+        #expect(missing.status == 404)
+        #expect(missing.body.contains("Not Found"))
+        let wrongMethod = try nginx.request("/healthz", method: "POST")
+        #expect(wrongMethod.status == 405)
+        #expect(wrongMethod.headers["allow"] == "GET, HEAD")
+        let head = try nginx.request("/healthz", arguments: ["-I"])
+        #expect(head.status == 200)
+    }
+
+    @Test func sigtermStopsTheWebProcessCleanly() throws {
+        let nginx = try Self.harness()
+        #expect(try nginx.get("/healthz").status == 200)
+        let app = try #require(nginx.app)
+        app.signal(SIGTERM)
+        #expect(app.wait(timeout: 10) == 0, "\(app.output)")
+    }
+
+    @Test func aMissingTemplatesFolderStopsStartUp() throws {
+        var environment = try HeraldCommandTests.environment(databaseURL: try TestEnvironment.databaseURL())
+        environment["HERALD_TEMPLATES_DIR"] = "/nonexistent/templates"
+        environment["HERALD_FCGI_SOCKET"] = NSTemporaryDirectory() + "herald-\(UUID().uuidString.prefix(8)).sock"
+        let result = try runCommand(HeraldCommandTests.herald, ["web"], environment: environment, timeout: 20)
+        #expect(result.status == 1)
+        #expect(result.output.contains("templates folder"))
+    }
+}
