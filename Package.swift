@@ -75,7 +75,10 @@ let package = Package(
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
         .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore"]),
         .testTarget(name: "HeraldStoreTests", dependencies: ["HeraldStore", "Postgres", "TestSupport"]),
-        .testTarget(name: "HeraldWebTests", dependencies: ["HeraldWeb"]),
+        .testTarget(
+            name: "HeraldWebTests",
+            dependencies: ["HeraldWeb", "FastCGI", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "HeraldSchedulerTests", dependencies: ["HeraldScheduler", "Redis", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "Postgres", "Redis"]),
     ]

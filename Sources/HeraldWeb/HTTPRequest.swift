@@ -57,7 +57,7 @@ public struct HTTPRequest: Sendable {
     public var cookies: [String: String] {
         var result: [String: String] = [:]
         for pair in (header("cookie") ?? "").split(separator: ";") {
-            let parts = pair.split(separator: "=", maxSplits: 1)
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard parts.count == 2 else { continue }
             let name = parts[0].trimmingCharacters(in: .whitespaces)
             var value = parts[1].trimmingCharacters(in: .whitespaces)

@@ -9,22 +9,14 @@ public struct Templates: Sendable {
 
     let library: MustacheLibrary
 
-    /// Loads synchronously (swift-mustache's loader is async); call it before the FastCGI threads start.
-    public static func load(directory: String) throws -> Templates {
+    public static func load(directory: String) async throws -> Templates {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw TemplateError("the templates folder \(directory) does not exist (set HERALD_TEMPLATES_DIR)")
         }
-        let box = LoadResult()
-        let done = DispatchSemaphore(value: 0)
-        Task.detached {
-            do { box.result = .success(try await MustacheLibrary(directory: directory)) } catch { box.result = .failure(error) }
-            done.signal()
-        }
-        done.wait()
         let library: MustacheLibrary
         do {
-            library = try box.result!.get()
+            library = try await MustacheLibrary(directory: directory)
         } catch {
             throw TemplateError("a template in \(directory) does not parse: \(error)")
         }
@@ -32,6 +24,19 @@ public struct Templates: Sendable {
             throw TemplateError("the template \(name).mustache is missing from \(directory)")
         }
         return Templates(library: library)
+    }
+
+    /// For a process's main thread before it starts serving. It blocks its thread until the async loader is done,
+    /// so it must never run on Swift's cooperative pool (it could wait for a pool thread it occupies).
+    public static func loadBlocking(directory: String) throws -> Templates {
+        let box = LoadResult()
+        let done = DispatchSemaphore(value: 0)
+        Task.detached {
+            do { box.result = .success(try await load(directory: directory)) } catch { box.result = .failure(error) }
+            done.signal()
+        }
+        done.wait()
+        return try box.result!.get()
     }
 
     public func render(_ view: some Sendable, template: String) throws -> String {
@@ -42,7 +47,7 @@ public struct Templates: Sendable {
     }
 
     private final class LoadResult: @unchecked Sendable {
-        var result: Result<MustacheLibrary, any Error>?
+        var result: Result<Templates, any Error>?
     }
 }
 

@@ -17,10 +17,6 @@ public struct WebApplication: Sendable {
         self.registerRoutes = routes
     }
 
-    public static func load(templatesDirectory: String, logger: Logger, routes: @escaping RouteRegistration = { _ in }) throws -> WebApplication {
-        WebApplication(templates: try Templates.load(directory: templatesDirectory), logger: logger, routes: routes)
-    }
-
     /// The router of one FastCGI thread: its health routes use that thread's own checks.
     public func makeRouter(checks: [any ReadinessCheck]) -> Router {
         let confined = ThreadConfined(checks)

@@ -14,7 +14,7 @@ struct WebCommand: ParsableCommand {
         let application: WebApplication
         let server: FastCGIServer
         do {
-            application = try WebApplication.load(templatesDirectory: config.templatesDirectory, logger: logger)
+            application = WebApplication(templates: try Templates.loadBlocking(directory: config.templatesDirectory), logger: logger)
             server = try FastCGIServer(socketPath: config.fastCGISocket, threadCount: config.webThreads)
         } catch {
             fail("web could not start: \(error)")

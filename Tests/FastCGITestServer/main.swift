@@ -74,7 +74,7 @@ let echo: Router.Handler = { request in
 var logger = Logger(label: "fastcgi-test-server")
 logger.logLevel = .warning
 do {
-    let application = try WebApplication.load(templatesDirectory: arguments[3], logger: logger) { router in
+    let application = WebApplication(templates: try Templates.loadBlocking(directory: arguments[3]), logger: logger) { router in
         router.get("/echo", echo)
         router.post("/echo", echo)
         router.post("/api/echo", echo)

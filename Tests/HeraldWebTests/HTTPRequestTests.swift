@@ -1,0 +1,73 @@
+import FastCGI
+import Testing
+@testable import HeraldWeb
+
+struct HTTPRequestTests {
+    @Test func buildsFromNginxParams() {
+        let request = HTTPRequest(fastCGI: FastCGIRequest(params: [
+            "REQUEST_METHOD": "post", "REQUEST_URI": "/api/items/caf%C3%A9?x=1", "DOCUMENT_URI": "/api/items/café",
+            "QUERY_STRING": "x=1&y=a+b&y=%2F", "CONTENT_TYPE": "application/json; charset=utf-8", "CONTENT_LENGTH": "2",
+            "HTTP_USER_AGENT": "curl", "HTTP_X_REQUEST_ID": "abcdef0123456789", "REMOTE_ADDR": "10.0.0.9",
+        ], body: Array("{}".utf8)))
+        #expect(request.method == "POST")
+        #expect(request.path == "/api/items/café")
+        #expect(request.query == ["x": ["1"], "y": ["a b", "/"]])
+        #expect(request.queryValue("y") == "a b")
+        #expect(request.header("User-Agent") == "curl")
+        #expect(request.contentType == "application/json")
+        #expect(request.requestID == "abcdef0123456789")
+        #expect(request.remoteAddress == "10.0.0.9")
+    }
+
+    @Test func fallsBackToTheRequestURIPath() {
+        let request = HTTPRequest(fastCGI: FastCGIRequest(params: ["REQUEST_URI": "/a%20b?c=d"], body: []))
+        #expect(request.path == "/a b")
+        #expect(request.method == "GET")
+    }
+
+    @Test func replacesAnUnsafeRequestID() {
+        let injected = HTTPRequest(method: "GET", path: "/", headers: ["X-Request-Id": "x\r\nSet-Cookie: a=b"])
+        #expect(injected.requestID.count == 32)
+        #expect(injected.requestID.allSatisfy { $0.isHexDigit })
+    }
+
+    @Test func parsesFormsWithRepeatsPlusesAndBadEscapes() throws {
+        let request = HTTPRequest(method: "POST", path: "/", headers: ["Content-Type": "application/x-www-form-urlencoded"],
+                                  body: Array("a=1&a=2&name=J%C3%BCrgen+M&bad=%ZZ&flag&=skipped&empty=".utf8))
+        let form = try request.form()
+        #expect(form["a"] == ["1", "2"])
+        #expect(form["name"] == ["Jürgen M"])
+        #expect(form["bad"] == ["%ZZ"])
+        #expect(form["flag"] == [""])
+        #expect(form["empty"] == [""])
+        #expect(form[""] == nil)
+    }
+
+    @Test func refusesAFormOfAnotherType() {
+        let request = HTTPRequest(method: "POST", path: "/", headers: ["Content-Type": "text/plain"], body: Array("a=1".utf8))
+        #expect(throws: HTTPError.self) { try request.form() }
+    }
+
+    @Test func parsesCookies() {
+        let request = HTTPRequest(method: "GET", path: "/", headers: ["Cookie": "a=1; b=\"two\"; junk; a=shadowed; c="])
+        #expect(request.cookies == ["a": "1", "b": "two", "c": ""])
+    }
+
+    struct Payload: Decodable, Equatable { let name: String; let count: Int }
+
+    @Test func decodesJSONAndExplainsBadBodies() throws {
+        func request(_ body: String, type: String = "application/json") -> HTTPRequest {
+            HTTPRequest(method: "POST", path: "/api/x", headers: ["Content-Type": type], body: Array(body.utf8))
+        }
+        #expect(try request(#"{"name":"a","count":2}"#).json(Payload.self) == Payload(name: "a", count: 2))
+        let broken = #expect(throws: HTTPError.self) { try request(#"{"name":"#).json(Payload.self) }
+        #expect(broken?.status == .badRequest)
+        #expect(broken?.message.contains("not valid JSON") == true)
+        let missing = #expect(throws: HTTPError.self) { try request(#"{"name":"a"}"#).json(Payload.self) }
+        #expect(missing?.message.contains("missing field count") == true)
+        let wrongType = #expect(throws: HTTPError.self) { try request(#"{"name":"a","count":"x"}"#).json(Payload.self) }
+        #expect(wrongType?.message.contains("count should be a number") == true)
+        let notJSON = #expect(throws: HTTPError.self) { try request("{}", type: "text/plain").json(Payload.self) }
+        #expect(notJSON?.status == .unsupportedMediaType)
+    }
+}

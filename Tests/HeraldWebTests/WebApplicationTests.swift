@@ -1,0 +1,120 @@
+
+import Foundation
+import Logging
+import Testing
+@testable import FastCGI
+@testable import HeraldWeb
+
+final class FixedCheck: ReadinessCheck {
+    let name: String
+    let result: ReadinessResult
+    init(_ name: String, _ result: ReadinessResult) { self.name = name; self.result = result }
+    func run() -> ReadinessResult { result }
+}
+
+struct WebApplicationTests {
+    static let templatesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("templates").path
+
+    struct Failure: Error {}
+
+    func application() async throws -> WebApplication {
+        WebApplication(templates: try await Templates.load(directory: Self.templatesDirectory), logger: Logger(label: "test")) { router in
+            router.get("/fail") { _ in throw Failure() }
+            router.get("/api/fail") { _ in throw Failure() }
+            router.get("/teapot") { _ in throw HTTPError(HTTPStatus(418, "I'm a teapot"), "<script>alert(1)</script>") }
+            router.post("/api/things") { request in
+                struct Thing: Codable { let name: String }
+                return .json(try request.json(Thing.self), status: .created)
+            }
+        }
+    }
+
+    func respond(_ app: WebApplication, _ method: String, _ path: String, checks: [any ReadinessCheck] = [],
+                 headers: [String: String] = [:], body: String = "") -> HTTPResponse {
+        app.respond(to: HTTPRequest(method: method, path: path, headers: headers, body: Array(body.utf8)),
+                    router: app.makeRouter(checks: checks))
+    }
+
+    func text(_ response: HTTPResponse) -> String { String(decoding: response.body, as: UTF8.self) }
+
+    @Test func unknownErrorsAreBare500sWithoutDetail() async throws {
+        let app = try await application()
+        let page = respond(app, "GET", "/fail")
+        #expect(page.status == .internalServerError)
+        #expect(text(page).contains("Something went wrong on our side."))
+        #expect(!text(page).contains("Failure"))
+        let api = respond(app, "GET", "/api/fail")
+        #expect(api.header("Content-Type") == "application/problem+json")
+        #expect(text(api).contains(#""status":500"#))
+        #expect(!text(api).contains("Failure"))
+    }
+
+    @Test func errorPagesEscapeTheMessage() async throws {
+        let page = respond(try await application(), "GET", "/teapot")
+        #expect(page.status.code == 418)
+        #expect(text(page).contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+        #expect(!text(page).contains("<script>"))
+    }
+
+    @Test func apiErrorsAreProblemDocuments() async throws {
+        let app = try await application()
+        let missing = respond(app, "GET", "/api/nothing")
+        #expect(missing.status == .notFound)
+        #expect(missing.header("Content-Type") == "application/problem+json")
+        struct Problem: Decodable { let type: String; let title: String; let status: Int; let detail: String; let instance: String }
+        let problem = try JSONDecoder().decode(Problem.self, from: Data(missing.body))
+        #expect(problem.type == "about:blank")
+        #expect(problem.title == "Not Found")
+        #expect(problem.instance == "/api/nothing")
+        let bad = respond(app, "POST", "/api/things", headers: ["Content-Type": "application/json"], body: "[1,")
+        #expect(bad.status == .badRequest)
+        let good = respond(app, "POST", "/api/things", headers: ["Content-Type": "application/json"], body: #"{"name":"x"}"#)
+        #expect(good.status == .created)
+        #expect(text(good) == #"{"name":"x"}"#)
+    }
+
+    @Test func methodNotAllowedListsTheAllowedOnes() async throws {
+        let response = respond(try await application(), "DELETE", "/healthz")
+        #expect(response.status == .methodNotAllowed)
+        #expect(response.header("Allow") == "GET, HEAD")
+    }
+
+    @Test func readinessIsTheWorstCheck() async throws {
+        let app = try await application()
+        let pass = respond(app, "GET", "/readyz", checks: [FixedCheck("postgresql:responseTime", .pass(milliseconds: 1.5))])
+        #expect(pass.status == .ok)
+        #expect(text(pass) == #"{"checks":{"postgresql:responseTime":[{"observedUnit":"ms","observedValue":1.5,"status":"pass"}]},"status":"pass"}"#)
+        let warn = respond(app, "GET", "/readyz", checks: [FixedCheck("a", .pass(milliseconds: 1)), FixedCheck("b", ReadinessResult(status: .warn))])
+        #expect(warn.status == .ok)
+        #expect(text(warn).hasSuffix(#""status":"warn"}"#))
+        let fail = respond(app, "GET", "/readyz", checks: [FixedCheck("a", .fail("Redis is unreachable")), FixedCheck("b", ReadinessResult(status: .warn))])
+        #expect(fail.status == .serviceUnavailable)
+        #expect(fail.header("Content-Type") == "application/health+json")
+        #expect(fail.header("Cache-Control") == "no-store")
+        #expect(text(fail).contains("Redis is unreachable"))
+    }
+
+    @Test func headResponsesHaveNoBody() async throws {
+        let app = try await application()
+        let handler = app.makeHandler(checks: [])
+        let response = handler(FastCGIRequest(params: ["REQUEST_METHOD": "HEAD", "DOCUMENT_URI": "/healthz"], body: []))
+        #expect(response.status == 200)
+        #expect(response.body.isEmpty)
+        #expect(response.headers.contains { $0.0 == "Content-Length" && $0.1 == "17" })
+        #expect(response.headers.contains { $0.0 == "X-Request-Id" })
+    }
+
+    @Test func responsesNeverWriteHeaderLineBreaks() {
+        let response = FastCGIResponse(status: 200, headers: [("X-Ok", "yes"), ("X-Bad", "a\r\nSet-Cookie: evil=1")], body: [])
+        let text = String(decoding: response.serialized(), as: UTF8.self)
+        #expect(text == "Status: 200 OK\r\nX-Ok: yes\r\n\r\n")
+    }
+
+    @Test func startUpFailsWithoutTheTemplates() async {
+        await #expect(throws: TemplateError.self) { try await Templates.load(directory: "/nonexistent") }
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path
+        try? FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        await #expect(throws: TemplateError.self) { try await Templates.load(directory: empty) }
+    }
+}
