@@ -1,7 +1,7 @@
 -- Herald's first schema: the tables the architecture names. Later issues add columns in new numbered files.
--- All instants are timestamptz (stored in UTC); every schedule carries its IANA zone.
+-- All instants are timestamptz (stored in UTC); every schedule carries its IANA zone. Needs PostgreSQL 13+
+-- (gen_random_uuid is built in).
 
-CREATE EXTENSION IF NOT EXISTS pgcrypto;  -- gen_random_uuid() on PostgreSQL < 13; built in from 13
 
 CREATE TABLE users (
     id              uuid PRIMARY KEY DEFAULT gen_random_uuid(),
