@@ -71,7 +71,7 @@ seed_demo() {
 start() {
     install_packages
     mkdir -p "$run" "$logs" "$state/data" "$state/nginx" "$state/redis"
-    chmod 700 "$state"
+    chmod 711 "$state"   # postgres must pass through to its data folder; secrets inside are 0600
 
     say "building (debug)"
     swift build
