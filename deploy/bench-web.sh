@@ -10,7 +10,7 @@ source deploy/lib.sh
 
 seconds=${1:-10}
 connections=${WRK_CONNECTIONS:-32}
-threads=${HERALD_WEB_THREADS:-32}
+threads=${HERALD_WEB_THREADS:-16}
 install_packages
 say "building (release)"
 swift build -c release >/dev/null

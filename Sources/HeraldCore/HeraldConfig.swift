@@ -51,7 +51,7 @@ public struct HeraldConfig: Sendable {
             throw ConfigError(key: "HERALD_LOG_LEVEL", reason: "must be one of \(LogLevel.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         logLevel = parsedLevel
-        let threads = value("HERALD_WEB_THREADS") ?? "32"
+        let threads = value("HERALD_WEB_THREADS") ?? "16"
         guard let count = Int(threads), (1...512).contains(count) else {
             throw ConfigError(key: "HERALD_WEB_THREADS", reason: "must be a whole number from 1 to 512")
         }

@@ -21,7 +21,7 @@ struct HeraldConfigTests {
         #expect(config.baseURL == "https://localhost:8443")
         #expect(config.logLevel == .info)
         #expect(config.fastCGISocket == nil)
-        #expect(config.webThreads == 32)
+        #expect(config.webThreads == 16)
     }
 
     @Test(arguments: [
