@@ -7,43 +7,45 @@ import Redis
 /// `/readyz` checks. Each web thread owns one set, with its own connections opened on first use. Outputs name the
 /// failure kind only: connection errors from libpq or hiredis may echo a host, never a password, but we keep even
 /// that out of a public endpoint.
-final class PostgresReadinessCheck: ReadinessCheck {
-    let name = "postgresql:responseTime"
-    private let url: String
-    private var connection: PostgresConnection?
+final class ConnectionReadinessCheck<Connection>: ReadinessCheck {
+    let name: String
+    private let failure: String
+    private let connect: () throws -> Connection
+    private let probe: (Connection) throws -> Void
+    private var connection: Connection?
 
-    init(url: String) { self.url = url }
+    init(name: String, failure: String, connect: @escaping () throws -> Connection, probe: @escaping (Connection) throws -> Void) {
+        self.name = name
+        self.failure = failure
+        self.connect = connect
+        self.probe = probe
+    }
 
     func run() -> ReadinessResult {
         let started = DispatchTime.now()
         do {
-            if connection == nil { connection = try PostgresConnection(url: url) }
-            _ = try connection!.query("SELECT 1")
+            let live = try connection ?? connect()
+            connection = live
+            try probe(live)
             return .pass(milliseconds: started.millisecondsElapsed)
         } catch {
             connection = nil
-            return .fail("PostgreSQL is unreachable")
+            return .fail(failure)
         }
     }
 }
 
-final class RedisReadinessCheck: ReadinessCheck {
-    let name = "redis:responseTime"
-    private let url: String
-    private var connection: RedisConnection?
+extension ConnectionReadinessCheck where Connection == PostgresConnection {
+    static func postgres(url: String) -> ConnectionReadinessCheck {
+        ConnectionReadinessCheck(name: "postgresql:responseTime", failure: "PostgreSQL is unreachable",
+                                 connect: { try PostgresConnection(url: url) }, probe: { try $0.query("SELECT 1") })
+    }
+}
 
-    init(url: String) { self.url = url }
-
-    func run() -> ReadinessResult {
-        let started = DispatchTime.now()
-        do {
-            if connection == nil { connection = try RedisConnection(url: url) }
-            _ = try connection!.command("PING")
-            return .pass(milliseconds: started.millisecondsElapsed)
-        } catch {
-            connection = nil
-            return .fail("Redis is unreachable")
-        }
+extension ConnectionReadinessCheck where Connection == RedisConnection {
+    static func redis(url: String) -> ConnectionReadinessCheck {
+        ConnectionReadinessCheck(name: "redis:responseTime", failure: "Redis is unreachable",
+                                 connect: { try RedisConnection(url: url) }, probe: { try $0.command("PING") })
     }
 }
 

@@ -25,8 +25,8 @@ struct WebCommand: ParsableCommand {
         let databaseURL = config.databaseURL, redisURL = config.redisURL
         server.run {
             application.makeHandler(checks: [
-                PostgresReadinessCheck(url: databaseURL),
-                RedisReadinessCheck(url: redisURL),
+                ConnectionReadinessCheck.postgres(url: databaseURL),
+                ConnectionReadinessCheck.redis(url: redisURL),
                 SchedulerHeartbeatCheck(url: redisURL),
             ])
         }
