@@ -57,7 +57,7 @@ public final class SchedulerProcess: @unchecked Sendable {
             do {
                 if postgres == nil { postgres = try PostgresConnection(url: config.databaseURL) }
                 try postgres?.query("SELECT 1")
-                if redis == nil { redis = try RedisConnection(url: config.redisURL) }
+                if redis == nil { redis = try RedisConnection(url: config.redisURL, commandTimeout: 5) }
                 heartbeat.beatAt = Date()
                 try HeartbeatRegistry.beat(heartbeat, on: redis!)
                 backoff = 0.5

@@ -45,7 +45,7 @@ extension ConnectionReadinessCheck where Connection == PostgresConnection {
 extension ConnectionReadinessCheck where Connection == RedisConnection {
     static func redis(url: String) -> ConnectionReadinessCheck {
         ConnectionReadinessCheck(name: "redis:responseTime", failure: "Redis is unreachable",
-                                 connect: { try RedisConnection(url: url) }, probe: { try $0.command("PING") })
+                                 connect: { try RedisConnection(url: url, connectTimeout: 2, commandTimeout: 2) }, probe: { try $0.command("PING") })
     }
 }
 
@@ -59,7 +59,7 @@ final class SchedulerHeartbeatCheck: ReadinessCheck {
 
     func run() -> ReadinessResult {
         do {
-            if connection == nil { connection = try RedisConnection(url: url) }
+            if connection == nil { connection = try RedisConnection(url: url, connectTimeout: 2, commandTimeout: 2) }
             guard let newest = try HeartbeatRegistry.newest(on: connection!) else {
                 return ReadinessResult(status: .warn, output: "no scheduler has reported in the last minute")
             }

@@ -5,7 +5,7 @@ import Logging
 
 /// A FastCGI app for the integration tests, built from the same FastCGIServer, Router and WebApplication as
 /// `herald web`, plus routes that echo what arrived and that answer slowly.
-/// Usage: FastCGITestServer <socket-path> <threads> <templates-dir>
+/// Usage: FastCGITestServer <socket-path | -> <threads> <templates-dir>   (`-`: the socket is fd 0)
 let arguments = CommandLine.arguments
 guard arguments.count == 4, let threads = Int(arguments[2]) else {
     FileHandle.standardError.write(Data("usage: FastCGITestServer <socket> <threads> <templates>\n".utf8))
@@ -85,7 +85,7 @@ do {
         }
         router.get("/boom") { _ in throw CocoaError(.fileReadCorruptFile) }
     }
-    let server = try FastCGIServer(socketPath: arguments[1], threadCount: threads)
+    let server = try FastCGIServer(socketPath: arguments[1] == "-" ? nil : arguments[1], threadCount: threads)
     server.stopOnTerminationSignals()
     server.run { application.makeHandler(checks: []) }
     exit(0)

@@ -174,4 +174,30 @@ struct NginxFastCGITests {
         // Probes are exempt.
         #expect(try nginx.get("/healthz").status == 200)
     }
+
+    @Test func servesASocketPassedAsStandardInput() throws {
+        let nginx = try Self.harness()
+        nginx.app?.stop()
+        try? FileManager.default.removeItem(atPath: nginx.socketPath)
+        // What systemd socket activation and spawn-fcgi do: bind and listen, then hand the socket over as fd 0.
+        let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            _ = nginx.socketPath.utf8CString.withUnsafeBytes { buffer.copyMemory(from: $0) }
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        #expect(bound == 0)
+        #expect(listen(listener, 64) == 0)
+        let app = try ChildProcess(TestEnvironment.binDirectory + "/FastCGITestServer",
+                                   ["-", "4", TestEnvironment.packageRoot + "/templates"], stdinDescriptor: listener)
+        defer { app.stop() }
+        try nginx.waitUntil("the app answers on the inherited socket") { (try? nginx.get("/healthz").status) == 200 }
+        #expect(try nginx.get("/echo?from=fd0").body.contains(#""from":["fd0"]"#))
+        app.signal(SIGTERM)
+        #expect(app.wait(timeout: 10) == 0, "\(app.output)")
+    }
 }

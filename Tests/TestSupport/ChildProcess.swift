@@ -11,20 +11,25 @@ public final class ChildProcess: @unchecked Sendable {
     private var exitStatus: Int32?
 
     public init(_ executable: String, _ arguments: [String] = [], environment: [String: String] = [:],
-                inheritEnvironment: Bool = true, stdinPath: String = "/dev/null") throws {
+                inheritEnvironment: Bool = true, stdinPath: String = "/dev/null", stdinDescriptor: Int32? = nil) throws {
         logPath = NSTemporaryDirectory() + "herald-child-\(UUID().uuidString).log"
         pid = try Self.spawn(executable, arguments, environment: environment, inheritEnvironment: inheritEnvironment,
-                             stdinPath: stdinPath, outputPath: logPath)
+                             stdinPath: stdinPath, stdinDescriptor: stdinDescriptor, outputPath: logPath)
     }
 
+    /// `stdinDescriptor`, when given, becomes the child's fd 0 (a listening socket, as systemd passes one).
     static func spawn(_ executable: String, _ arguments: [String], environment: [String: String], inheritEnvironment: Bool,
-                      stdinPath: String, outputPath: String) throws -> pid_t {
+                      stdinPath: String, stdinDescriptor: Int32?, outputPath: String) throws -> pid_t {
         var env = inheritEnvironment ? ProcessInfo.processInfo.environment : [:]
         env.merge(environment) { _, new in new }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, stdinPath, O_RDONLY, 0)
+        if let stdinDescriptor {
+            posix_spawn_file_actions_adddup2(&actions, stdinDescriptor, 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, stdinPath, O_RDONLY, 0)
+        }
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         var attributes = posix_spawnattr_t()
