@@ -34,5 +34,12 @@ export HERALD_TEST_BIN_DIR=$(swift build --show-bin-path)
 say "testing"
 status=0
 swift test --skip-build "$@" || status=$?
+
+# The cron engine against cronsim (PyPI) on 10,000 random cases, many around DST transitions.
+if [ "$#" = 0 ]; then
+    say "cron differential test against cronsim"
+    python3 -m pip install -q --disable-pip-version-check cronsim 2>&1 | grep -v "Running pip as the 'root' user" || true
+    python3 deploy/cron-diff.py "$HERALD_TEST_BIN_DIR/herald" 10000 || status=$?
+fi
 if [ "$status" = 0 ]; then say "all tests passed"; else say "tests failed (exit $status)"; fi
 exit "$status"
