@@ -42,8 +42,8 @@ struct CronSchedulePropertyTests {
             while wall < zone.wall(at: limit).wall {
                 if matches(WallTime(seconds: wall)) {
                     var fire = wall
-                    while zone.instants(forWall: fire).isEmpty { fire += 60 }
-                    let instant = zone.instants(forWall: fire)[0]
+                    while !zone.exists(wall: fire) { fire += 60 }
+                    let instant = zone.occurrences(ofWall: fire).first!
                     if instant > after { return instant }
                 }
                 wall += 60

@@ -168,7 +168,7 @@ public struct CronSchedule: Sendable {
             }
             if wallClock {
                 // A wall time inside a gap fires at the first minute after it; a repeated one at its first occurrence.
-                while schedule.zone.instants(forWall: wall.seconds).isEmpty { wall.seconds += 60 }
+                while !schedule.zone.exists(wall: wall.seconds) { wall.seconds += 60 }
                 return schedule.zone.instant(forWall: wall.seconds, fold: 0)
             }
             return instant

@@ -56,28 +56,38 @@ public final class ZoneRules: Sendable {
         return offsets[low]
     }
 
-    /// The UTC instants whose local wall time is `wall`: two in a repeated hour (earlier first), none in a gap.
-    func instants(forWall wall: Int64) -> [Int64] {
-        let candidates = Set([offset(at: wall - 86_400), offset(at: wall), offset(at: wall + 86_400)])
-        return candidates.map { wall - Int64($0) }.filter { Int64(offset(at: $0)) == wall - $0 }.sorted()
+    /// The UTC instants whose local wall time is `wall`: both in a repeated hour (earlier first), none in a gap.
+    /// Offsets change at most once around any instant, so the offsets a day before and after are the candidates.
+    func occurrences(ofWall wall: Int64) -> (first: Int64?, second: Int64?) {
+        let before = Int64(offset(at: wall - 86_400)), after = Int64(offset(at: wall + 86_400))
+        let early = wall - max(before, after), late = wall - min(before, after)
+        let earlyValid = Int64(offset(at: early)) == wall - early
+        let lateValid = early != late && Int64(offset(at: late)) == wall - late
+        switch (earlyValid, lateValid) {
+        case (true, true): return (early, late)
+        case (true, false): return (early, nil)
+        case (false, true): return (late, nil)
+        case (false, false): return (nil, nil)
+        }
     }
+
+    func exists(wall: Int64) -> Bool { occurrences(ofWall: wall).first != nil }
 
     /// Python's (PEP 495) reading of a wall time: `fold` picks the occurrence in a repeated hour; in a gap, fold 0
     /// uses the offset from before the transition and fold 1 the one after.
     func instant(forWall wall: Int64, fold: Int) -> Int64 {
-        let found = instants(forWall: wall)
-        switch found.count {
-        case 0: return wall - Int64(fold == 0 ? offset(at: wall - 86_400) : offset(at: wall + 86_400))
-        case 1: return found[0]
-        default: return fold == 0 ? found[0] : found[found.count - 1]
+        switch occurrences(ofWall: wall) {
+        case (nil, _): return wall - Int64(fold == 0 ? offset(at: wall - 86_400) : offset(at: wall + 86_400))
+        case (let first?, nil): return first
+        case (let first?, let second?): return fold == 0 ? first : second
         }
     }
 
     /// Wall time and fold of a UTC instant.
     func wall(at instant: Int64) -> (wall: Int64, fold: Int) {
         let wall = instant + Int64(offset(at: instant))
-        let found = instants(forWall: wall)
-        return (wall, found.count > 1 && instant == found[found.count - 1] ? 1 : 0)
+        let found = occurrences(ofWall: wall)
+        return (wall, found.second == instant ? 1 : 0)
     }
 }
 

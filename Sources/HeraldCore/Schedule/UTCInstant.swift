@@ -1,0 +1,26 @@
+/// `YYYY-MM-DDTHH:MM:SSZ`, the one instant format the CLI prints, without Foundation's formatters (they cost more
+/// than computing a next run).
+public enum UTCInstant {
+    public static func format(_ instant: Int64) -> String {
+        let wall = WallTime(seconds: instant)
+        let date = wall.date
+        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        let year = date.year < 1000 ? String(repeating: "0", count: 4 - String(date.year).count) + "\(date.year)" : "\(date.year)"
+        return "\(year)-\(two(date.month))-\(two(date.day))T\(two(wall.hour)):\(two(wall.minute)):\(two(wall.second))Z"
+    }
+
+    /// Parses exactly `YYYY-MM-DDTHH:MM:SSZ`; anything else is nil (callers may fall back to a full ISO-8601 parser).
+    public static func parse(_ text: String) -> Int64? {
+        let b = Array(text.utf8)
+        guard b.count == 20, b[4] == 45, b[7] == 45, b[10] == 84, b[13] == 58, b[16] == 58, b[19] == 90 else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            var v = 0
+            for i in range { guard b[i] >= 48, b[i] <= 57 else { return nil }; v = v * 10 + Int(b[i] - 48) }
+            return v
+        }
+        guard let y = number(0..<4), let mo = number(5..<7), let d = number(8..<10), let h = number(11..<13),
+              let mi = number(14..<16), let s = number(17..<19), (1...12).contains(mo), d >= 1,
+              d <= CivilDate.daysIn(month: mo, year: y), h < 24, mi < 60, s < 60 else { return nil }
+        return Int64(CivilDate(year: y, month: mo, day: d).days) * 86_400 + Int64(h * 3600 + mi * 60 + s)
+    }
+}
