@@ -4,7 +4,7 @@ import HeraldCore
 
 struct CronCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "cron", abstract: "Evaluates cron expressions as the scheduler does.",
-                                                    subcommands: [Next.self])
+                                                    subcommands: [Next.self, Explain.self])
 
     struct Next: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -57,6 +57,25 @@ struct CronCommand: ParsableCommand {
             FileHandle.standardOutput.write(Data(output.utf8))
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             FileHandle.standardError.write(Data("computed \(cases.count) cases in \(String(format: "%.6f", seconds)) s\n".utf8))
+        }
+    }
+
+    struct Explain: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Describes an expression in plain English and shows its next 5 runs.")
+
+        @Argument(help: "A 5-field cron expression or a macro.") var expression: String
+        @Option(help: "IANA time zone the expression is evaluated in.") var tz = "UTC"
+
+        func run() throws {
+            do {
+                let schedule = try CronSchedule(expression, timeZone: tz)
+                print("\(schedule.expression.plainEnglish), \(tz)")
+                for run in schedule.preview(after: Int64(Date().timeIntervalSince1970), count: 5, viewerZone: .utc) {
+                    print("  \(run.scheduleLocal)   \(run.utc)" + (run.note.map { "   (\($0))" } ?? ""))
+                }
+            } catch {
+                fail("\(error)", status: 2)
+            }
         }
     }
 

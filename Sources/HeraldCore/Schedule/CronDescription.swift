@@ -1,0 +1,93 @@
+/// Plain-English descriptions of cron expressions ("At 07:00, Monday to Friday"), for pages, e-mails and
+/// `herald cron explain`.
+extension CronExpression {
+    static let weekdayNames = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+    static let monthNames = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+                             "October", "November", "December"]
+    static let ordinals = ["first", "second", "third", "fourth", "fifth"]
+
+    public var plainEnglish: String {
+        var parts: [String] = [timePhrase]
+        if let days = dayPhrase { parts.append(days) }
+        if months != 0b1_1111_1111_1110 {
+            parts.append("in " + Self.list((1...12).filter { matchesMonth($0) }.map { Self.monthNames[$0 - 1] }))
+        }
+        return parts.joined(separator: ", ")
+    }
+
+    var timePhrase: String {
+        let minuteList = (0...59).filter(matchesMinute)
+        let hourList = (0...23).filter(matchesHour)
+        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        if minuteList.count == 1 && hourList.count <= 4 {
+            return "At " + Self.list(hourList.map { "\(two($0)):\(two(minuteList[0]))" })
+        }
+        let minutePart: String
+        if minuteList.count == 60 {
+            minutePart = "Every minute"
+        } else if let step = Self.step(of: minuteList, span: 60) {
+            minutePart = "Every \(step) minutes"
+        } else if minuteList.count == 1 {
+            minutePart = minuteList[0] == 0 ? "On the hour" : "At minute \(minuteList[0]) past the hour"
+        } else {
+            minutePart = "At minutes " + Self.list(minuteList.map(String.init)) + " past the hour"
+        }
+        if hourList.count == 24 { return minutePart + (minuteList.count == 1 ? ", every hour" : "") }
+        if let step = Self.step(of: hourList, span: 24), minuteList.count == 1 {
+            return "Every \(step) hours at minute \(minuteList[0])"
+        }
+        if let range = Self.contiguous(hourList) {
+            return minutePart + ", from \(two(range.lowerBound)):00 to \(two(range.upperBound)):59"
+        }
+        return minutePart + ", during hours " + Self.list(hourList.map(two))
+    }
+
+    var dayPhrase: String? {
+        var phrases: [String] = []
+        let dom = (1...31).filter { daysOfMonth & (1 << UInt32($0)) != 0 }
+        let domRestricted = !fields[2].hasPrefix("*")
+        if domRestricted {
+            var items = dom.map { "day \($0)" }
+            if lastDayOfMonth { items.append("the last day") }
+            phrases.append("on " + Self.list(items) + " of the month")
+        }
+        if !fields[4].hasPrefix("*") {
+            var items: [String] = []
+            let plain = (0...6).filter { weekdays & (1 << UInt8($0)) != 0 }
+            if plain == [1, 2, 3, 4, 5] {
+                items.append("Monday to Friday")
+            } else if plain == [0, 6] {
+                items.append("Saturday and Sunday")
+            } else {
+                items += plain.map { Self.weekdayNames[$0] }
+            }
+            for day in 0...6 where lastWeekdays & (1 << UInt8(day)) != 0 { items.append("the last \(Self.weekdayNames[day]) of the month") }
+            for (k, mask) in nthWeekdays.enumerated() {
+                for day in 0...6 where mask & (1 << UInt8(day)) != 0 { items.append("the \(Self.ordinals[k]) \(Self.weekdayNames[day]) of the month") }
+            }
+            phrases.append((domRestricted ? "or on " : "on ") + Self.list(items))
+        }
+        return phrases.isEmpty ? nil : phrases.joined(separator: " ")
+    }
+
+    static func list(_ items: [String]) -> String {
+        switch items.count {
+        case 0: ""
+        case 1: items[0]
+        default: items.dropLast().joined(separator: ", ") + " and " + items.last!
+        }
+    }
+
+    /// `n` when values are 0, n, 2n, … covering the span.
+    static func step(of values: [Int], span: Int) -> Int? {
+        guard values.count > 1, values[0] == 0 else { return nil }
+        let n = values[1]
+        guard span % n == 0, values == Array(stride(from: 0, to: span, by: n)) else { return nil }
+        return n
+    }
+
+    static func contiguous(_ values: [Int]) -> ClosedRange<Int>? {
+        guard let first = values.first, let last = values.last, values.count > 1, last - first + 1 == values.count else { return nil }
+        return first...last
+    }
+}
