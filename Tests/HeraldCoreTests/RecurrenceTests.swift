@@ -30,6 +30,26 @@ struct RecurrenceTests {
         let data = try JSONEncoder().encode(recurrence)
         #expect(try JSONDecoder().decode(Recurrence.self, from: data) == recurrence)
         #expect(String(decoding: data, as: UTF8.self).contains(#""kind":"weekly""#))
+        #expect(String(decoding: data, as: UTF8.self).contains(#""time_zone":"Europe\/Berlin""#))
+    }
+
+    @Test func startEndAndMaximumRunsBoundTheRuns() throws {
+        var daily = Recurrence(kind: .daily, timeZone: "Europe/Berlin", time: "07:00")
+        daily.startsAt = "2026-12-01T00:00"
+        daily.endsAt = "2026-12-03T07:00"
+        let now = UTCInstant.parse("2026-11-23T00:00:00Z")!
+        var runs: [String] = []
+        var cursor = now
+        while let next = try daily.nextRun(after: cursor, runsSoFar: runs.count) {
+            runs.append(UTCInstant.format(next))
+            cursor = next
+        }
+        #expect(runs == ["2026-12-01T06:00:00Z", "2026-12-02T06:00:00Z", "2026-12-03T06:00:00Z"])
+        daily.maxRuns = 2
+        #expect(try daily.nextRun(after: now, runsSoFar: 2) == nil)
+        #expect(try daily.nextRun(after: now, runsSoFar: 1) != nil)
+        daily.endsAt = "2026-11-01T00:00"
+        #expect(throws: ValidationError.self) { try daily.nextRun(after: now, runsSoFar: 0) }
     }
 
     @Test func aOneOffRunInAGapMovesToTheEndOfIt() throws {

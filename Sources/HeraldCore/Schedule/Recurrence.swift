@@ -34,6 +34,18 @@ public struct Recurrence: Codable, Equatable, Sendable {
     public var weekday: Int?
     /// `custom`: a 5-field cron expression.
     public var cron: String?
+    /// Optional bounds, local `YYYY-MM-DDTHH:MM` in `timeZone`: no run before `startsAt` or after `endsAt`, and at
+    /// most `maxRuns` runs in all.
+    public var startsAt: String?
+    public var endsAt: String?
+    public var maxRuns: Int?
+
+    /// snake_case in JSON, as the API and the validation errors name the fields.
+    enum CodingKeys: String, CodingKey {
+        case kind, at, interval, minute, time, days, weekday, ordinal, cron
+        case timeZone = "time_zone", weekdaysOnly = "weekdays_only", dayOfMonth = "day_of_month", lastDay = "last_day"
+        case startsAt = "starts_at", endsAt = "ends_at", maxRuns = "max_runs"
+    }
 
     public init(kind: Kind, timeZone: String, at: String? = nil, interval: Int? = nil, minute: Int? = nil, time: String? = nil,
                 weekdaysOnly: Bool? = nil, days: [Int]? = nil, dayOfMonth: Int? = nil, lastDay: Bool? = nil,
@@ -51,6 +63,26 @@ public struct Recurrence: Codable, Equatable, Sendable {
         self.ordinal = ordinal
         self.weekday = weekday
         self.cron = cron
+    }
+
+    /// The next run strictly after `instant`, within the bounds; nil when the recurrence is over.
+    public func nextRun(after instant: Int64, runsSoFar: Int) throws -> Int64? {
+        if let maxRuns {
+            guard maxRuns > 0 else { throw ValidationError(field: "max_runs", message: "must be at least 1") }
+            if runsSoFar >= maxRuns { return nil }
+        }
+        let zone = try ZoneRules.named(timeZone)
+        let start = try startsAt.map { zone.instant(forWall: try Self.localDateTime($0, field: "starts_at"), fold: 0) }
+        let end = try endsAt.map { zone.instant(forWall: try Self.localDateTime($0, field: "ends_at"), fold: 0) }
+        if let start, let end, end < start { throw ValidationError(field: "ends_at", message: "is before starts_at") }
+        let from = max(instant, (start ?? Int64.min + 1) - 1)
+        let next: Int64?
+        switch try compile() {
+        case .once(let at): next = at > from ? at : nil
+        case .cron(let schedule): next = schedule.nextRun(after: from)
+        }
+        guard let next, next <= (end ?? .max) else { return nil }
+        return next
     }
 
     /// The compiled form: a cron expression, or the one instant of a `once`.
