@@ -24,6 +24,7 @@ struct CronCommand: ParsableCommand {
                 guard (1...1000).contains(count) else { throw ValidationError(field: "count", message: "must be from 1 to 1000") }
                 let schedule = try CronSchedule(expression, timeZone: tz)
                 let start = try after.map(CronCommand.parseInstant) ?? Int64(Date().timeIntervalSince1970)
+                try schedule.checkFires(after: start)
                 let runs = schedule.nextRuns(after: start, count: count)
                 print(runs.map(CronCommand.format).joined(separator: "\n"))
             } catch {

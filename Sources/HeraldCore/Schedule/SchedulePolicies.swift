@@ -57,6 +57,13 @@ extension CronSchedule {
         }
     }
 
+    /// Refuses an expression with no run in the next 50 years (one the parser's static checks could not catch).
+    public func checkFires(after: Int64) throws(ValidationError) {
+        guard nextRun(after: after) != nil else {
+            throw ValidationError(field: "recurrence", message: "\(expression) never fires in the next 50 years")
+        }
+    }
+
     static func duration(_ seconds: Int64) -> String {
         if seconds % 3600 == 0 { return seconds == 3600 ? "1 hour" : "\(seconds / 3600) hours" }
         if seconds % 60 == 0 { return seconds == 60 ? "1 minute" : "\(seconds / 60) minutes" }
