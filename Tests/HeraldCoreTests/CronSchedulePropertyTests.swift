@@ -5,10 +5,12 @@ import Testing
 /// each step computed afresh from the previous run as the scheduler does (the Dagster lesson: tests must not reuse
 /// an iterator production never reuses).
 struct CronSchedulePropertyTests {
-    /// Zones whose transitions are not at midnight; the midnight-gap corner (Cairo, Santiago) is covered by the
-    /// cronsim differential test and the DST table tests.
     static let zones = ["UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata",
-                        "Pacific/Chatham", "Europe/London", "Australia/Sydney", "America/St_Johns"]
+                        "Pacific/Chatham", "Europe/London", "Australia/Sydney", "America/St_Johns", "Africa/Cairo",
+                        "America/Santiago"]
+    /// Where a day starts inside a gap, real-time expressions follow cronsim's collapse rule (see CronSchedule), which
+    /// a minute walk does not model; the differential test and the DST matrix cover those.
+    static let midnightGapZones: Set<String> = ["Africa/Cairo", "America/Santiago"]
 
     struct Generator: RandomNumberGenerator {
         var state: UInt64
@@ -68,6 +70,7 @@ struct CronSchedulePropertyTests {
                 "\(Self.field(&g, 1...31, star: 0.8)) * \(Self.field(&g, 0...6, star: 0.7))"
             guard let cron = try? CronExpression(expression) else { continue }
             let zone = Self.zones.randomElement(using: &g)!
+            if Self.midnightGapZones.contains(zone) && !cron.isFixedTime { continue }
             let schedule = CronSchedule(expression: cron, zone: try ZoneRules.named(zone))
             var after = start + Int64.random(in: 0..<twoYears, using: &g)
             for _ in 0..<4 {
@@ -85,6 +88,6 @@ struct CronSchedulePropertyTests {
                 after = next
             }
         }
-        #expect(compared > 600)
+        #expect(compared > 500)
     }
 }

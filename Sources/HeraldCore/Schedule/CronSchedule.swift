@@ -5,7 +5,9 @@
 ///   the local wall clock. A run whose local time does not exist (spring forward) fires at the first instant after
 ///   the gap; a local time that occurs twice (fall back) fires once, at its first occurrence.
 /// - Any other expression (`*` or `*/n` in the minute or hour field) follows real elapsed time: it fires on every
-///   real hour, both repeated hours included, and skips wall times that do not exist.
+///   real hour, both repeated hours included, and skips wall times that do not exist. One exception, as in cronsim:
+///   when a day itself starts inside a gap (Cairo, Santiago: midnight → 01:00), runs matching that missing
+///   midnight hour collapse into one run at the end of the gap.
 ///
 /// Finding the next run jumps field by field over bitsets; it never walks minute by minute.
 public struct CronSchedule: Sendable {
