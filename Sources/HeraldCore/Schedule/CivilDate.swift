@@ -64,3 +64,6 @@ struct WallTime {
 
     static func midnight(of date: CivilDate) -> WallTime { WallTime(seconds: Int64(date.days) * 86_400) }
 }
+
+/// `7` → `07`, for clock times and dates.
+func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }

@@ -18,7 +18,6 @@ extension CronExpression {
     var timePhrase: String {
         let minuteList = (0...59).filter(matchesMinute)
         let hourList = (0...23).filter(matchesHour)
-        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
         if minuteList.count == 1 && hourList.count <= 4 {
             return "At " + Self.list(hourList.map { "\(two($0)):\(two(minuteList[0]))" })
         }

@@ -30,7 +30,6 @@ extension CronSchedule {
     }
 
     static func hhmm(_ wall: WallTime) -> String {
-        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
         return "\(two(wall.hour)):\(two(wall.minute))"
     }
 
@@ -40,7 +39,6 @@ extension CronSchedule {
         let text = UTCInstant.format(instant + Int64(offset))
         let sign = offset < 0 ? "-" : "+"
         let magnitude = abs(offset)
-        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
         return "\(text.prefix(10)) \(text.dropFirst(11).prefix(5)) \(sign)\(two(magnitude / 3600)):\(two(magnitude % 3600 / 60))"
     }
 }

@@ -4,7 +4,6 @@ public enum UTCInstant {
     public static func format(_ instant: Int64) -> String {
         let wall = WallTime(seconds: instant)
         let date = wall.date
-        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
         let year = date.year < 1000 ? String(repeating: "0", count: 4 - String(date.year).count) + "\(date.year)" : "\(date.year)"
         return "\(year)-\(two(date.month))-\(two(date.day))T\(two(wall.hour)):\(two(wall.minute)):\(two(wall.second))Z"
     }
