@@ -1,0 +1,56 @@
+import Foundation
+import HeraldCore
+import Postgres
+
+/// A schedule as the operator or the wizard defines it.
+public struct NewSchedule: Sendable {
+    public var reportID: UUID
+    public var name: String
+    public var recurrence: Recurrence
+    public var misfire: MisfirePolicy
+    public var overlap: OverlapPolicy
+    public var jitterSeconds: Int
+    public var priority: Int
+    public var ownerID: UUID?
+
+    public init(reportID: UUID, name: String = "", recurrence: Recurrence, misfire: MisfirePolicy = .runOnce,
+                overlap: OverlapPolicy = .skip, jitterSeconds: Int = 0, priority: Int = 5, ownerID: UUID? = nil) {
+        self.reportID = reportID
+        self.name = name
+        self.recurrence = recurrence
+        self.misfire = misfire
+        self.overlap = overlap
+        self.jitterSeconds = jitterSeconds
+        self.priority = priority
+        self.ownerID = ownerID
+    }
+}
+
+/// SQL for `schedules`.
+public struct ScheduleRepository {
+    let connection: PostgresConnection
+
+    public init(connection: PostgresConnection) { self.connection = connection }
+
+    /// Validates the recurrence, computes the first slot after `now` and stores the schedule.
+    public func create(_ schedule: NewSchedule, now: Date) throws -> UUID {
+        guard (0...9).contains(schedule.priority) else { throw ValidationError(field: "priority", message: "must be from 0 to 9") }
+        guard (0...3600).contains(schedule.jitterSeconds) else {
+            throw ValidationError(field: "jitter_seconds", message: "must be from 0 to 3600")
+        }
+        let cron = schedule.recurrence.kind == .once ? nil : try schedule.recurrence.canonicalCron()
+        let id = UUID()
+        let slot = try schedule.recurrence.nextRun(after: Int64(now.timeIntervalSince1970), runsSoFar: 0)
+        let slotDate = slot.map { Date(timeIntervalSince1970: TimeInterval($0)) }
+        let due = slotDate.map { $0.addingTimeInterval(TimeInterval(Jitter.seconds(scheduleID: id.uuidString, maximum: schedule.jitterSeconds))) }
+        try connection.execute("""
+            INSERT INTO schedules (id, report_id, name, recurrence, cron, time_zone, misfire_policy, overlap_policy,
+                                   jitter_seconds, priority, owner_id, next_slot_at, next_run_at)
+            VALUES (\(id), \(schedule.reportID), \(schedule.name), \(PostgresJSON(schedule.recurrence))::jsonb, \(cron),
+                    \(schedule.recurrence.timeZone), \(schedule.misfire.rawValue), \(schedule.overlap.rawValue),
+                    \(schedule.jitterSeconds), \(schedule.priority), \(schedule.ownerID), \(slotDate), \(due))
+            """)
+        try connection.notify("herald_schedules", payload: id.uuidString)
+        return id
+    }
+}

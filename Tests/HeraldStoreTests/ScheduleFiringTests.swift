@@ -1,0 +1,144 @@
+import Foundation
+import HeraldCore
+import Postgres
+import Testing
+import TestSupport
+@testable import HeraldStore
+
+/// Firing against a real PostgreSQL: every due slot becomes exactly one execution row.
+struct ScheduleFiringTests {
+    static func database() throws -> (url: String, report: UUID) {
+        let url = try TestDatabase.create()
+        let connection = try PostgresConnection(url: url)
+        try Migrator(connection: connection, migrations: try Migration.bundled()).migrate()
+        let source: UUID = try connection.query("""
+            INSERT INTO data_sources (name, url_encrypted) VALUES ('warehouse', '\\x00'::bytea) RETURNING id
+            """)[0].decode("id")
+        let report: UUID = try connection.query("""
+            INSERT INTO reports (name, data_source_id, sql) VALUES ('sales', \(source), 'SELECT 1') RETURNING id
+            """)[0].decode("id")
+        return (url, report)
+    }
+
+    static let hourly = Recurrence(kind: .everyHours, timeZone: "Europe/Berlin", interval: 1, minute: 0)
+
+    @Test func twoFirersOverAThousandDueSchedulesMakeOneExecutionEach() throws {
+        let (url, report) = try Self.database()
+        let connection = try PostgresConnection(url: url)
+        let created = Date(timeIntervalSince1970: 1_795_000_000)
+        let repository = ScheduleRepository(connection: connection)
+        try connection.transaction {
+            for _ in 0..<1000 { _ = try repository.create(NewSchedule(reportID: report, recurrence: Self.hourly), now: created) }
+        }
+        let now = created.addingTimeInterval(3600 + 10)   // every schedule's first slot is due, on time
+        let results = FiringResults()
+        let group = DispatchGroup()
+        for _ in 0..<2 {
+            group.enter()
+            Thread.detachNewThread {
+                defer { group.leave() }
+                do {
+                    let firing = ScheduleFiring(connection: try PostgresConnection(url: url))
+                    while true {
+                        let fired = try firing.fireDue(now: now, batchSize: 50)
+                        if fired.isEmpty { break }
+                        results.add(fired)
+                    }
+                } catch {
+                    results.fail(error)
+                }
+            }
+        }
+        group.wait()
+        #expect(results.errors.isEmpty, "\(results.errors)")
+        #expect(results.fired.count == 1000)
+        #expect(Set(results.fired.map(\.scheduleID)).count == 1000)
+        let counts = try connection.query("""
+            SELECT count(*) AS n, count(DISTINCT schedule_id) AS schedules, min(scheduled_for) = max(scheduled_for) AS one_slot
+            FROM executions
+            """)[0]
+        #expect(try counts.decode("n", as: Int.self) == 1000)
+        #expect(try counts.decode("schedules", as: Int.self) == 1000)
+        #expect(try counts.decode("one_slot", as: Bool.self))
+        let due = try connection.query("SELECT count(*) AS n FROM schedules WHERE next_run_at <= \(now)")[0]
+        #expect(try due.decode("n", as: Int.self) == 0)
+    }
+
+    @Test func sixHoursDownWithRunOnceFiresOneCatchUpAndCountsTheRest() throws {
+        let (url, report) = try Self.database()
+        let connection = try PostgresConnection(url: url)
+        let created = Date(timeIntervalSince1970: 1_795_000_000)
+        let id = try ScheduleRepository(connection: connection).create(
+            NewSchedule(reportID: report, recurrence: Self.hourly, misfire: .runOnce), now: created)
+        let firstSlot: Date = try connection.query("SELECT next_slot_at FROM schedules WHERE id = \(id)")[0].decode("next_slot_at")
+        let now = firstSlot.addingTimeInterval(6 * 3600 - 600)   // slots at +0h … +5h were missed
+        let fired = try ScheduleFiring(connection: connection).fireDue(now: now)
+        #expect(fired.count == 1)
+        #expect(fired.first?.scheduledFor == firstSlot.addingTimeInterval(5 * 3600))
+        #expect(fired.first?.missedCount == 5)
+        let row = try connection.query("SELECT trigger, missed_count FROM executions")[0]
+        #expect(try row.decode("trigger", as: String.self) == "catch_up")
+        #expect(try row.decode("missed_count", as: Int.self) == 5)
+        let next: Date = try connection.query("SELECT next_slot_at FROM schedules WHERE id = \(id)")[0].decode("next_slot_at")
+        #expect(next == firstSlot.addingTimeInterval(6 * 3600))
+    }
+
+    @Test func sixHoursDownWithSkipFiresNothingAndMovesOn() throws {
+        let (url, report) = try Self.database()
+        let connection = try PostgresConnection(url: url)
+        let created = Date(timeIntervalSince1970: 1_795_000_000)
+        let id = try ScheduleRepository(connection: connection).create(
+            NewSchedule(reportID: report, recurrence: Self.hourly, misfire: .skip), now: created)
+        let firstSlot: Date = try connection.query("SELECT next_slot_at FROM schedules WHERE id = \(id)")[0].decode("next_slot_at")
+        let fired = try ScheduleFiring(connection: connection).fireDue(now: firstSlot.addingTimeInterval(6 * 3600 - 600))
+        #expect(fired.isEmpty)
+        #expect(try connection.query("SELECT count(*) AS n FROM executions")[0].decode("n", as: Int.self) == 0)
+        let next: Date = try connection.query("SELECT next_slot_at FROM schedules WHERE id = \(id)")[0].decode("next_slot_at")
+        #expect(next == firstSlot.addingTimeInterval(6 * 3600))
+    }
+
+    @Test func aSlotFiredTwiceIsStoredOnce() throws {
+        let (url, report) = try Self.database()
+        let connection = try PostgresConnection(url: url)
+        let created = Date(timeIntervalSince1970: 1_795_000_000)
+        let id = try ScheduleRepository(connection: connection).create(NewSchedule(reportID: report, recurrence: Self.hourly), now: created)
+        let slot: Date = try connection.query("SELECT next_slot_at FROM schedules WHERE id = \(id)")[0].decode("next_slot_at")
+        #expect(try ScheduleFiring(connection: connection).fireDue(now: slot.addingTimeInterval(5)).count == 1)
+        // A crashed firer's restart: next_slot_at rolled back to the fired slot.
+        try connection.execute("UPDATE schedules SET next_slot_at = \(slot), next_run_at = \(slot) WHERE id = \(id)")
+        #expect(try ScheduleFiring(connection: connection).fireDue(now: slot.addingTimeInterval(5)).isEmpty)
+        #expect(try connection.query("SELECT count(*) AS n FROM executions")[0].decode("n", as: Int.self) == 1)
+    }
+
+    @Test func jitterDelaysTheDueTimeButNotTheSlot() throws {
+        let (url, report) = try Self.database()
+        let connection = try PostgresConnection(url: url)
+        let id = try ScheduleRepository(connection: connection).create(
+            NewSchedule(reportID: report, recurrence: Self.hourly, jitterSeconds: 300), now: Date(timeIntervalSince1970: 1_795_000_000))
+        let row = try connection.query("SELECT next_slot_at, next_run_at FROM schedules WHERE id = \(id)")[0]
+        let slot: Date = try row.decode("next_slot_at")
+        let due: Date = try row.decode("next_run_at")
+        #expect(due.timeIntervalSince(slot) == TimeInterval(Jitter.seconds(scheduleID: id.uuidString, maximum: 300)))
+    }
+
+    @Test func invalidSchedulesAreRefusedAndNothingIsStored() throws {
+        let (url, report) = try Self.database()
+        let connection = try PostgresConnection(url: url)
+        let repository = ScheduleRepository(connection: connection)
+        #expect(throws: ValidationError.self) {
+            try repository.create(NewSchedule(reportID: report, recurrence: Recurrence(kind: .everyMinutes, timeZone: "UTC", interval: 7)), now: Date())
+        }
+        #expect(throws: ValidationError.self) {
+            try repository.create(NewSchedule(reportID: report, recurrence: Self.hourly, priority: 12), now: Date())
+        }
+        #expect(try connection.query("SELECT count(*) AS n FROM schedules")[0].decode("n", as: Int.self) == 0)
+    }
+}
+
+final class FiringResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var fired: [FiredSlot] = []
+    private(set) var errors: [String] = []
+    func add(_ slots: [FiredSlot]) { lock.withLock { fired += slots } }
+    func fail(_ error: any Error) { lock.withLock { errors.append("\(error)") } }
+}
