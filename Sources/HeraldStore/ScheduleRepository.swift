@@ -50,7 +50,15 @@ public struct ScheduleRepository {
                     \(schedule.recurrence.timeZone), \(schedule.misfire.rawValue), \(schedule.overlap.rawValue),
                     \(schedule.jitterSeconds), \(schedule.priority), \(schedule.ownerID), \(slotDate), \(due))
             """)
-        try connection.notify("herald_schedules", payload: id.uuidString)
+        try connection.notify(Self.changeChannel, payload: id.uuidString)
         return id
     }
+
+    /// The earliest time a schedule is due, if any is enabled.
+    public func earliestDue() throws -> Date? {
+        try connection.query("SELECT min(next_run_at) AS due FROM schedules WHERE enabled").first?.decode("due", as: Date?.self)
+    }
+
+    /// The channel `create` notifies, so sleeping schedulers re-read the earliest due time.
+    public static let changeChannel = "herald_schedules"
 }
