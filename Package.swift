@@ -74,12 +74,12 @@ let package = Package(
         .testTarget(name: "MarkdownTests", dependencies: ["Markdown"]),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
         .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore"]),
-        .testTarget(name: "HeraldStoreTests", dependencies: ["HeraldStore", "Postgres", "TestSupport"]),
+        .testTarget(name: "HeraldStoreTests", dependencies: ["HeraldStore", "HeraldCore", "Crypto", "Postgres", "TestSupport"]),
         .testTarget(
             name: "HeraldWebTests",
             dependencies: ["HeraldWeb", "FastCGI", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "HeraldSchedulerTests", dependencies: ["HeraldScheduler", "Redis", "TestSupport"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "Postgres", "Redis"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "Postgres", "Redis", "HeraldCore"]),
     ]
 )

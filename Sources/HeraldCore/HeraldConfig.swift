@@ -14,6 +14,8 @@ public struct HeraldConfig: Sendable {
     public var templatesDirectory: String
     public var logLevel: LogLevel
     public var webThreads: Int
+    /// The shortest gap allowed between a schedule's runs, in seconds.
+    public var minimumInterval: Int64
 
     public enum LogLevel: String, Sendable, CaseIterable {
         case trace, debug, info, notice, warning, error, critical
@@ -56,6 +58,11 @@ public struct HeraldConfig: Sendable {
             throw ConfigError(key: "HERALD_WEB_THREADS", reason: "must be a whole number from 1 to 512")
         }
         webThreads = count
+        let interval = value("HERALD_MIN_INTERVAL") ?? "3600"
+        guard let seconds = Int64(interval), (1...86_400).contains(seconds) else {
+            throw ConfigError(key: "HERALD_MIN_INTERVAL", reason: "must be a number of seconds from 1 to 86400")
+        }
+        minimumInterval = seconds
     }
 
     static let howToMakeAKey = "make one with `herald key generate` (or `openssl rand -base64 32`)"

@@ -12,9 +12,12 @@ public struct NewSchedule: Sendable {
     public var jitterSeconds: Int
     public var priority: Int
     public var ownerID: UUID?
+    public var destinationIDs: [UUID]
 
     public init(reportID: UUID, name: String = "", recurrence: Recurrence, misfire: MisfirePolicy = .runOnce,
-                overlap: OverlapPolicy = .skip, jitterSeconds: Int = 0, priority: Int = 5, ownerID: UUID? = nil) {
+                overlap: OverlapPolicy = .skip, jitterSeconds: Int = 0, priority: Int = 5, ownerID: UUID? = nil,
+                destinationIDs: [UUID] = []) {
+        self.destinationIDs = destinationIDs
         self.reportID = reportID
         self.name = name
         self.recurrence = recurrence
@@ -45,13 +48,55 @@ public struct ScheduleRepository {
         let due = slotDate.map { $0.addingTimeInterval(TimeInterval(Jitter.seconds(scheduleID: id.uuidString, maximum: schedule.jitterSeconds))) }
         try connection.execute("""
             INSERT INTO schedules (id, report_id, name, recurrence, cron, time_zone, misfire_policy, overlap_policy,
-                                   jitter_seconds, priority, owner_id, next_slot_at, next_run_at)
+                                   jitter_seconds, priority, owner_id, destination_ids, next_slot_at, next_run_at)
             VALUES (\(id), \(schedule.reportID), \(schedule.name), \(PostgresJSON(schedule.recurrence))::jsonb, \(cron),
                     \(schedule.recurrence.timeZone), \(schedule.misfire.rawValue), \(schedule.overlap.rawValue),
-                    \(schedule.jitterSeconds), \(schedule.priority), \(schedule.ownerID), \(slotDate), \(due))
+                    \(schedule.jitterSeconds), \(schedule.priority), \(schedule.ownerID), \(schedule.destinationIDs)::uuid[],
+                    \(slotDate), \(due))
             """)
         try connection.notify(Self.changeChannel, payload: id.uuidString)
         return id
+    }
+
+    public struct Listed: Sendable, Codable {
+        public let id: UUID
+        public let name: String
+        public let cron: String?
+        public let timeZone: String
+        public let enabled: Bool
+        public let nextRunAt: Date?
+    }
+
+    public func list() throws -> [Listed] {
+        try connection.query("SELECT id, name, cron, time_zone, enabled, next_run_at FROM schedules ORDER BY created_at").map {
+            Listed(id: try $0.decode("id"), name: try $0.decode("name"), cron: try $0.decode("cron", as: String?.self),
+                   timeZone: try $0.decode("time_zone"), enabled: try $0.decode("enabled"),
+                   nextRunAt: try $0.decode("next_run_at", as: Date?.self))
+        }
+    }
+
+    /// Pauses or resumes; resuming recomputes the next slot from `now`, so a paused schedule does not catch up.
+    public func setEnabled(_ id: UUID, _ enabled: Bool, now: Date) throws {
+        let rows = try connection.query("SELECT recurrence, run_count, jitter_seconds FROM schedules WHERE id = \(id) FOR UPDATE")
+        guard let row = rows.first else { throw ValidationError(field: "schedule", message: "no schedule has the id \(id.uuidString.lowercased())") }
+        var slot: Date?
+        var due: Date?
+        if enabled {
+            let recurrence = try row.decodeJSON("recurrence", as: Recurrence.self)
+            slot = try recurrence.nextRun(after: Int64(now.timeIntervalSince1970), runsSoFar: try row.decode("run_count")).map { Date(timeIntervalSince1970: TimeInterval($0)) }
+            due = slot?.addingTimeInterval(TimeInterval(Jitter.seconds(scheduleID: id.uuidString, maximum: try row.decode("jitter_seconds"))))
+        }
+        try connection.execute("""
+            UPDATE schedules SET enabled = \(enabled), next_slot_at = \(slot), next_run_at = \(due), updated_at = now() WHERE id = \(id)
+            """)
+        try connection.notify(Self.changeChannel, payload: id.uuidString)
+    }
+
+    public func delete(_ id: UUID) throws {
+        guard try connection.execute("DELETE FROM schedules WHERE id = \(id)") == 1 else {
+            throw ValidationError(field: "schedule", message: "no schedule has the id \(id.uuidString.lowercased())")
+        }
+        try connection.notify(Self.changeChannel, payload: id.uuidString)
     }
 
     /// The earliest time a schedule is due, if any is enabled.

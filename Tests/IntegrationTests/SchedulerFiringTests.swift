@@ -87,3 +87,48 @@ struct SchedulerFiringTests {
         #expect(try Self.onStream(id))
     }
 }
+
+/// The operator CLI for data sources, reports and schedules.
+struct CatalogCommandTests {
+    @Test func operatorsBuildAScheduleFromTheCommandLine() throws {
+        let url = try TestDatabase.create()
+        var env = try HeraldCommandTests.environment(databaseURL: url)
+        func herald(_ arguments: [String]) throws -> (status: Int32, output: String) {
+            try runCommand(HeraldCommandTests.herald, arguments, environment: env)
+        }
+        #expect(try herald(["migrate"]).status == 0)
+        let source = try herald(["datasource", "add", "--name", "warehouse", "--url", "postgresql://reader:s3cret@127.0.0.1/shop"])
+        #expect(source.status == 0, "\(source.output)")
+        let sourceID = source.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let stored = try PostgresConnection(url: url).query("SELECT encode(url_encrypted, 'escape') AS raw FROM data_sources")[0]
+        #expect(try !stored.decode("raw", as: String.self).contains("s3cret"))
+        #expect(try herald(["datasource", "add", "--name", "warehouse", "--url", "postgresql://x@y/z"]).status == 2)
+
+        let report = try herald(["report", "add", "--name", "Sales", "--datasource", sourceID, "--sql", "SELECT 1 AS one"])
+        #expect(report.status == 0, "\(report.output)")
+        let reportID = report.output.trimmingCharacters(in: .whitespacesAndNewlines)
+
+        let schedule = try herald(["schedule", "add", "--report", reportID, "--cron", "0 7 * * 1-5", "--tz", "Europe/Berlin",
+                                   "--folder", "/tmp/herald-reports"])
+        #expect(schedule.status == 0, "\(schedule.output)")
+        let scheduleID = schedule.output.trimmingCharacters(in: .whitespacesAndNewlines)
+
+        let tooOften = try herald(["schedule", "add", "--report", reportID, "--cron", "*/30 * * * *", "--tz", "UTC", "--folder", "/tmp/x"])
+        #expect(tooOften.status == 2)
+        #expect(tooOften.output.contains("minimum interval"))
+        env["HERALD_MIN_INTERVAL"] = "60"
+        #expect(try herald(["schedule", "add", "--report", reportID, "--cron", "* * * * *", "--tz", "UTC", "--folder", "/tmp/x"]).status == 0)
+        #expect(try herald(["schedule", "add", "--report", reportID, "--cron", "0 25 * * *", "--tz", "UTC", "--folder", "/tmp/x"]).output.contains("hour: 25"))
+        #expect(try herald(["schedule", "add", "--report", reportID, "--cron", "0 7 * * *", "--tz", "Mars/Base", "--folder", "/tmp/x"]).status == 2)
+        #expect(try herald(["schedule", "add", "--report", reportID, "--cron", "0 7 * * *", "--tz", "UTC", "--folder", "relative"]).status == 2)
+
+        #expect(try herald(["schedule", "list"]).output.contains("\(scheduleID)  active  0 7 * * 1-5  Europe/Berlin  next "))
+        #expect(try herald(["schedule", "pause", scheduleID]).status == 0)
+        #expect(try herald(["schedule", "list"]).output.contains("\(scheduleID)  paused  0 7 * * 1-5  Europe/Berlin  next -"))
+        #expect(try herald(["schedule", "resume", scheduleID]).status == 0)
+        #expect(try herald(["schedule", "list"]).output.contains("\(scheduleID)  active"))
+        #expect(try herald(["schedule", "delete", scheduleID]).status == 0)
+        #expect(try !herald(["schedule", "list"]).output.contains(scheduleID))
+        #expect(try herald(["schedule", "delete", scheduleID]).status == 2)
+    }
+}

@@ -1,0 +1,78 @@
+import Crypto
+import Foundation
+import HeraldCore
+import Postgres
+
+/// SQL for `data_sources`. The connection URL may hold a password, so it is stored sealed with the secret key and
+/// never returned in clear except to the worker that connects with it.
+public struct DataSourceRepository {
+    let connection: PostgresConnection
+    let box: SecretBox
+
+    public init(connection: PostgresConnection, secretKey: [UInt8]) throws {
+        self.connection = connection
+        self.box = try SecretBox(key: secretKey)
+    }
+
+    public func create(name: String, url: String) throws -> UUID {
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty, trimmed.count <= 200 else { throw ValidationError(field: "name", message: "must be 1 to 200 characters") }
+        guard url.hasPrefix("postgresql://") || url.hasPrefix("postgres://") else {
+            throw ValidationError(field: "url", message: "must be a postgresql:// URL")
+        }
+        do {
+            return try connection.query("""
+                INSERT INTO data_sources (name, url_encrypted) VALUES (\(trimmed), \(box.seal(Array(url.utf8)))) RETURNING id
+                """)[0].decode("id")
+        } catch let error as PostgresError where error.isUniqueViolation {
+            throw ValidationError(field: "name", message: "a data source named \(trimmed) already exists")
+        }
+    }
+
+    /// The connection URL in clear, for the worker that runs the report.
+    public func connectionURL(id: UUID) throws -> String? {
+        guard let sealed = try connection.query("SELECT url_encrypted FROM data_sources WHERE id = \(id)").first?
+            .decode("url_encrypted", as: [UInt8].self) else { return nil }
+        return String(decoding: try box.open(sealed), as: UTF8.self)
+    }
+}
+
+/// SQL for `reports`.
+public struct ReportRepository {
+    let connection: PostgresConnection
+
+    public init(connection: PostgresConnection) { self.connection = connection }
+
+    public func create(name: String, dataSourceID: UUID, sql: String, ownerID: UUID? = nil) throws -> UUID {
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty, trimmed.count <= 200 else { throw ValidationError(field: "name", message: "must be 1 to 200 characters") }
+        guard !sql.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw ValidationError(field: "sql", message: "is required") }
+        guard try connection.query("SELECT 1 FROM data_sources WHERE id = \(dataSourceID)").count == 1 else {
+            throw ValidationError(field: "datasource", message: "no data source has the id \(dataSourceID.uuidString.lowercased())")
+        }
+        return try connection.query("""
+            INSERT INTO reports (name, data_source_id, sql, owner_id) VALUES (\(trimmed), \(dataSourceID), \(sql), \(ownerID)) RETURNING id
+            """)[0].decode("id")
+    }
+}
+
+/// SQL for `destinations`.
+public struct DestinationRepository {
+    let connection: PostgresConnection
+
+    public init(connection: PostgresConnection) { self.connection = connection }
+
+    /// A local folder destination; the path and file name pattern are checked again, and contained, when delivering.
+    public func createFolder(path: String, filenamePattern: String, ownerID: UUID?) throws -> UUID {
+        guard path.hasPrefix("/") else { throw ValidationError(field: "folder", message: "must be an absolute path") }
+        guard !filenamePattern.contains("/"), !filenamePattern.contains(".."), !filenamePattern.isEmpty else {
+            throw ValidationError(field: "filename", message: "must be a file name pattern without / or ..")
+        }
+        struct Settings: Encodable, Sendable { let path: String; let filename: String }
+        return try connection.query("""
+            INSERT INTO destinations (name, kind, settings, owner_id)
+            VALUES (\(path), 'folder', \(PostgresJSON(Settings(path: path, filename: filenamePattern)))::jsonb, \(ownerID))
+            RETURNING id
+            """)[0].decode("id")
+    }
+}

@@ -1,0 +1,127 @@
+import ArgumentParser
+import Foundation
+import HeraldCore
+import HeraldStore
+import Postgres
+
+/// Runs `body` with a database connection; validation problems exit 2 with the reason on stderr.
+func withStore<T>(_ body: (PostgresConnection, HeraldConfig) throws -> T) -> T {
+    let config = loadConfig()
+    do {
+        return try body(try PostgresConnection(url: config.databaseURL), config)
+    } catch let error as HeraldCore.ValidationError {
+        fail(error.description, status: 2)
+    } catch let error as CronError {
+        fail(error.description, status: 2)
+    } catch {
+        fail("\(error)")
+    }
+}
+
+func parseID(_ text: String, _ field: String) -> UUID {
+    guard let id = UUID(uuidString: text) else { fail("\(field): \(text.prefix(40)) is not an id", status: 2) }
+    return id
+}
+
+struct DataSourceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "datasource", abstract: "Data sources reports query.",
+                                                    subcommands: [Add.self])
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Adds a PostgreSQL data source; prints its id. The URL is stored encrypted.")
+        @Option(help: "A unique name.") var name: String
+        @Option(help: "postgresql:// URL; use a role that may only SELECT.") var url: String
+        func run() {
+            let id = withStore { connection, config in
+                try DataSourceRepository(connection: connection, secretKey: config.secretKey).create(name: name, url: url)
+            }
+            print(id.uuidString.lowercased())
+        }
+    }
+}
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "report", abstract: "Reports.", subcommands: [Add.self])
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Adds a report (a SQL query on a data source); prints its id.")
+        @Option(help: "The report's name.") var name: String
+        @Option(help: "The data source id.") var datasource: String
+        @Option(help: "The query.") var sql: String
+        func run() {
+            let source = parseID(datasource, "datasource")
+            let id = withStore { connection, _ in try ReportRepository(connection: connection).create(name: name, dataSourceID: source, sql: sql) }
+            print(id.uuidString.lowercased())
+        }
+    }
+}
+
+struct ScheduleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "schedule", abstract: "Schedules.",
+                                                    subcommands: [Add.self, List.self, Pause.self, Resume.self, Delete.self])
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Schedules a report into a local folder; prints the schedule's id.")
+        @Option(help: "The report id.") var report: String
+        @Option(help: "A 5-field cron expression.") var cron: String
+        @Option(help: "IANA time zone.") var tz: String
+        @Option(help: "Absolute folder to deliver into.") var folder: String
+        @Option(help: "File name pattern: {report_name} {date} {time} {format} {execution_id}.")
+        var filename = "{report_name}_{date}_{time}.{format}"
+        @Option(help: "skip, run_once or run_all.") var misfire = "run_once"
+        @Option(help: "skip, buffer_one or allow.") var overlap = "skip"
+        @Option(help: "The owner's e-mail.") var owner: String?
+
+        func run() {
+            let reportID = parseID(report, "report")
+            guard let misfirePolicy = MisfirePolicy(rawValue: misfire) else { fail("--misfire must be skip, run_once or run_all", status: 2) }
+            guard let overlapPolicy = OverlapPolicy(rawValue: overlap) else { fail("--overlap must be skip, buffer_one or allow", status: 2) }
+            let id = withStore { connection, config in
+                let recurrence = Recurrence(kind: .custom, timeZone: tz, cron: cron)
+                guard case .cron(let schedule) = try recurrence.compile() else { fatalError("a custom recurrence compiles to cron") }
+                let now = Int64(Date().timeIntervalSince1970)
+                try schedule.checkFires(after: now)
+                try schedule.checkMinimumInterval(config.minimumInterval, after: now)
+                guard try connection.query("SELECT 1 FROM reports WHERE id = \(reportID)").count == 1 else {
+                    throw ValidationError(field: "report", message: "no report has the id \(reportID.uuidString.lowercased())")
+                }
+                let ownerID = try owner.map { email -> UUID in
+                    guard let user = try UserRepository(connection: connection).find(email: try EmailAddress(email)) else {
+                        throw ValidationError(field: "owner", message: "no user has the e-mail \(email)")
+                    }
+                    return user.id
+                }
+                return try connection.transaction {
+                    let destination = try DestinationRepository(connection: connection).createFolder(path: folder, filenamePattern: filename, ownerID: ownerID)
+                    return try ScheduleRepository(connection: connection).create(
+                        NewSchedule(reportID: reportID, recurrence: recurrence, misfire: misfirePolicy, overlap: overlapPolicy,
+                                    ownerID: ownerID, destinationIDs: [destination]), now: Date())
+                }
+            }
+            print(id.uuidString.lowercased())
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Lists schedules.")
+        func run() {
+            for s in withStore({ connection, _ in try ScheduleRepository(connection: connection).list() }) {
+                let next = s.nextRunAt.map { UTCInstant.format(Int64($0.timeIntervalSince1970)) } ?? "-"
+                print("\(s.id.uuidString.lowercased())  \(s.enabled ? "active" : "paused")  \(s.cron ?? "once")  \(s.timeZone)  next \(next)")
+            }
+        }
+    }
+
+    struct Pause: ParsableCommand {
+        @Argument(help: "The schedule id.") var id: String
+        func run() { let id = parseID(id, "schedule"); withStore { c, _ in try ScheduleRepository(connection: c).setEnabled(id, false, now: Date()) } }
+    }
+
+    struct Resume: ParsableCommand {
+        @Argument(help: "The schedule id.") var id: String
+        func run() { let id = parseID(id, "schedule"); withStore { c, _ in try ScheduleRepository(connection: c).setEnabled(id, true, now: Date()) } }
+    }
+
+    struct Delete: ParsableCommand {
+        @Argument(help: "The schedule id.") var id: String
+        func run() { let id = parseID(id, "schedule"); withStore { c, _ in try ScheduleRepository(connection: c).delete(id) } }
+    }
+}
