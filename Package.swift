@@ -40,6 +40,8 @@ let package = Package(
             dependencies: ["HeraldCore", "Postgres", "Crypto"],
             resources: [.copy("Migrations")]
         ),
+        .target(name: "HeraldRender", dependencies: ["HeraldCore"]),
+        .target(name: "HeraldDelivery", dependencies: ["HeraldCore"]),
         .target(
             name: "HeraldWeb",
             dependencies: [
@@ -79,6 +81,8 @@ let package = Package(
             name: "HeraldWebTests",
             dependencies: ["HeraldWeb", "FastCGI", .product(name: "Logging", package: "swift-log")]
         ),
+        .testTarget(name: "HeraldRenderTests", dependencies: ["HeraldRender"]),
+        .testTarget(name: "HeraldDeliveryTests", dependencies: ["HeraldDelivery", "HeraldCore"]),
         .testTarget(name: "HeraldSchedulerTests", dependencies: ["HeraldScheduler", "Redis", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "Postgres", "Redis", "HeraldCore"]),
     ]

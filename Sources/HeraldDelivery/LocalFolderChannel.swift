@@ -1,0 +1,84 @@
+import Foundation
+import HeraldCore
+
+/// Delivers a file into `root/YYYY/MM/DD/`. The file is written under a temporary name in the same folder and renamed
+/// into place, so a reader never sees a partial file. Every path is kept under `root`: sub-folders that are
+/// symbolic links, and names that would escape, are refused.
+public struct LocalFolderChannel: Sendable {
+    public enum Naming: String, Sendable, Codable {
+        /// Replace a file of the same name.
+        case overwrite
+        /// Keep the old file; add a timestamp to the new name.
+        case timestamp
+    }
+
+    public let root: String
+    public let naming: Naming
+
+    public init(root: String, naming: Naming = .overwrite) throws(ValidationError) {
+        guard root.hasPrefix("/") else { throw ValidationError(field: "folder", message: "must be an absolute path") }
+        self.root = (root as NSString).standardizingPath
+        self.naming = naming
+    }
+
+    /// Writes `bytes` as `fileName` in the slot's dated folder and returns the final path.
+    public func deliver(_ bytes: [UInt8], fileName: String, localDate: (year: Int, month: Int, day: Int), stamp: String) throws -> String {
+        guard !fileName.isEmpty, !fileName.contains("/"), fileName != ".", fileName != "..", !fileName.hasPrefix(".") else {
+            throw DeliveryError("the file name \(fileName.prefix(80)) is not allowed")
+        }
+        let dated = String(format: "%04d/%02d/%02d", localDate.year, localDate.month, localDate.day)
+        let folder = try makeContainedFolder(dated)
+        var name = fileName
+        if naming == .timestamp, FileManager.default.fileExists(atPath: folder + "/" + name) {
+            let ext = (name as NSString).pathExtension
+            let stem = (name as NSString).deletingPathExtension
+            name = ext.isEmpty ? "\(stem)_\(stamp)" : "\(stem)_\(stamp).\(ext)"
+        }
+        let final = folder + "/" + name
+        let temporary = folder + "/.\(name).\(UUID().uuidString.prefix(8)).part"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes), attributes: [.posixPermissions: 0o640]) else {
+            throw DeliveryError("cannot write into \(folder)")
+        }
+        // rename(2) replaces atomically within one file system.
+        guard rename(temporary, final) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw DeliveryError("cannot move the file into place: \(reason)")
+        }
+        return final
+    }
+
+    /// Creates `root/relative` one component at a time, refusing symbolic links and anything outside `root`.
+    func makeContainedFolder(_ relative: String) throws -> String {
+        var path = root
+        try ensureDirectory(path)
+        for component in relative.split(separator: "/") {
+            guard component != "..", component != "." else { throw DeliveryError("the folder escapes \(root)") }
+            path += "/" + component
+            try ensureDirectory(path)
+        }
+        return path
+    }
+
+    func ensureDirectory(_ path: String) throws {
+        var info = stat()
+        if lstat(path, &info) == 0 {
+            guard (info.st_mode & S_IFMT) == S_IFDIR else {
+                throw DeliveryError("\(path) is not a plain folder (a symbolic link or a file); refusing to deliver through it")
+            }
+            return
+        }
+        guard mkdir(path, 0o750) == 0 || errno == EEXIST else {
+            throw DeliveryError("cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+        guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+            throw DeliveryError("\(path) is not a plain folder; refusing to deliver through it")
+        }
+    }
+}
+
+/// A delivery failed; the message is safe to store and show (no credentials).
+public struct DeliveryError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
