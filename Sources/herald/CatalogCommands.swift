@@ -4,7 +4,8 @@ import HeraldCore
 import HeraldStore
 import Postgres
 
-/// Runs `body` with a database connection; validation problems exit 2 with the reason on stderr.
+/// Runs `body` with a database connection. Bad input exits 2 with the reason on stderr, an existing user 3 (so
+/// scripts can treat it as "already there"), anything else 1.
 func withStore<T>(_ body: (PostgresConnection, HeraldConfig) throws -> T) -> T {
     let config = loadConfig()
     do {
@@ -13,6 +14,10 @@ func withStore<T>(_ body: (PostgresConnection, HeraldConfig) throws -> T) -> T {
         fail(error.description, status: 2)
     } catch let error as CronError {
         fail(error.description, status: 2)
+    } catch let error as UserNotFound {
+        fail(error.description, status: 2)
+    } catch let error as UserExists {
+        fail(error.description, status: 3)
     } catch {
         fail("\(error)")
     }

@@ -24,19 +24,11 @@ struct UserCommand: ParsableCommand {
                 guard let line = readLine(strippingNewline: true), !line.isEmpty else { fail("no password on standard input", status: 2) }
                 password = line
             }
-            let config = loadConfig()
-            do {
-                let connection = try PostgresConnection(url: config.databaseURL)
-                let created = try AccountService(connection: connection).addUser(email: email, role: role, password: password, actor: "cli")
-                print("user: \(created.user.email) (\(created.user.role.rawValue)) \(created.user.id.uuidString.lowercased())")
-                if let generated = created.generatedPassword { print("password: \(generated)") }
-            } catch let error as HeraldCore.ValidationError {
-                fail(error.description, status: 2)
-            } catch let error as UserExists {
-                fail(error.description, status: 3)
-            } catch {
-                fail("could not add the user: \(error)")
+            let created = withStore { connection, _ in
+                try AccountService(connection: connection).addUser(email: email, role: role, password: password, actor: "cli")
             }
+            print("user: \(created.user.email) (\(created.user.role.rawValue)) \(created.user.id.uuidString.lowercased())")
+            if let generated = created.generatedPassword { print("password: \(generated)") }
         }
     }
 }
@@ -52,18 +44,10 @@ struct TokenCommand: ParsableCommand {
         @Option(help: "A name that tells this token apart.") var name = "cli"
 
         func run() throws {
-            let config = loadConfig()
-            do {
-                let connection = try PostgresConnection(url: config.databaseURL)
-                let created = try AccountService(connection: connection).createToken(email: email, name: name, actor: "cli")
-                print(created.token)
-            } catch let error as HeraldCore.ValidationError {
-                fail(error.description, status: 2)
-            } catch let error as UserNotFound {
-                fail(error.description, status: 2)
-            } catch {
-                fail("could not create the token: \(error)")
+            let created = withStore { connection, _ in
+                try AccountService(connection: connection).createToken(email: email, name: name, actor: "cli")
             }
+            print(created.token)
         }
     }
 }
