@@ -52,7 +52,8 @@ let package = Package(
         ),
         .target(
             name: "HeraldScheduler",
-            dependencies: ["HeraldCore", "HeraldStore", "Redis", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["HeraldCore", "HeraldStore", "HeraldRender", "HeraldDelivery", "Postgres", "Redis",
+                           .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "herald",

@@ -65,6 +65,14 @@ public final class PostgresConnection {
         try run(query) { result in Self.rows(result) }
     }
 
+    /// Runs a statement and returns its column names and text values, even when there are no rows (for reports).
+    public func table(_ query: PostgresQuery) throws -> PostgresTable {
+        try run(query) { result in
+            let columns = (0..<PQnfields(result)).map { String(cString: PQfname(result, $0)) }
+            return PostgresTable(columns: columns, rows: Self.rows(result).map(\.values))
+        }
+    }
+
     /// Runs a statement and returns the number of rows it affected.
     @discardableResult
     public func execute(_ query: PostgresQuery) throws -> Int {
@@ -181,6 +189,12 @@ public final class PostgresConnection {
     public static func quoteIdentifier(_ name: String) -> String {
         "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
+}
+
+/// A result as columns and text rows (nil is NULL).
+public struct PostgresTable: Sendable, Equatable {
+    public let columns: [String]
+    public let rows: [[String?]]
 }
 
 public struct PostgresNotification: Sendable, Equatable {

@@ -1,0 +1,65 @@
+import Foundation
+import Postgres
+import Testing
+import TestSupport
+
+/// `herald run-once`: query → CSV → local folder, recorded on the execution and delivery rows.
+struct RunOnceTests {
+    @Test func runsAReportIntoTheFolderAndRecordsIt() throws {
+        let url = try TestDatabase.create()
+        let env = try HeraldCommandTests.environment(databaseURL: url)
+        func herald(_ arguments: [String]) throws -> (status: Int32, output: String) {
+            try runCommand(HeraldCommandTests.herald, arguments, environment: env)
+        }
+        let folder = NSTemporaryDirectory() + "herald-out-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(try herald(["migrate"]).status == 0)
+        let source = try herald(["datasource", "add", "--name", "self", "--url", url]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let report = try herald(["report", "add", "--name", "Ten rows", "--datasource", source, "--sql",
+                                 "SELECT n, 'row ' || n AS label FROM generate_series(1, 10) AS n"]).output
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let schedule = try herald(["schedule", "add", "--report", report, "--cron", "0 7 * * *", "--tz", "Europe/Berlin",
+                                   "--folder", folder]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+
+        let run = try herald(["run-once", schedule])
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.output.contains("status: succeeded"))
+        #expect(run.output.contains("rows: 10"))
+        let path = try #require(run.output.split(separator: "\n").first { $0.hasPrefix("delivered: ") }?.dropFirst("delivered: ".count))
+        #expect(path.hasPrefix(folder + "/"))
+        let csv = try String(contentsOfFile: String(path), encoding: .utf8)
+        #expect(csv.hasPrefix("n,label\r\n1,row 1\r\n"))
+        #expect(csv.components(separatedBy: "\r\n").count == 12)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: (String(path) as NSString).deletingLastPathComponent).count == 1)
+
+        let store = try PostgresConnection(url: url)
+        let execution = try store.query("SELECT status, attempts, row_count, step_timings::text AS timings FROM executions")[0]
+        #expect(try execution.decode("status", as: String.self) == "succeeded")
+        #expect(try execution.decode("attempts", as: Int.self) == 1)
+        #expect(try execution.decode("row_count", as: Int.self) == 10)
+        #expect(try execution.decode("timings", as: String.self).contains("query"))
+        let delivery = try store.query("SELECT status, idempotency_key FROM deliveries")[0]
+        #expect(try delivery.decode("status", as: String.self) == "succeeded")
+    }
+
+    @Test func reportSQLRunsReadOnly() throws {
+        let url = try TestDatabase.create()
+        let env = try HeraldCommandTests.environment(databaseURL: url)
+        func herald(_ arguments: [String]) throws -> (status: Int32, output: String) {
+            try runCommand(HeraldCommandTests.herald, arguments, environment: env)
+        }
+        #expect(try herald(["migrate"]).status == 0)
+        let source = try herald(["datasource", "add", "--name", "self", "--url", url]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let report = try herald(["report", "add", "--name", "Bad", "--datasource", source, "--sql", "CREATE TABLE hacked (id int)"]).output
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let schedule = try herald(["schedule", "add", "--report", report, "--cron", "0 7 * * *", "--tz", "UTC",
+                                   "--folder", NSTemporaryDirectory() + "herald-never"]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let run = try herald(["run-once", schedule])
+        #expect(run.status == 1)
+        #expect(run.output.contains("status: failed"))
+        #expect(run.output.contains("read-only"))
+        let store = try PostgresConnection(url: url)
+        #expect(try store.query("SELECT to_regclass('public.hacked') IS NULL AS missing")[0].decode("missing", as: Bool.self))
+        #expect(try store.query("SELECT status FROM executions")[0].decode("status", as: String.self) == "failed")
+    }
+}
