@@ -40,6 +40,20 @@ struct RunOnceTests {
         #expect(try execution.decode("timings", as: String.self).contains("query"))
         let delivery = try store.query("SELECT status, idempotency_key FROM deliveries")[0]
         #expect(try delivery.decode("status", as: String.self) == "succeeded")
+
+        let listed = try herald(["execution", "list", "--schedule", schedule, "--json"])
+        #expect(listed.status == 0, "\(listed.output)")
+        let objects = try #require(try JSONSerialization.jsonObject(with: Data(listed.output.utf8)) as? [[String: Any]])
+        #expect(objects.count == 1)
+        for key in ["id", "schedule_id", "scheduled_for", "status", "attempts", "started_at", "finished_at", "error"] {
+            #expect(objects[0].keys.contains(key), "missing \(key)")
+        }
+        #expect(objects[0]["status"] as? String == "succeeded")
+        #expect(objects[0]["attempts"] as? Int == 1)
+        #expect(objects[0]["schedule_id"] as? String == schedule)
+        #expect((objects[0]["scheduled_for"] as? String)?.hasSuffix("Z") == true)
+        #expect(objects[0]["error"] is NSNull)
+        #expect(try herald(["execution", "list"]).output.contains("succeeded  attempts 1"))
     }
 
     @Test func reportSQLRunsReadOnly() throws {
