@@ -52,7 +52,7 @@ let package = Package(
         ),
         .target(
             name: "HeraldScheduler",
-            dependencies: ["HeraldCore", "HeraldStore", "HeraldRender", "HeraldDelivery", "Postgres", "Redis",
+            dependencies: ["HeraldCore", "HeraldStore", "HeraldRender", "HeraldDelivery", "Postgres", "Redis", "Crypto",
                            .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(

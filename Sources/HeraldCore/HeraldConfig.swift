@@ -16,6 +16,13 @@ public struct HeraldConfig: Sendable {
     public var webThreads: Int
     /// The shortest gap allowed between a schedule's runs, in seconds.
     public var minimumInterval: Int64
+    /// Worker threads in each `herald scheduler`.
+    public var workers: Int
+    /// How long a worker's claim on an execution lasts without a heartbeat; after that another worker takes over.
+    public var leaseSeconds: Double
+    /// On SIGTERM, how long in-flight executions may take to finish before they are handed back.
+    public var drainSeconds: Double
+    public var retry: RetryPolicy
 
     public enum LogLevel: String, Sendable, CaseIterable {
         case trace, debug, info, notice, warning, error, critical
@@ -63,6 +70,20 @@ public struct HeraldConfig: Sendable {
             throw ConfigError(key: "HERALD_MIN_INTERVAL", reason: "must be a number of seconds from 1 to 86400")
         }
         minimumInterval = seconds
+        func number(_ key: String, default fallback: Double, _ range: ClosedRange<Double>) throws(ConfigError) -> Double {
+            guard let raw = value(key) else { return fallback }
+            guard let parsed = Double(raw), range.contains(parsed) else {
+                func show(_ d: Double) -> String { d == d.rounded() ? String(Int(d)) : String(d) }
+                throw ConfigError(key: key, reason: "must be a number from \(show(range.lowerBound)) to \(show(range.upperBound))")
+            }
+            return parsed
+        }
+        workers = Int(try number("HERALD_WORKERS", default: 8, 1...256))
+        leaseSeconds = try number("HERALD_LEASE_SECONDS", default: 30, 1...3600)
+        drainSeconds = try number("HERALD_DRAIN_SECONDS", default: 30, 0...3600)
+        retry = RetryPolicy(maxAttempts: Int(try number("HERALD_RETRY_ATTEMPTS", default: 3, 1...20)),
+                            baseSeconds: try number("HERALD_RETRY_BASE_SECONDS", default: 30, 0.01...86_400),
+                            capSeconds: 6 * 3600)
     }
 
     static let howToMakeAKey = "make one with `herald key generate` (or `openssl rand -base64 32`)"

@@ -80,5 +80,10 @@ public struct LocalFolderChannel: Sendable {
 /// A delivery failed; the message is safe to store and show (no credentials).
 public struct DeliveryError: Error, CustomStringConvertible, Sendable {
     public let description: String
-    public init(_ description: String) { self.description = description }
+    /// Retrying cannot help (bad settings, an unknown channel): the delivery is dead at once.
+    public let permanent: Bool
+    public init(_ description: String, permanent: Bool = false) {
+        self.description = description
+        self.permanent = permanent
+    }
 }

@@ -1,31 +1,114 @@
 import Foundation
 import Redis
 
-/// The Redis stream that carries execution ids to workers. Only ids: PostgreSQL holds everything else, so losing
-/// the stream loses nothing (the reconciler re-enqueues what PostgreSQL says is queued but not enqueued).
+/// The Redis streams that carry execution ids to workers, one per priority (0–9), all read by one consumer group.
+/// Only ids: PostgreSQL holds everything else, so losing the streams loses nothing (the reconciler re-enqueues what
+/// PostgreSQL says is queued). Delivery is at-least-once; the lease on the execution row makes a duplicate harmless.
 public struct ExecutionQueue {
-    public static let stream = "herald:executions"
     public static let group = "herald-workers"
+    /// Set when the groups are created. Its absence means Redis lost its data (FLUSHALL, a restart without
+    /// persistence), so every queued execution must be enqueued again.
+    public static let epochKey = "herald:queue-epoch"
+    public static let priorities = Array((0...9).reversed())
+
+    public static func stream(priority: Int) -> String { "herald:executions:\(min(max(priority, 0), 9))" }
+    static let streamsHighFirst = priorities.map { stream(priority: $0) }
+
+    /// One entry read from a stream: acknowledge it with `ack` when the execution no longer needs it.
+    public struct Entry: Sendable, Hashable {
+        public let stream: String
+        public let entryID: String
+        public let executionID: UUID
+    }
 
     let redis: RedisConnection
 
     public init(redis: RedisConnection) { self.redis = redis }
 
-    /// Creates the stream and its consumer group if they are missing.
-    public func ensureGroup() throws {
-        do {
-            try redis.command("XGROUP", "CREATE", .string(Self.stream), .string(Self.group), "0", "MKSTREAM")
-        } catch let error as RedisError where error.kind == .reply && error.message.hasPrefix("BUSYGROUP") {
-            return
+    /// Creates the streams and the consumer group where missing. Returns true when Redis had lost them (no epoch).
+    @discardableResult
+    public func ensureGroups() throws -> Bool {
+        let commands: [[RedisArgument]] = Self.streamsHighFirst.map { ["XGROUP", "CREATE", .string($0), .string(Self.group), "0", "MKSTREAM"] }
+        let replies = try redis.pipeline(commands + [["SET", .string(Self.epochKey), .string(UUID().uuidString), "NX"]])
+        for case .error(let message) in replies.dropLast() where !message.hasPrefix("BUSYGROUP") {
+            throw RedisError(kind: .reply, message: message)
+        }
+        return replies.last?.string == "OK"
+    }
+
+    /// Whether the epoch key is still there (false after Redis lost its data).
+    public func epochExists() throws -> Bool {
+        try redis.command("EXISTS", .string(Self.epochKey)).int == 1
+    }
+
+    /// Appends the ids, each to its priority's stream, in one pipeline.
+    public func enqueue(_ executions: [(id: UUID, priority: Int)]) throws {
+        guard !executions.isEmpty else { return }
+        let replies = try redis.pipeline(executions.map {
+            ["XADD", .string(Self.stream(priority: $0.priority)), "*", "execution", .string($0.id.uuidString.lowercased())]
+        })
+        for case .error(let message) in replies { throw RedisError(kind: .reply, message: message) }
+    }
+
+    /// Reads the next entry for `consumer`, highest priority first. The non-blocking pass runs server-side (one round
+    /// trip for all ten streams); when all are empty it blocks up to `blockMilliseconds` on all of them at once.
+    public func next(consumer: String, blockMilliseconds: Int) throws -> [Entry] {
+        let first = try redis.command(["EVAL", .string(Self.readHighestScript), .int(Self.streamsHighFirst.count)]
+                                      + Self.streamsHighFirst.map { .string($0) } + [.string(Self.group), .string(consumer)])
+        let entries = Self.entries(first)
+        if !entries.isEmpty { return entries }
+        let blocked = try redis.command(["XREADGROUP", "GROUP", .string(Self.group), .string(consumer), "COUNT", "1",
+                                         "BLOCK", .int(blockMilliseconds), "STREAMS"]
+                                        + Self.streamsHighFirst.map { .string($0) } + Self.streamsHighFirst.map { _ in ">" })
+        return Self.entries(blocked)
+    }
+
+    static let readHighestScript = """
+        for _, key in ipairs(KEYS) do
+          local r = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', 1, 'STREAMS', key, '>')
+          if r then return r end
+        end
+        return false
+        """
+
+    public func ack(_ entries: [Entry]) throws {
+        guard !entries.isEmpty else { return }
+        _ = try redis.pipeline(entries.map { ["XACK", .string($0.stream), .string(Self.group), .string($0.entryID)] })
+    }
+
+    /// Resets the idle time of entries this consumer is still working on, so `reclaim` elsewhere leaves them alone.
+    public func touch(_ entries: [Entry], consumer: String) throws {
+        guard !entries.isEmpty else { return }
+        _ = try redis.pipeline(entries.map {
+            ["XCLAIM", .string($0.stream), .string(Self.group), .string(consumer), "0", .string($0.entryID), "JUSTID"]
+        })
+    }
+
+    /// Takes over entries idle longer than `minIdleMilliseconds` (their consumer died or hung) with `XAUTOCLAIM`.
+    public func reclaim(consumer: String, minIdleMilliseconds: Int, count: Int = 100) throws -> [Entry] {
+        let replies = try redis.pipeline(Self.streamsHighFirst.map {
+            ["XAUTOCLAIM", .string($0), .string(Self.group), .string(consumer), .int(minIdleMilliseconds), "0", "COUNT", .int(count)]
+        })
+        var entries: [Entry] = []
+        for (stream, reply) in zip(Self.streamsHighFirst, replies) {
+            guard let parts = reply.array, parts.count >= 2, let list = parts[1].array else { continue }
+            entries += list.compactMap { Self.entry(stream: stream, $0) }
+        }
+        return entries
+    }
+
+    /// `[[stream, [[id, [field, value]], ...]], ...]` → entries.
+    static func entries(_ reply: RedisReply) -> [Entry] {
+        (reply.array ?? []).flatMap { streamReply -> [Entry] in
+            guard let parts = streamReply.array, parts.count == 2, let stream = parts[0].string else { return [] }
+            return (parts[1].array ?? []).compactMap { entry(stream: stream, $0) }
         }
     }
 
-    /// Appends the ids in one pipeline.
-    public func enqueue(_ executionIDs: [UUID]) throws {
-        guard !executionIDs.isEmpty else { return }
-        let replies = try redis.pipeline(executionIDs.map { ["XADD", .string(Self.stream), "*", "execution", .string($0.uuidString.lowercased())] })
-        if let failure = replies.first(where: { if case .error = $0 { true } else { false } }), case .error(let message) = failure {
-            throw RedisError(kind: .reply, message: message)
-        }
+    static func entry(stream: String, _ reply: RedisReply) -> Entry? {
+        guard let parts = reply.array, parts.count == 2, let id = parts[0].string, let fields = parts[1].array,
+              let index = fields.firstIndex(where: { $0.string == "execution" }), index + 1 < fields.count,
+              let text = fields[index + 1].string, let execution = UUID(uuidString: text) else { return nil }
+        return Entry(stream: stream, entryID: id, executionID: execution)
     }
 }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HeraldCore
 import HeraldDelivery
@@ -5,124 +6,219 @@ import HeraldRender
 import HeraldStore
 import Postgres
 
-/// Runs one execution: claim it, run the report's query on its data source in a READ ONLY transaction with a
-/// statement timeout, render CSV, deliver to each destination, and record every outcome on the execution and
-/// delivery rows. Blocking; callers run it on a worker thread.
-public struct ExecutionRunner {
+/// Runs one execution under a lease: claim it, run the report's query on its data source in a READ ONLY transaction
+/// with a statement timeout (within the source's concurrency limit), render CSV and keep it as an artifact, deliver to
+/// each destination that has not yet received it, and record every outcome. Failed deliveries wait for their backoff
+/// with the execution back in the queue; a retry re-uses the artifact and sends only what failed.
+///
+/// Blocking, and not thread-safe: each worker thread owns one runner (and its connections).
+public final class ExecutionRunner {
     public struct Outcome: Sendable, Equatable {
         public let status: String
         public let rowCount: Int?
         public let error: String?
-        public let paths: [String]
+        /// Where each delivery of this attempt went.
+        public let delivered: [String]
+    }
+
+    public enum Result: Sendable, Equatable {
+        case finished(Outcome)
+        /// Some deliveries failed and will be retried at the given time.
+        case retrying(until: Date, Outcome)
+        /// Handed back to start later (data source at its limit, or the previous run of a `buffer_one` schedule).
+        case deferred
+        case notClaimed(ClaimRefusal)
+    }
+
+    public struct Settings: Sendable {
+        public var leaseSeconds: Double
+        public var retry: RetryPolicy
+        /// Leases that ran out mid-run (crashed or hung workers) before the execution is dead-lettered.
+        public var maxCrashes: Int
+        public var dataDirectory: String
+
+        public init(leaseSeconds: Double = 30, retry: RetryPolicy = RetryPolicy(), maxCrashes: Int = 3, dataDirectory: String) {
+            self.leaseSeconds = leaseSeconds
+            self.retry = retry
+            self.maxCrashes = maxCrashes
+            self.dataDirectory = dataDirectory
+        }
     }
 
     let store: PostgresConnection
     let secretKey: [UInt8]
+    let settings: Settings
+    /// Who holds the leases this runner takes: the process's consumer name.
+    let owner: String
+    let breaker: CircuitBreaker?
+    /// Connections to data sources, kept between executions (opening one costs more than most report queries).
+    private var sources: [UUID: (url: String, connection: PostgresConnection)] = [:]
 
-    public init(store: PostgresConnection, secretKey: [UInt8]) {
+    public init(store: PostgresConnection, secretKey: [UInt8], settings: Settings, owner: String, breaker: CircuitBreaker? = nil) {
         self.store = store
         self.secretKey = secretKey
+        self.settings = settings
+        self.owner = owner
+        self.breaker = breaker
     }
 
-    /// Nil when the execution is not queued (another worker has it, or it already ended).
-    public func run(_ executionID: UUID) throws -> Outcome? {
-        guard let job = try store.query("""
-            UPDATE executions e
-            SET status = 'running', step = 'query', attempts = attempts + 1, started_at = clock_timestamp()
-            FROM reports r JOIN data_sources d ON d.id = r.data_source_id
-            WHERE e.id = \(executionID) AND e.status = 'queued' AND r.id = e.report_id
-            RETURNING e.scheduled_for, r.name, r.sql, r.data_source_id, d.statement_timeout_ms,
-                      (SELECT s.destination_ids FROM schedules s WHERE s.id = e.schedule_id)::text AS destinations,
-                      (SELECT s.time_zone FROM schedules s WHERE s.id = e.schedule_id) AS time_zone
-            """).first else { return nil }
+    public func run(_ executionID: UUID) throws -> Result {
+        let leases = ExecutionLeaseRepository(connection: store)
+        let job: ClaimedExecution
+        switch try leases.claim(executionID, owner: owner, leaseSeconds: settings.leaseSeconds) {
+        case .refused(let refusal): return .notClaimed(refusal)
+        case .claimed(let claimed): job = claimed
+        }
+        if job.crashes >= settings.maxCrashes {
+            let error = "dead-lettered: \(job.crashes) attempts ended without finishing (the worker crashed or hung)"
+            try leases.finish(executionID, owner: owner, status: "failed", rowCount: nil, error: error, timings: [:],
+                              deadLetter: true, notify: job.ownerID, reportName: job.reportName)
+            return .finished(Outcome(status: "failed", rowCount: nil, error: error, delivered: []))
+        }
+        if job.overlapPolicy == OverlapPolicy.bufferOne.rawValue, let schedule = job.scheduleID,
+           try leases.otherRunRunning(scheduleID: schedule, besides: executionID) {
+            try leases.giveBack(executionID, owner: owner, notBefore: Date().addingTimeInterval(1))
+            return .deferred
+        }
         var timings: [String: Double] = [:]
         let clock = ContinuousClock()
         func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
 
-        // Query.
-        let queried = clock.now
-        let table: PostgresTable
-        do {
-            guard let url = try DataSourceRepository(connection: store, secretKey: secretKey).connectionURL(id: try job.decode("data_source_id")) else {
-                throw DeliveryError("the data source no longer exists")
+        // Query and render, unless an earlier attempt kept its rendering.
+        let file: RenderedFile
+        var rowCount: Int?
+        if let stored = try leases.artifact(execution: executionID, format: "csv"),
+           let bytes = FileManager.default.contents(atPath: settings.dataDirectory + "/" + stored.storagePath) {
+            file = RenderedFile(bytes: [UInt8](bytes), format: "csv")
+        } else {
+            guard let slot = try acquireSourceSlot(job) else {
+                try leases.giveBack(executionID, owner: owner, notBefore: Date().addingTimeInterval(0.5))
+                return .deferred
             }
-            let source = try PostgresConnection(url: url)
-            let timeout: Int = try job.decode("statement_timeout_ms")
-            table = try source.transaction {
-                try source.execute("SET TRANSACTION READ ONLY")
-                try source.execute("SELECT set_config('statement_timeout', \(String(timeout)), true)")
-                return try source.table(PostgresQuery(unsafeSQL: try job.decode("sql", as: String.self)))
-            }
-        } catch {
-            return try finish(executionID, status: "failed", rowCount: nil, error: "query failed: \(error)", timings: timings, paths: [])
-        }
-        timings["query"] = seconds(clock.now - queried)
-
-        // Render.
-        try store.execute("UPDATE executions SET step = 'render' WHERE id = \(executionID)")
-        let rendered = clock.now
-        let csv = CSVRenderer.render(columns: table.columns, rows: table.rows)
-        timings["render"] = seconds(clock.now - rendered)
-
-        // Deliver.
-        try store.execute("UPDATE executions SET step = 'deliver' WHERE id = \(executionID)")
-        let delivering = clock.now
-        let destinations = try Self.uuids(try job.decode("destinations", as: String?.self) ?? "{}")
-        let zone = try ZoneRules.named(try job.decode("time_zone", as: String?.self) ?? "UTC")
-        let slot = Int64(try job.decode("scheduled_for", as: Date.self).timeIntervalSince1970)
-        let local = UTCInstant.format(slot + Int64(zone.offset(at: slot)))
-        var paths: [String] = []
-        var failures: [String] = []
-        for destination in destinations {
-            let key = "\(executionID.uuidString.lowercased()):\(destination.uuidString.lowercased()):"
+            let queried = clock.now
+            let table: PostgresTable
             do {
-                guard let row = try store.query("SELECT kind, settings FROM destinations WHERE id = \(destination)").first else {
-                    throw DeliveryError("the destination no longer exists")
-                }
-                guard try row.decode("kind", as: String.self) == "folder" else { throw DeliveryError("this channel is not available yet") }
-                struct Folder: Decodable { let path: String; let filename: String }
-                let folder = try row.decodeJSON("settings", as: Folder.self)
-                let name = try FileNamePattern(folder.filename).fileName(
-                    reportName: try job.decode("name"), localDateTime: local.replacingOccurrences(of: "T", with: " "),
-                    format: "csv", executionID: executionID.uuidString.lowercased())
-                let date = local.prefix(10).split(separator: "-").compactMap { Int($0) }
-                let path = try LocalFolderChannel(root: folder.path).deliver(csv, fileName: name, localDate: (date[0], date[1], date[2]),
-                                                                            stamp: String(local.filter(\.isNumber).prefix(14)))
-                paths.append(path)
-                try record(executionID, destination, key: key, error: nil)
+                defer { releaseSourceSlot(job, slot) }
+                table = try query(job)
             } catch {
-                failures.append("\(error)")
-                try record(executionID, destination, key: key, error: "\(error)")
+                let message = "query failed: \(error)"
+                try leases.finish(executionID, owner: owner, status: "failed", rowCount: nil, error: message, timings: timings,
+                                  notify: job.ownerID, reportName: job.reportName)
+                return .finished(Outcome(status: "failed", rowCount: nil, error: message, delivered: []))
+            }
+            timings["query"] = seconds(clock.now - queried)
+            rowCount = table.rows.count
+            guard try leases.enterStep(executionID, owner: owner, step: "render") else { return .notClaimed(.leasedElsewhere) }
+            let rendered = clock.now
+            file = RenderedFile(bytes: CSVRenderer.render(columns: table.columns, rows: table.rows), format: "csv")
+            try keepArtifact(file, job: job, leases: leases)
+            timings["render"] = seconds(clock.now - rendered)
+        }
+
+        // Deliver what has not been delivered yet.
+        guard try leases.enterStep(executionID, owner: owner, step: "deliver") else { return .notClaimed(.leasedElsewhere) }
+        let delivering = clock.now
+        let context = DeliveryContext(reportName: job.reportName, localDateTime: try localDateTime(job), executionID: executionID)
+        var delivered: [String] = []
+        for delivery in try leases.dueDeliveries(execution: executionID, destinations: job.destinationIDs) {
+            var host: String?
+            do {
+                let channel = try DeliveryChannels.make(kind: delivery.kind, settingsJSON: delivery.settings)
+                host = channel.breakerHost
+                if let until = breaker?.openUntil(channel.breakerHost) {
+                    try leases.deliveryPostponed(delivery.id, reason: "not attempted: \(channel.breakerHost) failed repeatedly; waiting for it",
+                                                 until: until)
+                    continue
+                }
+                let detail = try channel.deliver(file, context: context)
+                try leases.deliverySucceeded(delivery.id, detail: detail)
+                breaker?.recordSuccess(channel.breakerHost)
+                delivered.append(detail)
+            } catch {
+                if let host { breaker?.recordFailure(host) }
+                let permanent = (error as? DeliveryError)?.permanent ?? false
+                let delay = permanent ? nil : settings.retry.delay(afterAttempt: delivery.attempts + 1)
+                try leases.deliveryFailed(delivery.id, error: "\(error)", retryAt: delay.map { Date().addingTimeInterval($0) })
             }
         }
         timings["deliver"] = seconds(clock.now - delivering)
-        let status = failures.isEmpty ? "succeeded" : (paths.isEmpty ? "failed" : "partial")
-        return try finish(executionID, status: status, rowCount: table.rows.count, error: failures.first, timings: timings, paths: paths)
+
+        let state = try leases.deliveryState(execution: executionID)
+        if state.waiting > 0 {
+            let until = state.nextAttempt ?? Date().addingTimeInterval(1)
+            try leases.waitForRetry(executionID, owner: owner, until: until, rowCount: rowCount, timings: timings)
+            return .retrying(until: until, Outcome(status: "queued", rowCount: rowCount, error: nil, delivered: delivered))
+        }
+        let status = state.succeeded == state.total ? "succeeded" : (state.succeeded > 0 ? "partial" : "failed")
+        guard try leases.finish(executionID, owner: owner, status: status, rowCount: rowCount, error: state.firstError,
+                                timings: timings, notify: job.ownerID, reportName: job.reportName) else {
+            return .notClaimed(.leasedElsewhere)
+        }
+        return .finished(Outcome(status: status, rowCount: rowCount, error: state.firstError, delivered: delivered))
     }
 
-    private func record(_ execution: UUID, _ destination: UUID, key: String, error: String?) throws {
-        try store.execute("""
-            INSERT INTO deliveries (execution_id, destination_id, channel, idempotency_key, status, attempts, last_error, delivered_at)
-            VALUES (\(execution), \(destination), 'folder', \(key), \(error == nil ? "succeeded" : "failed"), 1, \(error),
-                    CASE WHEN \(error == nil) THEN clock_timestamp() END)
-            ON CONFLICT (idempotency_key) DO UPDATE
-            SET status = excluded.status, attempts = deliveries.attempts + 1, last_error = excluded.last_error,
-                delivered_at = excluded.delivered_at, updated_at = now()
-            """)
+    // MARK: Query
+
+    private func query(_ job: ClaimedExecution) throws -> PostgresTable {
+        guard let url = try DataSourceRepository(connection: store, secretKey: secretKey).connectionURL(id: job.dataSourceID) else {
+            throw DeliveryError("the data source no longer exists")
+        }
+        let source: PostgresConnection
+        if let cached = sources[job.dataSourceID], cached.url == url, cached.connection.isConnected {
+            source = cached.connection
+        } else {
+            source = try PostgresConnection(url: url)
+            sources[job.dataSourceID] = (url, source)
+        }
+        do {
+            return try source.transaction {
+                try source.execute("SET TRANSACTION READ ONLY")
+                try source.execute("SELECT set_config('statement_timeout', \(String(job.statementTimeoutMs)), true)")
+                return try source.table(PostgresQuery(unsafeSQL: job.sql))
+            }
+        } catch {
+            if !source.isConnected { sources[job.dataSourceID] = nil }
+            throw error
+        }
     }
 
-    private func finish(_ id: UUID, status: String, rowCount: Int?, error: String?, timings: [String: Double], paths: [String]) throws -> Outcome {
-        try store.execute("""
-            UPDATE executions
-            SET status = \(status), step = NULL, finished_at = clock_timestamp(), row_count = \(rowCount), error = \(error),
-                step_timings = \(PostgresJSON(timings))::jsonb
-            WHERE id = \(id)
-            """)
-        return Outcome(status: status, rowCount: rowCount, error: error, paths: paths)
+    /// One of the data source's `max_concurrency` slots, as a session advisory lock on the store connection: shared
+    /// by every worker of every process, and released by PostgreSQL if this process dies.
+    private func acquireSourceSlot(_ job: ClaimedExecution) throws -> Int? {
+        try store.query("""
+            SELECT s FROM generate_series(0, \(job.maxConcurrency - 1)) s
+            WHERE pg_try_advisory_lock(hashtext('herald-source:' || \(job.dataSourceID)::text), s) LIMIT 1
+            """).first?.decode("s")
     }
 
-    /// `{a,b}` (PostgreSQL's uuid[] text) → ids.
-    static func uuids(_ text: String) throws -> [UUID] {
-        text.trimmingCharacters(in: CharacterSet(charactersIn: "{}")).split(separator: ",").compactMap { UUID(uuidString: String($0)) }
+    private func releaseSourceSlot(_ job: ClaimedExecution, _ slot: Int) {
+        _ = try? store.query("SELECT pg_advisory_unlock(hashtext('herald-source:' || \(job.dataSourceID)::text), \(slot))")
+    }
+
+    // MARK: Artifacts
+
+    /// Keeps the rendering under `HERALD_DATA_DIR/artifacts/YYYY/MM/DD/`, so a retry or a re-send delivers the same
+    /// bytes without querying again (and, later, the history page can offer it for download).
+    private func keepArtifact(_ file: RenderedFile, job: ClaimedExecution, leases: ExecutionLeaseRepository) throws {
+        let day = UTCInstant.format(Int64(job.scheduledFor.timeIntervalSince1970)).prefix(10).replacingOccurrences(of: "-", with: "/")
+        let relative = "artifacts/\(day)/\(job.id.uuidString.lowercased()).\(file.format)"
+        let path = settings.dataDirectory + "/" + relative
+        let folder = (path as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let temporary = path + ".part"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(file.bytes), attributes: [.posixPermissions: 0o640]),
+              rename(temporary, path) == 0 else {
+            throw DeliveryError("cannot write the artifact under \(settings.dataDirectory): \(String(cString: strerror(errno)))")
+        }
+        let name = "\(job.reportName).\(file.format)"
+        try leases.recordArtifact(execution: job.id, format: file.format, fileName: name, storagePath: relative,
+                                  byteCount: file.bytes.count, sha256: Digest.sha256(file.bytes))
+    }
+
+    private func localDateTime(_ job: ClaimedExecution) throws -> String {
+        let zone = try ZoneRules.named(job.timeZone)
+        let slot = Int64(job.scheduledFor.timeIntervalSince1970)
+        return UTCInstant.format(slot + Int64(zone.offset(at: slot))).replacingOccurrences(of: "T", with: " ")
+            .replacingOccurrences(of: "Z", with: "")
     }
 }

@@ -5,9 +5,9 @@ import Postgres
 import Redis
 import HeraldStore
 
-/// `herald scheduler`. For now it connects, proves PostgreSQL is reachable, and beats every few seconds until it is
-/// told to stop; firing and executing schedules arrive with their own issue. All blocking I/O runs on the calling
-/// thread, which `herald` dedicates to it.
+/// `herald scheduler`: fires due schedules, reconciles PostgreSQL with the Redis streams, beats, and runs a
+/// `WorkerPool` that executes what is queued. The firing loop's blocking I/O runs on the calling thread, which
+/// `herald` dedicates to it; the workers have threads of their own.
 public final class SchedulerProcess: @unchecked Sendable {
     public static let beatInterval: TimeInterval = 5
 
@@ -15,10 +15,12 @@ public final class SchedulerProcess: @unchecked Sendable {
     let logger: Logger
     let version: String
     let id: String
+    let workers: WorkerPool?
     private let stopCondition = NSCondition()
     private var stopRequested = false
 
-    public init(config: HeraldConfig, version: String, logger: Logger) {
+    /// `runWorkers: false` makes a process that only fires (tests of firing alone, and the burst benchmark).
+    public init(config: HeraldConfig, version: String, logger: Logger, runWorkers: Bool = true) {
         self.config = config
         self.version = version
         self.logger = logger
@@ -26,8 +28,8 @@ public final class SchedulerProcess: @unchecked Sendable {
         gethostname(&host, host.count)
         let hostName = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         self.id = "scheduler:\(hostName):\(getpid())"
+        workers = runWorkers ? WorkerPool(config: config, consumer: id, logger: logger) : nil
     }
-
     /// Asks `run()` to return after its current step; safe from any thread or a signal source.
     public func stop() {
         stopCondition.lock()
@@ -50,6 +52,7 @@ public final class SchedulerProcess: @unchecked Sendable {
     /// being down is logged and retried with backoff, never fatal: fired executions wait in PostgreSQL until Redis is
     /// back, when the reconciler enqueues them.
     public func run() {
+        workers?.start()
         let started = Date()
         var heartbeat = Heartbeat(id: id, role: "scheduler", version: version, host: id.split(separator: ":")[1].description,
                                   pid: getpid(), startedAt: started, beatAt: started, inFlight: 0)
@@ -58,22 +61,22 @@ public final class SchedulerProcess: @unchecked Sendable {
         var redis: RedisConnection?
         var backoff: TimeInterval = 0.5
         var nextBeat = Date.distantPast
+        var reconcileDue = true
         logger.info("scheduler started", metadata: ["id": "\(id)"])
         while !isStopping {
             // Heartbeat first: it needs only Redis, and says the process lives even while PostgreSQL is away.
             if Date() >= nextBeat {
                 do {
-                    if redis == nil {
-                        redis = try RedisConnection(url: config.redisURL, commandTimeout: 5)
-                        try ExecutionQueue(redis: redis!).ensureGroup()
-                    }
+                    if redis == nil { redis = try RedisConnection(url: config.redisURL, commandTimeout: 5) }
                     heartbeat.beatAt = Date()
+                    heartbeat.inFlight = workers?.inFlightCount ?? 0
                     try HeartbeatRegistry.beat(heartbeat, on: redis!)
                 } catch {
                     redis = nil
                     logger.warning("Redis is unreachable; executions wait in PostgreSQL", metadata: ["error": "\(error)"])
                 }
                 nextBeat = Date().addingTimeInterval(Self.beatInterval)
+                reconcileDue = true
             }
             do {
                 if postgres == nil { postgres = try PostgresConnection(url: config.databaseURL) }
@@ -86,8 +89,9 @@ public final class SchedulerProcess: @unchecked Sendable {
                 let fired = try fireAll(store)
                 if let queue = redis {
                     do {
-                        let stranded = try ExecutionRepository(connection: store).queuedButNotEnqueued().filter { !fired.contains($0) }
-                        try enqueue(fired + stranded, store: store, redis: queue)
+                        try enqueue(fired, store: store, redis: queue)
+                        try reconcile(store, queue, lost: reconcileDue)
+                        reconcileDue = false
                     } catch let error as RedisError {
                         // Executions stay queued in PostgreSQL; a later round enqueues them.
                         redis = nil
@@ -96,7 +100,8 @@ public final class SchedulerProcess: @unchecked Sendable {
                 }
                 backoff = 0.5
                 let due = try ScheduleRepository(connection: store).earliestDue() ?? .distantFuture
-                let seconds = min(due, nextBeat).timeIntervalSinceNow
+                let retry = try ExecutionRepository(connection: store).earliestNotBefore() ?? .distantFuture
+                let seconds = min(due, retry, nextBeat).timeIntervalSinceNow
                 if seconds > 0 { _ = try listener?.waitForNotification(timeout: seconds) }
             } catch {
                 postgres = nil
@@ -106,24 +111,49 @@ public final class SchedulerProcess: @unchecked Sendable {
                 backoff = min(backoff * 2, 30)
             }
         }
+        workers?.drain(deadline: config.drainSeconds)
         if let redis { try? HeartbeatRegistry.remove(id: id, on: redis) }
         logger.info("scheduler stopped", metadata: ["id": "\(id)"])
     }
 
-    private func fireAll(_ store: PostgresConnection) throws -> [UUID] {
-        var ids: [UUID] = []
+    /// Puts on the streams what PostgreSQL says should be there: ready retries, manual runs and stranded slots every
+    /// round; on the heartbeat's cadence (`full`) also executions whose lease ran out with nobody reclaiming them,
+    /// and, if Redis lost its data, everything queued.
+    private func reconcile(_ store: PostgresConnection, _ redis: RedisConnection, lost full: Bool) throws {
+        let executions = ExecutionRepository(connection: store)
+        let queue = ExecutionQueue(redis: redis)
+        if full {
+            if try !queue.epochExists() {
+                // New or emptied Redis: nothing queued is on a stream, whatever enqueued_at says.
+                try queue.ensureGroups()
+                try executions.forgetEnqueued()
+                logger.warning("Redis has no queue state; re-enqueueing every queued execution from PostgreSQL")
+            }
+            let abandoned = try executions.abandoned(grace: config.leaseSeconds)
+            try queue.enqueue(abandoned)
+        }
+        while true {
+            let ready = try executions.readyToEnqueue()
+            try queue.enqueue(ready)
+            try executions.markEnqueued(ready.map(\.id))
+            if ready.count < 1000 || isStopping { break }
+        }
+    }
+
+    private func fireAll(_ store: PostgresConnection) throws -> [(id: UUID, priority: Int)] {
+        var ids: [(id: UUID, priority: Int)] = []
         let firing = ScheduleFiring(connection: store)
         while true {
             let batch = try firing.fireDue(now: Date())
-            ids += batch.map(\.executionID)
+            ids += batch.filter { !$0.skipped }.map { ($0.executionID, $0.priority) }
             if batch.isEmpty || isStopping { return ids }
         }
     }
 
-    private func enqueue(_ ids: [UUID], store: PostgresConnection, redis: RedisConnection) throws {
+    private func enqueue(_ ids: [(id: UUID, priority: Int)], store: PostgresConnection, redis: RedisConnection) throws {
         guard !ids.isEmpty else { return }
         try ExecutionQueue(redis: redis).enqueue(ids)
-        try ExecutionRepository(connection: store).markEnqueued(ids)
+        try ExecutionRepository(connection: store).markEnqueued(ids.map(\.id))
         logger.debug("enqueued executions", metadata: ["count": "\(ids.count)"])
     }
 

@@ -13,22 +13,34 @@ struct RunOnceCommand: ParsableCommand {
 
     func run() {
         let scheduleID = parseID(schedule, "schedule")
-        let outcome = withStore { connection, config -> ExecutionRunner.Outcome? in
+        let result = withStore { connection, config -> ExecutionRunner.Result in
+            // Marked enqueued: this process runs it, so no scheduler's reconciler puts it on a stream.
             guard let row = try connection.query("""
-                INSERT INTO executions (schedule_id, report_id, scheduled_for, trigger)
-                SELECT id, report_id, date_trunc('milliseconds', clock_timestamp()), 'manual' FROM schedules WHERE id = \(scheduleID)
+                INSERT INTO executions (schedule_id, report_id, scheduled_for, trigger, priority, enqueued_at)
+                SELECT id, report_id, date_trunc('milliseconds', clock_timestamp()), 'manual', priority, clock_timestamp()
+                FROM schedules WHERE id = \(scheduleID)
                 RETURNING id
                 """).first else {
                 throw ValidationError(field: "schedule", message: "no schedule has the id \(scheduleID.uuidString.lowercased())")
             }
             let id: UUID = try row.decode("id")
             print("execution: \(id.uuidString.lowercased())")
-            return try ExecutionRunner(store: connection, secretKey: config.secretKey).run(id)
+            let settings = ExecutionRunner.Settings(leaseSeconds: config.leaseSeconds, retry: config.retry, dataDirectory: config.dataDirectory)
+            return try ExecutionRunner(store: connection, secretKey: config.secretKey, settings: settings,
+                                       owner: "run-once:\(ProcessInfo.processInfo.hostName):\(getpid())").run(id)
         }
-        guard let outcome else { fail("the execution was taken by another worker") }
+        let outcome: ExecutionRunner.Outcome
+        switch result {
+        case .finished(let finished): outcome = finished
+        case .retrying(let until, let partial):
+            outcome = partial
+            print("retrying failed deliveries at: \(UTCInstant.format(Int64(until.timeIntervalSince1970)))")
+        case .deferred: fail("the data source is at its concurrency limit; the run waits in the queue for a scheduler")
+        case .notClaimed: fail("the execution was taken by another worker")
+        }
         print("status: \(outcome.status)")
         if let rows = outcome.rowCount { print("rows: \(rows)") }
-        for path in outcome.paths { print("delivered: \(path)") }
+        for path in outcome.delivered { print("delivered: \(path)") }
         if let error = outcome.error { print("error: \(error)") }
         if outcome.status != "succeeded" { Foundation.exit(1) }
     }

@@ -11,7 +11,8 @@ struct HeraldCommandTests {
 
     static func environment(databaseURL: String, redisURL: String? = nil, key: String = strongKey) throws -> [String: String] {
         ["HERALD_DATABASE_URL": databaseURL, "HERALD_REDIS_URL": try redisURL ?? TestEnvironment.redisURL(),
-         "HERALD_SECRET_KEY": key, "HERALD_TEMPLATES_DIR": TestEnvironment.packageRoot + "/templates"]
+         "HERALD_SECRET_KEY": key, "HERALD_TEMPLATES_DIR": TestEnvironment.packageRoot + "/templates",
+         "HERALD_DATA_DIR": NSTemporaryDirectory() + "herald-data-" + UUID().uuidString.prefix(8)]
     }
 
     @Test(arguments: ["", "c2hvcnQ=", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="])

@@ -31,7 +31,7 @@ struct SchedulerFiringTests {
 
     static func onStream(_ execution: UUID) throws -> Bool {
         let redis = try RedisConnection(url: try TestEnvironment.redisURL())
-        let entries = try redis.command("XREVRANGE", "herald:executions", "+", "-", "COUNT", "5000").array ?? []
+        let entries = try (0...9).flatMap { try redis.command("XREVRANGE", .string("herald:executions:\($0)"), "+", "-", "COUNT", "5000").array ?? [] }
         return entries.contains { entry in
             (entry.array?.last?.array ?? []).contains { $0.string == execution.uuidString.lowercased() }
         }

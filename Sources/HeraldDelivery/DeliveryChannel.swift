@@ -1,0 +1,71 @@
+import Foundation
+import HeraldCore
+
+/// A rendered report file, ready to deliver.
+public struct RenderedFile: Sendable {
+    public let bytes: [UInt8]
+    /// `csv`, later `xlsx`, `pdf`, `html`.
+    public let format: String
+
+    public init(bytes: [UInt8], format: String) {
+        self.bytes = bytes
+        self.format = format
+    }
+}
+
+/// What a channel may use to name and place a file.
+public struct DeliveryContext: Sendable {
+    public let reportName: String
+    /// The slot in the schedule's zone, `YYYY-MM-DD HH:MM:SS`.
+    public let localDateTime: String
+    public let executionID: UUID
+
+    public init(reportName: String, localDateTime: String, executionID: UUID) {
+        self.reportName = reportName
+        self.localDateTime = localDateTime
+        self.executionID = executionID
+    }
+}
+
+/// One way of delivering a file (a folder now; email, SFTP/FTP, object storage and webhooks in their issues).
+public protocol DeliveryChannel: Sendable {
+    /// What the circuit breaker counts failures against: the server, or for a folder its root.
+    var breakerHost: String { get }
+    /// Delivers `file` and says where it went (a path, a message id, a URL), for the history.
+    func deliver(_ file: RenderedFile, context: DeliveryContext) throws -> String
+}
+
+/// Builds the channel for a `destinations` row.
+public enum DeliveryChannels {
+    public static func make(kind: String, settingsJSON: String) throws -> any DeliveryChannel {
+        switch kind {
+        case "folder":
+            struct Settings: Decodable { let path: String; let filename: String?; let naming: LocalFolderChannel.Naming? }
+            guard let settings = try? JSONDecoder().decode(Settings.self, from: Data(settingsJSON.utf8)) else {
+                throw DeliveryError("the folder destination's settings are incomplete", permanent: true)
+            }
+            return FolderDelivery(
+                folder: try LocalFolderChannel(root: settings.path, naming: settings.naming ?? .overwrite),
+                pattern: try FileNamePattern(settings.filename ?? "{report_name}_{date}_{time}.{format}"))
+        default:
+            throw DeliveryError("the \(kind) channel is not available in this version", permanent: true)
+        }
+    }
+}
+
+/// The local-folder channel behind the `DeliveryChannel` interface: dated sub-folders, the file name pattern.
+struct FolderDelivery: DeliveryChannel {
+    let folder: LocalFolderChannel
+    let pattern: FileNamePattern
+
+    var breakerHost: String { "folder:" + folder.root }
+
+    func deliver(_ file: RenderedFile, context: DeliveryContext) throws -> String {
+        let name = pattern.fileName(reportName: context.reportName, localDateTime: context.localDateTime, format: file.format,
+                                    executionID: context.executionID.uuidString.lowercased())
+        let date = context.localDateTime.prefix(10).split(separator: "-").compactMap { Int($0) }
+        guard date.count == 3 else { throw DeliveryError("bad slot date \(context.localDateTime)", permanent: true) }
+        return try folder.deliver(file.bytes, fileName: name, localDate: (date[0], date[1], date[2]),
+                                  stamp: String(context.localDateTime.filter(\.isNumber).prefix(14)))
+    }
+}

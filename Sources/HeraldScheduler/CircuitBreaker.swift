@@ -1,0 +1,38 @@
+import Foundation
+import Redis
+
+/// Stops hammering a dead server: after `threshold` failures in a row against one host (within `window` seconds),
+/// the host is "open" for `openSeconds` and deliveries to it wait instead of failing again. State lives in Redis, so
+/// every worker of every scheduler process shares it; if Redis is away the breaker lets everything through.
+public struct CircuitBreaker {
+    public var threshold = 5
+    public var openSeconds = 60
+    public var window = 300
+    let redis: RedisConnection
+
+    public init(redis: RedisConnection) { self.redis = redis }
+
+    static func failuresKey(_ host: String) -> String { "herald:breaker:\(host):failures" }
+    static func openKey(_ host: String) -> String { "herald:breaker:\(host):open" }
+
+    /// When the breaker for `host` closes again, if it is open now.
+    public func openUntil(_ host: String) -> Date? {
+        guard let ms = try? redis.command("PTTL", .string(Self.openKey(host))).int, ms > 0 else { return nil }
+        return Date().addingTimeInterval(Double(ms) / 1000)
+    }
+
+    public func recordSuccess(_ host: String) {
+        _ = try? redis.command("DEL", .string(Self.failuresKey(host)))
+    }
+
+    /// Counts a failure; returns true when it opened the breaker.
+    @discardableResult
+    public func recordFailure(_ host: String) -> Bool {
+        guard let replies = try? redis.pipeline([["INCR", .string(Self.failuresKey(host))],
+                                                 ["EXPIRE", .string(Self.failuresKey(host)), .int(window)]]),
+              let count = replies.first?.int, count >= threshold else { return false }
+        _ = try? redis.pipeline([["SET", .string(Self.openKey(host)), "1", "EX", .int(openSeconds)],
+                                 ["DEL", .string(Self.failuresKey(host))]])
+        return true
+    }
+}

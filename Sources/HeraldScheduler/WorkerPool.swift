@@ -1,0 +1,191 @@
+import Foundation
+import HeraldCore
+import HeraldStore
+import Logging
+import Postgres
+import Redis
+
+/// The worker side of `herald scheduler`: OS threads that read execution ids from the streams and run them, plus one
+/// lease keeper that renews this process's leases, keeps its pending stream entries fresh, and takes over entries
+/// whose consumer died (`XAUTOCLAIM`). Each thread owns its own PostgreSQL and Redis connections.
+public final class WorkerPool: @unchecked Sendable {
+    let config: HeraldConfig
+    let consumer: String
+    let logger: Logger
+    let settings: ExecutionRunner.Settings
+
+    private let lock = NSCondition()
+    private var stopping = false
+    private var running = 0
+    /// Entries being worked on now, by execution.
+    private var inFlight: [UUID: ExecutionQueue.Entry] = [:]
+    /// Entries the keeper reclaimed for this process; workers take these before reading the streams.
+    private var reclaimed: [ExecutionQueue.Entry] = []
+
+    public init(config: HeraldConfig, consumer: String, logger: Logger) {
+        self.config = config
+        self.consumer = consumer
+        self.logger = logger
+        settings = ExecutionRunner.Settings(leaseSeconds: config.leaseSeconds, retry: config.retry, dataDirectory: config.dataDirectory)
+    }
+
+    public var inFlightCount: Int { lock.withLock { inFlight.count } }
+
+    public func start() {
+        lock.withLock { running = config.workers + 1 }
+        for index in 0..<config.workers {
+            spawn("herald-worker-\(index)") { self.workLoop() }
+        }
+        spawn("herald-lease-keeper") { self.keepLeases() }
+    }
+
+    /// Stops fetching, waits up to `deadline` for in-flight executions, then hands the unfinished ones back to the
+    /// queue (another worker starts them again) and returns.
+    public func drain(deadline: TimeInterval) {
+        lock.lock()
+        stopping = true
+        lock.broadcast()
+        let until = Date().addingTimeInterval(deadline)
+        while running > 0 && lock.wait(until: until) {}
+        let unfinished = Array(inFlight.keys)
+        lock.unlock()
+        guard !unfinished.isEmpty else { return }
+        logger.warning("handing back unfinished executions", metadata: ["count": "\(unfinished.count)"])
+        do {
+            let store = try PostgresConnection(url: config.databaseURL)
+            let leases = ExecutionLeaseRepository(connection: store)
+            for id in unfinished { try leases.giveBack(id, owner: consumer, notBefore: nil, countAttempt: true) }
+        } catch {
+            logger.error("could not hand back executions; their leases expire instead", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private var isStopping: Bool { lock.withLock { stopping } }
+
+    private func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) {
+        let thread = Thread {
+            body()
+            self.lock.withLock {
+                self.running -= 1
+                self.lock.broadcast()
+            }
+        }
+        thread.name = name
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    /// Sleeps up to `seconds`, returning early when stopping.
+    private func pause(_ seconds: TimeInterval) {
+        lock.lock()
+        let until = Date().addingTimeInterval(seconds)
+        while !stopping && lock.wait(until: until) {}
+        lock.unlock()
+    }
+
+    // MARK: Workers
+
+    private func workLoop() {
+        var store: PostgresConnection?
+        var redis: RedisConnection?
+        var runner: ExecutionRunner?
+        var backoff: TimeInterval = 0.2
+        while !isStopping {
+            do {
+                if store == nil || redis == nil {
+                    let connectedStore = try PostgresConnection(url: config.databaseURL)
+                    let connectedRedis = try RedisConnection(url: config.redisURL, commandTimeout: 10)
+                    try ExecutionQueue(redis: connectedRedis).ensureGroups()
+                    store = connectedStore
+                    redis = connectedRedis
+                    runner = ExecutionRunner(store: connectedStore, secretKey: config.secretKey, settings: settings, owner: consumer,
+                                             breaker: CircuitBreaker(redis: connectedRedis))
+                }
+                let queue = ExecutionQueue(redis: redis!)
+                let entries: [ExecutionQueue.Entry]
+                if let entry = lock.withLock({ reclaimed.popLast() }) {
+                    entries = [entry]
+                } else {
+                    do {
+                        entries = try queue.next(consumer: consumer, blockMilliseconds: 1000)
+                    } catch let error as RedisError where error.message.contains("NOGROUP") {
+                        try queue.ensureGroups()   // Redis lost the streams; the reconciler re-enqueues from PostgreSQL
+                        continue
+                    }
+                }
+                for entry in entries { try process(entry, runner: runner!, queue: queue) }
+                backoff = 0.2
+            } catch {
+                logger.warning("worker lost its connections; retrying", metadata: ["error": "\(error)", "retry_in_s": "\(backoff)"])
+                store = nil
+                redis = nil
+                runner = nil
+                pause(backoff)
+                backoff = min(backoff * 2, 10)
+            }
+        }
+    }
+
+    private func process(_ entry: ExecutionQueue.Entry, runner: ExecutionRunner, queue: ExecutionQueue) throws {
+        let duplicate = lock.withLock { () -> Bool in
+            if inFlight[entry.executionID] != nil { return true }
+            inFlight[entry.executionID] = entry
+            return false
+        }
+        // The same id twice on the streams (a reconciler re-added it): this process is already on it.
+        if duplicate { try? queue.ack([entry]); return }
+        defer { _ = lock.withLock { inFlight.removeValue(forKey: entry.executionID) } }
+        let result: ExecutionRunner.Result
+        do {
+            result = try runner.run(entry.executionID)
+        } catch {
+            // PostgreSQL failed mid-run: the lease runs out and another attempt takes over; keep the entry pending.
+            logger.error("execution interrupted", metadata: ["execution": "\(entry.executionID)", "error": "\(error)"])
+            throw error
+        }
+        switch result {
+        case .notClaimed(.leasedElsewhere):
+            // Its owner may yet die: leave the entry pending, to be reclaimed after the lease.
+            return
+        case .finished(let outcome):
+            logger.info("execution finished", metadata: ["execution": "\(entry.executionID)", "status": "\(outcome.status)"])
+        case .retrying(let until, _):
+            logger.info("deliveries will be retried", metadata: ["execution": "\(entry.executionID)", "at": "\(until)"])
+        case .deferred, .notClaimed(.notRunnable):
+            break
+        }
+        try? queue.ack([entry])
+    }
+
+    // MARK: Lease keeper
+
+    /// Every third of a lease: renew this process's leases in PostgreSQL, reset the idle time of its in-flight
+    /// stream entries, and reclaim entries idle for longer than a lease (their consumer died).
+    private func keepLeases() {
+        var store: PostgresConnection?
+        var redis: RedisConnection?
+        let interval = max(config.leaseSeconds / 3, 0.2)
+        while !isStopping {
+            do {
+                if store == nil { store = try PostgresConnection(url: config.databaseURL) }
+                try ExecutionLeaseRepository(connection: store!).renew(owner: consumer, leaseSeconds: config.leaseSeconds)
+            } catch {
+                store = nil
+                logger.warning("cannot renew leases", metadata: ["error": "\(error)"])
+            }
+            do {
+                if redis == nil { redis = try RedisConnection(url: config.redisURL, commandTimeout: 10) }
+                let queue = ExecutionQueue(redis: redis!)
+                try queue.touch(lock.withLock { Array(inFlight.values) }, consumer: consumer)
+                let taken = try queue.reclaim(consumer: consumer, minIdleMilliseconds: Int(config.leaseSeconds * 1000))
+                if !taken.isEmpty {
+                    logger.info("reclaimed stream entries of a stopped worker", metadata: ["count": "\(taken.count)"])
+                    lock.withLock { reclaimed.append(contentsOf: taken) }
+                }
+            } catch {
+                redis = nil
+            }
+            pause(interval)
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import HeraldCore
+import Postgres
+
+/// What people ask of executions, from the CLI now and from pages and the API later: run a schedule now, test it,
+/// re-send what failed, requeue a dead letter. Each only changes rows and wakes the schedulers (`NOTIFY`); a
+/// scheduler's reconciler puts the execution on the stream, so these work while Redis is down too.
+public struct ExecutionService {
+    let connection: PostgresConnection
+
+    public init(connection: PostgresConnection) { self.connection = connection }
+
+    /// A run of the schedule's report to its destinations, outside its recurrence.
+    public func runNow(scheduleID: UUID, requestedBy: UUID? = nil) throws -> UUID {
+        try insert(scheduleID: scheduleID, trigger: "manual", destinations: nil, requestedBy: requestedBy)
+    }
+
+    /// A run delivered only to `destinationID` (a test folder or, with the email channel, the requesting user), so
+    /// trying a schedule never sends to its real recipients.
+    public func testRun(scheduleID: UUID, destinationID: UUID, requestedBy: UUID? = nil) throws -> UUID {
+        guard try connection.query("SELECT 1 FROM destinations WHERE id = \(destinationID)").count == 1 else {
+            throw ValidationError(field: "destination", message: "no destination has the id \(destinationID.uuidString.lowercased())")
+        }
+        return try insert(scheduleID: scheduleID, trigger: "test", destinations: [destinationID], requestedBy: requestedBy)
+    }
+
+    /// Sends the failed and dead deliveries of a finished execution again, with fresh attempts; the delivered ones
+    /// are left alone, and the stored rendering is re-used (the report is not queried again).
+    public func resendFailed(executionID: UUID) throws {
+        try connection.transaction {
+            let resent = try connection.execute("""
+                UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = NULL, updated_at = now()
+                WHERE execution_id = \(executionID) AND status IN ('failed', 'dead') AND destination_id IS NOT NULL
+                """)
+            guard resent > 0 else {
+                throw ValidationError(field: "execution", message: "execution \(executionID.uuidString.lowercased()) has no failed delivery to re-send")
+            }
+            try requeue(executionID, from: ["partial", "failed"])
+        }
+    }
+
+    /// Runs a dead-lettered execution (one that crashed its workers, or whose deliveries all died) again.
+    public func requeueDeadLetter(executionID: UUID) throws {
+        try connection.transaction {
+            try connection.execute("""
+                UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = NULL, updated_at = now()
+                WHERE execution_id = \(executionID) AND status = 'dead' AND destination_id IS NOT NULL
+                """)
+            try requeue(executionID, from: ["failed", "partial"], deadOnly: true)
+        }
+    }
+
+    /// Dead letters, newest first.
+    public func deadLetters(limit: Int = 100) throws -> [ExecutionSummary] {
+        try ExecutionRepository(connection: connection).list(scheduleID: nil, deadOnly: true, limit: limit)
+    }
+
+    private func requeue(_ id: UUID, from statuses: [String], deadOnly: Bool = false) throws {
+        let updated = try connection.execute("""
+            UPDATE executions
+            SET status = 'queued', step = NULL, attempts = 0, crashes = 0, not_before = NULL, enqueued_at = NULL,
+                finished_at = NULL, error = NULL, dead_lettered_at = NULL
+            WHERE id = \(id) AND status = ANY(\(statuses)::text[]) AND (NOT \(deadOnly) OR dead_lettered_at IS NOT NULL)
+            """)
+        guard updated == 1 else {
+            throw ValidationError(field: "execution", message: deadOnly
+                ? "execution \(id.uuidString.lowercased()) is not a dead letter"
+                : "execution \(id.uuidString.lowercased()) has not finished as partial or failed")
+        }
+        try connection.notify(ScheduleRepository.changeChannel, payload: "execution")
+    }
+
+    private func insert(scheduleID: UUID, trigger: String, destinations: [UUID]?, requestedBy: UUID?) throws -> UUID {
+        guard let row = try connection.query("""
+            INSERT INTO executions (schedule_id, report_id, scheduled_for, trigger, priority, destination_ids, requested_by)
+            SELECT id, report_id, date_trunc('milliseconds', clock_timestamp()), \(trigger), priority, \(destinations)::uuid[], \(requestedBy)
+            FROM schedules WHERE id = \(scheduleID)
+            RETURNING id
+            """).first else {
+            throw ValidationError(field: "schedule", message: "no schedule has the id \(scheduleID.uuidString.lowercased())")
+        }
+        try connection.notify(ScheduleRepository.changeChannel, payload: "execution")
+        return try row.decode("id")
+    }
+}
