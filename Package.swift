@@ -85,6 +85,6 @@ let package = Package(
         .testTarget(name: "HeraldRenderTests", dependencies: ["HeraldRender"]),
         .testTarget(name: "HeraldDeliveryTests", dependencies: ["HeraldDelivery", "HeraldCore"]),
         .testTarget(name: "HeraldSchedulerTests", dependencies: ["HeraldScheduler", "Redis", "TestSupport"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "Postgres", "Redis", "HeraldCore"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "Postgres", "Redis", "HeraldCore", "HeraldScheduler"]),
     ]
 )

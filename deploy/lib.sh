@@ -67,7 +67,7 @@ stop_postgres() {
 start_redis() {
     local dir=$1 port=$2
     mkdir -p "$dir"
-    redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
+    redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --databases 256 --daemonize yes \
         --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --dir "$dir" >/dev/null
     local i
     for i in $(seq 1 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && return 0; sleep 0.1; done

@@ -16,7 +16,7 @@ public struct HeraldConfig: Sendable {
     public var webThreads: Int
     /// The shortest gap allowed between a schedule's runs, in seconds.
     public var minimumInterval: Int64
-    /// Worker threads in each `herald scheduler`.
+    /// Worker threads in each `herald scheduler`; 0 makes a process that only fires and reconciles.
     public var workers: Int
     /// How long a worker's claim on an execution lasts without a heartbeat; after that another worker takes over.
     public var leaseSeconds: Double
@@ -78,7 +78,7 @@ public struct HeraldConfig: Sendable {
             }
             return parsed
         }
-        workers = Int(try number("HERALD_WORKERS", default: 8, 1...256))
+        workers = Int(try number("HERALD_WORKERS", default: 8, 0...256))
         leaseSeconds = try number("HERALD_LEASE_SECONDS", default: 30, 1...3600)
         drainSeconds = try number("HERALD_DRAIN_SECONDS", default: 30, 0...3600)
         retry = RetryPolicy(maxAttempts: Int(try number("HERALD_RETRY_ATTEMPTS", default: 3, 1...20)),

@@ -25,15 +25,18 @@ public struct ExecutionQueue {
 
     public init(redis: RedisConnection) { self.redis = redis }
 
-    /// Creates the streams and the consumer group where missing. Returns true when Redis had lost them (no epoch).
-    @discardableResult
-    public func ensureGroups() throws -> Bool {
-        let commands: [[RedisArgument]] = Self.streamsHighFirst.map { ["XGROUP", "CREATE", .string($0), .string(Self.group), "0", "MKSTREAM"] }
-        let replies = try redis.pipeline(commands + [["SET", .string(Self.epochKey), .string(UUID().uuidString), "NX"]])
-        for case .error(let message) in replies.dropLast() where !message.hasPrefix("BUSYGROUP") {
+    /// Creates the streams and the consumer group where missing.
+    public func ensureGroups() throws {
+        let replies = try redis.pipeline(Self.streamsHighFirst.map { ["XGROUP", "CREATE", .string($0), .string(Self.group), "0", "MKSTREAM"] })
+        for case .error(let message) in replies where !message.hasPrefix("BUSYGROUP") {
             throw RedisError(kind: .reply, message: message)
         }
-        return replies.last?.string == "OK"
+    }
+
+    /// Records that the streams hold everything PostgreSQL believes is enqueued. Only the reconciler sets it, after
+    /// re-enqueueing, so a crash in between means the next round re-enqueues again.
+    public func setEpoch() throws {
+        try redis.command("SET", .string(Self.epochKey), .string(UUID().uuidString), "NX")
     }
 
     /// Whether the epoch key is still there (false after Redis lost its data).
@@ -71,9 +74,12 @@ public struct ExecutionQueue {
         return false
         """
 
+    /// Acknowledges and deletes the entries (nothing reads them again, and the streams stay small).
     public func ack(_ entries: [Entry]) throws {
         guard !entries.isEmpty else { return }
-        _ = try redis.pipeline(entries.map { ["XACK", .string($0.stream), .string(Self.group), .string($0.entryID)] })
+        _ = try redis.pipeline(entries.flatMap { entry -> [[RedisArgument]] in
+            [["XACK", .string(entry.stream), .string(Self.group), .string(entry.entryID)], ["XDEL", .string(entry.stream), .string(entry.entryID)]]
+        })
     }
 
     /// Resets the idle time of entries this consumer is still working on, so `reclaim` elsewhere leaves them alone.

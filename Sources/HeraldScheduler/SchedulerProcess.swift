@@ -19,8 +19,7 @@ public final class SchedulerProcess: @unchecked Sendable {
     private let stopCondition = NSCondition()
     private var stopRequested = false
 
-    /// `runWorkers: false` makes a process that only fires (tests of firing alone, and the burst benchmark).
-    public init(config: HeraldConfig, version: String, logger: Logger, runWorkers: Bool = true) {
+    public init(config: HeraldConfig, version: String, logger: Logger) {
         self.config = config
         self.version = version
         self.logger = logger
@@ -28,7 +27,7 @@ public final class SchedulerProcess: @unchecked Sendable {
         gethostname(&host, host.count)
         let hostName = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         self.id = "scheduler:\(hostName):\(getpid())"
-        workers = runWorkers ? WorkerPool(config: config, consumer: id, logger: logger) : nil
+        workers = config.workers > 0 ? WorkerPool(config: config, consumer: id, logger: logger) : nil
     }
     /// Asks `run()` to return after its current step; safe from any thread or a signal source.
     public func stop() {
@@ -86,23 +85,29 @@ public final class SchedulerProcess: @unchecked Sendable {
                     listener = connection
                 }
                 let store = postgres!
-                let fired = try fireAll(store)
+                func redisFailed(_ error: RedisError) {
+                    // Executions stay queued in PostgreSQL; a later round enqueues them.
+                    redis = nil
+                    logger.warning("Redis is unreachable; executions wait in PostgreSQL", metadata: ["error": "\(error)"])
+                }
+                // Each fired batch goes onto the streams at once, so workers start while later batches fire.
+                let fired = try fireAll(store) { batch in
+                    guard let queue = redis else { return }
+                    do { try enqueue(batch, store: store, redis: queue) } catch let error as RedisError { redisFailed(error) }
+                }
                 if let queue = redis {
                     do {
-                        try enqueue(fired, store: store, redis: queue)
                         try reconcile(store, queue, lost: reconcileDue)
                         reconcileDue = false
-                    } catch let error as RedisError {
-                        // Executions stay queued in PostgreSQL; a later round enqueues them.
-                        redis = nil
-                        logger.warning("Redis is unreachable; executions wait in PostgreSQL", metadata: ["error": "\(error)"])
-                    }
+                    } catch let error as RedisError { redisFailed(error) }
                 }
                 backoff = 0.5
                 let due = try ScheduleRepository(connection: store).earliestDue() ?? .distantFuture
                 let retry = try ExecutionRepository(connection: store).earliestNotBefore() ?? .distantFuture
                 let seconds = min(due, retry, nextBeat).timeIntervalSinceNow
-                if seconds > 0 { _ = try listener?.waitForNotification(timeout: seconds) }
+                // Due rows that could not be fired are locked by another scheduler's firing: look again shortly.
+                let wait = fired.isEmpty ? max(seconds, 0.05) : seconds
+                if wait > 0, let listener { try sleepUntilNotified(listener, seconds: wait) }
             } catch {
                 postgres = nil
                 listener = nil
@@ -126,35 +131,62 @@ public final class SchedulerProcess: @unchecked Sendable {
             if try !queue.epochExists() {
                 // New or emptied Redis: nothing queued is on a stream, whatever enqueued_at says.
                 try queue.ensureGroups()
-                try executions.forgetEnqueued()
-                logger.warning("Redis has no queue state; re-enqueueing every queued execution from PostgreSQL")
+                let lost = try executions.enqueuedAndQueued()
+                try queue.enqueue(lost)
+                try queue.setEpoch()
+                if !lost.isEmpty {
+                    logger.warning("Redis lost the queue; re-enqueued queued executions from PostgreSQL", metadata: ["count": "\(lost.count)"])
+                }
             }
             let abandoned = try executions.abandoned(grace: config.leaseSeconds)
             try queue.enqueue(abandoned)
         }
+        if full { try push(try executions.takeStale(), executions, queue) }
         while true {
-            let ready = try executions.readyToEnqueue()
-            try queue.enqueue(ready)
-            try executions.markEnqueued(ready.map(\.id))
+            let ready = try executions.takeReady()
+            try push(ready, executions, queue)
             if ready.count < 1000 || isStopping { break }
         }
     }
 
-    private func fireAll(_ store: PostgresConnection) throws -> [(id: UUID, priority: Int)] {
+    /// Adds taken executions to the streams; if Redis fails, gives them back so a later round retries.
+    private func push(_ taken: [(id: UUID, priority: Int)], _ executions: ExecutionRepository, _ queue: ExecutionQueue) throws {
+        guard !taken.isEmpty else { return }
+        do {
+            try queue.enqueue(taken)
+        } catch {
+            try? executions.untakeForEnqueue(taken.map(\.id))
+            throw error
+        }
+        logger.debug("enqueued executions", metadata: ["count": "\(taken.count)"])
+    }
+
+    /// Waits for a NOTIFY or the deadline. The socket wait is sliced so that `stop()` is noticed within 0.2 s; a
+    /// slice only waits on the socket, it sends no query.
+    private func sleepUntilNotified(_ listener: PostgresConnection, seconds: TimeInterval) throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while !isStopping {
+            let remaining = deadline.timeIntervalSinceNow
+            if remaining <= 0 { return }
+            if try listener.waitForNotification(timeout: min(remaining, 0.2)) != nil { return }
+        }
+    }
+
+    private func fireAll(_ store: PostgresConnection, then handle: ([(id: UUID, priority: Int)]) throws -> Void) throws -> [(id: UUID, priority: Int)] {
         var ids: [(id: UUID, priority: Int)] = []
         let firing = ScheduleFiring(connection: store)
         while true {
             let batch = try firing.fireDue(now: Date())
-            ids += batch.filter { !$0.skipped }.map { ($0.executionID, $0.priority) }
+            let runnable = batch.filter { !$0.skipped }.map { (id: $0.executionID, priority: $0.priority) }
+            try handle(runnable)
+            ids += runnable
             if batch.isEmpty || isStopping { return ids }
         }
     }
 
-    private func enqueue(_ ids: [(id: UUID, priority: Int)], store: PostgresConnection, redis: RedisConnection) throws {
-        guard !ids.isEmpty else { return }
-        try ExecutionQueue(redis: redis).enqueue(ids)
-        try ExecutionRepository(connection: store).markEnqueued(ids.map(\.id))
-        logger.debug("enqueued executions", metadata: ["count": "\(ids.count)"])
+    private func enqueue(_ fired: [(id: UUID, priority: Int)], store: PostgresConnection, redis: RedisConnection) throws {
+        let executions = ExecutionRepository(connection: store)
+        try push(try executions.takeForEnqueue(fired.map(\.id)), executions, ExecutionQueue(redis: redis))
     }
 
     private var isStopping: Bool {

@@ -7,28 +7,58 @@ public struct ExecutionRepository {
 
     public init(connection: PostgresConnection) { self.connection = connection }
 
-    /// Records that the ids are on the queue, and each one's lateness (first enqueue time minus slot).
-    public func markEnqueued(_ ids: [UUID]) throws {
-        guard !ids.isEmpty else { return }
-        try connection.execute("""
+    /// Marks the ids as enqueued (and records each one's lateness: enqueue time minus slot) just before they are
+    /// added to the stream, and returns those that still needed it. Marking first means a worker that takes the
+    /// entry at once and hands it back (`enqueued_at` = NULL) is never overwritten by a late mark.
+    public func takeForEnqueue(_ ids: [UUID]) throws -> [(id: UUID, priority: Int)] {
+        guard !ids.isEmpty else { return [] }
+        return try connection.query("""
             UPDATE executions
             SET enqueued_at = clock_timestamp(),
                 lateness_ms = coalesce(lateness_ms, extract(epoch FROM clock_timestamp() - scheduled_for) * 1000)
-            WHERE id = ANY(\(ids)::uuid[]) AND enqueued_at IS NULL
-            """)
+            WHERE id = ANY(\(ids)::uuid[]) AND status = 'queued' AND enqueued_at IS NULL
+            RETURNING id, priority
+            """).map { (try $0.decode("id"), try $0.decode("priority")) }
     }
 
-    /// Queued executions ready to run that are not on the queue: retries whose backoff is over, manual and test
-    /// runs, and fired slots that never reached Redis (it was down, or the firing process died before `XADD`).
-    /// Fired slots only after `firedGrace` seconds, so the process that fired them is not raced.
-    public func readyToEnqueue(firedGrace: Int = 30, limit: Int = 1000) throws -> [(id: UUID, priority: Int)] {
+    /// Undoes `takeForEnqueue` when adding to the stream failed (Redis went away): a later round enqueues them.
+    public func untakeForEnqueue(_ ids: [UUID]) throws {
+        guard !ids.isEmpty else { return }
+        try connection.execute("UPDATE executions SET enqueued_at = NULL WHERE id = ANY(\(ids)::uuid[]) AND status = 'queued'")
+    }
+
+    /// Takes (as `takeForEnqueue`) queued executions that are ready to run but not on the queue: retries whose
+    /// backoff is over, manual and test runs, and fired slots that never reached Redis (it was down, or the firing
+    /// process died before enqueueing). Fired slots only after `firedGrace` seconds, so the process that fired
+    /// them is not raced. `SKIP LOCKED`: two reconcilers never take the same row.
+    public func takeReady(firedGrace: Int = 30, limit: Int = 1000) throws -> [(id: UUID, priority: Int)] {
         try connection.query("""
-            SELECT id, priority FROM executions
-            WHERE status = 'queued' AND enqueued_at IS NULL
-              AND coalesce(not_before, created_at) <= now()
-              AND (not_before IS NOT NULL OR trigger IN ('manual', 'test')
-                   OR created_at < now() - make_interval(secs => \(firedGrace)))
-            ORDER BY priority DESC, scheduled_for LIMIT \(limit)
+            UPDATE executions
+            SET enqueued_at = clock_timestamp(),
+                lateness_ms = coalesce(lateness_ms, extract(epoch FROM clock_timestamp() - scheduled_for) * 1000)
+            WHERE id IN (
+                SELECT id FROM executions
+                WHERE status = 'queued' AND enqueued_at IS NULL
+                  AND coalesce(not_before, created_at) <= now()
+                  AND (not_before IS NOT NULL OR trigger IN ('manual', 'test')
+                       OR created_at < now() - make_interval(secs => \(firedGrace)))
+                ORDER BY priority DESC, scheduled_for LIMIT \(limit)
+                FOR UPDATE SKIP LOCKED)
+            RETURNING id, priority
+            """).map { (try $0.decode("id"), try $0.decode("priority")) }
+    }
+
+    /// Takes queued executions marked enqueued long ago and still not started: a process died between marking and
+    /// `XADD`, or the entry was lost. Enqueued again (a duplicate entry is harmless: the lease decides who runs it).
+    public func takeStale(olderThan seconds: Int = 300, limit: Int = 1000) throws -> [(id: UUID, priority: Int)] {
+        try connection.query("""
+            UPDATE executions SET enqueued_at = clock_timestamp()
+            WHERE id IN (
+                SELECT id FROM executions
+                WHERE status = 'queued' AND enqueued_at < now() - make_interval(secs => \(seconds))
+                ORDER BY priority DESC, scheduled_for LIMIT \(limit)
+                FOR UPDATE SKIP LOCKED)
+            RETURNING id, priority
             """).map { (try $0.decode("id"), try $0.decode("priority")) }
     }
 
@@ -42,9 +72,11 @@ public struct ExecutionRepository {
             """).map { (try $0.decode("id"), try $0.decode("priority")) }
     }
 
-    /// After Redis lost its data, nothing queued is on the stream any more: forget that it was.
-    public func forgetEnqueued() throws {
-        try connection.execute("UPDATE executions SET enqueued_at = NULL WHERE status = 'queued' AND enqueued_at IS NOT NULL")
+    /// Queued executions believed to be on a stream: after Redis lost its data, all of them must be enqueued again.
+    public func enqueuedAndQueued() throws -> [(id: UUID, priority: Int)] {
+        try connection.query("""
+            SELECT id, priority FROM executions WHERE status = 'queued' AND enqueued_at IS NOT NULL ORDER BY priority DESC, scheduled_for
+            """).map { (try $0.decode("id"), try $0.decode("priority")) }
     }
 
     /// When the next queued execution becomes ready (a retry's backoff, a deferred start), if any.

@@ -35,7 +35,7 @@ public struct ScheduleFiring {
                 WHERE enabled AND next_run_at <= \(now)
                 ORDER BY next_run_at
                 LIMIT \(batchSize)
-                FOR UPDATE SKIP LOCKED
+                FOR NO KEY UPDATE SKIP LOCKED
                 """)
             let active = try activeRuns(try due.map { try $0.decode("id", as: UUID.self) })
             var fired: [FiredSlot] = []

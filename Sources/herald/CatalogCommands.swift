@@ -73,12 +73,15 @@ struct ScheduleCommand: ParsableCommand {
         var filename = "{report_name}_{date}_{time}.{format}"
         @Option(help: "skip, run_once or run_all.") var misfire = "run_once"
         @Option(help: "skip, buffer_one or allow.") var overlap = "skip"
+        @Option(help: "overwrite or timestamp: what to do when the file already exists.") var naming = "overwrite"
+        @Option(help: "0-9; higher runs first when workers are busy.") var priority = 5
         @Option(help: "The owner's e-mail.") var owner: String?
 
         func run() {
             let reportID = parseID(report, "report")
             guard let misfirePolicy = MisfirePolicy(rawValue: misfire) else { fail("--misfire must be skip, run_once or run_all", status: 2) }
             guard let overlapPolicy = OverlapPolicy(rawValue: overlap) else { fail("--overlap must be skip, buffer_one or allow", status: 2) }
+            guard (0...9).contains(priority) else { fail("--priority must be from 0 to 9", status: 2) }
             let id = withStore { connection, config in
                 let recurrence = Recurrence(kind: .custom, timeZone: tz, cron: cron)
                 guard case .cron(let schedule) = try recurrence.compile() else { fatalError("a custom recurrence compiles to cron") }
@@ -95,10 +98,10 @@ struct ScheduleCommand: ParsableCommand {
                     return user.id
                 }
                 return try connection.transaction {
-                    let destination = try DestinationRepository(connection: connection).createFolder(path: folder, filenamePattern: filename, ownerID: ownerID)
+                    let destination = try DestinationRepository(connection: connection).createFolder(path: folder, filenamePattern: filename, naming: naming, ownerID: ownerID)
                     return try ScheduleRepository(connection: connection).create(
                         NewSchedule(reportID: reportID, recurrence: recurrence, misfire: misfirePolicy, overlap: overlapPolicy,
-                                    ownerID: ownerID, destinationIDs: [destination]), now: Date())
+                                    priority: priority, ownerID: ownerID, destinationIDs: [destination]), now: Date())
                 }
             }
             print(id.uuidString.lowercased())

@@ -10,7 +10,7 @@ struct HeraldCommandTests {
     static let strongKey = "q3mYhS0yJ4oKXrG1b8Wl2vJ+u3zZp9TqC6dNfE0aR7s="
 
     static func environment(databaseURL: String, redisURL: String? = nil, key: String = strongKey) throws -> [String: String] {
-        ["HERALD_DATABASE_URL": databaseURL, "HERALD_REDIS_URL": try redisURL ?? TestEnvironment.redisURL(),
+        ["HERALD_DATABASE_URL": databaseURL, "HERALD_REDIS_URL": try redisURL ?? TestEnvironment.isolatedRedisURL(),
          "HERALD_SECRET_KEY": key, "HERALD_TEMPLATES_DIR": TestEnvironment.packageRoot + "/templates",
          "HERALD_DATA_DIR": NSTemporaryDirectory() + "herald-data-" + UUID().uuidString.prefix(8)]
     }
@@ -91,8 +91,9 @@ struct HeraldCommandTests {
 
     @Test func schedulerBeatsAndLeavesCleanlyOnSIGTERM() throws {
         let url = try TestDatabase.create()
-        let redis = try RedisConnection(url: try TestEnvironment.redisURL())
-        let scheduler = try ChildProcess(Self.herald, ["scheduler"], environment: try Self.environment(databaseURL: url))
+        let redisURL = try TestEnvironment.isolatedRedisURL()
+        let redis = try RedisConnection(url: redisURL)
+        let scheduler = try ChildProcess(Self.herald, ["scheduler"], environment: try Self.environment(databaseURL: url, redisURL: redisURL))
         var found = false
         for _ in 0..<100 where !found {
             let members = try redis.command("ZRANGE", "herald:heartbeats", "0", "-1").array ?? []

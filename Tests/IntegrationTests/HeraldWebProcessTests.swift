@@ -49,10 +49,11 @@ struct HeraldWebProcessTests {
 
     @Test func readyzSeesARunningScheduler() throws {
         let url = try TestDatabase.create()
+        let redisURL = try TestEnvironment.isolatedRedisURL()
         let scheduler = try ChildProcess(HeraldCommandTests.herald, ["scheduler"],
-                                         environment: try HeraldCommandTests.environment(databaseURL: url))
+                                         environment: try HeraldCommandTests.environment(databaseURL: url, redisURL: redisURL))
         defer { scheduler.stop() }
-        let nginx = try Self.harness(databaseURL: url)
+        let nginx = try Self.harness(databaseURL: url, redisURL: redisURL)
         try nginx.waitUntil("the scheduler's heartbeat passes") {
             let body = try nginx.get("/readyz").body
             let health = try JSONDecoder().decode(Health.self, from: Data(body.utf8))

@@ -29,8 +29,8 @@ struct SchedulerFiringTests {
         return id
     }
 
-    static func onStream(_ execution: UUID) throws -> Bool {
-        let redis = try RedisConnection(url: try TestEnvironment.redisURL())
+    static func onStream(_ execution: UUID, redisURL: String) throws -> Bool {
+        let redis = try RedisConnection(url: redisURL)
         let entries = try (0...9).flatMap { try redis.command("XREVRANGE", .string("herald:executions:\($0)"), "+", "-", "COUNT", "5000").array ?? [] }
         return entries.contains { entry in
             (entry.array?.last?.array ?? []).contains { $0.string == execution.uuidString.lowercased() }
@@ -39,7 +39,10 @@ struct SchedulerFiringTests {
 
     @Test func firesADueScheduleAndWakesOnNotify() throws {
         let (url, connection, report) = try Self.prepare()
-        let scheduler = try ChildProcess(HeraldCommandTests.herald, ["scheduler"], environment: try HeraldCommandTests.environment(databaseURL: url))
+        // Firing only: with no workers the execution stays on the stream for the test to see.
+        var environment = try HeraldCommandTests.environment(databaseURL: url)
+        environment["HERALD_WORKERS"] = "0"
+        let scheduler = try ChildProcess(HeraldCommandTests.herald, ["scheduler"], environment: environment)
         defer { scheduler.stop() }
         usleep(1_000_000)   // asleep: nothing is due
         let schedule = try Self.insertDue(connection, report: report, delay: 1)
@@ -51,7 +54,7 @@ struct SchedulerFiringTests {
             if execution == nil { usleep(100_000) }
         }
         let row = try #require(execution, "no execution was fired: \(scheduler.output)")
-        #expect(try Self.onStream(try row.decode("id")))
+        #expect(try Self.onStream(try row.decode("id"), redisURL: environment["HERALD_REDIS_URL"]!))
         #expect(try row.decode("lateness_ms", as: Double?.self) != nil)
         let next: Date = try connection.query("SELECT next_slot_at FROM schedules WHERE id = \(schedule)")[0].decode("next_slot_at")
         #expect(next > Date().addingTimeInterval(-1))
@@ -75,7 +78,8 @@ struct SchedulerFiringTests {
         #expect(scheduler.wait(timeout: 10) == 0)
         // Redis back: a scheduler enqueues what waited (the reconciler takes rows older than 30 s; age this one).
         try connection.execute("UPDATE executions SET created_at = now() - interval '1 minute' WHERE schedule_id = \(schedule)")
-        environment["HERALD_REDIS_URL"] = try TestEnvironment.redisURL()
+        environment["HERALD_REDIS_URL"] = try TestEnvironment.isolatedRedisURL()
+        environment["HERALD_WORKERS"] = "0"
         let second = try ChildProcess(HeraldCommandTests.herald, ["scheduler"], environment: environment)
         defer { second.stop() }
         var enqueued: UUID?
@@ -84,7 +88,7 @@ struct SchedulerFiringTests {
             if enqueued == nil { usleep(100_000) }
         }
         let id = try #require(enqueued, "\(second.output)")
-        #expect(try Self.onStream(id))
+        #expect(try Self.onStream(id, redisURL: environment["HERALD_REDIS_URL"]!))
     }
 }
 

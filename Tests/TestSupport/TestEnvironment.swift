@@ -9,6 +9,20 @@ public enum TestEnvironment {
     /// `redis://` URL of a throw-away Redis the tests may flush.
     public static func redisURL() throws -> String { try require("HERALD_TEST_REDIS_URL") }
 
+    /// A Redis database of this test's own (deploy/test.sh starts Redis with 256 of them), so that processes of
+    /// tests running at the same time never read each other's queue.
+    public static func isolatedRedisURL() throws -> String {
+        let base = try redisURL()
+        let index = redisDatabases.withLock { next -> Int in
+            next += 1
+            return next
+        }
+        precondition(index < 256, "more tests need a Redis database of their own than Redis has databases")
+        return base + "/\(index)"
+    }
+
+    private static let redisDatabases = LockedCounter()
+
     /// PostgreSQL's server binaries (`initdb`, `pg_ctl`), for tests that need a cluster of their own.
     public static func postgresBinDirectory() throws -> String { try require("HERALD_TEST_PG_BIN") }
 
@@ -44,5 +58,17 @@ public struct MissingTestServer: Error, CustomStringConvertible {
     public let variable: String
     public var description: String {
         "\(variable) is not set: run the tests with deploy/test.sh, which starts PostgreSQL, Redis and nginx for them"
+    }
+}
+
+/// A counter behind a lock (the test process's tests run concurrently).
+final class LockedCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+
+    func withLock<T>(_ body: (inout Int) -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&value)
     }
 }
