@@ -65,7 +65,7 @@ let package = Package(
         ),
 
         // Tests: one target per module, plus integration tests against real nginx, PostgreSQL and Redis.
-        .target(name: "TestSupport", dependencies: ["Postgres"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Postgres", "Redis"], path: "Tests/TestSupport"),
         .executableTarget(
             name: "FastCGITestServer",
             dependencies: ["HeraldWeb", "FastCGI"],
@@ -85,6 +85,6 @@ let package = Package(
         .testTarget(name: "HeraldRenderTests", dependencies: ["HeraldRender"]),
         .testTarget(name: "HeraldDeliveryTests", dependencies: ["HeraldDelivery", "HeraldCore"]),
         .testTarget(name: "HeraldSchedulerTests", dependencies: ["HeraldScheduler", "Redis", "TestSupport"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "Postgres", "Redis", "HeraldCore", "HeraldScheduler"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "Postgres", "Redis", "HeraldCore"]),
     ]
 )

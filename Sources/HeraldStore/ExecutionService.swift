@@ -58,7 +58,7 @@ public struct ExecutionService {
     private func requeue(_ id: UUID, from statuses: [String], deadOnly: Bool = false) throws {
         let updated = try connection.execute("""
             UPDATE executions
-            SET status = 'queued', step = NULL, attempts = 0, crashes = 0, not_before = NULL, enqueued_at = NULL,
+            SET status = 'queued', step = NULL, attempts = 0, crashes = 0, not_before = now(), enqueued_at = NULL,
                 finished_at = NULL, error = NULL, dead_lettered_at = NULL
             WHERE id = \(id) AND status = ANY(\(statuses)::text[]) AND (NOT \(deadOnly) OR dead_lettered_at IS NOT NULL)
             """)

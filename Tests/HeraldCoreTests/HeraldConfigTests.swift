@@ -22,6 +22,9 @@ struct HeraldConfigTests {
         #expect(config.logLevel == .info)
         #expect(config.fastCGISocket == nil)
         #expect(config.webThreads == 16)
+        #expect(config.workers == 8)
+        #expect(config.leaseSeconds == 30)
+        #expect(config.retry == RetryPolicy(maxAttempts: 3, baseSeconds: 30, capSeconds: 6 * 3600))
     }
 
     @Test(arguments: [
@@ -48,7 +51,9 @@ struct HeraldConfigTests {
         #expect(throws: ConfigError.self) { try HeraldConfig(environment: Self.environment(["HERALD_DATABASE_URL": ""])) }
         let cases: [(String, String)] = [
             ("HERALD_DATABASE_URL", "mysql://x"), ("HERALD_REDIS_URL", "http://x"), ("HERALD_LOG_LEVEL", "loud"),
-            ("HERALD_WEB_THREADS", "0"), ("HERALD_BASE_URL", "not a url"),
+            ("HERALD_WEB_THREADS", "0"), ("HERALD_BASE_URL", "not a url"), ("HERALD_WORKERS", "-1"),
+            ("HERALD_LEASE_SECONDS", "0"), ("HERALD_RETRY_ATTEMPTS", "many"), ("HERALD_RETRY_BASE_SECONDS", "0"),
+            ("HERALD_DRAIN_SECONDS", "-5"),
         ]
         for (key, value) in cases {
             do {
@@ -58,5 +63,25 @@ struct HeraldConfigTests {
                 #expect(error.key == key)
             }
         }
+    }
+}
+
+/// Delivery retries: exponential bounds, full jitter, a fixed number of attempts.
+struct RetryPolicyTests {
+    @Test func boundsDoubleUpToTheCapAndTheLastAttemptHasNoDelay() {
+        let policy = RetryPolicy(maxAttempts: 4, baseSeconds: 30, capSeconds: 100)
+        #expect([1, 2, 3, 4].map { policy.bound(afterAttempt: $0) } == [30, 60, 100, 100])
+        #expect(policy.delay(afterAttempt: 1) { $0 } == 30)
+        #expect(policy.delay(afterAttempt: 3) { $0 } == 100)
+        #expect(policy.delay(afterAttempt: 4) { $0 } == nil)
+    }
+
+    @Test func fullJitterDrawsFromZeroToTheBound() {
+        let policy = RetryPolicy(maxAttempts: 3, baseSeconds: 10)
+        let delays = (0..<2000).compactMap { _ in policy.delay(afterAttempt: 2) }
+        #expect(delays.count == 2000)
+        #expect(delays.allSatisfy { (0...20).contains($0) })
+        // Spread over the whole range, not clustered at the bound (that would be plain exponential backoff).
+        #expect(delays.contains { $0 < 5 } && delays.contains { $0 > 15 })
     }
 }

@@ -1,6 +1,5 @@
 import Foundation
 import HeraldCore
-import HeraldScheduler
 import Postgres
 import Redis
 import Testing
@@ -373,16 +372,3 @@ struct WorkerTests {
     }
 }
 
-/// The streams: one per priority, read highest first.
-struct ExecutionQueueTests {
-    @Test func higherPrioritiesAreReadFirst() throws {
-        let queue = ExecutionQueue(redis: try RedisConnection(url: try TestEnvironment.isolatedRedisURL()))
-        try queue.ensureGroups()
-        let ids = (0..<3).map { _ in UUID() }
-        try queue.enqueue([(ids[0], 1), (ids[1], 9), (ids[2], 5)])
-        var order: [UUID] = []
-        for _ in 0..<3 { order += try queue.next(consumer: "test", blockMilliseconds: 100).map(\.executionID) }
-        #expect(order == [ids[1], ids[2], ids[0]])
-        #expect(try queue.next(consumer: "test", blockMilliseconds: 50).isEmpty)
-    }
-}

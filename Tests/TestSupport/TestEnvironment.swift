@@ -1,4 +1,5 @@
 import Foundation
+import Redis
 
 /// Where the test servers started by `deploy/test.sh` live. A test that needs one fails loudly when its variable is
 /// missing: tests never skip silently because a server is absent.
@@ -9,8 +10,8 @@ public enum TestEnvironment {
     /// `redis://` URL of a throw-away Redis the tests may flush.
     public static func redisURL() throws -> String { try require("HERALD_TEST_REDIS_URL") }
 
-    /// A Redis database of this test's own (deploy/test.sh starts Redis with 256 of them), so that processes of
-    /// tests running at the same time never read each other's queue.
+    /// A Redis database of this test's own, emptied (deploy/test.sh starts Redis with 256 of them), so that
+    /// processes of tests running at the same time never read each other's queue.
     public static func isolatedRedisURL() throws -> String {
         let base = try redisURL()
         let index = redisDatabases.withLock { next -> Int in
@@ -18,7 +19,9 @@ public enum TestEnvironment {
             return next
         }
         precondition(index < 256, "more tests need a Redis database of their own than Redis has databases")
-        return base + "/\(index)"
+        let url = base + "/\(index)"
+        try RedisConnection(url: url).command("FLUSHDB")
+        return url
     }
 
     private static let redisDatabases = LockedCounter()
