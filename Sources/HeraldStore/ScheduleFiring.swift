@@ -26,6 +26,8 @@ public struct ScheduleFiring {
 
     public init(connection: PostgresConnection) { self.connection = connection }
 
+    /// Fires one batch: three statements whatever its size (claim, overlap counts, then one statement that inserts
+    /// every execution row and moves every schedule), so a burst of 10,000 due schedules costs 20 batches.
     public func fireDue(now: Date, batchSize: Int = 500) throws -> [FiredSlot] {
         let nowSeconds = Int64(now.timeIntervalSince1970)
         return try connection.transaction {
@@ -37,73 +39,95 @@ public struct ScheduleFiring {
                 LIMIT \(batchSize)
                 FOR NO KEY UPDATE SKIP LOCKED
                 """)
+            guard !due.isEmpty else { return [] }
             let active = try activeRuns(try due.map { try $0.decode("id", as: UUID.self) })
-            var fired: [FiredSlot] = []
-            for row in due {
-                fired += try fire(row, now: nowSeconds, active: active)
-            }
-            return fired
+            var plan = BatchPlan()
+            for row in due { try plan.add(row, now: nowSeconds, active: active) }
+            return try write(plan)
         }
     }
 
-    private func fire(_ row: PostgresRow, now: Int64, active activeBySchedule: [UUID: (queued: Int, running: Int)]) throws -> [FiredSlot] {
-        let id: UUID = try row.decode("id")
-        let recurrence = try row.decodeJSON("recurrence", as: Recurrence.self)
-        let policy = MisfirePolicy(rawValue: try row.decode("misfire_policy", as: String.self)) ?? .runOnce
-        var runCount: Int = try row.decode("run_count")
-        // Every slot from the stored one up to now; then the first one after now.
-        var slots: [Int64] = []
-        var next: Int64? = try row.decode("next_slot_at", as: Date?.self).map { Int64($0.timeIntervalSince1970) }
-        while let slot = next, slot <= now, slots.count < 100_000 {
-            slots.append(slot)
-            next = try recurrence.nextRun(after: slot, runsSoFar: runCount + slots.count)
-        }
-        let late = slots.filter { now - $0 > Self.misfireThreshold }
-        let onTime = slots.filter { now - $0 <= Self.misfireThreshold }
-        let plan = policy.plan(missed: late, now: now, catchUpWindow: Self.catchUpWindow)
-        let toFire = plan.fire + onTime
-        let priority: Int = try row.decode("priority")
-        let overlap = OverlapPolicy(rawValue: try row.decode("overlap_policy", as: String.self)) ?? .skip
-        // Runs of this schedule still going from earlier rounds (not the ones this round creates: `run_all` catches
-        // up every missed slot even under `skip`).
-        let active = activeBySchedule[id] ?? (queued: 0, running: 0)
-        var fired: [FiredSlot] = []
-        var buffered = false
-        for (index, slot) in toFire.enumerated() {
-            let scheduledFor = Date(timeIntervalSince1970: TimeInterval(slot))
-            // The dropped slots are counted on the first execution that follows them.
-            let missed = index == 0 ? plan.dropped : 0
-            let skipReason: String? = switch overlap {
-            case .allow: nil
-            case .skip: active.queued + active.running > 0 ? "overlap: the previous run was still \(active.running > 0 ? "running" : "queued")" : nil
-            case .bufferOne: active.queued > 0 || buffered ? "overlap: a run was already waiting for the previous one to finish" : nil
+    /// Every row a batch inserts and every schedule it moves, as parallel arrays for `unnest`.
+    struct BatchPlan {
+        var scheduleIDs: [UUID] = [], reportIDs: [UUID] = [], slots: [Int64] = [], triggers: [String] = []
+        var priorities: [Int] = [], missed: [Int] = [], skipReasons: [String] = []
+        var movedIDs: [UUID] = [], nextSlots: [Int64] = [], nextRuns: [Int64] = []
+
+        mutating func add(_ row: PostgresRow, now: Int64, active activeBySchedule: [UUID: (queued: Int, running: Int)]) throws {
+            let id: UUID = try row.decode("id")
+            let recurrence = try row.decodeJSON("recurrence", as: Recurrence.self)
+            let policy = MisfirePolicy(rawValue: try row.decode("misfire_policy", as: String.self)) ?? .runOnce
+            let runCount: Int = try row.decode("run_count")
+            // Every slot from the stored one up to now; then the first one after now.
+            var due: [Int64] = []
+            var next: Int64? = try row.decode("next_slot_at", as: Date?.self).map { Int64($0.timeIntervalSince1970) }
+            while let slot = next, slot <= now, due.count < 100_000 {
+                due.append(slot)
+                next = try recurrence.nextRun(after: slot, runsSoFar: runCount + due.count)
             }
-            if overlap == .bufferOne && skipReason == nil && active.running > 0 { buffered = true }
-            let inserted = try connection.query("""
-                INSERT INTO executions (schedule_id, report_id, scheduled_for, trigger, priority, missed_count,
-                                        status, skip_reason, finished_at)
-                VALUES (\(id), \(try row.decode("report_id", as: UUID.self)), \(scheduledFor),
-                        \(late.contains(slot) ? "catch_up" : "schedule"), \(priority), \(missed),
-                        \(skipReason == nil ? "queued" : "skipped"), \(skipReason),
-                        CASE WHEN \(skipReason != nil) THEN clock_timestamp() END)
+            let late = due.filter { now - $0 > ScheduleFiring.misfireThreshold }
+            let onTime = due.filter { now - $0 <= ScheduleFiring.misfireThreshold }
+            let misfire = policy.plan(missed: late, now: now, catchUpWindow: ScheduleFiring.catchUpWindow)
+            let overlap = OverlapPolicy(rawValue: try row.decode("overlap_policy", as: String.self)) ?? .skip
+            // Runs of this schedule still going from earlier rounds (not the ones this round creates: `run_all`
+            // catches up every missed slot even under `skip`).
+            let active = activeBySchedule[id] ?? (queued: 0, running: 0)
+            var buffered = false
+            for (index, slot) in (misfire.fire + onTime).enumerated() {
+                let reason: String = switch overlap {
+                case .allow: ""
+                case .skip: active.queued + active.running > 0 ? "overlap: the previous run was still \(active.running > 0 ? "running" : "queued")" : ""
+                case .bufferOne: active.queued > 0 || buffered ? "overlap: a run was already waiting for the previous one to finish" : ""
+                }
+                if overlap == .bufferOne && reason.isEmpty && active.running > 0 { buffered = true }
+                scheduleIDs.append(id)
+                reportIDs.append(try row.decode("report_id"))
+                slots.append(slot)
+                triggers.append(late.contains(slot) ? "catch_up" : "schedule")
+                priorities.append(try row.decode("priority"))
+                // The dropped slots are counted on the first execution that follows them.
+                missed.append(index == 0 ? misfire.dropped : 0)
+                skipReasons.append(reason)
+            }
+            let jitter = Int64(Jitter.seconds(scheduleID: id.uuidString, maximum: try row.decode("jitter_seconds")))
+            movedIDs.append(id)
+            nextSlots.append(next ?? -1)
+            nextRuns.append(next.map { $0 + jitter } ?? -1)
+        }
+    }
+
+    /// One statement: insert the executions (a slot already there is left alone), then move each schedule and add
+    /// the executions it really got to its run count.
+    private func write(_ plan: BatchPlan) throws -> [FiredSlot] {
+        let rows = try connection.query("""
+            WITH planned AS (
+                SELECT * FROM unnest(\(plan.scheduleIDs)::uuid[], \(plan.reportIDs)::uuid[], \(plan.slots)::bigint[], \(plan.triggers)::text[],
+                                     \(plan.priorities)::int[], \(plan.missed)::int[], \(plan.skipReasons)::text[])
+                    AS p(schedule_id, report_id, slot, trigger, priority, missed, skip_reason)
+            ), inserted AS (
+                INSERT INTO executions (schedule_id, report_id, scheduled_for, trigger, priority, missed_count, status, skip_reason, finished_at)
+                SELECT schedule_id, report_id, to_timestamp(slot), trigger, priority, missed,
+                       CASE WHEN skip_reason = '' THEN 'queued' ELSE 'skipped' END, nullif(skip_reason, ''),
+                       CASE WHEN skip_reason <> '' THEN clock_timestamp() END
+                FROM planned
                 ON CONFLICT (schedule_id, scheduled_for) DO NOTHING
-                RETURNING id
-                """)
-            if let execution = inserted.first {
-                fired.append(FiredSlot(executionID: try execution.decode("id"), scheduleID: id, scheduledFor: scheduledFor,
-                                       missedCount: missed, priority: priority, skipped: skipReason != nil))
-            }
-        }
-        runCount += fired.count
-        let jitter = Jitter.seconds(scheduleID: id.uuidString, maximum: try row.decode("jitter_seconds"))
-        let nextSlot = next.map { Date(timeIntervalSince1970: TimeInterval($0)) }
-        try connection.execute("""
-            UPDATE schedules
-            SET next_slot_at = \(nextSlot), next_run_at = \(nextSlot.map { $0.addingTimeInterval(TimeInterval(jitter)) }),
-                run_count = \(runCount), updated_at = now()
-            WHERE id = \(id)
+                RETURNING id, schedule_id, scheduled_for, priority, status, missed_count
+            ), moved AS (
+                UPDATE schedules s
+                SET next_slot_at = CASE WHEN m.next_slot < 0 THEN NULL ELSE to_timestamp(m.next_slot) END,
+                    next_run_at = CASE WHEN m.next_run < 0 THEN NULL ELSE to_timestamp(m.next_run) END,
+                    run_count = s.run_count + coalesce(k.fired, 0), updated_at = now()
+                FROM unnest(\(plan.movedIDs)::uuid[], \(plan.nextSlots)::bigint[], \(plan.nextRuns)::bigint[]) AS m(id, next_slot, next_run)
+                LEFT JOIN (SELECT schedule_id, count(*)::int AS fired FROM inserted GROUP BY schedule_id) k ON k.schedule_id = m.id
+                WHERE s.id = m.id
+            )
+            SELECT id, schedule_id, scheduled_for, priority, status, missed_count FROM inserted
             """)
-        return fired
+        return try rows.map {
+            FiredSlot(executionID: try $0.decode("id"), scheduleID: try $0.decode("schedule_id"), scheduledFor: try $0.decode("scheduled_for"),
+                      missedCount: try $0.decode("missed_count"), priority: try $0.decode("priority"),
+                      skipped: try $0.decode("status", as: String.self) == "skipped")
+        }
     }
 
     /// Queued and running executions per schedule, for the overlap policy; one query per batch.
