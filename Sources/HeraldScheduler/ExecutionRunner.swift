@@ -52,7 +52,7 @@ public final class ExecutionRunner {
     let owner: String
     let breaker: CircuitBreaker?
     /// Connections to data sources, kept between executions (opening one costs more than most report queries).
-    private var sources: [UUID: (url: String, connection: PostgresConnection)] = [:]
+    private var sources: [UUID: (url: String, connection: PostgresConnection, checkedAt: Date)] = [:]
 
     public init(store: PostgresConnection, secretKey: [UInt8], settings: Settings, owner: String, breaker: CircuitBreaker? = nil) {
         self.store = store
@@ -69,14 +69,16 @@ public final class ExecutionRunner {
         case .refused(let refusal): return .notClaimed(refusal)
         case .claimed(let claimed): job = claimed
         }
+        func releaseSlot() { if let slot = job.sourceSlot { try? leases.releaseSourceSlot(dataSourceID: job.dataSourceID, slot: slot) } }
         if job.crashes >= settings.maxCrashes {
+            releaseSlot()
             let error = "dead-lettered: \(job.crashes) attempts ended without finishing (the worker crashed or hung)"
-            try leases.finish(executionID, owner: owner, status: "failed", rowCount: nil, error: error, timings: [:],
-                              deadLetter: true, notify: job.ownerID, reportName: job.reportName)
+            try leases.fail(executionID, owner: owner, error: error, timings: [:], deadLetter: true, notify: job.ownerID, reportName: job.reportName)
             return .finished(Outcome(status: "failed", rowCount: nil, error: error, delivered: []))
         }
         if job.overlapPolicy == OverlapPolicy.bufferOne.rawValue, let schedule = job.scheduleID,
            try leases.otherRunRunning(scheduleID: schedule, besides: executionID) {
+            releaseSlot()
             try leases.giveBack(executionID, owner: owner, notBefore: Date().addingTimeInterval(1))
             return .deferred
         }
@@ -87,99 +89,110 @@ public final class ExecutionRunner {
         // Query and render, unless an earlier attempt kept its rendering.
         let file: RenderedFile
         var rowCount: Int?
-        if let stored = try leases.artifact(execution: executionID, format: "csv"),
-           let bytes = FileManager.default.contents(atPath: settings.dataDirectory + "/" + stored.storagePath) {
+        var kept: (format: String, fileName: String, storagePath: String, byteCount: Int, sha256: [UInt8])?
+        if let stored = job.artifactPath, let bytes = FileManager.default.contents(atPath: settings.dataDirectory + "/" + stored) {
+            releaseSlot()
             file = RenderedFile(bytes: [UInt8](bytes), format: "csv")
         } else {
-            guard let slot = try acquireSourceSlot(job) else {
+            guard let slot = try job.sourceSlot ?? acquireSourceSlot(job) else {
                 try leases.giveBack(executionID, owner: owner, notBefore: Date().addingTimeInterval(0.5))
                 return .deferred
             }
             let queried = clock.now
             let table: PostgresTable
             do {
-                defer { releaseSourceSlot(job, slot) }
+                defer { try? leases.releaseSourceSlot(dataSourceID: job.dataSourceID, slot: slot) }
                 table = try query(job)
             } catch {
                 let message = "query failed: \(error)"
-                try leases.finish(executionID, owner: owner, status: "failed", rowCount: nil, error: message, timings: timings,
-                                  notify: job.ownerID, reportName: job.reportName)
+                try leases.fail(executionID, owner: owner, error: message, timings: timings, notify: job.ownerID, reportName: job.reportName)
                 return .finished(Outcome(status: "failed", rowCount: nil, error: message, delivered: []))
             }
             timings["query"] = seconds(clock.now - queried)
             rowCount = table.rows.count
-            guard try leases.enterStep(executionID, owner: owner, step: "render") else { return .notClaimed(.leasedElsewhere) }
             let rendered = clock.now
             file = RenderedFile(bytes: CSVRenderer.render(columns: table.columns, rows: table.rows), format: "csv")
-            try keepArtifact(file, job: job, leases: leases)
+            kept = try keepArtifact(file, job: job)
             timings["render"] = seconds(clock.now - rendered)
         }
 
         // Deliver what has not been delivered yet.
-        guard try leases.enterStep(executionID, owner: owner, step: "deliver") else { return .notClaimed(.leasedElsewhere) }
         let delivering = clock.now
+        let due = try leases.startDelivering(executionID, owner: owner, destinations: job.destinationIDs, rowCount: rowCount, artifact: kept)
         let context = DeliveryContext(reportName: job.reportName, localDateTime: try localDateTime(job), executionID: executionID)
         var delivered: [String] = []
-        for delivery in try leases.dueDeliveries(execution: executionID, destinations: job.destinationIDs) {
+        var outcomes: [DeliveryOutcome] = []
+        for delivery in due {
             var host: String?
             do {
                 let channel = try DeliveryChannels.make(kind: delivery.kind, settingsJSON: delivery.settings)
                 host = channel.breakerHost
                 if let until = breaker?.openUntil(channel.breakerHost) {
-                    try leases.deliveryPostponed(delivery.id, reason: "not attempted: \(channel.breakerHost) failed repeatedly; waiting for it",
-                                                 until: until)
+                    outcomes.append(DeliveryOutcome(deliveryID: delivery.id, result: .postponed(
+                        reason: "not attempted: \(channel.breakerHost) failed repeatedly; waiting for it", until: until)))
                     continue
                 }
                 let detail = try channel.deliver(file, context: context)
-                try leases.deliverySucceeded(delivery.id, detail: detail)
                 breaker?.recordSuccess(channel.breakerHost)
                 delivered.append(detail)
+                outcomes.append(DeliveryOutcome(deliveryID: delivery.id, result: .succeeded(detail: detail)))
             } catch {
                 if let host { breaker?.recordFailure(host) }
                 let permanent = (error as? DeliveryError)?.permanent ?? false
                 let delay = permanent ? nil : settings.retry.delay(afterAttempt: delivery.attempts + 1)
-                try leases.deliveryFailed(delivery.id, error: "\(error)", retryAt: delay.map { Date().addingTimeInterval($0) })
+                outcomes.append(DeliveryOutcome(deliveryID: delivery.id, result: .failed(error: "\(error)", retryAt: delay.map { Date().addingTimeInterval($0) })))
             }
         }
         timings["deliver"] = seconds(clock.now - delivering)
 
-        let state = try leases.deliveryState(execution: executionID)
-        if state.waiting > 0 {
-            let until = state.nextAttempt ?? Date().addingTimeInterval(1)
-            try leases.waitForRetry(executionID, owner: owner, until: until, rowCount: rowCount, timings: timings)
-            return .retrying(until: until, Outcome(status: "queued", rowCount: rowCount, error: nil, delivered: delivered))
-        }
-        let status = state.succeeded == state.total ? "succeeded" : (state.succeeded > 0 ? "partial" : "failed")
-        guard try leases.finish(executionID, owner: owner, status: status, rowCount: rowCount, error: state.firstError,
-                                timings: timings, notify: job.ownerID, reportName: job.reportName) else {
+        guard let ended = try leases.finish(executionID, owner: owner, outcomes: outcomes, rowCount: rowCount, timings: timings,
+                                            notify: job.ownerID, reportName: job.reportName) else {
             return .notClaimed(.leasedElsewhere)
         }
-        return .finished(Outcome(status: status, rowCount: rowCount, error: state.firstError, delivered: delivered))
+        let outcome = Outcome(status: ended.status, rowCount: rowCount, error: ended.error, delivered: delivered)
+        if ended.status == "queued" { return .retrying(until: ended.notBefore ?? Date(), outcome) }
+        return .finished(outcome)
     }
 
     // MARK: Query
 
     private func query(_ job: ClaimedExecution) throws -> PostgresTable {
-        guard let url = try DataSourceRepository(connection: store, secretKey: secretKey).connectionURL(id: job.dataSourceID) else {
-            throw DeliveryError("the data source no longer exists")
-        }
-        let source: PostgresConnection
-        if let cached = sources[job.dataSourceID], cached.url == url, cached.connection.isConnected {
-            source = cached.connection
-        } else {
-            source = try PostgresConnection(url: url)
-            sources[job.dataSourceID] = (url, source)
-        }
+        let source = try sourceConnection(job.dataSourceID)
         do {
-            return try source.transaction {
-                try source.execute("SET TRANSACTION READ ONLY")
-                try source.execute("SELECT set_config('statement_timeout', \(String(job.statementTimeoutMs)), true)")
-                return try source.table(PostgresQuery(unsafeSQL: job.sql))
+            // One round trip for both (a fixed script: the timeout is an integer from our own column). The report
+            // itself goes alone through the extended protocol, which refuses a second statement.
+            try source.executeScript(unsafeSQL: "BEGIN READ ONLY; SET LOCAL statement_timeout = \(max(job.statementTimeoutMs, 1))")
+            let table: PostgresTable
+            do {
+                table = try source.table(PostgresQuery(unsafeSQL: job.sql))
+            } catch {
+                if source.isConnected { _ = try? source.execute("ROLLBACK") }
+                throw error
             }
+            try source.execute("COMMIT")
+            return table
         } catch {
             if !source.isConnected { sources[job.dataSourceID] = nil }
             throw error
         }
+    }
+
+    /// A connection to the data source, kept between executions. The URL is re-read (and unsealed) at most once a
+    /// minute per worker, so an edited data source takes effect without a restart.
+    private func sourceConnection(_ id: UUID) throws -> PostgresConnection {
+        if let cached = sources[id], cached.checkedAt.timeIntervalSinceNow > -60, cached.connection.isConnected {
+            return cached.connection
+        }
+        guard let url = try DataSourceRepository(connection: store, secretKey: secretKey).connectionURL(id: id) else {
+            throw DeliveryError("the data source no longer exists")
+        }
+        if let cached = sources[id], cached.url == url, cached.connection.isConnected {
+            sources[id] = (url, cached.connection, Date())
+            return cached.connection
+        }
+        let connection = try PostgresConnection(url: url)
+        sources[id] = (url, connection, Date())
+        return connection
     }
 
     /// One of the data source's `max_concurrency` slots, as a session advisory lock on the store connection: shared
@@ -191,28 +204,24 @@ public final class ExecutionRunner {
             """).first?.decode("s")
     }
 
-    private func releaseSourceSlot(_ job: ClaimedExecution, _ slot: Int) {
-        _ = try? store.query("SELECT pg_advisory_unlock(hashtext('herald-source:' || \(job.dataSourceID)::text), \(slot))")
-    }
-
     // MARK: Artifacts
 
     /// Keeps the rendering under `HERALD_DATA_DIR/artifacts/YYYY/MM/DD/`, so a retry or a re-send delivers the same
     /// bytes without querying again (and, later, the history page can offer it for download).
-    private func keepArtifact(_ file: RenderedFile, job: ClaimedExecution, leases: ExecutionLeaseRepository) throws {
+    private func keepArtifact(_ file: RenderedFile, job: ClaimedExecution) throws -> (format: String, fileName: String, storagePath: String, byteCount: Int, sha256: [UInt8]) {
         let day = UTCInstant.format(Int64(job.scheduledFor.timeIntervalSince1970)).prefix(10).replacingOccurrences(of: "-", with: "/")
         let relative = "artifacts/\(day)/\(job.id.uuidString.lowercased()).\(file.format)"
         let path = settings.dataDirectory + "/" + relative
         let folder = (path as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        if !FileManager.default.fileExists(atPath: folder) {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
         let temporary = path + ".part"
         guard FileManager.default.createFile(atPath: temporary, contents: Data(file.bytes), attributes: [.posixPermissions: 0o640]),
               rename(temporary, path) == 0 else {
             throw DeliveryError("cannot write the artifact under \(settings.dataDirectory): \(String(cString: strerror(errno)))")
         }
-        let name = "\(job.reportName).\(file.format)"
-        try leases.recordArtifact(execution: job.id, format: file.format, fileName: name, storagePath: relative,
-                                  byteCount: file.bytes.count, sha256: Digest.sha256(file.bytes))
+        return (file.format, "\(job.reportName).\(file.format)", relative, file.bytes.count, Digest.sha256(file.bytes))
     }
 
     private func localDateTime(_ job: ClaimedExecution) throws -> String {

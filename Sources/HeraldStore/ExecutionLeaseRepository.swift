@@ -17,6 +17,28 @@ public struct ClaimedExecution: Sendable {
     public let timeZone: String
     public let overlapPolicy: String?
     public let ownerID: UUID?
+    /// The rendering an earlier attempt kept (relative to the data directory): a retry re-delivers it.
+    public let artifactPath: String?
+    /// The data source slot (advisory lock) taken with the claim when a query is needed; nil if none was free.
+    public let sourceSlot: Int?
+}
+
+/// What one delivery attempt came to, recorded by `finish`.
+public struct DeliveryOutcome: Sendable {
+    public enum Result: Sendable {
+        case succeeded(detail: String)
+        /// Retried at `retryAt`; dead when nil (it was the last attempt, or retrying cannot help).
+        case failed(error: String, retryAt: Date?)
+        /// Not attempted (its host's circuit breaker is open): no attempt is used up.
+        case postponed(reason: String, until: Date)
+    }
+    public let deliveryID: UUID
+    public let result: Result
+
+    public init(deliveryID: UUID, result: Result) {
+        self.deliveryID = deliveryID
+        self.result = result
+    }
 }
 
 /// Why a worker could not claim an execution.
@@ -65,7 +87,13 @@ public struct ExecutionLeaseRepository {
                       coalesce(e.destination_ids, (SELECT s.destination_ids FROM schedules s WHERE s.id = e.schedule_id), '{}')::text AS destinations,
                       coalesce((SELECT s.time_zone FROM schedules s WHERE s.id = e.schedule_id), 'UTC') AS time_zone,
                       (SELECT s.overlap_policy FROM schedules s WHERE s.id = e.schedule_id) AS overlap_policy,
-                      coalesce((SELECT s.owner_id FROM schedules s WHERE s.id = e.schedule_id), r.owner_id) AS owner_id
+                      coalesce((SELECT s.owner_id FROM schedules s WHERE s.id = e.schedule_id), r.owner_id) AS owner_id,
+                      (SELECT a.storage_path FROM artifacts a WHERE a.execution_id = e.id AND a.format = 'csv'
+                       ORDER BY a.created_at DESC LIMIT 1) AS artifact_path,
+                      CASE WHEN NOT EXISTS (SELECT 1 FROM artifacts a WHERE a.execution_id = e.id AND a.format = 'csv') THEN
+                          (SELECT slot FROM generate_series(0, d.max_concurrency - 1) slot
+                           WHERE pg_try_advisory_lock(hashtext('herald-source:' || d.id::text), slot) LIMIT 1)
+                      END AS source_slot
             """)
         guard let row = rows.first else {
             let leased = try connection.query("""
@@ -79,7 +107,8 @@ public struct ExecutionLeaseRepository {
             reportName: try row.decode("name"), sql: try row.decode("sql"), dataSourceID: try row.decode("data_source_id"),
             statementTimeoutMs: try row.decode("statement_timeout_ms"), maxConcurrency: try row.decode("max_concurrency"),
             destinationIDs: Self.uuids(try row.decode("destinations")), timeZone: try row.decode("time_zone"),
-            overlapPolicy: try row.decode("overlap_policy", as: String?.self), ownerID: try row.decode("owner_id", as: UUID?.self)))
+            overlapPolicy: try row.decode("overlap_policy", as: String?.self), ownerID: try row.decode("owner_id", as: UUID?.self),
+            artifactPath: try row.decode("artifact_path", as: String?.self), sourceSlot: try row.decode("source_slot", as: Int?.self)))
     }
 
     /// Extends every lease `owner` holds; the owner's heartbeat calls this well inside the lease.
@@ -109,134 +138,143 @@ public struct ExecutionLeaseRepository {
             """).count == 1
     }
 
-    /// Marks the step the execution is in; false when the lease was lost.
-    @discardableResult
-    public func enterStep(_ id: UUID, owner: String, step: String) throws -> Bool {
-        try connection.execute("UPDATE executions SET step = \(step) WHERE id = \(id) AND lease_owner = \(owner) AND status = 'running'") == 1
+    /// Frees the data source slot `claim` took (a session advisory lock on this connection).
+    public func releaseSourceSlot(dataSourceID: UUID, slot: Int) throws {
+        try connection.execute("SELECT pg_advisory_unlock(hashtext('herald-source:' || \(dataSourceID)::text), \(slot))")
     }
 
-    /// The stored rendering of an earlier attempt (a retry re-delivers it instead of querying again).
-    public func artifact(execution: UUID, format: String) throws -> (fileName: String, storagePath: String)? {
-        guard let row = try connection.query("""
-            SELECT file_name, storage_path FROM artifacts WHERE execution_id = \(execution) AND format = \(format)
-            ORDER BY created_at DESC LIMIT 1
-            """).first else { return nil }
-        return (try row.decode("file_name"), try row.decode("storage_path"))
-    }
-
-    public func recordArtifact(execution: UUID, format: String, fileName: String, storagePath: String, byteCount: Int, sha256: [UInt8]) throws {
-        try connection.execute("""
-            INSERT INTO artifacts (execution_id, format, file_name, storage_path, byte_count, sha256)
-            VALUES (\(execution), \(format), \(fileName), \(storagePath), \(byteCount), \(sha256))
-            """)
-    }
-
-    /// Creates the delivery rows of an execution (once; retries find them) and returns those due now: pending, or
-    /// failed with their backoff over. Succeeded and dead ones are never sent again by a retry.
-    public func dueDeliveries(execution: UUID, destinations: [UUID]) throws -> [DueDelivery] {
-        try connection.execute("""
-            INSERT INTO deliveries (execution_id, destination_id, channel, idempotency_key)
-            SELECT \(execution), d.id, d.kind, \(execution)::text || ':' || d.id::text || ':'
-            FROM destinations d WHERE d.id = ANY(\(destinations)::uuid[])
-            ON CONFLICT DO NOTHING
-            """)
-        // A destination deleted since the schedule was saved still gets a row, so the run says what happened to it.
-        try connection.execute("""
-            INSERT INTO deliveries (execution_id, destination_id, channel, idempotency_key, status, last_error)
-            SELECT \(execution), NULL, 'unknown', \(execution)::text || ':' || missing::text || ':', 'dead',
-                   'the destination ' || missing::text || ' no longer exists'
-            FROM unnest(\(destinations)::uuid[]) missing
-            WHERE NOT EXISTS (SELECT 1 FROM destinations d WHERE d.id = missing)
-            ON CONFLICT DO NOTHING
-            """)
-        return try connection.query("""
-            SELECT l.id, l.destination_id, coalesce(d.kind, l.channel) AS kind, coalesce(d.settings, '{}')::text AS settings, l.attempts
+    /// After the query and render (or, on a retry, straight after the claim): records the kept rendering, moves the
+    /// execution to `deliver`, creates its delivery rows (once; a destination deleted since gets a dead row that
+    /// says so) and returns the deliveries due now: new ones, and failed ones whose backoff is over. Succeeded and
+    /// dead ones are never sent again by a retry. One statement.
+    public func startDelivering(_ id: UUID, owner: String, destinations: [UUID], rowCount: Int?,
+                                artifact: (format: String, fileName: String, storagePath: String, byteCount: Int, sha256: [UInt8])?) throws -> [DueDelivery] {
+        try connection.query("""
+            WITH art AS (
+                INSERT INTO artifacts (execution_id, format, file_name, storage_path, byte_count, sha256)
+                SELECT \(id), \(artifact?.format), \(artifact?.fileName), \(artifact?.storagePath), \(artifact?.byteCount), \(artifact?.sha256)
+                WHERE \(artifact != nil)
+            ), step AS (
+                UPDATE executions SET step = 'deliver', row_count = coalesce(\(rowCount), row_count)
+                WHERE id = \(id) AND status = 'running' AND lease_owner = \(owner)
+                RETURNING id
+            ), created AS (
+                INSERT INTO deliveries (execution_id, destination_id, channel, idempotency_key)
+                SELECT \(id), d.id, d.kind, \(id)::text || ':' || d.id::text || ':'
+                FROM destinations d WHERE d.id = ANY(\(destinations)::uuid[]) AND EXISTS (SELECT 1 FROM step)
+                ON CONFLICT DO NOTHING
+                RETURNING id, destination_id, attempts, created_at
+            ), missing AS (
+                INSERT INTO deliveries (execution_id, destination_id, channel, idempotency_key, status, last_error)
+                SELECT \(id), NULL, 'unknown', \(id)::text || ':' || gone::text || ':', 'dead', 'the destination ' || gone::text || ' no longer exists'
+                FROM unnest(\(destinations)::uuid[]) gone
+                WHERE NOT EXISTS (SELECT 1 FROM destinations d WHERE d.id = gone) AND EXISTS (SELECT 1 FROM step)
+                ON CONFLICT DO NOTHING
+            )
+            SELECT c.id, c.destination_id, d.kind, d.settings::text AS settings, c.attempts, c.created_at
+            FROM created c JOIN destinations d ON d.id = c.destination_id
+            UNION ALL
+            SELECT l.id, l.destination_id, coalesce(d.kind, l.channel), coalesce(d.settings, '{}')::text, l.attempts, l.created_at
             FROM deliveries l LEFT JOIN destinations d ON d.id = l.destination_id
-            WHERE l.execution_id = \(execution) AND l.status IN ('pending', 'failed')
-              AND (l.next_attempt_at IS NULL OR l.next_attempt_at <= clock_timestamp())
-            ORDER BY l.created_at
+            WHERE l.execution_id = \(id) AND l.status IN ('pending', 'failed')
+              AND (l.next_attempt_at IS NULL OR l.next_attempt_at <= clock_timestamp()) AND EXISTS (SELECT 1 FROM step)
+            ORDER BY created_at
             """).map {
             DueDelivery(id: try $0.decode("id"), destinationID: try $0.decode("destination_id", as: UUID?.self),
                         kind: try $0.decode("kind"), settings: try $0.decode("settings"), attempts: try $0.decode("attempts"))
         }
     }
 
-    public func deliverySucceeded(_ id: UUID, detail: String) throws {
-        try connection.execute("""
-            UPDATE deliveries SET status = 'succeeded', attempts = attempts + 1, delivered_at = clock_timestamp(),
-                   next_attempt_at = NULL, last_error = NULL, detail = \(detail), updated_at = clock_timestamp()
-            WHERE id = \(id)
-            """)
+    /// Ends an attempt in one statement: records the delivery outcomes, then from all of the execution's deliveries
+    /// decides its status: back to `queued` until the earliest retry while any waits, else `succeeded`, `partial`
+    /// or `failed`; a failure or partial delivery notifies the owner. Returns nil when the lease was lost.
+    public func finish(_ id: UUID, owner: String, outcomes: [DeliveryOutcome], rowCount: Int?, timings: [String: Double],
+                       notify ownerID: UUID?, reportName: String) throws -> (status: String, notBefore: Date?, error: String?)? {
+        var ids: [UUID] = [], kinds: [String] = [], texts: [String] = [], times: [Double] = []
+        for outcome in outcomes {
+            ids.append(outcome.deliveryID)
+            switch outcome.result {
+            case .succeeded(let detail): kinds.append("succeeded"); texts.append(detail); times.append(-1)
+            case .failed(let error, let retryAt):
+                kinds.append(retryAt == nil ? "dead" : "failed"); texts.append(error); times.append(retryAt?.timeIntervalSince1970 ?? -1)
+            case .postponed(let reason, let until): kinds.append("postponed"); texts.append(reason); times.append(until.timeIntervalSince1970)
+            }
+        }
+        guard let row = try connection.query("""
+            WITH o AS (
+                SELECT * FROM unnest(\(ids)::uuid[], \(kinds)::text[], \(texts)::text[], \(times)::float8[]) AS o(id, kind, text, at)
+            ), recorded AS (
+                UPDATE deliveries l
+                SET status = CASE WHEN o.kind = 'postponed' THEN l.status ELSE o.kind END,
+                    attempts = l.attempts + CASE WHEN o.kind = 'postponed' THEN 0 ELSE 1 END,
+                    delivered_at = CASE WHEN o.kind = 'succeeded' THEN clock_timestamp() END,
+                    next_attempt_at = CASE WHEN o.at < 0 THEN NULL ELSE to_timestamp(o.at) END,
+                    last_error = CASE WHEN o.kind = 'succeeded' THEN NULL ELSE o.text END,
+                    detail = CASE WHEN o.kind = 'succeeded' THEN o.text ELSE l.detail END,
+                    updated_at = clock_timestamp()
+                FROM o WHERE l.id = o.id
+                RETURNING l.status, l.next_attempt_at, l.last_error, l.created_at
+            ), every AS (
+                SELECT status, next_attempt_at, last_error, created_at FROM recorded
+                UNION ALL
+                SELECT status, next_attempt_at, last_error, created_at FROM deliveries
+                WHERE execution_id = \(id) AND id <> ALL(\(ids)::uuid[])
+            ), state AS (
+                SELECT count(*) AS total, count(*) FILTER (WHERE status = 'succeeded') AS ok,
+                       count(*) FILTER (WHERE status IN ('pending', 'failed')) AS waiting,
+                       min(next_attempt_at) FILTER (WHERE status IN ('pending', 'failed')) AS next_at,
+                       (array_agg(last_error ORDER BY created_at) FILTER (WHERE status = 'dead'))[1] AS dead_error
+                FROM every
+            ), ended AS (
+                UPDATE executions e
+                SET status = CASE WHEN state.waiting > 0 THEN 'queued' WHEN state.ok = state.total THEN 'succeeded'
+                                  WHEN state.ok > 0 THEN 'partial' ELSE 'failed' END,
+                    step = CASE WHEN state.waiting > 0 THEN 'retry' END,
+                    not_before = CASE WHEN state.waiting > 0 THEN coalesce(state.next_at, clock_timestamp() + interval '1 second') END,
+                    enqueued_at = CASE WHEN state.waiting > 0 THEN NULL ELSE e.enqueued_at END,
+                    finished_at = CASE WHEN state.waiting > 0 THEN NULL ELSE clock_timestamp() END,
+                    error = CASE WHEN state.waiting > 0 THEN NULL ELSE state.dead_error END,
+                    row_count = coalesce(\(rowCount), e.row_count), step_timings = e.step_timings || \(PostgresJSON(timings))::jsonb,
+                    lease_owner = NULL, lease_expires_at = NULL
+                FROM state
+                WHERE e.id = \(id) AND e.status = 'running' AND e.lease_owner = \(owner)
+                RETURNING e.status, e.not_before, e.error
+            ), noted AS (
+                INSERT INTO notifications (user_id, kind, title, body, execution_id)
+                SELECT \(ownerID)::uuid, 'execution.' || ended.status,
+                       CASE ended.status WHEN 'failed' THEN \("“\(reportName)” failed") ELSE \("“\(reportName)” was only partly delivered") END,
+                       coalesce(ended.error, ''), \(id)
+                FROM ended WHERE ended.status IN ('failed', 'partial') AND \(ownerID)::uuid IS NOT NULL
+            )
+            SELECT status, not_before, error FROM ended
+            """).first else { return nil }
+        let status: String = try row.decode("status")
+        // A retry is waiting: wake the schedulers, so they sleep until it rather than past it.
+        if status == "queued" { try connection.notify(ScheduleRepository.changeChannel, payload: "execution") }
+        return (status, try row.decode("not_before", as: Date?.self), try row.decode("error", as: String?.self))
     }
 
-    /// A failed attempt: retried at `retryAt`, or dead when it was the last attempt (`retryAt` nil).
-    public func deliveryFailed(_ id: UUID, error: String, retryAt: Date?) throws {
-        try connection.execute("""
-            UPDATE deliveries SET status = \(retryAt == nil ? "dead" : "failed"), attempts = attempts + 1,
-                   next_attempt_at = \(retryAt), last_error = \(error), updated_at = clock_timestamp()
-            WHERE id = \(id)
-            """)
-    }
-
-    /// Not attempted (its host's circuit breaker is open): no attempt is used up; it waits until `until`.
-    public func deliveryPostponed(_ id: UUID, reason: String, until: Date) throws {
-        try connection.execute("""
-            UPDATE deliveries SET next_attempt_at = \(until), last_error = \(reason), updated_at = clock_timestamp() WHERE id = \(id)
-            """)
-    }
-
-    /// Counts of an execution's deliveries by status, the earliest pending retry, and the first final error.
-    public func deliveryState(execution: UUID) throws -> (total: Int, succeeded: Int, waiting: Int, nextAttempt: Date?, firstError: String?) {
-        let row = try connection.query("""
-            SELECT count(*)::int AS total,
-                   count(*) FILTER (WHERE status = 'succeeded')::int AS succeeded,
-                   count(*) FILTER (WHERE status IN ('pending', 'failed'))::int AS waiting,
-                   min(next_attempt_at) FILTER (WHERE status IN ('pending', 'failed')) AS next_attempt,
-                   (array_agg(last_error ORDER BY created_at) FILTER (WHERE status = 'dead'))[1] AS first_error
-            FROM deliveries WHERE execution_id = \(execution)
-            """)[0]
-        return (try row.decode("total"), try row.decode("succeeded"), try row.decode("waiting"),
-                try row.decode("next_attempt", as: Date?.self), try row.decode("first_error", as: String?.self))
-    }
-
-    /// Ends the run: the status, row count, step timings, error, and for a failure the owner's notification. False
-    /// when the lease was lost (another worker owns the execution now).
+    /// Ends an attempt that failed before delivering (the query failed, or workers kept crashing on it).
     @discardableResult
-    public func finish(_ id: UUID, owner: String, status: String, rowCount: Int?, error: String?, timings: [String: Double],
-                       deadLetter: Bool = false, notify ownerID: UUID?, reportName: String) throws -> Bool {
+    public func fail(_ id: UUID, owner: String, error: String, timings: [String: Double], deadLetter: Bool = false,
+                     notify ownerID: UUID?, reportName: String) throws -> Bool {
         try connection.transaction {
             let updated = try connection.execute("""
                 UPDATE executions
-                SET status = \(status), step = NULL, finished_at = clock_timestamp(), row_count = coalesce(\(rowCount), row_count),
-                    error = \(error), step_timings = step_timings || \(PostgresJSON(timings))::jsonb,
-                    lease_owner = NULL, lease_expires_at = NULL,
+                SET status = 'failed', step = NULL, finished_at = clock_timestamp(), error = \(error),
+                    step_timings = step_timings || \(PostgresJSON(timings))::jsonb, lease_owner = NULL, lease_expires_at = NULL,
                     dead_lettered_at = CASE WHEN \(deadLetter) THEN clock_timestamp() END
                 WHERE id = \(id) AND status = 'running' AND lease_owner = \(owner)
                 """)
             guard updated == 1 else { return false }
-            if status == "failed" || status == "partial", let ownerID {
+            if let ownerID {
                 try connection.execute("""
                     INSERT INTO notifications (user_id, kind, title, body, execution_id)
-                    VALUES (\(ownerID), \("execution." + status),
-                            \(status == "failed" ? "“\(reportName)” failed" : "“\(reportName)” was only partly delivered"),
-                            \(error ?? ""), \(id))
+                    VALUES (\(ownerID), 'execution.failed', \("“\(reportName)” failed"), \(error), \(id))
                     """)
             }
             return true
         }
-    }
-
-    /// Puts the execution back in the queue until its earliest delivery retry.
-    public func waitForRetry(_ id: UUID, owner: String, until: Date, rowCount: Int?, timings: [String: Double]) throws {
-        try connection.execute("""
-            UPDATE executions
-            SET status = 'queued', step = 'retry', not_before = \(until), enqueued_at = NULL, lease_owner = NULL,
-                lease_expires_at = NULL, row_count = coalesce(\(rowCount), row_count),
-                step_timings = step_timings || \(PostgresJSON(timings))::jsonb
-            WHERE id = \(id) AND status = 'running' AND lease_owner = \(owner)
-            """)
-        // Wake the schedulers, so they sleep until this retry rather than past it.
-        try connection.notify(ScheduleRepository.changeChannel, payload: "execution")
     }
 
     /// `{a,b}` (PostgreSQL's uuid[] text) → ids.

@@ -108,6 +108,7 @@ extension String: PostgresArrayElement {}
 extension Int: PostgresArrayElement {}
 extension Int64: PostgresArrayElement {}
 extension UUID: PostgresArrayElement {}
+extension Double: PostgresArrayElement {}
 
 /// A Codable value stored as json/jsonb.
 public struct PostgresJSON<Value: Encodable & Sendable>: PostgresEncodable {

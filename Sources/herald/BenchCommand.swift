@@ -1,0 +1,294 @@
+import ArgumentParser
+import Crypto
+import Foundation
+import HeraldCore
+import HeraldRender
+import HeraldScheduler
+import HeraldStore
+import Logging
+import Postgres
+import Redis
+
+/// `herald bench lateness|burst|throughput`: the scheduler's figures, each against a baseline measured in the same
+/// run. Run through `deploy/bench-scheduler.sh`, which gives each one a fresh, migrated database and a private Redis.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Scheduler benchmarks (use deploy/bench-scheduler.sh).",
+        subcommands: [Lateness.self, Burst.self, Throughput.self])
+
+    /// Firing precision: 100,000 schedules every minute, spread over the minute by jitter.
+    struct Lateness: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Lateness of firing against a bare sleep-until-deadline floor.")
+        @Option(help: "Active schedules.") var schedules = 100_000
+
+        func run() throws {
+            let config = loadConfig()
+            let bench = try BenchDatabase(config: config)
+            // Baseline: the same wait primitive the scheduler uses (a PostgreSQL socket wait, sliced), over deadlines
+            // spread the same way (whole seconds plus jitter), with nothing to do when they pass.
+            let floor = try bench.sleepFloor(deadlines: 600, over: 10)
+
+            let start = Int64(Date().timeIntervalSince1970 / 60 + 1) * 60 + (Date().truncatingRemainder(60) > 40 ? 60 : 0)
+            let ids = (0..<schedules).map { _ in UUID() }
+            let jitter = Dictionary(uniqueKeysWithValues: ids.map { ($0, Int64(Jitter.seconds(scheduleID: $0.uuidString, maximum: 59))) })
+            try bench.insertSchedules(ids, cron: "* * * * *", slot: start, jitterSeconds: 59, jitter: jitter)
+            print("lateness: \(schedules) schedules, every minute, jitter 0-59 s; measuring the slot at \(UTCInstant.format(start))")
+            let scheduler = bench.startScheduler(workers: 0)
+            BenchDatabase.sleep(until: Double(start + 60 + 3))
+            scheduler.stop()
+            let rows = try bench.store.query("""
+                SELECT schedule_id, extract(epoch FROM enqueued_at - scheduled_for) * 1000 AS ms FROM executions
+                WHERE scheduled_for = to_timestamp(\(start)) AND enqueued_at IS NOT NULL
+                """)
+            let lateness = try rows.map { row -> Double in
+                try row.decode("ms", as: Double.self) - Double(jitter[try row.decode("schedule_id", as: UUID.self)]! * 1000)
+            }
+            scheduler.wait()
+            print("  fired: \(lateness.count) of \(schedules)")
+            print("  herald lateness   " + Stats(lateness).summary)
+            print("  sleep floor       " + Stats(floor).summary)
+            print(String(format: "  p99 over floor: %.2f ms (target: p99 < 20 ms)", Stats(lateness).p99 - Stats(floor).p99))
+        }
+    }
+
+    /// 10,000 schedules due in the same second.
+    struct Burst: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "A burst of due schedules against a raw INSERT + XADD ceiling.")
+        @Option(help: "Schedules due at once.") var schedules = 10_000
+
+        func run() throws {
+            let config = loadConfig()
+            let bench = try BenchDatabase(config: config)
+            let ids = (0..<schedules).map { _ in UUID() }
+            let due = Int64(Date().timeIntervalSince1970) + 4
+            try bench.insertSchedules(ids, cron: "0 0 1 1 *", slot: due, jitterSeconds: 0, jitter: [:])
+            let scheduler = bench.startScheduler(workers: 0)
+            var finished = false
+            while !finished {
+                usleep(100_000)
+                finished = try bench.count("SELECT count(*) FROM executions WHERE enqueued_at IS NOT NULL") == schedules
+                    && bench.streamLength() == schedules
+            }
+            scheduler.stop()
+            scheduler.wait()
+            let durable: Double = try bench.store.query("SELECT extract(epoch FROM max(enqueued_at)) AS at FROM executions")[0].decode("at")
+            let herald = max(durable, try bench.lastStreamEntry()) - Double(due)
+
+            // Ceiling: the same rows written the cheapest way (batched INSERT of 500 per transaction) and their ids
+            // pipelined onto a stream, with none of the scheduling work.
+            let redis = try RedisConnection(url: config.redisURL)
+            let began = Date()
+            for batch in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
+                let inserted: [UUID] = try bench.store.transaction {
+                    try bench.store.query("""
+                        INSERT INTO executions (schedule_id, report_id, scheduled_for)
+                        SELECT s, \(bench.report), to_timestamp(\(due + 86_400)) FROM unnest(\(batch)::uuid[]) s
+                        RETURNING id
+                        """).map { try $0.decode("id") }
+                }
+                _ = try redis.pipeline(inserted.map { ["XADD", "bench:ceiling", "*", "execution", .string($0.uuidString.lowercased())] })
+            }
+            let ceiling = Date().timeIntervalSince(began)
+            print("burst: \(schedules) schedules due in the same second")
+            print(String(format: "  herald: all durable in PostgreSQL and on the stream %.0f ms after the due second", herald * 1000))
+            print(String(format: "  ceiling (batched INSERT + pipelined XADD): %.0f ms", ceiling * 1000))
+            print(String(format: "  herald reaches %.2f of the ceiling's speed (target: 0.5 or better)", ceiling / herald))
+        }
+    }
+
+    /// End to end: fire, enqueue, claim, query, render CSV, keep the artifact, deliver to a folder, record.
+    struct Throughput: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Executions per second end to end, against the bare work.")
+        @Option(help: "Executions.") var executions = 10_000
+        @Option(help: "Worker threads.") var workers = 16
+
+        func run() throws {
+            var config = loadConfig()
+            config.workers = workers
+            let bench = try BenchDatabase(config: config)
+            let folder = config.dataDirectory + "/out"
+            try bench.store.execute("UPDATE data_sources SET max_concurrency = \(workers)")
+            let destination: UUID = try bench.store.query("""
+                INSERT INTO destinations (name, kind, settings)
+                VALUES ('bench', 'folder', jsonb_build_object('path', \(folder)::text, 'filename', '{execution_id}.{format}'))
+                RETURNING id
+                """)[0].decode("id")
+            let ids = (0..<executions).map { _ in UUID() }
+            let due = Int64(Date().timeIntervalSince1970) + 4
+            try bench.insertSchedules(ids, cron: "0 0 1 1 *", slot: due, jitterSeconds: 0, jitter: [:], destination: destination)
+            let scheduler = bench.startScheduler(workers: workers, config: config)
+            while try bench.count("SELECT count(*) FROM executions WHERE status = 'succeeded'") < executions {
+                usleep(100_000)
+                if try bench.count("SELECT count(*) FROM executions WHERE status IN ('failed', 'partial')") > 0 {
+                    throw BenchError("an execution failed: \(try bench.store.query("SELECT error FROM executions WHERE error IS NOT NULL LIMIT 1")[0].decode("error", as: String.self))")
+                }
+            }
+            let finished: Double = try bench.store.query("SELECT extract(epoch FROM max(finished_at)) AS at FROM executions")[0].decode("at")
+            scheduler.stop()
+            scheduler.wait()
+            let herald = Double(executions) / (finished - Double(due))
+
+            // Baseline: the bare work on the same number of threads: the 10-row query, CSV, a file renamed into place.
+            let databaseURL = config.databaseURL
+            let bareFolder = config.dataDirectory + "/bare"
+            try FileManager.default.createDirectory(atPath: bareFolder, withIntermediateDirectories: true)
+            let perThread = executions / workers
+            let began = Date()
+            let group = DispatchGroup()
+            let errors = ErrorBox()
+            for worker in 0..<workers {
+                group.enter()
+                Thread {
+                    defer { group.leave() }
+                    do {
+                        let source = try PostgresConnection(url: databaseURL)
+                        for index in 0..<perThread {
+                            let table = try source.table(BenchDatabase.reportSQL)
+                            let path = bareFolder + "/\(worker)-\(index).csv"
+                            FileManager.default.createFile(atPath: path + ".part", contents: Data(CSVRenderer.render(columns: table.columns, rows: table.rows)))
+                            rename(path + ".part", path)
+                        }
+                    } catch { errors.set(error) }
+                }.start()
+            }
+            group.wait()
+            if let error = errors.error { throw error }
+            let bare = Double(perThread * workers) / Date().timeIntervalSince(began)
+            print("throughput: \(executions) executions of a 10-row CSV report to a local folder, \(workers) workers")
+            print(String(format: "  herald end to end: %.0f executions/s (target: 1,000 or more)", herald))
+            print(String(format: "  bare work (query + CSV + file, no bookkeeping): %.0f/s", bare))
+            print(String(format: "  herald / bare: %.2f", herald / bare))
+        }
+    }
+}
+
+/// A migrated database with a data source (itself) and a report, for the benchmarks.
+struct BenchDatabase {
+    static let reportSQL: PostgresQuery = "SELECT n, 'row ' || n AS label FROM generate_series(1, 10) AS n"
+
+    let config: HeraldConfig
+    let store: PostgresConnection
+    let report: UUID
+
+    init(config: HeraldConfig) throws {
+        self.config = config
+        store = try PostgresConnection(url: config.databaseURL)
+        try Migrator(connection: store, migrations: try Migration.bundled()).migrate()
+        let source = try DataSourceRepository(connection: store, secretKey: config.secretKey).create(name: "bench-\(UUID().uuidString.prefix(6))",
+                                                                                                     url: config.databaseURL)
+        report = try ReportRepository(connection: store).create(name: "Bench", dataSourceID: source, sql: Self.reportSQL.sql)
+    }
+
+    /// Schedules with the given ids, all with slot `slot` (plus their jitter), inserted 10,000 at a time.
+    func insertSchedules(_ ids: [UUID], cron: String, slot: Int64, jitterSeconds: Int, jitter: [UUID: Int64], destination: UUID? = nil) throws {
+        let recurrence = String(decoding: try JSONEncoder().encode(Recurrence(kind: .custom, timeZone: "UTC", cron: cron)), as: UTF8.self)
+        for start in stride(from: 0, to: ids.count, by: 10_000) {
+            let batch = Array(ids[start..<min(start + 10_000, ids.count)])
+            let runs = batch.map { slot + (jitter[$0] ?? 0) }
+            try store.execute("""
+                INSERT INTO schedules (id, report_id, recurrence, cron, time_zone, next_slot_at, next_run_at, jitter_seconds, overlap_policy, destination_ids)
+                SELECT u.id, \(report), \(recurrence)::jsonb, \(cron), 'UTC', to_timestamp(\(slot)), to_timestamp(u.run), \(jitterSeconds), 'allow',
+                       CASE WHEN \(destination)::uuid IS NULL THEN '{}'::uuid[] ELSE ARRAY[\(destination)::uuid] END
+                FROM unnest(\(batch)::uuid[], \(runs)::bigint[]) AS u(id, run)
+                """)
+        }
+        try store.execute("ANALYZE schedules")
+    }
+
+    final class RunningScheduler: @unchecked Sendable {
+        let process: SchedulerProcess
+        let done = DispatchSemaphore(value: 0)
+        init(_ process: SchedulerProcess) { self.process = process }
+        func stop() { process.stop() }
+        func wait() { done.wait() }
+    }
+
+    /// A `SchedulerProcess` in this process, on a thread of its own.
+    func startScheduler(workers: Int, config override: HeraldConfig? = nil) -> RunningScheduler {
+        var config = override ?? self.config
+        config.workers = workers
+        var logger = Logger(label: "herald.bench")
+        logger.logLevel = .error
+        let running = RunningScheduler(SchedulerProcess(config: config, version: Herald.version, logger: logger))
+        let thread = Thread {
+            running.process.run()
+            running.done.signal()
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+        return running
+    }
+
+    func count(_ sql: String) throws -> Int {
+        try store.query(PostgresQuery(unsafeSQL: "SELECT (\(sql))::int AS n"))[0].decode("n")
+    }
+
+    func streamLength() throws -> Int {
+        let redis = try RedisConnection(url: config.redisURL)
+        return try (0...9).reduce(0) { $0 + (try redis.command("XLEN", .string(ExecutionQueue.stream(priority: $1))).int ?? 0) }
+    }
+
+    /// The time (seconds since 1970) of the newest entry on the streams, from its id.
+    func lastStreamEntry() throws -> Double {
+        let redis = try RedisConnection(url: config.redisURL)
+        var newest = 0.0
+        for priority in 0...9 {
+            let reply = try redis.command("XREVRANGE", .string(ExecutionQueue.stream(priority: priority)), "+", "-", "COUNT", "1")
+            if let id = reply.array?.first?.array?.first?.string, let ms = Double(id.split(separator: "-")[0]) {
+                newest = max(newest, ms / 1000)
+            }
+        }
+        return newest
+    }
+
+    /// Oversleep in ms of `deadlines` waits spread over `seconds`, each on whole seconds plus a jitter.
+    func sleepFloor(deadlines count: Int, over seconds: Int) throws -> [Double] {
+        let listener = try PostgresConnection(url: config.databaseURL)
+        try listener.listen("herald_bench_floor")
+        let base = Double(Int64(Date().timeIntervalSince1970) + 1)
+        let deadlines = (0..<count).map { base + Double($0 % seconds) + Double(($0 * 7919) % 1000) / 1000 }.sorted()
+        var late: [Double] = []
+        for deadline in deadlines {
+            while true {
+                let remaining = deadline - Date().timeIntervalSince1970
+                if remaining <= 0 { break }
+                _ = try listener.waitForNotification(timeout: min(remaining, 0.2))
+            }
+            late.append((Date().timeIntervalSince1970 - deadline) * 1000)
+        }
+        return late
+    }
+
+    static func sleep(until epoch: Double) {
+        let remaining = epoch - Date().timeIntervalSince1970
+        if remaining > 0 { usleep(UInt32(remaining * 1_000_000)) }
+    }
+}
+
+struct Stats {
+    let sorted: [Double]
+    init(_ values: [Double]) { sorted = values.sorted() }
+    func percentile(_ p: Double) -> Double {
+        guard !sorted.isEmpty else { return .nan }
+        return sorted[min(sorted.count - 1, Int((p * Double(sorted.count)).rounded(.up)) - 1 < 0 ? 0 : Int((p * Double(sorted.count)).rounded(.up)) - 1)]
+    }
+    var p99: Double { percentile(0.99) }
+    var summary: String {
+        String(format: "p50 %.2f ms  p99 %.2f ms  max %.2f ms  (n=%d)", percentile(0.5), p99, sorted.last ?? .nan, sorted.count)
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+final class ErrorBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var error: Error?
+    func set(_ error: Error) { lock.withLock { self.error = error } }
+}
+
+private extension Date {
+    func truncatingRemainder(_ seconds: Double) -> Double { timeIntervalSince1970.truncatingRemainder(dividingBy: seconds) }
+}
