@@ -10,6 +10,9 @@ public final class PostgresConnection {
     public let url: String
     private var handle: OpaquePointer?
     private var needsReconnect = false
+    /// Statements this session has prepared, by SQL text: parsed and planned once, not on every call.
+    private var prepared: [String: String] = [:]
+    static let preparedLimit = 500
 
     public init(url: String) throws {
         self.url = url
@@ -55,6 +58,7 @@ public final class PostgresConnection {
         if handle != nil && !needsReconnect && PQstatus(handle) == CONNECTION_OK { return }
         PQfinish(handle)
         handle = nil
+        prepared = [:]
         handle = try Self.connect(url)
         needsReconnect = false
     }
@@ -67,7 +71,8 @@ public final class PostgresConnection {
 
     /// Runs a statement and returns its column names and text values, even when there are no rows (for reports).
     public func table(_ query: PostgresQuery) throws -> PostgresTable {
-        try run(query) { result in
+        // Not prepared: a report's `SELECT *` must follow its tables' columns, which a cached plan refuses to do.
+        try run(query, prepare: false) { result in
             let columns = (0..<PQnfields(result)).map { String(cString: PQfname(result, $0)) }
             return PostgresTable(columns: columns, rows: Self.rows(result).map(\.values))
         }
@@ -91,16 +96,34 @@ public final class PostgresConnection {
         try check(result)
     }
 
-    private func run<T>(_ query: PostgresQuery, _ read: (OpaquePointer) -> T) throws(PostgresError) -> T {
+    private func run<T>(_ query: PostgresQuery, prepare: Bool = true, _ read: (OpaquePointer) -> T) throws(PostgresError) -> T {
         try ensureConnected()
-        // strdup'd copies live until PQexecParams returns; every one is freed.
+        // strdup'd copies live until the call returns; every one is freed.
         let copies: [UnsafeMutablePointer<CChar>?] = query.binds.map { $0.map { strdup($0) } ?? nil }
         defer { copies.forEach { free($0) } }
         var values = copies.map { UnsafePointer($0) }
-        let result = PQexecParams(handle, query.sql, Int32(values.count), nil, &values, nil, nil, 0)
+        let result: OpaquePointer?
+        if prepare, let name = try preparedName(query) {
+            result = PQexecPrepared(handle, name, Int32(values.count), &values, nil, nil, 0)
+        } else {
+            result = PQexecParams(handle, query.sql, Int32(values.count), nil, &values, nil, nil, 0)
+        }
         defer { PQclear(result) }
         try check(result)
         return read(result!)
+    }
+
+    /// The name of this session's prepared statement for the query's text, preparing it the first time; nil once
+    /// the session holds `preparedLimit` of them (then statements are parsed per call, as before).
+    private func preparedName(_ query: PostgresQuery) throws(PostgresError) -> String? {
+        if let name = prepared[query.sql] { return name }
+        guard prepared.count < Self.preparedLimit else { return nil }
+        let name = "herald_\(prepared.count + 1)"
+        let result = PQprepare(handle, name, query.sql, Int32(query.binds.count), nil)
+        defer { PQclear(result) }
+        try check(result)
+        prepared[query.sql] = name
+        return name
     }
 
     /// Turns a failed result into a `PostgresError`, copying every field at once.
