@@ -212,7 +212,7 @@ public struct ExecutionLeaseRepository {
                     last_error = CASE WHEN o.kind = 'succeeded' THEN NULL ELSE o.text END,
                     detail = CASE WHEN o.kind = 'succeeded' THEN o.text ELSE l.detail END,
                     updated_at = clock_timestamp()
-                FROM o WHERE l.id = o.id
+                FROM o WHERE l.id = o.id AND l.execution_id = \(id)
                 RETURNING l.status, l.next_attempt_at, l.last_error, l.created_at
             ), every AS (
                 SELECT status, next_attempt_at, last_error, created_at FROM recorded

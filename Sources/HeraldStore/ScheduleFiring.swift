@@ -119,7 +119,7 @@ public struct ScheduleFiring {
                     run_count = s.run_count + coalesce(k.fired, 0), updated_at = now()
                 FROM unnest(\(plan.movedIDs)::uuid[], \(plan.nextSlots)::bigint[], \(plan.nextRuns)::bigint[]) AS m(id, next_slot, next_run)
                 LEFT JOIN (SELECT schedule_id, count(*)::int AS fired FROM inserted GROUP BY schedule_id) k ON k.schedule_id = m.id
-                WHERE s.id = m.id
+                WHERE s.id = m.id AND s.id = ANY(\(plan.movedIDs)::uuid[])
             )
             SELECT id, schedule_id, scheduled_for, priority, status, missed_count FROM inserted
             """)
