@@ -4,11 +4,16 @@ import Redis
 /// Stops hammering a dead server: after `threshold` failures in a row against one host (within `window` seconds),
 /// the host is "open" for `openSeconds` and deliveries to it wait instead of failing again. State lives in Redis, so
 /// every worker of every scheduler process shares it; if Redis is away the breaker lets everything through.
-public struct CircuitBreaker {
+///
+/// A host that just worked is trusted for `trustSeconds` without asking Redis again (one worker, one breaker), so a
+/// healthy destination costs no round trips; a breaker another process opened is noticed that much later.
+public final class CircuitBreaker {
     public var threshold = 5
     public var openSeconds = 60
     public var window = 300
+    public var trustSeconds: TimeInterval = 1
     let redis: RedisConnection
+    private var healthySince: [String: Date] = [:]
 
     public init(redis: RedisConnection) { self.redis = redis }
 
@@ -17,17 +22,21 @@ public struct CircuitBreaker {
 
     /// When the breaker for `host` closes again, if it is open now.
     public func openUntil(_ host: String) -> Date? {
+        if let since = healthySince[host], since.timeIntervalSinceNow > -trustSeconds { return nil }
         guard let ms = try? redis.command("PTTL", .string(Self.openKey(host))).int, ms > 0 else { return nil }
         return Date().addingTimeInterval(Double(ms) / 1000)
     }
 
     public func recordSuccess(_ host: String) {
+        if let since = healthySince[host], since.timeIntervalSinceNow > -trustSeconds { return }
         _ = try? redis.command("DEL", .string(Self.failuresKey(host)))
+        healthySince[host] = Date()
     }
 
     /// Counts a failure; returns true when it opened the breaker.
     @discardableResult
     public func recordFailure(_ host: String) -> Bool {
+        healthySince[host] = nil
         guard let replies = try? redis.pipeline([["INCR", .string(Self.failuresKey(host))],
                                                  ["EXPIRE", .string(Self.failuresKey(host)), .int(window)]]),
               let count = replies.first?.int, count >= threshold else { return false }

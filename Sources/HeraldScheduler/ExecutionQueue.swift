@@ -53,12 +53,18 @@ public struct ExecutionQueue {
         for case .error(let message) in replies { throw RedisError(kind: .reply, message: message) }
     }
 
-    /// Reads the next entry for `consumer`, highest priority first. The non-blocking pass runs server-side (one round
-    /// trip for all ten streams); when all are empty it blocks up to `blockMilliseconds` on all of them at once.
-    public func next(consumer: String, blockMilliseconds: Int) throws -> [Entry] {
-        let first = try redis.command(["EVAL", .string(Self.readHighestScript), .int(Self.streamsHighFirst.count)]
-                                      + Self.streamsHighFirst.map { .string($0) } + [.string(Self.group), .string(consumer)])
-        let entries = Self.entries(first)
+    /// Reads the next entry for `consumer`, highest priority first, after acknowledging `acking` (the entries the
+    /// worker just finished) in the same round trip. The non-blocking pass runs server-side, one call for all ten
+    /// streams; when all are empty it blocks up to `blockMilliseconds` on all of them at once.
+    public func next(consumer: String, blockMilliseconds: Int, acking: [Entry] = []) throws -> [Entry] {
+        var arguments: [RedisArgument] = ["EVAL", .string(Self.readHighestScript), .int(Self.streamsHighFirst.count)]
+        arguments += Self.streamsHighFirst.map { .string($0) }
+        arguments += [.string(Self.group), .string(consumer)]
+        for entry in acking {
+            guard let index = Self.streamsHighFirst.firstIndex(of: entry.stream) else { continue }
+            arguments += [.int(index + 1), .string(entry.entryID)]
+        }
+        let entries = Self.entries(try redis.command(arguments))
         if !entries.isEmpty { return entries }
         let blocked = try redis.command(["XREADGROUP", "GROUP", .string(Self.group), .string(consumer), "COUNT", "1",
                                          "BLOCK", .int(blockMilliseconds), "STREAMS"]
@@ -66,7 +72,13 @@ public struct ExecutionQueue {
         return Self.entries(blocked)
     }
 
+    /// ARGV: group, consumer, then (stream index, entry id) pairs to acknowledge and delete first.
     static let readHighestScript = """
+        for i = 3, #ARGV, 2 do
+          local key = KEYS[tonumber(ARGV[i])]
+          redis.call('XACK', key, ARGV[1], ARGV[i + 1])
+          redis.call('XDEL', key, ARGV[i + 1])
+        end
         for _, key in ipairs(KEYS) do
           local r = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', 1, 'STREAMS', key, '>')
           if r then return r end

@@ -90,6 +90,8 @@ public final class WorkerPool: @unchecked Sendable {
         var redis: RedisConnection?
         var runner: ExecutionRunner?
         var backoff: TimeInterval = 0.2
+        var finished: [ExecutionQueue.Entry] = []
+        defer { if let redis, !finished.isEmpty { try? ExecutionQueue(redis: redis).ack(finished) } }
         while !isStopping {
             do {
                 if store == nil || redis == nil {
@@ -107,13 +109,16 @@ public final class WorkerPool: @unchecked Sendable {
                     entries = [entry]
                 } else {
                     do {
-                        entries = try queue.next(consumer: consumer, blockMilliseconds: 1000)
+                        // Finished entries are acknowledged with the next read: one round trip for both.
+                        entries = try queue.next(consumer: consumer, blockMilliseconds: 1000, acking: finished)
+                        finished = []
                     } catch let error as RedisError where error.message.contains("NOGROUP") {
+                        finished = []
                         try queue.ensureGroups()   // Redis lost the streams; the reconciler re-enqueues from PostgreSQL
                         continue
                     }
                 }
-                for entry in entries { try process(entry, runner: runner!, queue: queue) }
+                for entry in entries where try process(entry, runner: runner!, queue: queue) { finished.append(entry) }
                 backoff = 0.2
             } catch {
                 logger.warning("worker lost its connections; retrying", metadata: ["error": "\(error)", "retry_in_s": "\(backoff)"])
@@ -126,14 +131,15 @@ public final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    private func process(_ entry: ExecutionQueue.Entry, runner: ExecutionRunner, queue: ExecutionQueue) throws {
+    /// Runs the entry's execution; true when the entry should be acknowledged.
+    private func process(_ entry: ExecutionQueue.Entry, runner: ExecutionRunner, queue: ExecutionQueue) throws -> Bool {
         let duplicate = lock.withLock { () -> Bool in
             if inFlight[entry.executionID] != nil { return true }
             inFlight[entry.executionID] = entry
             return false
         }
         // The same id twice on the streams (a reconciler re-added it): this process is already on it.
-        if duplicate { try? queue.ack([entry]); return }
+        if duplicate { return true }
         defer { _ = lock.withLock { inFlight.removeValue(forKey: entry.executionID) } }
         let result: ExecutionRunner.Result
         do {
@@ -146,7 +152,7 @@ public final class WorkerPool: @unchecked Sendable {
         switch result {
         case .notClaimed(.leasedElsewhere):
             // Its owner may yet die: leave the entry pending, to be reclaimed after the lease.
-            return
+            return false
         case .finished(let outcome):
             logger.info("execution finished", metadata: ["execution": "\(entry.executionID)", "status": "\(outcome.status)"])
         case .retrying(let until, _):
@@ -154,7 +160,7 @@ public final class WorkerPool: @unchecked Sendable {
         case .deferred, .notClaimed(.notRunnable):
             break
         }
-        try? queue.ack([entry])
+        return true
     }
 
     // MARK: Lease keeper

@@ -53,7 +53,7 @@ struct ExecutionQueueTests {
 /// The circuit breaker opens after repeated failures against one host and closes after its pause.
 struct CircuitBreakerTests {
     @Test func opensAfterTheThresholdAndOnlyForThatHost() throws {
-        var breaker = CircuitBreaker(redis: try RedisConnection(url: try TestEnvironment.isolatedRedisURL()))
+        let breaker = CircuitBreaker(redis: try RedisConnection(url: try TestEnvironment.isolatedRedisURL()))
         breaker.threshold = 3
         breaker.openSeconds = 1
         #expect(breaker.openUntil("sftp.example.org") == nil)
