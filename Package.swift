@@ -58,7 +58,7 @@ let package = Package(
         .executableTarget(
             name: "herald",
             dependencies: [
-                "HeraldCore", "HeraldStore", "HeraldWeb", "HeraldScheduler", "HeraldRender", "Postgres", "Redis", "Crypto",
+                "HeraldCore", "HeraldStore", "HeraldWeb", "HeraldScheduler", "HeraldRender", "HeraldDelivery", "Postgres", "Redis", "Crypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -35,16 +35,7 @@ public struct LocalFolderChannel: Sendable {
             name = ext.isEmpty ? "\(stem)_\(stamp)" : "\(stem)_\(stamp).\(ext)"
         }
         let final = folder + "/" + name
-        let temporary = folder + "/.\(name).\(UUID().uuidString.prefix(8)).part"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes), attributes: [.posixPermissions: 0o640]) else {
-            throw DeliveryError("cannot write into \(folder)")
-        }
-        // rename(2) replaces atomically within one file system.
-        guard rename(temporary, final) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw DeliveryError("cannot move the file into place: \(reason)")
-        }
+        try AtomicFile.write(bytes, to: final)
         return final
     }
 

@@ -216,11 +216,7 @@ public final class ExecutionRunner {
         if !FileManager.default.fileExists(atPath: folder) {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         }
-        let temporary = path + ".part"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(file.bytes), attributes: [.posixPermissions: 0o640]),
-              rename(temporary, path) == 0 else {
-            throw DeliveryError("cannot write the artifact under \(settings.dataDirectory): \(String(cString: strerror(errno)))")
-        }
+        try AtomicFile.write(file.bytes, to: path)
         return (file.format, "\(job.reportName).\(file.format)", relative, file.bytes.count, Digest.sha256(file.bytes))
     }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Crypto
 import Foundation
 import HeraldCore
+import HeraldDelivery
 import HeraldRender
 import HeraldScheduler
 import HeraldStore
@@ -100,7 +101,7 @@ struct BenchCommand: ParsableCommand {
     struct Throughput: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Executions per second end to end, against the bare work.")
         @Option(help: "Executions.") var executions = 10_000
-        @Option(help: "Worker threads.") var workers = 16
+        @Option(help: "Worker threads.") var workers = 8
 
         func run() throws {
             var config = loadConfig()
@@ -145,8 +146,7 @@ struct BenchCommand: ParsableCommand {
                         for index in 0..<perThread {
                             let table = try source.table(BenchDatabase.reportSQL)
                             let path = bareFolder + "/\(worker)-\(index).csv"
-                            FileManager.default.createFile(atPath: path + ".part", contents: Data(CSVRenderer.render(columns: table.columns, rows: table.rows)))
-                            rename(path + ".part", path)
+                            try AtomicFile.write(CSVRenderer.render(columns: table.columns, rows: table.rows), to: path)
                         }
                     } catch { errors.set(error) }
                 }.start()
