@@ -18,6 +18,8 @@ chmod 755 "$work"
 cleanup() { stop_postgres "$work/pg"; stop_redis "$work/redis"; sleep 0.5; rm -rf "$work"; }
 trap cleanup EXIT
 pg_port=$(free_port); redis_port=$(free_port)
+# Durable means durable: unlike the test cluster, this one syncs its WAL.
+export HERALD_PG_FSYNC=on
 start_postgres "$work/pg" "$pg_port"
 start_redis "$work/redis" "$redis_port"
 
