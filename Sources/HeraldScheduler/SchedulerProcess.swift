@@ -10,6 +10,8 @@ import HeraldStore
 /// `herald` dedicates to it; the workers have threads of their own.
 public final class SchedulerProcess: @unchecked Sendable {
     public static let beatInterval: TimeInterval = 5
+    /// How far ahead slots are fired: their rows are written early and put on the queue at their instant.
+    public static let lookahead: TimeInterval = 1
 
     let config: HeraldConfig
     let logger: Logger
@@ -61,6 +63,8 @@ public final class SchedulerProcess: @unchecked Sendable {
         var backoff: TimeInterval = 0.5
         var nextBeat = Date.distantPast
         var reconcileDue = true
+        /// Fired ahead of time, waiting for their instant; sorted by it.
+        var pending: [FiredSlot] = []
         logger.info("scheduler started", metadata: ["id": "\(id)"])
         while !isStopping {
             // Heartbeat first: it needs only Redis, and says the process lives even while PostgreSQL is away.
@@ -90,11 +94,24 @@ public final class SchedulerProcess: @unchecked Sendable {
                     redis = nil
                     logger.warning("Redis is unreachable; executions wait in PostgreSQL", metadata: ["error": "\(error)"])
                 }
-                // Each fired batch goes onto the streams at once, so workers start while later batches fire.
-                let fired = try fireAll(store) { batch in
+                func releaseDue() {
+                    let now = Date()
+                    let ready = pending.prefix { $0.runAt <= now }
+                    guard !ready.isEmpty else { return }
+                    pending.removeFirst(ready.count)
+                    // Without Redis they stay in PostgreSQL; the reconciler enqueues them once Redis is back.
                     guard let queue = redis else { return }
-                    do { try enqueue(batch, store: store, redis: queue) } catch let error as RedisError { redisFailed(error) }
+                    do { try release(Array(ready), store: store, redis: queue) } catch let error as RedisError { redisFailed(error) } catch {
+                        logger.warning("could not record enqueued executions", metadata: ["error": "\(error)"])
+                    }
                 }
+                // Each fired batch is released at once when its instant has come, so workers start while later
+                // batches fire.
+                let fired = try fireAll(store, horizon: Date().addingTimeInterval(Self.lookahead)) { batch in
+                    pending = (pending + batch.filter { !$0.skipped }).sorted { $0.runAt < $1.runAt }
+                    releaseDue()
+                }
+                releaseDue()
                 if let queue = redis {
                     do {
                         try reconcile(store, queue, lost: reconcileDue)
@@ -102,9 +119,9 @@ public final class SchedulerProcess: @unchecked Sendable {
                     } catch let error as RedisError { redisFailed(error) }
                 }
                 backoff = 0.5
-                let due = try ScheduleRepository(connection: store).earliestDue() ?? .distantFuture
+                let due = (try ScheduleRepository(connection: store).earliestDue() ?? .distantFuture).addingTimeInterval(-Self.lookahead)
                 let retry = try ExecutionRepository(connection: store).earliestNotBefore() ?? .distantFuture
-                let seconds = min(due, retry, nextBeat).timeIntervalSinceNow
+                let seconds = min(due, retry, pending.first?.runAt ?? .distantFuture, nextBeat).timeIntervalSinceNow
                 // Due rows that could not be fired are locked by another scheduler's firing: look again shortly.
                 let wait = fired.isEmpty ? max(seconds, 0.05) : seconds
                 if wait > 0, let listener { try sleepUntilNotified(listener, seconds: wait) }
@@ -172,21 +189,31 @@ public final class SchedulerProcess: @unchecked Sendable {
         }
     }
 
-    private func fireAll(_ store: PostgresConnection, then handle: ([(id: UUID, priority: Int)]) throws -> Void) throws -> [(id: UUID, priority: Int)] {
-        var ids: [(id: UUID, priority: Int)] = []
+    private func fireAll(_ store: PostgresConnection, horizon: Date, then handle: ([FiredSlot]) throws -> Void) throws -> [FiredSlot] {
+        var fired: [FiredSlot] = []
         let firing = ScheduleFiring(connection: store)
         while true {
-            let batch = try firing.fireDue(now: Date())
-            let runnable = batch.filter { !$0.skipped }.map { (id: $0.executionID, priority: $0.priority) }
-            try handle(runnable)
-            ids += runnable
-            if batch.isEmpty || isStopping { return ids }
+            let batch = try firing.fireDue(now: Date(), horizon: horizon)
+            try handle(batch)
+            fired += batch
+            if batch.isEmpty || isStopping { return fired }
         }
     }
 
-    private func enqueue(_ fired: [(id: UUID, priority: Int)], store: PostgresConnection, redis: RedisConnection) throws {
-        let executions = ExecutionRepository(connection: store)
-        try push(try executions.takeForEnqueue(fired.map(\.id)), executions, ExecutionQueue(redis: redis))
+    /// Puts fired executions on the streams at their instant, 250 per pipeline, then records when each went on.
+    private func release(_ ready: [FiredSlot], store: PostgresConnection, redis: RedisConnection) throws {
+        let queue = ExecutionQueue(redis: redis)
+        var ids: [UUID] = []
+        var times: [Double] = []
+        for start in stride(from: 0, to: ready.count, by: 250) {
+            let chunk = ready[start..<min(start + 250, ready.count)]
+            try queue.enqueue(chunk.map { (id: $0.executionID, priority: $0.priority) })
+            let at = Date().timeIntervalSince1970
+            ids += chunk.map(\.executionID)
+            times += Array(repeating: at, count: chunk.count)
+        }
+        try ExecutionRepository(connection: store).recordEnqueued(ids, at: times)
+        logger.debug("enqueued executions", metadata: ["count": "\(ids.count)"])
     }
 
     private var isStopping: Bool {

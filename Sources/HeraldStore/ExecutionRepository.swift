@@ -7,31 +7,32 @@ public struct ExecutionRepository {
 
     public init(connection: PostgresConnection) { self.connection = connection }
 
-    /// Marks the ids as enqueued (and records each one's lateness: enqueue time minus slot) just before they are
-    /// added to the stream, and returns those that still needed it. Marking first means a worker that takes the
-    /// entry at once and hands it back (`enqueued_at` = NULL) is never overwritten by a late mark.
-    public func takeForEnqueue(_ ids: [UUID]) throws -> [(id: UUID, priority: Int)] {
-        guard !ids.isEmpty else { return [] }
-        return try connection.query("""
-            UPDATE executions
-            SET enqueued_at = clock_timestamp(),
-                lateness_ms = coalesce(lateness_ms, extract(epoch FROM clock_timestamp() - scheduled_for) * 1000)
-            WHERE id = ANY(\(ids)::uuid[]) AND status = 'queued' AND enqueued_at IS NULL
-            RETURNING id, priority
-            """).map { (try $0.decode("id"), try $0.decode("priority")) }
+    /// Records when fired executions went onto the stream (`XADD` first, then this: the firing process owns their
+    /// release), and each one's lateness: enqueue time minus slot. A row that a worker has since claimed and handed
+    /// back is left alone, so it stays visible to the reconciler.
+    public func recordEnqueued(_ ids: [UUID], at times: [Double]) throws {
+        guard !ids.isEmpty else { return }
+        try connection.execute("""
+            UPDATE executions e
+            SET enqueued_at = to_timestamp(r.at), lateness_ms = coalesce(e.lateness_ms, (r.at - extract(epoch FROM e.scheduled_for)) * 1000)
+            FROM unnest(\(ids)::uuid[], \(times)::float8[]) AS r(id, at)
+            WHERE e.id = r.id AND e.id = ANY(\(ids)::uuid[]) AND e.enqueued_at IS NULL
+              AND NOT (e.status = 'queued' AND e.started_at IS NOT NULL)
+            """)
     }
 
-    /// Undoes `takeForEnqueue` when adding to the stream failed (Redis went away): a later round enqueues them.
+    /// Undoes `takeReady` or `takeStale` when adding to the stream failed (Redis went away): a later round enqueues them.
     public func untakeForEnqueue(_ ids: [UUID]) throws {
         guard !ids.isEmpty else { return }
         try connection.execute("UPDATE executions SET enqueued_at = NULL WHERE id = ANY(\(ids)::uuid[]) AND status = 'queued'")
     }
 
-    /// Takes (as `takeForEnqueue`) queued executions that are ready to run but not on the queue: retries whose
-    /// backoff is over, manual and test runs, and fired slots that never reached Redis (it was down, or the firing
-    /// process died before enqueueing). Fired slots only after `firedGrace` seconds, so the process that fired
-    /// them is not raced. `SKIP LOCKED`: two reconcilers never take the same row.
-    public func takeReady(firedGrace: Int = 30, limit: Int = 1000) throws -> [(id: UUID, priority: Int)] {
+    /// Takes (marks enqueued, then the caller adds them to the stream) queued executions that are ready to run but not on the queue: retries whose
+    /// backoff is over, deferred and handed-back runs, manual and test runs, and fired slots that never reached
+    /// Redis (it was down, or the firing process died before releasing them). Fired slots only `firedGrace` seconds
+    /// after their time, so the process that fired them is not raced. `SKIP LOCKED`: two reconcilers never take
+    /// the same row.
+    public func takeReady(firedGrace: Int = 2, limit: Int = 1000) throws -> [(id: UUID, priority: Int)] {
         try connection.query("""
             UPDATE executions
             SET enqueued_at = clock_timestamp(),
@@ -40,8 +41,8 @@ public struct ExecutionRepository {
                 SELECT id FROM executions
                 WHERE status = 'queued' AND enqueued_at IS NULL
                   AND coalesce(not_before, created_at) <= now()
-                  AND (not_before IS NOT NULL OR trigger IN ('manual', 'test')
-                       OR created_at < now() - make_interval(secs => \(firedGrace)))
+                  AND (trigger IN ('manual', 'test') OR started_at IS NOT NULL
+                       OR coalesce(not_before, created_at) < now() - make_interval(secs => \(firedGrace)))
                 ORDER BY priority DESC, scheduled_for LIMIT \(limit)
                 FOR UPDATE SKIP LOCKED)
             RETURNING id, priority

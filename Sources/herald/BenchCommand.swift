@@ -60,20 +60,27 @@ struct BenchCommand: ParsableCommand {
         func run() throws {
             let config = loadConfig()
             let bench = try BenchDatabase(config: config)
-            let ids = (0..<schedules).map { _ in UUID() }
-            let due = Int64(Date().timeIntervalSince1970) + 4
-            try bench.insertSchedules(ids, cron: "0 0 1 1 *", slot: due, jitterSeconds: 0, jitter: [:])
-            let scheduler = bench.startScheduler(workers: 0)
-            var finished = false
-            while !finished {
-                usleep(100_000)
-                finished = try bench.count("SELECT count(*) FROM executions WHERE enqueued_at IS NOT NULL") == schedules
-                    && bench.streamLength() == schedules
+            /// Seconds from the due second until all `ids` are durable in PostgreSQL and on the stream.
+            func burst(_ ids: [UUID], due: Int64, schedulerStartsEarly: Bool) throws -> Double {
+                try bench.insertSchedules(ids, cron: "0 0 1 1 *", slot: due, jitterSeconds: 0, jitter: [:])
+                if !schedulerStartsEarly { BenchDatabase.sleep(until: Double(due) + 0.5) }
+                let expected = try bench.streamLength() + ids.count
+                let scheduler = bench.startScheduler(workers: 0)
+                while try bench.count("SELECT count(*) FROM executions WHERE enqueued_at IS NOT NULL AND schedule_id = ANY('{\(ids.map(\.uuidString).joined(separator: ","))}'::uuid[])") < ids.count
+                        || bench.streamLength() < expected {
+                    usleep(50_000)
+                }
+                scheduler.stop()
+                scheduler.wait()
+                let durable: Double = try bench.store.query("SELECT extract(epoch FROM max(enqueued_at)) AS at FROM executions")[0].decode("at")
+                return max(durable, try bench.lastStreamEntry()) - Double(due)
             }
-            scheduler.stop()
-            scheduler.wait()
-            let durable: Double = try bench.store.query("SELECT extract(epoch FROM max(enqueued_at)) AS at FROM executions")[0].decode("at")
-            let herald = max(durable, try bench.lastStreamEntry()) - Double(due)
+            // Announced: the scheduler is running when the second comes (it fires up to a second ahead).
+            let ids = (0..<schedules).map { _ in UUID() }
+            let herald = try burst(ids, due: Int64(Date().timeIntervalSince1970) + 4, schedulerStartsEarly: true)
+            // Cold: the schedules are already due when the scheduler starts, so all the firing happens after the second.
+            let cold = try burst((0..<schedules).map { _ in UUID() }, due: Int64(Date().timeIntervalSince1970) + 1, schedulerStartsEarly: false) - 0.5
+            let due = Int64(Date().timeIntervalSince1970)
 
             // Ceiling: the same rows written the cheapest way (batched INSERT of 500 per transaction) and their ids
             // pipelined onto a stream, with none of the scheduling work.
@@ -91,9 +98,10 @@ struct BenchCommand: ParsableCommand {
             }
             let ceiling = Date().timeIntervalSince(began)
             print("burst: \(schedules) schedules due in the same second")
-            print(String(format: "  herald: all durable in PostgreSQL and on the stream %.0f ms after the due second", herald * 1000))
-            print(String(format: "  ceiling (batched INSERT + pipelined XADD): %.0f ms", ceiling * 1000))
-            print(String(format: "  herald reaches %.2f of the ceiling's speed (target: 0.5 or better)", ceiling / herald))
+            print(String(format: "  herald, running when the second comes: all durable in PostgreSQL and on the stream %.0f ms after it", herald * 1000))
+            print(String(format: "  herald, started after the second (no firing ahead): %.0f ms from its start", cold * 1000))
+            print(String(format: "  ceiling (batched INSERT + pipelined XADD of the same rows): %.0f ms", ceiling * 1000))
+            print(String(format: "  ratio ceiling / herald: running %.2f, cold %.2f (target: 0.5 or better)", ceiling / max(herald, 0.001), ceiling / cold))
         }
     }
 

@@ -67,6 +67,11 @@ public struct Recurrence: Codable, Equatable, Sendable {
 
     /// The next run strictly after `instant`, within the bounds; nil when the recurrence is over.
     public func nextRun(after instant: Int64, runsSoFar: Int) throws -> Int64? {
+        try nextRun(after: instant, runsSoFar: runsSoFar, compiled: try compile())
+    }
+
+    /// `nextRun` with the compiled form supplied (the firing loop compiles each distinct recurrence once).
+    public func nextRun(after instant: Int64, runsSoFar: Int, compiled: Compiled) throws -> Int64? {
         if let maxRuns {
             guard maxRuns > 0 else { throw ValidationError(field: "max_runs", message: "must be at least 1") }
             if runsSoFar >= maxRuns { return nil }
@@ -77,7 +82,7 @@ public struct Recurrence: Codable, Equatable, Sendable {
         if let start, let end, end < start { throw ValidationError(field: "ends_at", message: "is before starts_at") }
         let from = max(instant, (start ?? Int64.min + 1) - 1)
         let next: Int64?
-        switch try compile() {
+        switch compiled {
         case .once(let at): next = at > from ? at : nil
         case .cron(let schedule): next = schedule.nextRun(after: from)
         }
