@@ -10,9 +10,12 @@ ALTER TABLE executions
     ADD COLUMN dead_lettered_at timestamptz,
     ADD COLUMN destination_ids  uuid[];
 
--- The reconciler's questions: what is ready but not on the stream, and whose lease ran out.
-CREATE INDEX executions_unenqueued_idx ON executions (coalesce(not_before, created_at))
-    WHERE status = 'queued' AND enqueued_at IS NULL;
+-- The reconciler's questions: what is ready but not on the stream, and whose lease ran out. enqueued_at is in no
+-- index (nor index predicate), and pages keep room, so recording an enqueue is a HOT update that touches no index.
+CREATE INDEX executions_ready_idx ON executions (coalesce(not_before, created_at)) WHERE status = 'queued';
+ALTER TABLE executions SET (fillfactor = 90);
+-- executions_slot_key (schedule_id, scheduled_for) already serves a schedule's history, newest first.
+DROP INDEX executions_schedule_idx;
 CREATE INDEX executions_lease_idx ON executions (lease_expires_at) WHERE status = 'running';
 CREATE INDEX executions_dead_idx ON executions (dead_lettered_at) WHERE dead_lettered_at IS NOT NULL;
 
