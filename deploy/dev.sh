@@ -63,9 +63,31 @@ status() {
     if [ -f "$(pg_data)/postmaster.pid" ]; then echo "PostgreSQL: running on 127.0.0.1:$pg_port"; else echo "PostgreSQL: stopped"; fi
 }
 
-# Demo content for a new installation; reports and schedules join it as their issues land.
+# Demo content for a new installation: a small shop database read through a role that may only SELECT, a report
+# on it, a weekday 07:00 Europe/Berlin schedule into .herald/deliveries/, and one run queued now, so the scheduler
+# has something to show as soon as it starts.
 seed_demo() {
-    :
+    say "seeding the demo (shop database, report, schedule)"
+    local sql="psql -h 127.0.0.1 -p $pg_port -U postgres -q"
+    $sql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'demo_shop'" | grep -q 1 \
+        || $sql -d postgres -c "CREATE DATABASE demo_shop"
+    $sql -d demo_shop <<'SQL'
+CREATE TABLE IF NOT EXISTS sales (id serial PRIMARY KEY, sold_on date NOT NULL, region text NOT NULL, amount numeric(10,2) NOT NULL);
+INSERT INTO sales (sold_on, region, amount)
+SELECT current_date - (n % 28), (ARRAY['North', 'South', 'East', 'West'])[1 + n % 4], round((20 + (n * 37) % 400)::numeric, 2)
+FROM generate_series(1, 2000) n WHERE NOT EXISTS (SELECT 1 FROM sales);
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'demo_reader') THEN CREATE ROLE demo_reader LOGIN; END IF;
+END $$;
+GRANT SELECT ON sales TO demo_reader;
+SQL
+    local source report schedule
+    source=$("$bin/herald" datasource add --name "Demo shop" --url "postgresql://demo_reader@127.0.0.1:$pg_port/demo_shop")
+    report=$("$bin/herald" report add --name "Sales by region, last 7 days" --datasource "$source" --sql \
+        "SELECT region, count(*) AS orders, sum(amount) AS revenue FROM sales WHERE sold_on > current_date - 7 GROUP BY region ORDER BY region")
+    schedule=$("$bin/herald" schedule add --report "$report" --cron "0 7 * * 1-5" --tz Europe/Berlin \
+        --folder "$state/deliveries" --owner "$admin_email")
+    "$bin/herald" execution run "$schedule" >/dev/null
 }
 
 start() {
@@ -155,6 +177,7 @@ start() {
   Herald is running:  https://localhost:$https_port/   (self-signed certificate)
   admin login:        $admin_email
   admin password:     ${HERALD_DEV_ADMIN_PASSWORD:-(set before; see $state/env)}
+  demo deliveries:    $state/deliveries/   (herald schedule list, herald execution list)
   logs:               $logs/
   stop it with:       deploy/dev.sh stop
 

@@ -119,11 +119,11 @@ public final class SchedulerProcess: @unchecked Sendable {
                     } catch let error as RedisError { redisFailed(error) }
                 }
                 backoff = 0.5
-                let due = (try ScheduleRepository(connection: store).earliestDue() ?? .distantFuture).addingTimeInterval(-Self.lookahead)
-                let retry = try ExecutionRepository(connection: store).earliestNotBefore() ?? .distantFuture
-                let seconds = min(due, retry, pending.first?.runAt ?? .distantFuture, nextBeat).timeIntervalSinceNow
+                var due = (try ScheduleRepository(connection: store).earliestDue() ?? .distantFuture).addingTimeInterval(-Self.lookahead)
                 // Due rows that could not be fired are locked by another scheduler's firing: look again shortly.
-                let wait = fired.isEmpty ? max(seconds, 0.05) : seconds
+                if fired.isEmpty && due.timeIntervalSinceNow <= 0 { due = Date().addingTimeInterval(0.05) }
+                let retry = try ExecutionRepository(connection: store).earliestNotBefore() ?? .distantFuture
+                let wait = min(due, retry, pending.first?.runAt ?? .distantFuture, nextBeat).timeIntervalSinceNow
                 if wait > 0, let listener { try sleepUntilNotified(listener, seconds: wait) }
             } catch {
                 postgres = nil
