@@ -105,8 +105,9 @@ public final class SchedulerProcess: @unchecked Sendable {
                         logger.warning("could not record enqueued executions", metadata: ["error": "\(error)"])
                     }
                 }
-                // Each fired batch is released at once when its instant has come, so workers start while later
-                // batches fire.
+                // Releases come first: firing the next second's slots must not delay this one's. Each fired batch
+                // is released at once when its instant has come, so workers start while later batches fire.
+                releaseDue()
                 let fired = try fireAll(store, horizon: Date().addingTimeInterval(Self.lookahead)) { batch in
                     pending = (pending + batch.filter { !$0.skipped }).sorted { $0.runAt < $1.runAt }
                     releaseDue()

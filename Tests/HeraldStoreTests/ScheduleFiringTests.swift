@@ -121,6 +121,32 @@ struct ScheduleFiringTests {
         #expect(due.timeIntervalSince(slot) == TimeInterval(Jitter.seconds(scheduleID: id.uuidString, maximum: 300)))
     }
 
+    @Test func firingAheadWritesTheRowWithItsStartTimeAndLeavesLaterSlotsAlone() throws {
+        let (url, report) = try Self.database()
+        let connection = try PostgresConnection(url: url)
+        let created = Date()   // the slots are in the future of the database's clock
+        let repository = ScheduleRepository(connection: connection)
+        let jittered = try repository.create(NewSchedule(reportID: report, recurrence: Self.hourly, jitterSeconds: 600), now: created)
+        let plain = try repository.create(NewSchedule(reportID: report, recurrence: Self.hourly), now: created)
+        let dues = try connection.query("SELECT id, next_run_at FROM schedules").reduce(into: [UUID: Date]()) {
+            $0[try $1.decode("id")] = try $1.decode("next_run_at")
+        }
+        // Half a second before the plain schedule's slot, with a second of horizon: it fires, the jittered one not.
+        let now = dues[plain]!.addingTimeInterval(-0.5)
+        let fired = try ScheduleFiring(connection: connection).fireDue(now: now, horizon: now.addingTimeInterval(1))
+        let horizon = now.addingTimeInterval(1)
+        #expect(Set(fired.map(\.scheduleID)) == Set([plain] + (dues[jittered]! <= horizon ? [jittered] : [])))
+        #expect(fired.first { $0.scheduleID == plain }?.runAt == dues[plain])
+        let row = try connection.query("SELECT not_before, enqueued_at FROM executions WHERE schedule_id = \(plain)")[0]
+        #expect(try row.decode("not_before", as: Date.self) == dues[plain])
+        #expect(try row.isNull("enqueued_at"))
+        // Ahead of its time, nobody may take it: the reconciler waits for not_before, a worker's claim too.
+        #expect(try ExecutionRepository(connection: connection).takeReady().isEmpty)
+        if dues[jittered]! > horizon {
+            #expect(try connection.query("SELECT 1 FROM executions WHERE schedule_id = \(jittered)").isEmpty)
+        }
+    }
+
     @Test func invalidSchedulesAreRefusedAndNothingIsStored() throws {
         let (url, report) = try Self.database()
         let connection = try PostgresConnection(url: url)
