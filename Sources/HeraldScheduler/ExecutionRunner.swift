@@ -90,6 +90,7 @@ public final class ExecutionRunner {
         let file: RenderedFile
         var rowCount: Int?
         var kept: (format: String, fileName: String, storagePath: String, byteCount: Int, sha256: [UInt8])?
+        var heldSlot: Int?
         if let stored = job.artifactPath, let bytes = FileManager.default.contents(atPath: settings.dataDirectory + "/" + stored) {
             releaseSlot()
             file = RenderedFile(bytes: [UInt8](bytes), format: "csv")
@@ -98,12 +99,14 @@ public final class ExecutionRunner {
                 try leases.giveBack(executionID, owner: owner, notBefore: Date().addingTimeInterval(0.5))
                 return .deferred
             }
+            // The slot is given back by `startDelivering` (one round trip fewer), or here when something fails first.
+            heldSlot = slot
             let queried = clock.now
             let table: PostgresTable
             do {
-                defer { try? leases.releaseSourceSlot(dataSourceID: job.dataSourceID, slot: slot) }
                 table = try query(job)
             } catch {
+                try? leases.releaseSourceSlot(dataSourceID: job.dataSourceID, slot: slot)
                 let message = "query failed: \(error)"
                 try leases.fail(executionID, owner: owner, error: message, timings: timings, notify: job.ownerID, reportName: job.reportName)
                 return .finished(Outcome(status: "failed", rowCount: nil, error: message, delivered: []))
@@ -112,13 +115,19 @@ public final class ExecutionRunner {
             rowCount = table.rows.count
             let rendered = clock.now
             file = RenderedFile(bytes: CSVRenderer.render(columns: table.columns, rows: table.rows), format: "csv")
-            kept = try keepArtifact(file, job: job)
+            do {
+                kept = try keepArtifact(file, job: job)
+            } catch {
+                try? leases.releaseSourceSlot(dataSourceID: job.dataSourceID, slot: slot)
+                throw error
+            }
             timings["render"] = seconds(clock.now - rendered)
         }
 
         // Deliver what has not been delivered yet.
         let delivering = clock.now
-        let due = try leases.startDelivering(executionID, owner: owner, destinations: job.destinationIDs, rowCount: rowCount, artifact: kept)
+        let due = try leases.startDelivering(executionID, owner: owner, destinations: job.destinationIDs, rowCount: rowCount, artifact: kept,
+                                             releasing: heldSlot.map { (job.dataSourceID, $0) })
         let context = DeliveryContext(reportName: job.reportName, localDateTime: try localDateTime(job), executionID: executionID)
         var delivered: [String] = []
         var outcomes: [DeliveryOutcome] = []

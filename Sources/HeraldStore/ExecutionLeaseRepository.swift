@@ -147,12 +147,18 @@ public struct ExecutionLeaseRepository {
     /// execution to `deliver`, creates its delivery rows (once; a destination deleted since gets a dead row that
     /// says so) and returns the deliveries due now: new ones, and failed ones whose backoff is over. Succeeded and
     /// dead ones are never sent again by a retry. One statement.
+    /// `releasing`: the data source slot the query held, given back in the same statement (a fresh rendering is
+    /// always recorded when a slot was held, and that insert runs whatever else happens).
     public func startDelivering(_ id: UUID, owner: String, destinations: [UUID], rowCount: Int?,
-                                artifact: (format: String, fileName: String, storagePath: String, byteCount: Int, sha256: [UInt8])?) throws -> [DueDelivery] {
-        try connection.query("""
+                                artifact: (format: String, fileName: String, storagePath: String, byteCount: Int, sha256: [UInt8])?,
+                                releasing slot: (dataSourceID: UUID, slot: Int)? = nil) throws -> [DueDelivery] {
+        if slot != nil && artifact == nil { preconditionFailure("a held data source slot is released with the artifact it produced") }
+        return try connection.query("""
             WITH art AS (
                 INSERT INTO artifacts (execution_id, format, file_name, storage_path, byte_count, sha256)
                 SELECT \(id), \(artifact?.format), \(artifact?.fileName), \(artifact?.storagePath), \(artifact?.byteCount), \(artifact?.sha256)
+                FROM (SELECT CASE WHEN \(slot?.slot)::int IS NULL THEN true
+                                  ELSE pg_advisory_unlock(hashtext('herald-source:' || \(slot?.dataSourceID)::text), \(slot?.slot)::int) END) AS released
                 WHERE \(artifact != nil)
             ), step AS (
                 UPDATE executions SET step = 'deliver', row_count = coalesce(\(rowCount), row_count)
