@@ -108,6 +108,12 @@ public final class ExecutionRunner {
             } catch {
                 try? leases.releaseSourceSlot(dataSourceID: job.dataSourceID, slot: slot)
                 let message = "query failed: \(error)"
+                // An unreachable data source is tried again with the delivery backoff; a bad query is not.
+                if (error as? PostgresError)?.isTransient == true, let delay = settings.retry.delay(afterAttempt: job.attempts) {
+                    let until = Date().addingTimeInterval(delay)
+                    try leases.giveBack(executionID, owner: owner, notBefore: until, countAttempt: true, reason: message)
+                    return .retrying(until: until, Outcome(status: "queued", rowCount: nil, error: message, delivered: []))
+                }
                 try leases.fail(executionID, owner: owner, error: message, timings: timings, notify: job.ownerID, reportName: job.reportName)
                 return .finished(Outcome(status: "failed", rowCount: nil, error: message, delivered: []))
             }

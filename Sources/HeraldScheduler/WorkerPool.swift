@@ -178,7 +178,8 @@ public final class WorkerPool: @unchecked Sendable {
         while !isStopping {
             do {
                 if store == nil { store = try PostgresConnection(url: config.databaseURL) }
-                try ExecutionLeaseRepository(connection: store!).renew(owner: consumer, leaseSeconds: config.leaseSeconds)
+                try ExecutionLeaseRepository(connection: store!).renew(owner: consumer, executions: lock.withLock { Array(inFlight.keys) },
+                                                                       leaseSeconds: config.leaseSeconds)
             } catch {
                 store = nil
                 logger.warning("cannot renew leases", metadata: ["error": "\(error)"])

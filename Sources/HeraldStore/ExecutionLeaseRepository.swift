@@ -111,21 +111,25 @@ public struct ExecutionLeaseRepository {
             artifactPath: try row.decode("artifact_path", as: String?.self), sourceSlot: try row.decode("source_slot", as: Int?.self)))
     }
 
-    /// Extends every lease `owner` holds; the owner's heartbeat calls this well inside the lease.
-    public func renew(owner: String, leaseSeconds: Double) throws {
+    /// Extends the leases of the executions `owner` is working on now; the owner's heartbeat calls this well inside
+    /// the lease. Only those: a run that broke off in this process (its thread lost PostgreSQL mid-way) must expire,
+    /// so that it is reclaimed, not kept alive forever by a heartbeat that still beats.
+    public func renew(owner: String, executions: [UUID], leaseSeconds: Double) throws {
+        guard !executions.isEmpty else { return }
         try connection.execute("""
             UPDATE executions SET lease_expires_at = clock_timestamp() + make_interval(secs => \(leaseSeconds))
-            WHERE status = 'running' AND lease_owner = \(owner)
+            WHERE id = ANY(\(executions)::uuid[]) AND status = 'running' AND lease_owner = \(owner)
             """)
     }
 
     /// Gives a claimed execution back to the queue to start at `notBefore` (a data source at its limit, the previous
     /// run of a `buffer_one` schedule still going, or a shutdown). The attempt it took is returned too.
-    public func giveBack(_ id: UUID, owner: String, notBefore: Date?, countAttempt: Bool = false) throws {
+    /// `reason` is kept in `error` while it waits (a data source that could not be reached, say).
+    public func giveBack(_ id: UUID, owner: String, notBefore: Date?, countAttempt: Bool = false, reason: String? = nil) throws {
         try connection.execute("""
             UPDATE executions
-            SET status = 'queued', step = NULL, attempts = attempts - \(countAttempt ? 0 : 1), not_before = \(notBefore),
-                enqueued_at = NULL, lease_owner = NULL, lease_expires_at = NULL
+            SET status = 'queued', step = \(reason == nil ? nil : "retry"), attempts = attempts - \(countAttempt ? 0 : 1),
+                not_before = \(notBefore), enqueued_at = NULL, lease_owner = NULL, lease_expires_at = NULL, error = \(reason)
             WHERE id = \(id) AND status = 'running' AND lease_owner = \(owner)
             """)
         try connection.notify(ScheduleRepository.changeChannel, payload: "execution")

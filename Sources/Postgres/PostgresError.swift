@@ -34,6 +34,13 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     /// `23505`: a UNIQUE constraint refused the row.
     public var isUniqueViolation: Bool { sqlState == "23505" }
 
+    /// The server could not be reached or went away (connection failures, SQLSTATE class 08, an administrator or
+    /// crash shutdown, a server still starting): trying again later may work, unlike a bad query or a timeout.
+    public var isTransient: Bool {
+        kind == .connection || kind == .connectionLost || sqlState?.hasPrefix("08") == true
+            || ["57P01", "57P02", "57P03"].contains(sqlState ?? "")
+    }
+
     public var description: String {
         var text = sqlState.map { "[SQLSTATE \($0)] " } ?? ""
         if let column { text += "column \"\(column)\": " }

@@ -16,8 +16,8 @@ struct WorkerFixture {
     let destination: UUID
     var environment: [String: String]
 
-    init(sql: String, workers: Int = 4, lease: Double = 2, extra: [String: String] = [:]) throws {
-        url = try TestDatabase.create()
+    init(sql: String, workers: Int = 4, lease: Double = 2, extra: [String: String] = [:], databaseURL: String? = nil) throws {
+        url = try databaseURL ?? TestDatabase.create()
         environment = try HeraldCommandTests.environment(databaseURL: url, redisURL: try TestEnvironment.isolatedRedisURL())
         environment["HERALD_WORKERS"] = String(workers)
         environment["HERALD_LEASE_SECONDS"] = String(lease)
@@ -370,5 +370,43 @@ struct WorkerTests {
             #expect(try String(contentsOfFile: fixture.folder + "/" + file, encoding: .utf8) == "others\r\n0\r\n")
         }
     }
-}
 
+    @Test func anUnreachableDataSourceIsRetriedThenFailsAndTellsTheOwner() throws {
+        let fixture = try WorkerFixture(sql: "SELECT 1 AS one", extra: ["HERALD_RETRY_ATTEMPTS": "2", "HERALD_RETRY_BASE_SECONDS": "0.2"])
+        let owner: UUID = try fixture.store.query("""
+            INSERT INTO users (email, role, password_hash) VALUES ('owner@example.org', 'creator', 'x') RETURNING id
+            """)[0].decode("id")
+        let closed = "postgresql://postgres@127.0.0.1:\(freeLoopbackPort())/none"
+        let added = try fixture.herald(["datasource", "add", "--name", "gone", "--url", closed])
+        try fixture.store.execute("UPDATE reports SET data_source_id = \(UUID(uuidString: added.output.trimmingCharacters(in: .whitespacesAndNewlines))!)")
+        try fixture.addSchedules(1, owner: owner)
+        let scheduler = try fixture.scheduler()
+        defer { scheduler.stop() }
+        #expect(try waitUntil(30) { try fixture.count("SELECT count(*) FROM executions WHERE status = 'failed'") == 1 }, "\(scheduler.output)")
+        let row = try fixture.store.query("SELECT attempts, error FROM executions")[0]
+        #expect(try row.decode("attempts", as: Int.self) == 2)
+        #expect(try row.decode("error", as: String.self).contains("could not connect"))
+        #expect(try fixture.count("SELECT count(*) FROM notifications WHERE user_id = '\(owner)' AND kind = 'execution.failed'") == 1)
+        #expect(fixture.deliveredFiles().isEmpty)
+    }
+
+    @Test func aPostgreSQLRestartMidRunLosesNothing() throws {
+        let cluster = try PrivatePostgresCluster()
+        let fixture = try WorkerFixture(sql: "SELECT 1 AS one FROM pg_sleep(2)", extra: ["HERALD_RETRY_BASE_SECONDS": "0.5"],
+                                        databaseURL: cluster.url)
+        try fixture.addSchedules(3)
+        let scheduler = try fixture.scheduler()
+        defer { scheduler.stop() }
+        #expect(try waitUntil(20) { try fixture.count("SELECT count(*) FROM executions WHERE status = 'running' AND step = 'query'") >= 1 },
+                "\(scheduler.output)")
+        try cluster.control("restart")
+        let store = try PostgresConnection(url: cluster.url)
+        func count(_ sql: String) throws -> Int { try store.query(PostgresQuery(unsafeSQL: "SELECT (\(sql))::int AS n"))[0].decode("n") }
+        let done = try waitUntil(60) { try count("SELECT count(*) FROM executions WHERE status = 'succeeded'") == 3 }
+        #expect(done, "\(scheduler.output.suffix(3000))")
+        #expect(scheduler.isRunning, "the scheduler died with PostgreSQL")
+        #expect(try count("SELECT count(*) FROM executions") == 3)
+        #expect(try count("SELECT max(attempts) FROM executions") >= 2, "no run was interrupted by the restart")
+        #expect(fixture.deliveredFiles().count == 3)
+    }
+}
