@@ -134,7 +134,10 @@ struct WorkerTests {
             """)
         let doomed = try fixture.scheduler()
         defer { doomed.stop() }
-        let stuck = try waitUntil(20) { try fixture.count("SELECT count(*) FROM pg_locks WHERE NOT granted") > 0 }
+        // Waiting on a lock in this test's database (pg_locks is cluster-wide; other tests may be waiting too).
+        let stuck = try waitUntil(20) {
+            try fixture.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") > 0
+        }
         #expect(stuck, "the scheduler never reached the blocked INSERT: \(doomed.output)")
         doomed.signal(SIGKILL)
         _ = doomed.wait(timeout: 10)
