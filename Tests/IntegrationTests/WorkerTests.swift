@@ -412,4 +412,23 @@ struct WorkerTests {
         #expect(try count("SELECT max(attempts) FROM executions") >= 2, "no run was interrupted by the restart")
         #expect(fixture.deliveredFiles().count == 3)
     }
+
+    @Test func theHeartbeatCountsRunsInFlight() throws {
+        let fixture = try WorkerFixture(sql: "SELECT 1 AS one FROM pg_sleep(8)")
+        try fixture.addSchedules(1)
+        let scheduler = try fixture.scheduler()
+        defer { scheduler.stop() }
+        let redis = try RedisConnection(url: fixture.environment["HERALD_REDIS_URL"]!)
+        func beat() throws -> [String: Any] {
+            let members = try redis.command("ZRANGE", "herald:heartbeats", "0", "-1").array ?? []
+            guard let id = members.compactMap(\.string).first(where: { $0.hasSuffix(":\(scheduler.pid)") }),
+                  let json = try redis.command("GET", .string("herald:heartbeat:\(id)")).string,
+                  let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return [:] }
+            return object
+        }
+        let busy = try waitUntil(15) { try beat()["in_flight"] as? Int == 1 }
+        let last = try beat()
+        #expect(busy, "\(last)")
+        #expect(try beat()["role"] as? String == "scheduler")
+    }
 }
