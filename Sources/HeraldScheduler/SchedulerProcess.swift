@@ -173,7 +173,7 @@ public final class SchedulerProcess: @unchecked Sendable {
         do {
             try queue.enqueue(taken)
         } catch {
-            try? executions.untakeForEnqueue(taken.map(\.id))
+            try? executions.releaseTaken(taken.map(\.id))
             throw error
         }
         logger.debug("enqueued executions", metadata: ["count": "\(taken.count)"])

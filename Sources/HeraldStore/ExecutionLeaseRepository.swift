@@ -57,7 +57,6 @@ public enum ClaimResult: Sendable {
 /// One delivery a worker should attempt now.
 public struct DueDelivery: Sendable {
     public let id: UUID
-    public let destinationID: UUID?
     public let kind: String
     public let settings: String
     public let attempts: Int
@@ -190,8 +189,7 @@ public struct ExecutionLeaseRepository {
               AND (l.next_attempt_at IS NULL OR l.next_attempt_at <= clock_timestamp()) AND EXISTS (SELECT 1 FROM step)
             ORDER BY created_at
             """).map {
-            DueDelivery(id: try $0.decode("id"), destinationID: try $0.decode("destination_id", as: UUID?.self),
-                        kind: try $0.decode("kind"), settings: try $0.decode("settings"), attempts: try $0.decode("attempts"))
+            DueDelivery(id: try $0.decode("id"), kind: try $0.decode("kind"), settings: try $0.decode("settings"), attempts: try $0.decode("attempts"))
         }
     }
 

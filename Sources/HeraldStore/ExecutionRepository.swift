@@ -22,7 +22,7 @@ public struct ExecutionRepository {
     }
 
     /// Undoes `takeReady` or `takeStale` when adding to the stream failed (Redis went away): a later round enqueues them.
-    public func untakeForEnqueue(_ ids: [UUID]) throws {
+    public func releaseTaken(_ ids: [UUID]) throws {
         guard !ids.isEmpty else { return }
         try connection.execute("UPDATE executions SET enqueued_at = NULL WHERE id = ANY(\(ids)::uuid[]) AND status = 'queued'")
     }
