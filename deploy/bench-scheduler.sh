@@ -8,13 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source deploy/lib.sh
 
-install_packages
-say "building (release)"
-swift build -c release >/dev/null
-bin=$(swift build -c release --show-bin-path)
-
-work=$(mktemp -d /tmp/herald-bench.XXXXXX)
-chmod 755 "$work"
+bench_prepare
 cleanup() { stop_postgres "$work/pg"; stop_redis "$work/redis"; sleep 0.5; rm -rf "$work"; }
 trap cleanup EXIT
 pg_port=$(free_port); redis_port=$(free_port)

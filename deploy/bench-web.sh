@@ -11,13 +11,7 @@ source deploy/lib.sh
 seconds=${1:-10}
 connections=${WRK_CONNECTIONS:-32}
 threads=${HERALD_WEB_THREADS:-16}
-install_packages
-say "building (release)"
-swift build -c release >/dev/null
-bin=$(swift build -c release --show-bin-path)
-
-work=$(mktemp -d /tmp/herald-bench.XXXXXX)
-chmod 755 "$work"
+bench_prepare
 pids=()
 cleanup() {
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done

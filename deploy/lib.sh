@@ -31,6 +31,17 @@ install_packages() {
     command -v swift >/dev/null || die "swift is not installed (expected Swift 6.x at /opt/swift/usr/bin)"
 }
 
+# For the benchmarks: installs what is missing, builds the release binaries, sets $bin to their folder and $work to
+# a fresh scratch folder (mode 755, so the postgres user can reach its data inside).
+bench_prepare() {
+    install_packages
+    say "building (release)"
+    swift build -c release >/dev/null
+    bin=$(swift build -c release --show-bin-path)
+    work=$(mktemp -d /tmp/herald-bench.XXXXXX)
+    chmod 755 "$work"
+}
+
 pg_bin() {
     local dir
     dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
