@@ -40,9 +40,7 @@ public struct HeraldConfig: Sendable {
         }
 
         databaseURL = try required("HERALD_DATABASE_URL", "set it to a postgresql:// URL")
-        guard databaseURL.hasPrefix("postgresql://") || databaseURL.hasPrefix("postgres://") else {
-            throw ConfigError(key: "HERALD_DATABASE_URL", reason: "must start with postgresql://")
-        }
+        try Self.validateDatabaseURL(databaseURL)
         redisURL = try required("HERALD_REDIS_URL", "set it to a redis:// URL")
         guard redisURL.hasPrefix("redis://") else {
             throw ConfigError(key: "HERALD_REDIS_URL", reason: "must start with redis://")
@@ -86,6 +84,30 @@ public struct HeraldConfig: Sendable {
                             capSeconds: 6 * 3600)
     }
 
+    /// Parses a libpq URI far enough to catch what would otherwise surface as a connection error much later: the
+    /// scheme, a port that is a number in range, valid percent-encoding, no spaces. The reason
+    /// names the part, never its value: the URL may carry a password.
+    static func validateDatabaseURL(_ url: String) throws(ConfigError) {
+        let key = "HERALD_DATABASE_URL"
+        guard url.hasPrefix("postgresql://") || url.hasPrefix("postgres://") else {
+            throw ConfigError(key: key, reason: "must start with postgresql://")
+        }
+        guard !url.contains(where: \.isWhitespace), let parts = URLComponents(string: url) else {
+            throw ConfigError(key: key, reason: "is not a valid URL (check percent-encoding: a password with @, : or / must be percent-encoded)")
+        }
+        if let port = parts.port, !(1...65_535).contains(port) {
+            throw ConfigError(key: key, reason: "has a port outside 1-65535")
+        }
+        // libpq refuses a `%` that does not start an escape; URLComponents lets it through in the user-info part.
+        let bytes = Array(url.utf8)
+        for (index, byte) in bytes.enumerated() where byte == UInt8(ascii: "%") {
+            let escape = bytes.dropFirst(index + 1).prefix(2)
+            guard escape.count == 2, escape.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 | 0x20 >= 97 && $0 | 0x20 <= 102) }) else {
+                throw ConfigError(key: key, reason: "has invalid percent-encoding (a % must be followed by two hex digits)")
+            }
+        }
+    }
+
     static let howToMakeAKey = "make one with `herald key generate` (or `openssl rand -base64 32`)"
 
     /// A key is refused unless it is base64 of exactly 32 bytes that look random: a weak key lets anyone forge
@@ -122,4 +144,9 @@ public struct ConfigError: Error, CustomStringConvertible, Equatable {
     public let key: String
     public let reason: String
     public var description: String { "\(key) \(reason)" }
+
+    public init(key: String, reason: String) {
+        self.key = key
+        self.reason = reason
+    }
 }

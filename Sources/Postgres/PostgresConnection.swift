@@ -33,7 +33,7 @@ public final class PostgresConnection {
             throw PostgresError(kind: .connection, message: "libpq could not allocate a connection")
         }
         guard PQstatus(conn) == CONNECTION_OK else {
-            let message = Self.errorMessage(conn)
+            let message = Self.redacting(url, from: Self.errorMessage(conn))
             PQfinish(conn)
             throw PostgresError(kind: .connection, message: "could not connect: \(message)")
         }
@@ -46,6 +46,17 @@ public final class PostgresConnection {
             throw PostgresError(kind: .connection, message: "could not configure the session: \(message)")
         }
         return conn
+    }
+
+    /// libpq quotes pieces of a malformed connection string back in its message; a URL's password, or the URL,
+    /// must not reach a log line or an execution's error that way.
+    static func redacting(_ url: String, from message: String) -> String {
+        var secrets = [url]
+        if let password = URLComponents(string: url)?.password, !password.isEmpty {
+            secrets += [password, password.removingPercentEncoding ?? password]
+        }
+        return secrets.filter { $0.count >= 3 }.sorted { $0.count > $1.count }
+            .reduce(message) { $0.replacingOccurrences(of: $1, with: "…") }
     }
 
     static func errorMessage(_ conn: OpaquePointer?) -> String {
@@ -139,8 +150,9 @@ public final class PostgresConnection {
             throw PostgresError(kind: .connectionLost, sqlState: field("C"),
                                 message: "the connection to PostgreSQL was lost: \(Self.errorMessage(handle))")
         }
+        // DETAIL ("D") is left behind on purpose: it echoes row values (see PostgresError).
         throw PostgresError(kind: .query, sqlState: field("C"), message: field("M") ?? Self.errorMessage(handle),
-                            detail: field("D"), hint: field("H"))
+                            hint: field("H"), column: field("c"), constraint: field("n"), table: field("t"))
     }
 
     static func rows(_ result: OpaquePointer) -> [PostgresRow] {
@@ -158,7 +170,9 @@ public final class PostgresConnection {
         return rows
     }
 
-    /// Runs `body` in a transaction: commits when it returns, rolls back and rethrows when it throws.
+    /// Runs `body` in a transaction: commits when it returns, rolls back and rethrows when it throws. A statement
+    /// that failed inside `body` and was caught there leaves the transaction aborted; the server then answers
+    /// `COMMIT` with `ROLLBACK`, which throws here instead of passing for a commit.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
         try execute("BEGIN")
         let value: T
@@ -168,7 +182,10 @@ public final class PostgresConnection {
             if isConnected { _ = try? execute("ROLLBACK") }
             throw error
         }
-        try execute("COMMIT")
+        let tag = try run("COMMIT", prepare: false) { result in PQcmdStatus(result).map { String(cString: $0) } ?? "" }
+        guard tag == "COMMIT" else {
+            throw PostgresError(kind: .query, sqlState: "40000", message: "the transaction was rolled back instead of committed (\(tag))")
+        }
         return value
     }
 

@@ -1,5 +1,7 @@
-/// Every failure of the Postgres module. The description carries what the server said (SQLSTATE, message, detail,
-/// hint) and, for decoding, the column and type; it never carries bound parameter values, which may be secrets.
+/// Every failure of the Postgres module. The description carries what the server said (SQLSTATE, message, hint, and
+/// the names of the constraint, table and column involved) and, for decoding, the column and type. It never carries
+/// values: not bound parameters, which may be secrets, and not the server's DETAIL, which echoes row values
+/// (`Key (email)=(…) already exists`) and is therefore not kept at all.
 public struct PostgresError: Error, CustomStringConvertible, Sendable {
     public enum Kind: Sendable, Equatable {
         /// Could not connect.
@@ -17,18 +19,22 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     public let kind: Kind
     public let sqlState: String?
     public let message: String
-    public let detail: String?
     public let hint: String?
+    /// The column being decoded, or the column the server named (PG_DIAG_COLUMN_NAME).
     public let column: String?
+    /// The constraint and table the server named, e.g. for a unique violation.
+    public let constraint: String?
+    public let table: String?
 
-    public init(kind: Kind, sqlState: String? = nil, message: String, detail: String? = nil, hint: String? = nil,
-                column: String? = nil) {
+    public init(kind: Kind, sqlState: String? = nil, message: String, hint: String? = nil, column: String? = nil,
+                constraint: String? = nil, table: String? = nil) {
         self.kind = kind
         self.sqlState = sqlState
         self.message = message
-        self.detail = detail
         self.hint = hint
         self.column = column
+        self.constraint = constraint
+        self.table = table
     }
 
     /// `23505`: a UNIQUE constraint refused the row.
@@ -45,7 +51,8 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         var text = sqlState.map { "[SQLSTATE \($0)] " } ?? ""
         if let column { text += "column \"\(column)\": " }
         text += message
-        if let detail { text += " (detail: \(detail))" }
+        if let constraint { text += " (constraint: \(constraint))" }
+        if let table { text += " (table: \(table))" }
         if let hint { text += " (hint: \(hint))" }
         return text
     }

@@ -1,14 +1,33 @@
 import Foundation
 import HeraldCore
 import Logging
+import Redis
 
 /// Loads and validates the configuration, or stops the process naming the bad key (exit status 78, EX_CONFIG).
-func loadConfig() -> HeraldConfig {
+/// `writesData`: the process keeps artifacts, so `HERALD_DATA_DIR` must exist and be writable now, not at the first
+/// run hours later.
+func loadConfig(writesData: Bool = false) -> HeraldConfig {
     do {
-        return try HeraldConfig(environment: ProcessInfo.processInfo.environment)
+        let config = try HeraldConfig(environment: ProcessInfo.processInfo.environment)
+        do { _ = try RedisURL(parsing: config.redisURL) } catch {
+            throw ConfigError(key: "HERALD_REDIS_URL", reason: "is not usable: \((error as? RedisError)?.message ?? "\(error)")")
+        }
+        if writesData { try checkWritableDirectory(config.dataDirectory, key: "HERALD_DATA_DIR") }
+        return config
     } catch {
         FileHandle.standardError.write(Data("herald: configuration error: \(error)\n".utf8))
         exit(78)
+    }
+}
+
+private func checkWritableDirectory(_ path: String, key: String) throws(ConfigError) {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        throw ConfigError(key: key, reason: "names a folder that does not exist (\(path)); create it, owned by the herald user")
+    }
+    guard isDirectory.boolValue else { throw ConfigError(key: key, reason: "is not a folder (\(path))") }
+    guard access(path, W_OK | X_OK) == 0 else {
+        throw ConfigError(key: key, reason: "names a folder this process cannot write to (\(path))")
     }
 }
 

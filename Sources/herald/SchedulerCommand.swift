@@ -8,7 +8,7 @@ struct SchedulerCommand: ParsableCommand {
         commandName: "scheduler", abstract: "Runs the scheduler process (timing and delivery); stops on SIGTERM.")
 
     func run() throws {
-        let config = loadConfig()
+        let config = loadConfig(writesData: true)
         let logger = makeLogger("herald.scheduler", level: config.logLevel)
         let process = SchedulerProcess(config: config, version: Herald.version, logger: logger)
         let signals = TerminationSignals { process.stop() }

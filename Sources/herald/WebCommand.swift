@@ -23,11 +23,12 @@ struct WebCommand: ParsableCommand {
         logger.info("web listening", metadata: ["socket": "\(config.fastCGISocket ?? "fd 0")", "threads": "\(config.webThreads)"])
         // Each FastCGI thread gets its own checks, and so its own PostgreSQL and Redis connections.
         let databaseURL = config.databaseURL, redisURL = config.redisURL
+        let readinessLog = ReadinessLog(logger: logger)
         server.run {
             application.makeHandler(checks: [
-                ConnectionReadinessCheck.postgres(url: databaseURL),
-                ConnectionReadinessCheck.redis(url: redisURL),
-                SchedulerHeartbeatCheck(url: redisURL),
+                ConnectionReadinessCheck.postgres(url: databaseURL, log: readinessLog),
+                ConnectionReadinessCheck.redis(url: redisURL, log: readinessLog),
+                SchedulerHeartbeatCheck(url: redisURL, log: readinessLog),
             ])
         }
         logger.info("web stopped")

@@ -47,13 +47,21 @@ struct HeraldConfigTests {
         }
     }
 
+    @Test(arguments: ["postgresql://herald:p%40ss@db.example.org:5432/herald?sslmode=require",
+                      "postgres:///herald?host=/run/postgresql", "postgresql://[::1]:5433/herald", "postgresql://herald@/herald"])
+    func acceptsTheDatabaseURLsLibpqAccepts(url: String) throws {
+        #expect(try HeraldConfig(environment: Self.environment(["HERALD_DATABASE_URL": url])).databaseURL == url)
+    }
+
     @Test func namesTheBadKey() {
         #expect(throws: ConfigError.self) { try HeraldConfig(environment: Self.environment(["HERALD_DATABASE_URL": ""])) }
         let cases: [(String, String)] = [
             ("HERALD_DATABASE_URL", "mysql://x"), ("HERALD_REDIS_URL", "http://x"), ("HERALD_LOG_LEVEL", "loud"),
             ("HERALD_WEB_THREADS", "0"), ("HERALD_BASE_URL", "not a url"), ("HERALD_WORKERS", "-1"),
             ("HERALD_LEASE_SECONDS", "0"), ("HERALD_RETRY_ATTEMPTS", "many"), ("HERALD_RETRY_BASE_SECONDS", "0"),
-            ("HERALD_DRAIN_SECONDS", "-5"),
+            ("HERALD_DRAIN_SECONDS", "-5"), ("HERALD_DATABASE_URL", "postgresql://u:p@db:notaport/herald"),
+            ("HERALD_DATABASE_URL", "postgresql://u:p%zz@db/herald"), ("HERALD_DATABASE_URL", "postgresql://db:99999/herald"),
+            ("HERALD_DATABASE_URL", "postgresql://db/her ald"),
         ]
         for (key, value) in cases {
             do {

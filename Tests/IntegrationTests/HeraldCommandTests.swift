@@ -9,10 +9,36 @@ struct HeraldCommandTests {
     static var herald: String { TestEnvironment.binDirectory + "/herald" }
     static let strongKey = "q3mYhS0yJ4oKXrG1b8Wl2vJ+u3zZp9TqC6dNfE0aR7s="
 
+    /// A scheduler refuses to start without a writable data folder, so each environment gets a new one.
     static func environment(databaseURL: String, redisURL: String? = nil, key: String = strongKey) throws -> [String: String] {
-        ["HERALD_DATABASE_URL": databaseURL, "HERALD_REDIS_URL": try redisURL ?? TestEnvironment.isolatedRedisURL(),
-         "HERALD_SECRET_KEY": key, "HERALD_TEMPLATES_DIR": TestEnvironment.packageRoot + "/templates",
-         "HERALD_DATA_DIR": NSTemporaryDirectory() + "herald-data-" + UUID().uuidString.prefix(8)]
+        let data = NSTemporaryDirectory() + "herald-data-" + UUID().uuidString.prefix(8)
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        return ["HERALD_DATABASE_URL": databaseURL, "HERALD_REDIS_URL": try redisURL ?? TestEnvironment.isolatedRedisURL(),
+                "HERALD_SECRET_KEY": key, "HERALD_TEMPLATES_DIR": TestEnvironment.packageRoot + "/templates",
+                "HERALD_DATA_DIR": data]
+    }
+
+    @Test func startUpRefusesAnUnusableConfigurationNamingTheKey() throws {
+        let password = "pw-\(UUID().uuidString.prefix(8))"
+        let base = try Self.environment(databaseURL: try TestEnvironment.databaseURL())
+        let missing = NSTemporaryDirectory() + "herald-missing-" + UUID().uuidString.prefix(8)
+        let file = NSTemporaryDirectory() + "herald-file-" + UUID().uuidString.prefix(8)
+        try Data().write(to: URL(fileURLWithPath: file))
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let cases: [([String: String], String)] = [
+            (["HERALD_DATABASE_URL": "postgresql://herald:\(password)@127.0.0.1:notaport/herald"], "HERALD_DATABASE_URL"),
+            (["HERALD_DATABASE_URL": "postgresql://herald:\(password)%zz@127.0.0.1/herald"], "HERALD_DATABASE_URL"),
+            (["HERALD_REDIS_URL": "redis://:\(password)@127.0.0.1:99999"], "HERALD_REDIS_URL"),
+            (["HERALD_REDIS_URL": "redis://:\(password)@"], "HERALD_REDIS_URL"),
+            (["HERALD_DATA_DIR": missing], "HERALD_DATA_DIR"),
+            (["HERALD_DATA_DIR": file], "HERALD_DATA_DIR"),
+        ]
+        for (overrides, key) in cases {
+            let result = try runCommand(Self.herald, ["scheduler"], environment: base.merging(overrides) { $1 }, timeout: 20)
+            #expect(result.status == 78, "\(overrides): exited \(result.status): \(result.output)")
+            #expect(result.output.contains(key), "\(result.output)")
+            #expect(!result.output.contains(password), "the value leaked: \(result.output)")
+        }
     }
 
     @Test(arguments: ["", "c2hvcnQ=", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="])

@@ -79,7 +79,7 @@ struct PostgresConnectionTests {
         #expect(json?.description.contains("host") == true)
     }
 
-    @Test func serverErrorsCarrySQLStateDetailAndNeverBoundValues() throws {
+    @Test func serverErrorsCarrySQLStateAndNeverBoundValues() throws {
         let connection = try connect()
         let table = "t_\(UUID().uuidString.prefix(8).lowercased())"
         try connection.execute(PostgresQuery(unsafeSQL: "CREATE TEMP TABLE \(table) (id int PRIMARY KEY, secret text)"))
@@ -89,7 +89,9 @@ struct PostgresConnectionTests {
         }
         #expect(error?.sqlState == "23505")
         #expect(error?.isUniqueViolation == true)
-        #expect(error?.detail?.contains("(id)=(1)") == true)
+        #expect(error?.constraint == "\(table)_pkey")
+        // The server's DETAIL ("Key (id)=(1) already exists") echoes row values: it is not kept.
+        #expect(error?.description.contains("(id)=(1)") == false)
         #expect(error?.description.contains("s3cr3t-value") == false)
         let syntax = #expect(throws: PostgresError.self) { try connection.query("SELEC \("s3cr3t-value")") }
         #expect(syntax?.sqlState == "42601")
@@ -139,15 +141,72 @@ struct PostgresConnectionTests {
         let connection = try connect()
         let killer = try connect()
         let pid = connection.backendPID
-        try killer.query("SELECT pg_terminate_backend(\(pid))")
-        usleep(100_000)
-        do {
-            _ = try connection.query("SELECT 1 AS one")
-        } catch let error as PostgresError {
-            #expect(error.kind == .connectionLost)
+        #expect(try killer.query("SELECT pg_terminate_backend(\(pid)) AS done")[0].decode("done", as: Bool.self))
+        // Wait (bounded) until the server has really let the backend go, so the next call must find it dead.
+        let deadline = Date().addingTimeInterval(10)
+        while try killer.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = \(pid)")[0].decode("n", as: Int.self) > 0 {
+            try #require(Date() < deadline, "backend \(pid) still alive after 10 s")
+            usleep(10_000)
         }
+        let lost = #expect(throws: PostgresError.self) { try connection.query("SELECT 1 AS one") }
+        #expect(lost?.kind == .connectionLost)
         #expect(try connection.query("SELECT 2 AS two")[0].decode("two", as: Int.self) == 2)
-        #expect(connection.backendPID != pid)
+        let newPID = connection.backendPID
+        #expect(newPID != pid && newPID > 0)
+        #expect(try connection.query("SELECT pg_backend_pid() AS pid")[0].decode("pid", as: Int32.self) == newPID)
+        #expect(try killer.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = \(newPID)")[0].decode("n", as: Int.self) == 1)
+    }
+
+    @Test func errorsNameTheConstraintButNeverCarryRowValues() throws {
+        let connection = try connect()
+        let table = "canary_\(UUID().uuidString.prefix(8).lowercased())"
+        let canary = "canary-\(UUID().uuidString)@example.com"
+        try connection.execute(PostgresQuery(unsafeSQL: "CREATE TABLE \(table) (email text CONSTRAINT \(table)_email UNIQUE)"))
+        defer { _ = try? connection.execute(PostgresQuery(unsafeSQL: "DROP TABLE \(table)")) }
+        try connection.execute(PostgresQuery(unsafeSQL: "INSERT INTO \(table) (email) VALUES ($1)", binds: [canary]))
+        let error = #expect(throws: PostgresError.self) {
+            try connection.execute(PostgresQuery(unsafeSQL: "INSERT INTO \(table) (email) VALUES ($1)", binds: [canary]))
+        }
+        #expect(error?.isUniqueViolation == true)
+        #expect(error?.constraint == "\(table)_email")
+        #expect(error?.table == table)
+        let text = "\(String(describing: error)) \(error.map { "\($0)" } ?? "") \(error?.localizedDescription ?? "")"
+        #expect(!text.contains("canary-"), "a row value leaked: \(text)")
+        #expect(text.contains("23505") && text.contains("\(table)_email"))
+        // The DETAIL of a cast error echoes its input too.
+        let cast = #expect(throws: PostgresError.self) { try connection.query("SELECT \(canary)::jsonb AS j") }
+        #expect(cast?.sqlState == "22P02")
+        #expect(!"\(cast.map { "\($0)" } ?? "")".contains("canary-"))
+    }
+
+    @Test func aCommitTheServerTurnsIntoARollbackThrows() throws {
+        let connection = try connect()
+        let table = "aborted_\(UUID().uuidString.prefix(8).lowercased())"
+        try connection.execute(PostgresQuery(unsafeSQL: "CREATE TABLE \(table) (n int)"))
+        defer { _ = try? connection.execute(PostgresQuery(unsafeSQL: "DROP TABLE \(table)")) }
+        let error = #expect(throws: PostgresError.self) {
+            try connection.transaction {
+                try connection.execute(PostgresQuery(unsafeSQL: "INSERT INTO \(table) VALUES (1)"))
+                // A failure swallowed inside the body aborts the transaction all the same.
+                _ = try? connection.query("SELECT 1 / 0 AS boom")
+            }
+        }
+        #expect(error?.message.contains("rolled back") == true)
+        #expect(try connection.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int AS n FROM \(table)"))[0].decode("n", as: Int.self) == 0)
+        // The connection is usable afterwards, and a clean transaction still commits.
+        try connection.transaction { try connection.execute(PostgresQuery(unsafeSQL: "INSERT INTO \(table) VALUES (2)")) }
+        #expect(try connection.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int AS n FROM \(table)"))[0].decode("n", as: Int.self) == 1)
+    }
+
+    @Test func aConnectionErrorNeverQuotesTheURLOrItsPassword() throws {
+        let password = "s3cret-\(UUID().uuidString.prefix(8))"
+        for url in ["postgresql://herald:\(password)@127.0.0.1:1/db?sslmode=\(password)",
+                    "postgresql://herald:\(password)@127.0.0.1:notaport/db",
+                    "postgresql://herald:\(password)%zz@127.0.0.1:1/db"] {
+            let error = #expect(throws: PostgresError.self) { try PostgresConnection(url: url) }
+            #expect(error?.kind == .connection)
+            #expect(!"\(error.map { "\($0)" } ?? "")".contains(password), "\(error.map { "\($0)" } ?? "")")
+        }
     }
 
     @Test func poolNeverOpensMoreThanItsLimit() throws {
