@@ -59,16 +59,18 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
         var warnings: [String] = []
         minutes = try Self.bits(parts[0], .minute, warnings: &warnings)
         hours = UInt32(try Self.bits(parts[1], .hour, warnings: &warnings))
-        var dayWarnings: [String] = []
-        (daysOfMonth, lastDayOfMonth, lastWeekdayOfMonth) = try Self.dayOfMonth(parts[2], warnings: &dayWarnings)
+        var domWarnings: [String] = [], dowWarnings: [String] = []
+        (daysOfMonth, lastDayOfMonth, lastWeekdayOfMonth) = try Self.dayOfMonth(parts[2], warnings: &domWarnings)
         months = UInt16(try Self.bits(parts[3], .month, warnings: &warnings))
-        (weekdays, lastWeekdays, nthWeekdays) = try Self.dayOfWeek(parts[4], warnings: &dayWarnings)
+        (weekdays, lastWeekdays, nthWeekdays) = try Self.dayOfWeek(parts[4], warnings: &dowWarnings)
         daysMustBothMatch = parts[2].hasPrefix("*") || parts[4].hasPrefix("*")
         isFixedTime = !parts[0].hasPrefix("*") && !parts[1].hasPrefix("*")
-        warnings += dayWarnings
-        // The `*/100,1-7 * MON` idiom: say what the leading `*` does, since that is the whole trick.
-        if !dayWarnings.isEmpty, parts[2].hasPrefix("*") != parts[4].hasPrefix("*") {
-            let starred = parts[2].hasPrefix("*") ? Field.dayOfMonth : .dayOfWeek
+        warnings += domWarnings + dowWarnings
+        // The `*/100,1-7 * MON` idiom: a starred day field whose step picks one value still makes the two day fields
+        // ANDed, which is the whole trick, so say so.
+        let domStarred = parts[2].hasPrefix("*")
+        if domStarred != parts[4].hasPrefix("*"), !(domStarred ? domWarnings : dowWarnings).isEmpty {
+            let starred = domStarred ? Field.dayOfMonth : .dayOfWeek
             warnings.append("\(starred.rawValue) starts with *, so a day must match both day-of-month and day-of-week")
         }
         self.warnings = warnings
