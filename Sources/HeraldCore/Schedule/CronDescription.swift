@@ -56,7 +56,7 @@ extension CronExpression {
     var dayOfMonthPhrase: String? {
         let dom = (1...31).filter { daysOfMonth & (1 << UInt32($0)) != 0 }
         if dom.count == 31 { return nil }
-        var items = Self.runs(dom).map { $0.count >= 3 ? "days \($0.lowerBound) to \($0.upperBound)" : $0.map { "day \($0)" }.joined(separator: ", ") }
+        var items = Self.contiguousRanges(dom).map { $0.count >= 3 ? "days \($0.lowerBound) to \($0.upperBound)" : $0.map { "day \($0)" }.joined(separator: ", ") }
         if lastDayOfMonth { items.append("the last day") }
         if lastWeekdayOfMonth { items.append("the last weekday (Monday to Friday)") }
         return Self.list(items) + " of the month"
@@ -81,8 +81,8 @@ extension CronExpression {
         return Self.list(items)
     }
 
-    /// Sorted values as runs of consecutive ones: [1, 2, 3, 9] → [1...3, 9...9].
-    static func runs(_ values: [Int]) -> [ClosedRange<Int>] {
+    /// Sorted values as ranges of consecutive ones: [1, 2, 3, 9] → [1...3, 9...9].
+    static func contiguousRanges(_ values: [Int]) -> [ClosedRange<Int>] {
         var result: [ClosedRange<Int>] = []
         for v in values {
             if let last = result.last, last.upperBound + 1 == v { result[result.count - 1] = last.lowerBound...v } else { result.append(v...v) }

@@ -199,7 +199,7 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
                 guard day.allSatisfy(\.isASCIIDigit) else {
                     // cronsim refuses names here; saying which number to write is kinder than "not a number".
                     let number = Field.dayOfWeek.names.firstIndex(of: String(day))
-                    throw CronError(field: .dayOfWeek, number.map { "\(term): write \($0)L for the last \(Self.weekdayNames[$0]) of the month (a name with L is not cron)" }
+                    throw CronError(field: .dayOfWeek, number.map { "\(term): write \($0)L for the last \(Self.weekdayNames[$0]) of the month; L follows a day's number, not its name" }
                                     ?? "\(term.prefix(12)): L follows a day's number, as in 5L (the last Friday of the month)")
                 }
                 last |= 1 << UInt8(try value(day, .dayOfWeek) % 7)
