@@ -25,6 +25,7 @@ struct CronCommand: ParsableCommand {
                 let schedule = try CronSchedule(expression, timeZone: tz)
                 let start = try after.map(CronCommand.parseInstant) ?? Int64(Date().timeIntervalSince1970)
                 try schedule.checkFires(after: start)
+                for warning in schedule.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
                 let runs = schedule.nextRuns(after: start, count: count)
                 print(runs.map(CronCommand.format).joined(separator: "\n"))
             } catch {
@@ -62,7 +63,8 @@ struct CronCommand: ParsableCommand {
     }
 
     struct Explain: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Describes an expression in plain English and shows its next 5 runs.")
+        static let configuration = CommandConfiguration(
+            abstract: "Describes an expression in plain English, with any warnings, and shows its next 5 runs.")
 
         @Argument(help: "A 5-field cron expression or a macro.") var expression: String
         @Option(help: "IANA time zone the expression is evaluated in.") var tz = "UTC"
@@ -71,6 +73,7 @@ struct CronCommand: ParsableCommand {
             do {
                 let schedule = try CronSchedule(expression, timeZone: tz)
                 print("\(schedule.expression.plainEnglish), \(tz)")
+                for warning in schedule.warnings { print("warning: \(warning)") }
                 for run in schedule.preview(after: Int64(Date().timeIntervalSince1970), count: 5, viewerZone: .utc) {
                     print("  \(run.scheduleLocal)   \(run.utc)" + (run.note.map { "   (\($0))" } ?? ""))
                 }

@@ -31,4 +31,23 @@ struct CronCommandTests {
         #expect(lines.first == "At 07:00, on Monday to Friday, Europe/Berlin")
         #expect(lines.count == 6)
     }
+
+    @Test func explainWarnsAboutAStepLargerThanItsRangeAndStillPreviews() throws {
+        let result = try runCommand(HeraldCommandTests.herald, ["cron", "explain", "1 1 */100,1-7 * MON", "--tz", "Europe/Berlin"])
+        #expect(result.status == 0)
+        let lines = result.output.split(separator: "\n")
+        #expect(lines.first == "At 01:01, on days 1 to 7 of the month, if it is Monday, Europe/Berlin")
+        #expect(lines.filter { $0.hasPrefix("warning: ") }.count == 2)
+        #expect(lines.contains { $0.hasPrefix("warning: day-of-month: */100 picks only day 1") })
+        #expect(lines.count == 8)
+    }
+
+    @Test func nextAcceptsLWAndRefusesMONLSuggesting1L() throws {
+        let lw = try runCommand(HeraldCommandTests.herald, ["cron", "next", "0 18 LW * *", "--after", "2026-10-15T00:00:00Z", "--count", "2"])
+        #expect(lw.status == 0)
+        #expect(lw.output == "2026-10-30T18:00:00Z\n2026-11-30T18:00:00Z\n")
+        let monl = try runCommand(HeraldCommandTests.herald, ["cron", "next", "0 0 * * MONL"])
+        #expect(monl.status == 2)
+        #expect(monl.output.contains("write 1L for the last Monday"))
+    }
 }

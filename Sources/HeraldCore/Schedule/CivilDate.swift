@@ -48,6 +48,16 @@ struct CivilDate: Equatable, Comparable {
         }
     }
 
+    /// The last Monday-to-Friday day of the month (cron's `LW`).
+    static func lastWeekday(month: Int, year: Int) -> Int {
+        let length = daysIn(month: month, year: year)
+        switch CivilDate(year: year, month: month, day: length).weekday {
+        case 6: return length - 1
+        case 0: return length - 2
+        default: return length
+        }
+    }
+
     static func < (a: CivilDate, b: CivilDate) -> Bool { (a.year, a.month, a.day) < (b.year, b.month, b.day) }
 }
 

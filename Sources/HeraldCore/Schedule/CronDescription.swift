@@ -41,32 +41,53 @@ extension CronExpression {
         return minutePart + ", during hours " + Self.list(hourList.map(two))
     }
 
+    /// Either day field that leaves some day out, joined by cron's day rule: "or" when both are restricted, "if it is"
+    /// when a leading `*` makes them ANDed (`*/100,1-7 * MON`: "on days 1 to 7 of the month, if it is Monday").
     var dayPhrase: String? {
-        var phrases: [String] = []
+        switch (dayOfMonthPhrase, dayOfWeekPhrase) {
+        case (nil, nil): return nil
+        case (let dom?, nil): return daysMustBothMatch ? "on " + dom : nil
+        case (nil, let dow?): return daysMustBothMatch ? "on " + dow : nil
+        case (let dom?, let dow?): return daysMustBothMatch ? "on \(dom), if it is \(dow)" : "on \(dom) or on \(dow)"
+        }
+    }
+
+    /// nil when every day of the month matches.
+    var dayOfMonthPhrase: String? {
         let dom = (1...31).filter { daysOfMonth & (1 << UInt32($0)) != 0 }
-        let domRestricted = !fields[2].hasPrefix("*")
-        if domRestricted {
-            var items = dom.map { "day \($0)" }
-            if lastDayOfMonth { items.append("the last day") }
-            phrases.append("on " + Self.list(items) + " of the month")
+        if dom.count == 31 { return nil }
+        var items = Self.contiguousRanges(dom).map { $0.count >= 3 ? "days \($0.lowerBound) to \($0.upperBound)" : $0.map { "day \($0)" }.joined(separator: ", ") }
+        if lastDayOfMonth { items.append("the last day") }
+        if lastWeekdayOfMonth { items.append("the last weekday (Monday to Friday)") }
+        return Self.list(items) + " of the month"
+    }
+
+    /// nil when every day of the week matches.
+    var dayOfWeekPhrase: String? {
+        var items: [String] = []
+        let plain = (0...6).filter { weekdays & (1 << UInt8($0)) != 0 }
+        if plain.count == 7 { return nil }
+        if plain == [1, 2, 3, 4, 5] {
+            items.append("Monday to Friday")
+        } else if plain == [0, 6] {
+            items.append("Saturday and Sunday")
+        } else {
+            items += plain.map { Self.weekdayNames[$0] }
         }
-        if !fields[4].hasPrefix("*") {
-            var items: [String] = []
-            let plain = (0...6).filter { weekdays & (1 << UInt8($0)) != 0 }
-            if plain == [1, 2, 3, 4, 5] {
-                items.append("Monday to Friday")
-            } else if plain == [0, 6] {
-                items.append("Saturday and Sunday")
-            } else {
-                items += plain.map { Self.weekdayNames[$0] }
-            }
-            for day in 0...6 where lastWeekdays & (1 << UInt8(day)) != 0 { items.append("the last \(Self.weekdayNames[day]) of the month") }
-            for (k, mask) in nthWeekdays.enumerated() {
-                for day in 0...6 where mask & (1 << UInt8(day)) != 0 { items.append("the \(Self.ordinals[k]) \(Self.weekdayNames[day]) of the month") }
-            }
-            phrases.append((domRestricted ? "or on " : "on ") + Self.list(items))
+        for day in 0...6 where lastWeekdays & (1 << UInt8(day)) != 0 { items.append("the last \(Self.weekdayNames[day]) of the month") }
+        for (k, mask) in nthWeekdays.enumerated() {
+            for day in 0...6 where mask & (1 << UInt8(day)) != 0 { items.append("the \(Self.ordinals[k]) \(Self.weekdayNames[day]) of the month") }
         }
-        return phrases.isEmpty ? nil : phrases.joined(separator: " ")
+        return Self.list(items)
+    }
+
+    /// Sorted values as ranges of consecutive ones: [1, 2, 3, 9] → [1...3, 9...9].
+    static func contiguousRanges(_ values: [Int]) -> [ClosedRange<Int>] {
+        var result: [ClosedRange<Int>] = []
+        for v in values {
+            if let last = result.last, last.upperBound + 1 == v { result[result.count - 1] = last.lowerBound...v } else { result.append(v...v) }
+        }
+        return result
     }
 
     static func list(_ items: [String]) -> String {

@@ -1,5 +1,5 @@
 /// The next runs as the wizard shows them: in the schedule's zone, the viewer's zone and UTC, with a note where a DST
-/// rule moved a run or merged a repeated hour into one run.
+/// rule moved a run or merged a repeated hour into one run. The schedule's `warnings` go above them.
 public struct PreviewRun: Sendable, Equatable {
     public let instant: Int64
     public let utc: String
@@ -9,6 +9,9 @@ public struct PreviewRun: Sendable, Equatable {
 }
 
 extension CronSchedule {
+    /// What cronie would warn about (see `CronExpression.warnings`): valid, but worth a second look before saving.
+    public var warnings: [String] { expression.warnings }
+
     public func preview(after: Int64, count: Int, viewerZone: ZoneRules) -> [PreviewRun] {
         nextRuns(after: after, count: count).map { instant in
             PreviewRun(instant: instant, utc: UTCInstant.format(instant), scheduleLocal: Self.local(instant, zone),
