@@ -45,6 +45,26 @@ struct MigratorTests {
         #expect(error?.isUniqueViolation == true)
     }
 
+    @Test func storedDayNameLastWeekdaysAreRewrittenToTheNumberForm() throws {
+        let connection = try PostgresConnection(url: try TestDatabase.create())
+        let all = try Migration.bundled()
+        try Migrator(connection: connection, migrations: all.filter { $0.version < 6 }).migrate()
+        let source = try connection.query("INSERT INTO data_sources (name, url_encrypted) VALUES ('s', '\\x00'::bytea) RETURNING id")[0]
+            .decode("id", as: UUID.self)
+        let report = try connection.query("INSERT INTO reports (name, data_source_id, sql) VALUES ('r', \(source), 'SELECT 1') RETURNING id")[0]
+            .decode("id", as: UUID.self)
+        for cron in ["0 9 * * FRIL", "30 6 * * monL", "0 7 * * 1-5"] {
+            try connection.execute("""
+                INSERT INTO schedules (report_id, recurrence, cron, time_zone)
+                VALUES (\(report), jsonb_build_object('kind', 'custom', 'time_zone', 'UTC', 'cron', \(cron)::text), \(cron), 'UTC')
+                """)
+        }
+        try Migrator(connection: connection, migrations: all).migrate()
+        let rows = try connection.query("SELECT cron, recurrence ->> 'cron' AS stored FROM schedules ORDER BY cron")
+        #expect(try rows.map { try $0.decode("cron", as: String.self) } == ["0 7 * * 1-5", "0 9 * * 5L", "30 6 * * 1L"])
+        #expect(try rows.map { try $0.decode("stored", as: String.self) } == ["0 7 * * 1-5", "0 9 * * 5L", "30 6 * * 1L"])
+    }
+
     @Test func runningTwiceAppliesNothingTheSecondTime() throws {
         let url = try TestDatabase.create()
         let connection = try PostgresConnection(url: url)
