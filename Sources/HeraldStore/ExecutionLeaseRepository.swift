@@ -163,7 +163,8 @@ public struct ExecutionLeaseRepository {
             ), parked AS (
                 UPDATE executions
                 SET status = 'queued', step = NULL, attempts = attempts - 1, waiting_source_id = \(dataSourceID),
-                    enqueued_at = NULL, lease_owner = NULL, lease_expires_at = NULL
+                    enqueued_at = NULL, lease_owner = NULL, lease_expires_at = NULL,
+                    lateness_ms = coalesce(lateness_ms, extract(epoch FROM clock_timestamp() - scheduled_for) * 1000)
                 WHERE id = \(id) AND status = 'running' AND lease_owner = \(owner) AND NOT EXISTS (SELECT 1 FROM slot)
             )
             SELECT (SELECT s FROM slot) AS slot

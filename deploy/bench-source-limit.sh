@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# The load of runs queued behind a data source limited to one query at a time: N due schedules (default 1,000, ten
+# priorities) on one data source with max_concurrency = 1, run by one `herald scheduler` with 4 workers, in a fresh
+# database on a private PostgreSQL (pg_stat_statements preloaded) and Redis. Prints the statements PostgreSQL ran
+# per run (firing, claims, parking, wake-ups, the report itself, recording) and the claims per run.
+#
+# The baseline is the same scenario run by another build (the commit before runs waited parked retried every
+# 0.5 s): HERALD_BENCH_BASELINE_BIN=/path/to/its/bin-folder. HERALD_BENCH_BIN picks the build to measure (default:
+# a release build of this tree).
+# Usage: deploy/bench-source-limit.sh [N]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source deploy/lib.sh
+
+runs=${1:-1000}
+if [ -n "${HERALD_BENCH_BIN:-}" ]; then
+    install_packages
+    bin=$HERALD_BENCH_BIN
+    work=$(mktemp -d /tmp/herald-bench.XXXXXX)
+    chmod 755 "$work"
+else
+    bench_prepare
+fi
+cleanup() { stop_postgres "$work/pg"; stop_redis "$work/redis"; rm -rf "$work"; }
+trap cleanup EXIT
+pg_port=$(free_port); redis_port=$(free_port)
+start_postgres "$work/pg" "$pg_port"
+start_redis "$work/redis" "$redis_port"
+psql_as() { runuser -u postgres -- "$(pg_bin)/psql" -qAtX -h 127.0.0.1 -p "$pg_port" -v ON_ERROR_STOP=1 "$@"; }
+
+export HERALD_SECRET_KEY=$("$bin/herald" key generate)
+export HERALD_LOG_LEVEL=error
+export HERALD_WORKERS=4
+
+# measure LABEL BIN_DIR: prints one result line.
+measure() {
+    local label=$1 herald=$2/herald db="bench_limit_$1" url
+    url="postgresql://postgres@127.0.0.1:$pg_port/bench_limit_$1"
+    psql_as -c "CREATE DATABASE $db" postgres
+    redis-cli -p "$redis_port" FLUSHALL >/dev/null
+    mkdir -p "$work/data-$label"
+    export HERALD_DATABASE_URL=$url HERALD_REDIS_URL="redis://127.0.0.1:$redis_port" HERALD_DATA_DIR="$work/data-$label"
+    "$herald" migrate >/dev/null
+    local source
+    source=$("$herald" datasource add --name self --url "$url")
+    psql_as "$db" <<SQL
+CREATE EXTENSION pg_stat_statements;
+UPDATE data_sources SET max_concurrency = 1;
+INSERT INTO reports (name, data_source_id, sql) VALUES ('limited', '$source', 'SELECT 1 AS one');
+INSERT INTO schedules (report_id, recurrence, cron, time_zone, next_slot_at, next_run_at, priority, overlap_policy)
+SELECT (SELECT id FROM reports), '{"kind":"custom","timeZone":"UTC","cron":"0 0 1 1 *"}', '0 0 1 1 *', 'UTC', slot, slot, i % 10, 'allow'
+FROM generate_series(0, $runs - 1) i, LATERAL (SELECT date_trunc('second', now()) - make_interval(secs => i % 50 + 1) AS slot) s;
+SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0);
+SQL
+    local started ended pid done
+    started=$(date +%s.%N)
+    "$herald" scheduler >"$work/scheduler-$label.log" 2>&1 &
+    pid=$!
+    done=0
+    while [ "$done" -lt "$runs" ]; do
+        sleep 0.2
+        done=$(psql_as "$db" -c "SELECT count(*) FROM executions WHERE status = 'succeeded'")
+        kill -0 "$pid" 2>/dev/null || { tail -n 20 "$work/scheduler-$label.log" >&2; die "the scheduler died"; }
+    done
+    ended=$(date +%s.%N)
+    kill -TERM "$pid"; wait "$pid" || true
+    # Our own polling of the count is left out.
+    psql_as "$db" <<SQL
+SELECT format('%-10s %6s runs in %6.1f s: %8s statements, %6.1f per run, %5.2f claims per run',
+              '$label', $runs, $ended - $started, sum(calls), sum(calls)::float8 / $runs,
+              sum(calls) FILTER (WHERE query LIKE '%SET status = ''running'', step = ''query''%')::float8 / $runs)
+FROM pg_stat_statements
+WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+  AND query NOT LIKE 'SELECT count(*) FROM executions WHERE status = %' AND query NOT LIKE '%pg_stat_statements%';
+SQL
+}
+
+say "$runs runs behind a data source limited to 1"
+if [ -n "${HERALD_BENCH_BASELINE_BIN:-}" ]; then measure baseline "$HERALD_BENCH_BASELINE_BIN"; fi
+measure current "$bin"
