@@ -21,7 +21,11 @@ if [ -n "${HERALD_BENCH_BIN:-}" ]; then
 else
     bench_prepare
 fi
-cleanup() { stop_postgres "$work/pg"; stop_redis "$work/redis"; rm -rf "$work"; }
+scheduler_pid=
+cleanup() {
+    if [ -n "$scheduler_pid" ]; then kill -TERM "$scheduler_pid" 2>/dev/null || true; wait "$scheduler_pid" 2>/dev/null || true; fi
+    stop_postgres "$work/pg"; stop_redis "$work/redis"; rm -rf "$work"
+}
 trap cleanup EXIT
 pg_port=$(free_port); redis_port=$(free_port)
 start_postgres "$work/pg" "$pg_port"
@@ -48,27 +52,28 @@ CREATE EXTENSION pg_stat_statements;
 UPDATE data_sources SET max_concurrency = 1;
 INSERT INTO reports (name, data_source_id, sql) VALUES ('limited', '$source', 'SELECT 1 AS one');
 INSERT INTO schedules (report_id, recurrence, cron, time_zone, next_slot_at, next_run_at, priority, overlap_policy)
-SELECT (SELECT id FROM reports), '{"kind":"custom","timeZone":"UTC","cron":"0 0 1 1 *"}', '0 0 1 1 *', 'UTC', slot, slot, i % 10, 'allow'
+SELECT (SELECT id FROM reports), '{"kind":"custom","time_zone":"UTC","cron":"0 0 1 1 *"}', '0 0 1 1 *', 'UTC', slot, slot, i % 10, 'allow'
 FROM generate_series(0, $runs - 1) i, LATERAL (SELECT date_trunc('second', now()) - make_interval(secs => i % 50 + 1) AS slot) s;
 SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0);
 SQL
-    local started ended pid done
+    local started ended done
     started=$(date +%s.%N)
     "$herald" scheduler >"$work/scheduler-$label.log" 2>&1 &
-    pid=$!
+    scheduler_pid=$!
     done=0
     while [ "$done" -lt "$runs" ]; do
         sleep 0.2
         done=$(psql_as "$db" -c "SELECT count(*) FROM executions WHERE status = 'succeeded'")
-        kill -0 "$pid" 2>/dev/null || { tail -n 20 "$work/scheduler-$label.log" >&2; die "the scheduler died"; }
+        kill -0 "$scheduler_pid" 2>/dev/null || { tail -n 20 "$work/scheduler-$label.log" >&2; die "the scheduler died"; }
     done
     ended=$(date +%s.%N)
-    kill -TERM "$pid"; wait "$pid" || true
+    kill -TERM "$scheduler_pid"; wait "$scheduler_pid" || true
+    scheduler_pid=
     # Our own polling of the count is left out.
     psql_as "$db" <<SQL
-SELECT format('%-10s %6s runs in %6.1f s: %8s statements, %6.1f per run, %5.2f claims per run',
-              '$label', $runs, $ended - $started, sum(calls), sum(calls)::float8 / $runs,
-              sum(calls) FILTER (WHERE query LIKE '%SET status = ''running'', step = ''query''%')::float8 / $runs)
+SELECT format('%s: %s runs in %s s: %s statements, %s per run, %s claims per run', '$label', $runs,
+              round(($ended - $started)::numeric, 1), sum(calls), round(sum(calls)::numeric / $runs, 1),
+              round((sum(calls) FILTER (WHERE query LIKE '%crashes = e.crashes%'))::numeric / $runs, 2))
 FROM pg_stat_statements
 WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
   AND query NOT LIKE 'SELECT count(*) FROM executions WHERE status = %' AND query NOT LIKE '%pg_stat_statements%';

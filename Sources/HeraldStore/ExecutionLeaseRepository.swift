@@ -135,7 +135,7 @@ public struct ExecutionLeaseRepository {
     public func stillHeld(_ id: UUID, owner: String, leaseSeconds: Double) throws -> Bool {
         try connection.execute("""
             UPDATE executions SET lease_expires_at = greatest(lease_expires_at, clock_timestamp() + make_interval(secs => \(leaseSeconds)))
-            WHERE id = \(id) AND status = 'running' AND lease_owner = \(owner) AND lease_expires_at >= clock_timestamp()
+            WHERE id = \(id) AND status = 'running' AND lease_owner = \(owner)
             """) == 1
     }
 

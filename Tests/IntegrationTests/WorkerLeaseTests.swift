@@ -33,6 +33,13 @@ struct WorkerLeaseTests {
         #expect(try waitUntil(30) { sleeper.output.contains("lost the lease mid-run") }, "\(sleeper.output)")
 
         #expect(try fixture.count("SELECT count(*) FROM artifacts") == 1, "the loser recorded its rendering")
+        // The loser's data-source slot was freed all the same.
+        #expect(try waitUntil(10) {
+            try fixture.count("""
+                SELECT count(*) FROM pg_locks
+                WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                """) == 0
+        })
         let artifact = try fixture.store.query("SELECT storage_path, encode(sha256, 'hex') AS sha FROM artifacts")[0]
         let dataDirectory = fixture.environment["HERALD_DATA_DIR"]!
         let kept = try Data(contentsOf: URL(fileURLWithPath: dataDirectory + "/" + (try artifact.decode("storage_path", as: String.self))))
@@ -190,11 +197,12 @@ struct WorkerLeaseTests {
         let statements = try fixture.count("SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE dbid = \(database)")
         let claims = try fixture.count("""
             SELECT coalesce(sum(calls), 0) FROM pg_stat_statements
-            WHERE dbid = \(database) AND query LIKE '%SET status = ''running'', step = ''query''%'
+            WHERE dbid = \(database) AND query LIKE '%crashes = e.crashes%'
             """)
+        print("200 runs behind a data source limited to 1: \(statements) statements, \(claims) claims after the blocker let go")
         // A run costs a fixed handful of statements (claim, query, record, finish...), however long it waited.
         #expect(statements < 200 * 20, "\(statements) statements for 200 runs")
-        #expect(claims <= 200 + 10, "\(claims) claims for 200 runs: waiting runs were retried")
+        #expect(claims >= 200 && claims <= 200 + 10, "\(claims) claims for 200 runs: waiting runs were retried (or none was counted)")
         #expect(try fixture.count("SELECT max(attempts) FROM executions") == 1)
 
         // Granted in order: priority first, then the earlier slot.
