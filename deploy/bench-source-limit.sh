@@ -2,7 +2,8 @@
 # The load of runs queued behind a data source limited to one query at a time: N due schedules (default 1,000, ten
 # priorities) on one data source with max_concurrency = 1, run by one `herald scheduler` with 4 workers, in a fresh
 # database on a private PostgreSQL (pg_stat_statements preloaded) and Redis. Prints the statements PostgreSQL ran
-# per run (firing, claims, parking, wake-ups, the report itself, recording) and the claims per run.
+# per run (firing, claims, parking, wake-ups, the report itself, recording) and the claims per run. Each report
+# sleeps HERALD_BENCH_QUERY_MS (default 5) under the slot.
 #
 # The baseline is the same scenario run by another build (the commit before runs waited parked retried every
 # 0.5 s): HERALD_BENCH_BASELINE_BIN=/path/to/its/bin-folder. HERALD_BENCH_BIN picks the build to measure (default:
@@ -13,6 +14,8 @@ cd "$(dirname "$0")/.."
 source deploy/lib.sh
 
 runs=${1:-1000}
+# How long each report holds the slot (the longer, the longer the others wait).
+query_ms=${HERALD_BENCH_QUERY_MS:-5}
 if [ -n "${HERALD_BENCH_BIN:-}" ]; then
     install_packages
     bin=$HERALD_BENCH_BIN
@@ -50,7 +53,7 @@ measure() {
     psql_as "$db" <<SQL
 CREATE EXTENSION pg_stat_statements;
 UPDATE data_sources SET max_concurrency = 1;
-INSERT INTO reports (name, data_source_id, sql) VALUES ('limited', '$source', 'SELECT 1 AS one');
+INSERT INTO reports (name, data_source_id, sql) VALUES ('limited', '$source', 'SELECT 1 AS one FROM pg_sleep($query_ms / 1000.0)');
 INSERT INTO schedules (report_id, recurrence, cron, time_zone, next_slot_at, next_run_at, priority, overlap_policy)
 SELECT (SELECT id FROM reports), '{"kind":"custom","time_zone":"UTC","cron":"0 0 1 1 *"}', '0 0 1 1 *', 'UTC', slot, slot, i % 10, 'allow'
 FROM generate_series(0, $runs - 1) i, LATERAL (SELECT date_trunc('second', now()) - make_interval(secs => i % 50 + 1) AS slot) s;
@@ -80,6 +83,6 @@ WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
 SQL
 }
 
-say "$runs runs behind a data source limited to 1"
+say "$runs runs behind a data source limited to 1, each query ${query_ms} ms"
 if [ -n "${HERALD_BENCH_BASELINE_BIN:-}" ]; then measure baseline "$HERALD_BENCH_BASELINE_BIN"; fi
 measure current "$bin"

@@ -25,6 +25,8 @@ public final class WorkerPool: @unchecked Sendable {
     private var inFlight: [UUID: ExecutionQueue.Entry] = [:]
     /// Entries the keeper reclaimed for this process; workers take these before reading the streams.
     private var reclaimed: [ExecutionQueue.Entry] = []
+    /// Entries of executions that arrived while this process was already running them, by execution.
+    private var arrivedWhileInFlight: [UUID: [ExecutionQueue.Entry]] = [:]
 
     public init(config: HeraldConfig, consumer: String, logger: Logger) {
         self.config = config
@@ -162,13 +164,23 @@ public final class WorkerPool: @unchecked Sendable {
     /// Runs the entry's execution; true when the entry should be acknowledged.
     private func process(_ entry: ExecutionQueue.Entry, runner: ExecutionRunner, queue: ExecutionQueue) throws -> Bool {
         let duplicate = lock.withLock { () -> Bool in
-            if inFlight[entry.executionID] != nil { return true }
+            if inFlight[entry.executionID] != nil {
+                arrivedWhileInFlight[entry.executionID, default: []].append(entry)
+                return true
+            }
             inFlight[entry.executionID] = entry
             return false
         }
-        // The same id twice on the streams (a reconciler re-added it): this process is already on it.
-        if duplicate { return true }
-        defer { _ = lock.withLock { inFlight.removeValue(forKey: entry.executionID) } }
+        // The same id twice on the streams: this process is already on it. The entry is not dropped: it may be a
+        // wake-up that arrived while this process was parking the run, so it is run again once the first is done
+        // (a real duplicate then finds the execution finished, and is acknowledged).
+        if duplicate { return false }
+        defer {
+            lock.withLock {
+                inFlight.removeValue(forKey: entry.executionID)
+                if let later = arrivedWhileInFlight.removeValue(forKey: entry.executionID) { reclaimed.append(contentsOf: later) }
+            }
+        }
         let result: ExecutionRunner.Result
         do {
             result = try runner.run(entry.executionID)
@@ -246,7 +258,8 @@ public final class WorkerPool: @unchecked Sendable {
             do {
                 if redis == nil { redis = try RedisConnection(url: config.redisURL, commandTimeout: 10) }
                 let queue = ExecutionQueue(redis: redis!)
-                try queue.touch(lock.withLock { Array(inFlight.values) }, consumer: consumer)
+                // Entries that arrived twice while in flight are this process's too: they must not look abandoned.
+                try queue.touch(lock.withLock { Array(inFlight.values) + arrivedWhileInFlight.values.joined() }, consumer: consumer)
                 if !woken.isEmpty {
                     try queue.enqueue(woken.map { (id: $0.id, priority: $0.priority) })
                     woken = []
