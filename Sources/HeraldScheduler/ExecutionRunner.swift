@@ -60,6 +60,7 @@ public final class ExecutionRunner {
     let owner: String
     let breaker: CircuitBreaker?
     /// Called with the runs parked on a data source that a released slot woke: the caller puts them on their streams.
+    /// Without one (`herald run-once` has no Redis) they are left to the reconciler.
     let wake: ([WokenRun]) -> Void
     /// Connections to data sources, kept between executions (opening one costs more than most report queries).
     private var sources: LRUCache<UUID, (url: String, connection: PostgresConnection, checkedAt: Date)>
@@ -67,13 +68,15 @@ public final class ExecutionRunner {
     private var sourcesPrunedAt = Date()
 
     public init(store: PostgresConnection, secretKey: [UInt8], settings: Settings, owner: String, breaker: CircuitBreaker? = nil,
-                wake: @escaping ([WokenRun]) -> Void = { _ in }) {
+                wake: (([WokenRun]) -> Void)? = nil) {
         self.store = store
         self.secretKey = secretKey
         self.settings = settings
         self.owner = owner
         self.breaker = breaker
-        self.wake = wake
+        self.wake = wake ?? { woken in
+            if !woken.isEmpty { try? ExecutionRepository(connection: store).releaseTaken(woken.map(\.id)) }
+        }
         sources = LRUCache(capacity: max(settings.sourceConnections, 1))
     }
 

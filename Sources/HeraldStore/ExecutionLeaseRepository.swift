@@ -84,6 +84,7 @@ public struct ExecutionLeaseRepository {
             SET status = 'running', step = 'query', attempts = e.attempts + 1,
                 crashes = e.crashes + CASE WHEN e.status = 'running' THEN 1 ELSE 0 END,
                 started_at = coalesce(e.started_at, clock_timestamp()), not_before = NULL, waiting_source_id = NULL,
+                claimed_at = clock_timestamp(),
                 lease_owner = \(owner), lease_expires_at = clock_timestamp() + make_interval(secs => \(leaseSeconds))
             FROM reports r JOIN data_sources d ON d.id = r.data_source_id
             WHERE e.id = \(id) AND r.id = e.report_id
@@ -97,7 +98,12 @@ public struct ExecutionLeaseRepository {
                       coalesce((SELECT s.owner_id FROM schedules s WHERE s.id = e.schedule_id), r.owner_id) AS owner_id,
                       (SELECT a.storage_path FROM artifacts a WHERE a.execution_id = e.id AND a.format = 'csv'
                        ORDER BY a.created_at DESC LIMIT 1) AS artifact_path,
-                      CASE WHEN NOT EXISTS (SELECT 1 FROM artifacts a WHERE a.execution_id = e.id AND a.format = 'csv') THEN
+                      -- A slot, unless the rendering is kept already or a run parked on the source goes first (higher
+                      -- priority, or the same and an earlier slot): the freed slot is for the run its release woke.
+                      CASE WHEN NOT EXISTS (SELECT 1 FROM artifacts a WHERE a.execution_id = e.id AND a.format = 'csv')
+                                AND NOT EXISTS (SELECT 1 FROM executions p
+                                                WHERE p.status = 'queued' AND p.waiting_source_id = d.id
+                                                  AND (p.priority > e.priority OR (p.priority = e.priority AND p.scheduled_for < e.scheduled_for))) THEN
                           (SELECT slot FROM generate_series(0, d.max_concurrency - 1) slot
                            WHERE pg_try_advisory_lock(hashtext('herald-source:' || d.id::text), slot) LIMIT 1)
                       END AS source_slot
@@ -121,12 +127,15 @@ public struct ExecutionLeaseRepository {
 
     /// Extends the leases of the executions `owner` is working on now; the owner's heartbeat calls this well inside
     /// the lease. Only those: a run that broke off in this process (its thread lost PostgreSQL mid-way) must expire,
-    /// so that it is reclaimed, not kept alive forever by a heartbeat that still beats.
-    public func renew(owner: String, executions: [UUID], leaseSeconds: Double) throws {
+    /// so that it is reclaimed, not kept alive forever by a heartbeat that still beats. Nor past the report's
+    /// maximum duration plus `deadlineGrace`: a worker stuck where it cannot be cancelled loses the run.
+    public func renew(owner: String, executions: [UUID], leaseSeconds: Double, deadlineGrace: Double = 60) throws {
         guard !executions.isEmpty else { return }
         try connection.execute("""
-            UPDATE executions SET lease_expires_at = clock_timestamp() + make_interval(secs => \(leaseSeconds))
-            WHERE id = ANY(\(executions)::uuid[]) AND status = 'running' AND lease_owner = \(owner)
+            UPDATE executions e SET lease_expires_at = clock_timestamp() + make_interval(secs => \(leaseSeconds))
+            FROM reports r
+            WHERE e.id = ANY(\(executions)::uuid[]) AND e.status = 'running' AND e.lease_owner = \(owner) AND r.id = e.report_id
+              AND coalesce(e.claimed_at, clock_timestamp()) + make_interval(secs => r.max_duration_seconds + \(deadlineGrace)::float8) > clock_timestamp()
             """)
     }
 
@@ -157,9 +166,17 @@ public struct ExecutionLeaseRepository {
     /// one freed meanwhile (the run keeps its lease and goes on), nil when parked.
     public func park(_ id: UUID, owner: String, dataSourceID: UUID, maxConcurrency: Int) throws -> Int? {
         try connection.query("""
-            WITH slot AS MATERIALIZED (
+            WITH me AS (
+                SELECT priority, scheduled_for FROM executions WHERE id = \(id)
+            ), slot AS MATERIALIZED (
+                -- CASE, not AND: no lock is taken when a parked run goes first.
                 SELECT s FROM generate_series(0, \(maxConcurrency) - 1) s
-                WHERE pg_try_advisory_lock(hashtext('herald-source:' || \(dataSourceID)::text), s) LIMIT 1
+                WHERE CASE WHEN EXISTS (SELECT 1 FROM executions p, me
+                                        WHERE p.status = 'queued' AND p.waiting_source_id = \(dataSourceID)
+                                          AND (p.priority > me.priority OR (p.priority = me.priority AND p.scheduled_for < me.scheduled_for)))
+                           THEN false
+                           ELSE pg_try_advisory_lock(hashtext('herald-source:' || \(dataSourceID)::text), s) END
+                LIMIT 1
             ), parked AS (
                 UPDATE executions
                 SET status = 'queued', step = NULL, attempts = attempts - 1, waiting_source_id = \(dataSourceID),

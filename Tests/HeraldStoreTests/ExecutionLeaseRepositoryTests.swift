@@ -121,4 +121,17 @@ struct ExecutionLeaseRepositoryTests {
         #expect(try setup.store.query("SELECT count(*)::int AS n FROM artifacts")[0].decode("n", as: Int.self) == 1)
         #expect(try advisoryLocks(setup.store) == 0)
     }
+
+    @Test func aLeaseIsNotRenewedPastTheReportsDeadline() throws {
+        let setup = try Self.setup(count: 2)
+        let worker = ExecutionLeaseRepository(connection: try PostgresConnection(url: setup.url))
+        for id in setup.executions { _ = try Self.claimed(try worker.claim(id, owner: "w", leaseSeconds: 1)) }
+        // The first one has been going for longer than its report allows (30 min) plus the grace.
+        try setup.store.execute("UPDATE executions SET claimed_at = now() - interval '32 minutes' WHERE id = \(setup.executions[0])")
+        try worker.renew(owner: "w", executions: setup.executions, leaseSeconds: 600)
+        let renewed: [UUID] = try setup.store.query("""
+            SELECT id FROM executions WHERE lease_expires_at > now() + interval '5 minutes'
+            """).map { try $0.decode("id") }
+        #expect(renewed == [setup.executions[1]])
+    }
 }
