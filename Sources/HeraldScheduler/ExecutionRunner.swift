@@ -42,14 +42,17 @@ public final class ExecutionRunner {
         public var dataDirectory: String
         /// Data-source connections a worker keeps open (the least recently used is closed past this).
         public var sourceConnections: Int
+        /// How often a worker re-reads its data sources' URLs (an edited URL reconnects, a deleted source closes).
+        public var sourceRecheckSeconds: Double
 
         public init(leaseSeconds: Double = 30, retry: RetryPolicy = RetryPolicy(), maxCrashes: Int = 3, dataDirectory: String,
-                    sourceConnections: Int = 8) {
+                    sourceConnections: Int = 8, sourceRecheckSeconds: Double = 60) {
             self.leaseSeconds = leaseSeconds
             self.retry = retry
             self.maxCrashes = maxCrashes
             self.dataDirectory = dataDirectory
             self.sourceConnections = sourceConnections
+            self.sourceRecheckSeconds = sourceRecheckSeconds
         }
     }
 
@@ -238,11 +241,11 @@ public final class ExecutionRunner {
     }
 
     /// A connection to the data source, kept between executions (at most `sourceConnections`, the least recently
-    /// used closed first). The URL is re-read (and unsealed) at most once a minute per worker, so an edited data
+    /// used closed first). The URL is re-read (and unsealed) every `sourceRecheckSeconds` per worker, so an edited data
     /// source takes effect without a restart: a changed URL replaces the connection, a deleted source closes it.
     private func sourceConnection(_ id: UUID) throws -> PostgresConnection {
         try pruneDeletedSources()
-        if let cached = sources.get(id), cached.checkedAt.timeIntervalSinceNow > -60, cached.connection.isConnected {
+        if let cached = sources.get(id), cached.checkedAt.timeIntervalSinceNow > -settings.sourceRecheckSeconds, cached.connection.isConnected {
             return cached.connection
         }
         guard let url = try DataSourceRepository(connection: store, secretKey: secretKey).connectionURL(id: id) else {
@@ -259,9 +262,9 @@ public final class ExecutionRunner {
         return connection
     }
 
-    /// Once a minute: closes connections whose data source was deleted (they would otherwise stay open until evicted).
+    /// Every `sourceRecheckSeconds`: closes connections whose data source was deleted (they would otherwise stay open until evicted).
     private func pruneDeletedSources() throws {
-        guard sourcesPrunedAt.timeIntervalSinceNow < -60, sources.count > 0 else { return }
+        guard sourcesPrunedAt.timeIntervalSinceNow < -settings.sourceRecheckSeconds, sources.count > 0 else { return }
         sourcesPrunedAt = Date()
         let existing = try DataSourceRepository(connection: store, secretKey: secretKey).existing(sources.keys)
         for id in sources.keys where !existing.contains(id) { sources.remove(id) }

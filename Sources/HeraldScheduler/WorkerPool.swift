@@ -123,7 +123,7 @@ public final class WorkerPool: @unchecked Sendable {
                     // A worker's commits need not wait for the WAL flush: if PostgreSQL itself crashes, the last
                     // fraction of a second of them may be lost, and those runs are re-run (delivery is at-least-once,
                     // with stable idempotency keys). Firing, in its own session, stays fully synchronous.
-                    try connectedStore.execute("SET synchronous_commit = off")
+                    try ExecutionLeaseRepository(connection: connectedStore).commitAsynchronously()
                     let connectedRedis = try RedisConnection(url: config.redisURL, commandTimeout: 10)
                     try ExecutionQueue(redis: connectedRedis).ensureGroups()
                     store = connectedStore

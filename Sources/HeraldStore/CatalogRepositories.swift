@@ -36,6 +36,16 @@ public struct DataSourceRepository {
         return String(decoding: try box.open(sealed), as: UTF8.self)
     }
 
+    /// Points the data source at another URL (stored sealed); workers reconnect when they next re-read it.
+    public func updateURL(id: UUID, url: String) throws {
+        guard url.hasPrefix("postgresql://") || url.hasPrefix("postgres://") else {
+            throw ValidationError(field: "url", message: "must be a postgresql:// URL")
+        }
+        try connection.execute("""
+            UPDATE data_sources SET url_encrypted = \(box.seal(Array(url.utf8))), updated_at = now() WHERE id = \(id)
+            """)
+    }
+
     /// Which of `ids` still exist (a worker closes its connections to the others).
     public func existing(_ ids: [UUID]) throws -> Set<UUID> {
         guard !ids.isEmpty else { return [] }

@@ -77,6 +77,11 @@ public struct ExecutionLeaseRepository {
 
     public init(connection: PostgresConnection) { self.connection = connection }
 
+    /// This session's commits no longer wait for the WAL flush (a worker's session: its lost commits are re-run).
+    public func commitAsynchronously() throws {
+        try connection.execute("SET synchronous_commit = off")
+    }
+
     /// Takes the lease on a queued execution, or on a running one whose lease expired (its worker died: `crashes` + 1).
     public func claim(_ id: UUID, owner: String, leaseSeconds: Double) throws -> ClaimResult {
         let rows = try connection.query("""
