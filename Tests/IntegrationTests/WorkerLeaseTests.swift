@@ -224,4 +224,15 @@ struct WorkerLeaseTests {
         }
         #expect(outOfOrder.isEmpty, "\(outOfOrder.count) runs out of order, first: \(outOfOrder.first.map { "\($0.0) before \($0.1)" } ?? "")")
     }
+
+    @Test func theLeaseKeeperLogsARedisOutageOnceNotEveryTick() throws {
+        // A keeper tick every third of a second; the firing loop's beat (every 5 s) logs the outage on its own cadence.
+        let fixture = try WorkerFixture(sql: "SELECT 1 AS one", workers: 1, lease: 1)
+        let scheduler = try fixture.scheduler(["HERALD_REDIS_URL": "redis://127.0.0.1:\(freeLoopbackPort())"])
+        defer { scheduler.stop() }
+        func occurrences(_ text: String) -> Int { scheduler.output.components(separatedBy: text).count - 1 }
+        // Two beats apart is some fifteen keeper ticks.
+        #expect(try waitUntil(20) { occurrences("Redis is unreachable") >= 2 }, "\(scheduler.output)")
+        #expect(occurrences("lease keeper cannot use Redis") == 1, "\(scheduler.output)")
+    }
 }
