@@ -160,6 +160,12 @@ public final class ExecutionRunner {
                 return try failOverdue(during: "render")
             }
             do {
+                // Checked before the file is written (a worker stopped during its query wakes to find the run taken
+                // over, and writes nothing); the row that records the file is conditioned on the lease as well.
+                guard try leases.stillHeld(executionID, owner: owner, leaseSeconds: settings.leaseSeconds) else {
+                    release(slot)
+                    return .leaseLost
+                }
                 kept = try keepArtifact(file, job: job)
             } catch {
                 release(slot)
