@@ -11,8 +11,9 @@
 # Measured 2026-12-01 on the 2-core build machine (shared, load 3-4), debug builds, 1,000 runs of 5 ms, four runs:
 #   before (3af5d57, retry every 0.5 s): 45.8, 69.3, 49.8, 51.5 statements and 7.4, 8.5, 6.4, 6.9 claims per run;
 #   13.2-15.4 s in all
-#   parked (this tree):                   9.6,  9.8,  9.7 statements and 2.8, 2.8, 2.8 claims per run, 13.2-16.0 s in
-#   all (a fourth, before newcomers deferred to better parked runs: 9.9 and 2.9, 9.7 s)
+#   parked (this tree):                   10.7, 10.7 statements and 2.8, 2.8 claims per run, 12.1-13.2 s in all
+#   (before the lease check ahead of the artifact write, one statement fewer: 9.6, 9.8, 9.7, and 9.9 before newcomers
+#   deferred to better parked runs)
 # Usage: deploy/bench-source-limit.sh [N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
