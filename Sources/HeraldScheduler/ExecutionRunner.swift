@@ -9,7 +9,9 @@ import Postgres
 /// Runs one execution under a lease: claim it, run the report's query on its data source in a READ ONLY transaction
 /// with a statement timeout (within the source's concurrency limit), render CSV and keep it as an artifact, deliver to
 /// each destination that has not yet received it, and record every outcome. Failed deliveries wait for their backoff
-/// with the execution back in the queue; a retry re-uses the artifact and sends only what failed.
+/// with the execution back in the queue; a retry re-uses the artifact and sends only what failed. A run that finds
+/// its data source at its limit is parked until a release wakes it; a run past its report's maximum duration is
+/// cancelled and fails; every write (files included) happens only while the lease is held.
 ///
 /// Blocking, and not thread-safe: each worker thread owns one runner (and its connections).
 public final class ExecutionRunner {
