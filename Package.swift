@@ -84,7 +84,7 @@ let package = Package(
         ),
         .testTarget(name: "HeraldRenderTests", dependencies: ["HeraldRender"]),
         .testTarget(name: "HeraldDeliveryTests", dependencies: ["HeraldDelivery", "HeraldCore"]),
-        .testTarget(name: "HeraldSchedulerTests", dependencies: ["HeraldScheduler", "Redis", "TestSupport"]),
+        .testTarget(name: "HeraldSchedulerTests", dependencies: ["HeraldScheduler", "HeraldStore", "Postgres", "Crypto", "Redis", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "Postgres", "Redis", "HeraldCore"]),
     ]
 )

@@ -65,7 +65,7 @@ start_postgres() {
         as_pg "$bin/initdb" -D "$data" -A trust -U postgres -E UTF8 --locale=C.UTF-8 >/dev/null
     fi
     as_pg "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 \
-        -o "-p $port -k $data -c listen_addresses=127.0.0.1 -c fsync=${HERALD_PG_FSYNC:-off} -c max_connections=300" start >/dev/null \
+        -o "-p $port -k $data -c listen_addresses=127.0.0.1 -c fsync=${HERALD_PG_FSYNC:-off} -c max_connections=300 -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.max=10000" start >/dev/null \
         || { tail -n 30 "$data/server.log" >&2; die "PostgreSQL did not start"; }
 }
 

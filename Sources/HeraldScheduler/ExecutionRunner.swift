@@ -9,7 +9,9 @@ import Postgres
 /// Runs one execution under a lease: claim it, run the report's query on its data source in a READ ONLY transaction
 /// with a statement timeout (within the source's concurrency limit), render CSV and keep it as an artifact, deliver to
 /// each destination that has not yet received it, and record every outcome. Failed deliveries wait for their backoff
-/// with the execution back in the queue; a retry re-uses the artifact and sends only what failed.
+/// with the execution back in the queue; a retry re-uses the artifact and sends only what failed. A run that finds
+/// its data source at its limit is parked until a release wakes it; a run past its report's maximum duration is
+/// cancelled and fails; every write (files included) happens only while the lease is held.
 ///
 /// Blocking, and not thread-safe: each worker thread owns one runner (and its connections).
 public final class ExecutionRunner {
@@ -25,9 +27,13 @@ public final class ExecutionRunner {
         case finished(Outcome)
         /// Some deliveries failed and will be retried at the given time.
         case retrying(until: Date, Outcome)
-        /// Handed back to start later (data source at its limit, or the previous run of a `buffer_one` schedule).
+        /// Handed back to start later (the previous run of a `buffer_one` schedule), or parked until a slot of its
+        /// data source frees.
         case deferred
         case notClaimed(ClaimRefusal)
+        /// The lease ran out mid-run (this worker was stopped or hung) and another worker took the run over: this
+        /// attempt wrote nothing and delivered nothing after that.
+        case leaseLost
     }
 
     public struct Settings: Sendable {
@@ -36,12 +42,19 @@ public final class ExecutionRunner {
         /// Leases that ran out mid-run (crashed or hung workers) before the execution is dead-lettered.
         public var maxCrashes: Int
         public var dataDirectory: String
+        /// Data-source connections a worker keeps open (the least recently used is closed past this).
+        public var sourceConnections: Int
+        /// How often a worker re-reads its data sources' URLs (an edited URL reconnects, a deleted source closes).
+        public var sourceRecheckSeconds: Double
 
-        public init(leaseSeconds: Double = 30, retry: RetryPolicy = RetryPolicy(), maxCrashes: Int = 3, dataDirectory: String) {
+        public init(leaseSeconds: Double = 30, retry: RetryPolicy = RetryPolicy(), maxCrashes: Int = 3, dataDirectory: String,
+                    sourceConnections: Int = 8, sourceRecheckSeconds: Double = 60) {
             self.leaseSeconds = leaseSeconds
             self.retry = retry
             self.maxCrashes = maxCrashes
             self.dataDirectory = dataDirectory
+            self.sourceConnections = sourceConnections
+            self.sourceRecheckSeconds = sourceRecheckSeconds
         }
     }
 
@@ -51,15 +64,25 @@ public final class ExecutionRunner {
     /// Who holds the leases this runner takes: the process's consumer name.
     let owner: String
     let breaker: CircuitBreaker?
+    /// Called with the runs parked on a data source that a released slot woke: the caller puts them on their streams.
+    /// Without one (`herald run-once` has no Redis) they are left to the reconciler.
+    let wake: ([WokenRun]) -> Void
     /// Connections to data sources, kept between executions (opening one costs more than most report queries).
-    private var sources: [UUID: (url: String, connection: PostgresConnection, checkedAt: Date)] = [:]
+    private var sources: LRUCache<UUID, (url: String, connection: PostgresConnection, checkedAt: Date)>
+    /// When the cache last dropped connections of deleted data sources.
+    private var sourcesPrunedAt = Date()
 
-    public init(store: PostgresConnection, secretKey: [UInt8], settings: Settings, owner: String, breaker: CircuitBreaker? = nil) {
+    public init(store: PostgresConnection, secretKey: [UInt8], settings: Settings, owner: String, breaker: CircuitBreaker? = nil,
+                wake: (([WokenRun]) -> Void)? = nil) {
         self.store = store
         self.secretKey = secretKey
         self.settings = settings
         self.owner = owner
         self.breaker = breaker
+        self.wake = wake ?? { woken in
+            if !woken.isEmpty { try? ExecutionRepository(connection: store).releaseTaken(woken.map(\.id)) }
+        }
+        sources = LRUCache(capacity: max(settings.sourceConnections, 1))
     }
 
     public func run(_ executionID: UUID) throws -> Result {
@@ -69,22 +92,32 @@ public final class ExecutionRunner {
         case .refused(let refusal): return .notClaimed(refusal)
         case .claimed(let claimed): job = claimed
         }
-        func releaseSlot() { if let slot = job.sourceSlot { try? leases.releaseSourceSlot(dataSourceID: job.dataSourceID, slot: slot) } }
+        let deadline = Date().addingTimeInterval(Double(job.maxDurationSeconds))
+        let overdue = "cancelled: the run passed its maximum duration of \(job.maxDurationSeconds) s"
+        func release(_ slot: Int?) {
+            guard let slot else { return }
+            if let woken = try? leases.releaseSourceSlot(dataSourceID: job.dataSourceID, slot: slot) { wake(woken) }
+        }
         if job.crashes >= settings.maxCrashes {
-            releaseSlot()
+            release(job.sourceSlot)
             let error = "dead-lettered: \(job.crashes) attempts ended without finishing (the worker crashed or hung)"
             try leases.fail(executionID, owner: owner, error: error, timings: [:], deadLetter: true, notify: job.ownerID, reportName: job.reportName)
             return .finished(Outcome(status: "failed", rowCount: nil, error: error, delivered: []))
         }
         if job.overlapPolicy == OverlapPolicy.bufferOne.rawValue, let schedule = job.scheduleID,
            try leases.otherRunRunning(scheduleID: schedule, besides: executionID) {
-            releaseSlot()
+            release(job.sourceSlot)
             try leases.giveBack(executionID, owner: owner, notBefore: Date().addingTimeInterval(1))
             return .deferred
         }
         var timings: [String: Double] = [:]
         let clock = ContinuousClock()
         func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+        func failOverdue(during step: String) throws -> Result {
+            let message = "\(overdue) (during the \(step))"
+            try leases.fail(executionID, owner: owner, error: message, timings: timings, notify: job.ownerID, reportName: job.reportName)
+            return .finished(Outcome(status: "failed", rowCount: nil, error: message, delivered: []))
+        }
 
         // Query and render, unless an earlier attempt kept its rendering.
         let file: RenderedFile
@@ -92,21 +125,24 @@ public final class ExecutionRunner {
         var kept: (format: String, fileName: String, storagePath: String, byteCount: Int, sha256: [UInt8])?
         var heldSlot: Int?
         if let stored = job.artifactPath, let bytes = FileManager.default.contents(atPath: settings.dataDirectory + "/" + stored) {
-            releaseSlot()
+            release(job.sourceSlot)
             file = RenderedFile(bytes: [UInt8](bytes), format: "csv")
         } else {
-            guard let slot = try job.sourceSlot ?? acquireSourceSlot(job) else {
-                try leases.giveBack(executionID, owner: owner, notBefore: Date().addingTimeInterval(0.5))
+            // No slot free at the claim: park until a holder's release wakes this run (no retry timer, no churn).
+            guard let slot = try job.sourceSlot
+                    ?? leases.park(executionID, owner: owner, dataSourceID: job.dataSourceID, maxConcurrency: job.maxConcurrency) else {
                 return .deferred
             }
             // The slot is given back by `startDelivering` (one round trip fewer), or here when something fails first.
             heldSlot = slot
             let queried = clock.now
             let table: PostgresTable
+            var cancelledByDeadline = false
             do {
-                table = try query(job)
+                table = try query(job, deadline: deadline, cancelled: &cancelledByDeadline)
             } catch {
-                try? leases.releaseSourceSlot(dataSourceID: job.dataSourceID, slot: slot)
+                release(slot)
+                if cancelledByDeadline { return try failOverdue(during: "query") }
                 let message = "query failed: \(error)"
                 // An unreachable data source is tried again with the delivery backoff; a bad query is not.
                 if (error as? PostgresError)?.isTransient == true, let delay = settings.retry.delay(afterAttempt: job.attempts) {
@@ -121,10 +157,20 @@ public final class ExecutionRunner {
             rowCount = table.rows.count
             let rendered = clock.now
             file = RenderedFile(bytes: CSVRenderer.render(columns: table.columns, rows: table.rows), format: "csv")
+            if Date() > deadline {
+                release(slot)
+                return try failOverdue(during: "render")
+            }
             do {
+                // Checked before the file is written (a worker stopped during its query wakes to find the run taken
+                // over, and writes nothing); the row that records the file is conditioned on the lease as well.
+                guard try leases.stillHeld(executionID, owner: owner, leaseSeconds: settings.leaseSeconds) else {
+                    release(slot)
+                    return .leaseLost
+                }
                 kept = try keepArtifact(file, job: job)
             } catch {
-                try? leases.releaseSourceSlot(dataSourceID: job.dataSourceID, slot: slot)
+                release(slot)
                 throw error
             }
             timings["render"] = seconds(clock.now - rendered)
@@ -132,12 +178,24 @@ public final class ExecutionRunner {
 
         // Deliver what has not been delivered yet.
         let delivering = clock.now
-        let due = try leases.startDelivering(executionID, owner: owner, destinations: job.destinationIDs, rowCount: rowCount, artifact: kept,
-                                             releasing: heldSlot.map { (job.dataSourceID, $0) })
+        let started = try leases.startDelivering(executionID, owner: owner, destinations: job.destinationIDs, rowCount: rowCount, artifact: kept,
+                                                 releasing: heldSlot.map { (job.dataSourceID, $0) })
+        wake(started.woken)
+        guard let due = started.due else {
+            // Another worker took the run over: this attempt's rendering was not recorded, so it must not stay.
+            if let kept { try? FileManager.default.removeItem(atPath: settings.dataDirectory + "/" + kept.storagePath) }
+            return .leaseLost
+        }
         let context = DeliveryContext(reportName: job.reportName, localDateTime: try localDateTime(job), executionID: executionID)
         var delivered: [String] = []
         var outcomes: [DeliveryOutcome] = []
         for delivery in due {
+            if Date() > deadline {
+                outcomes.append(DeliveryOutcome(deliveryID: delivery.id, result: .failed(error: "\(overdue) (before this delivery)", retryAt: nil)))
+                continue
+            }
+            // The lease is checked (and extended) before every write outside PostgreSQL.
+            guard try leases.stillHeld(executionID, owner: owner, leaseSeconds: settings.leaseSeconds) else { return .leaseLost }
             var host: String?
             do {
                 let channel = try DeliveryChannels.make(kind: delivery.kind, settingsJSON: delivery.settings)
@@ -162,7 +220,7 @@ public final class ExecutionRunner {
 
         guard let ended = try leases.finish(executionID, owner: owner, outcomes: outcomes, rowCount: rowCount, timings: timings,
                                             notify: job.ownerID, reportName: job.reportName) else {
-            return .notClaimed(.leasedElsewhere)
+            return .leaseLost
         }
         let outcome = Outcome(status: ended.status, rowCount: rowCount, error: ended.error, delivered: delivered)
         if ended.status == "queued" { return .retrying(until: ended.notBefore ?? Date(), outcome) }
@@ -171,61 +229,68 @@ public final class ExecutionRunner {
 
     // MARK: Query
 
-    private func query(_ job: ClaimedExecution) throws -> PostgresTable {
+    /// Runs the report on its data source; a watchdog cancels it (`PQcancel`) when the run's deadline passes.
+    private func query(_ job: ClaimedExecution, deadline: Date, cancelled: inout Bool) throws -> PostgresTable {
+        if Date() >= deadline {
+            cancelled = true
+            throw DeliveryError("the run passed its deadline before its query")
+        }
         let source = try sourceConnection(job.dataSourceID)
+        var watch: DeadlineWatch?
+        defer { if watch?.finish() == true { cancelled = true } }
         do {
-            // One round trip for both (a fixed script: the timeout is an integer from our own column). The report
-            // itself goes alone through the extended protocol, which refuses a second statement.
-            try source.executeScript(unsafeSQL: "BEGIN READ ONLY; SET LOCAL statement_timeout = \(max(job.statementTimeoutMs, 1))")
-            let table: PostgresTable
-            do {
-                table = try source.table(PostgresQuery(unsafeSQL: job.sql))
-            } catch {
-                if source.isConnected { _ = try? source.execute("ROLLBACK") }
-                throw error
+            return try ReportQueryRunner(connection: source).run(sql: job.sql, statementTimeoutMs: job.statementTimeoutMs) { cancel in
+                watch = DeadlineWatch(deadline: deadline) { try? cancel.cancel() }
             }
-            try source.execute("COMMIT")
-            return table
         } catch {
-            if !source.isConnected { sources[job.dataSourceID] = nil }
+            if !source.isConnected { sources.remove(job.dataSourceID) }
             throw error
         }
     }
 
-    /// A connection to the data source, kept between executions. The URL is re-read (and unsealed) at most once a
-    /// minute per worker, so an edited data source takes effect without a restart.
+    /// A connection to the data source, kept between executions (at most `sourceConnections`, the least recently
+    /// used closed first). The URL is re-read (and unsealed) every `sourceRecheckSeconds` per worker, so an edited data
+    /// source takes effect without a restart: a changed URL replaces the connection, a deleted source closes it.
     private func sourceConnection(_ id: UUID) throws -> PostgresConnection {
-        if let cached = sources[id], cached.checkedAt.timeIntervalSinceNow > -60, cached.connection.isConnected {
+        try pruneDeletedSources()
+        if let cached = sources.get(id), cached.checkedAt.timeIntervalSinceNow > -settings.sourceRecheckSeconds, cached.connection.isConnected {
             return cached.connection
         }
         guard let url = try DataSourceRepository(connection: store, secretKey: secretKey).connectionURL(id: id) else {
+            sources.remove(id)
             throw DeliveryError("the data source no longer exists")
         }
-        if let cached = sources[id], cached.url == url, cached.connection.isConnected {
-            sources[id] = (url, cached.connection, Date())
+        if let cached = sources.get(id), cached.url == url, cached.connection.isConnected {
+            sources.set(id, (url, cached.connection, Date()))
             return cached.connection
         }
+        sources.remove(id)
         let connection = try PostgresConnection(url: url)
-        sources[id] = (url, connection, Date())
+        sources.set(id, (url, connection, Date()))
         return connection
     }
 
-    /// One of the data source's `max_concurrency` slots, as a session advisory lock on the store connection: shared
-    /// by every worker of every process, and released by PostgreSQL if this process dies.
-    private func acquireSourceSlot(_ job: ClaimedExecution) throws -> Int? {
-        try store.query("""
-            SELECT s FROM generate_series(0, \(job.maxConcurrency - 1)) s
-            WHERE pg_try_advisory_lock(hashtext('herald-source:' || \(job.dataSourceID)::text), s) LIMIT 1
-            """).first?.decode("s")
+    /// Every `sourceRecheckSeconds`: closes connections whose data source was deleted (they would otherwise stay open until evicted).
+    private func pruneDeletedSources() throws {
+        guard sourcesPrunedAt.timeIntervalSinceNow < -settings.sourceRecheckSeconds, sources.count > 0 else { return }
+        sourcesPrunedAt = Date()
+        let existing = try DataSourceRepository(connection: store, secretKey: secretKey).existing(sources.keys)
+        for id in sources.keys where !existing.contains(id) { sources.remove(id) }
     }
+
+    /// Data-source connections open now (for tests and diagnostics).
+    var openSourceConnections: Int { sources.count }
 
     // MARK: Artifacts
 
     /// Keeps the rendering under `HERALD_DATA_DIR/artifacts/YYYY/MM/DD/`, so a retry or a re-send delivers the same
-    /// bytes without querying again (and, later, the history page can offer it for download).
+    /// bytes without querying again (and, later, the history page can offer it for download). Each attempt writes a
+    /// path of its own (`<execution>-<token>.csv`), recorded only while the lease holds: a worker that lost its lease
+    /// can never replace the file another attempt recorded, and removes its own.
     private func keepArtifact(_ file: RenderedFile, job: ClaimedExecution) throws -> (format: String, fileName: String, storagePath: String, byteCount: Int, sha256: [UInt8]) {
         let day = UTCInstant.format(Int64(job.scheduledFor.timeIntervalSince1970)).prefix(10).replacingOccurrences(of: "-", with: "/")
-        let relative = "artifacts/\(day)/\(job.id.uuidString.lowercased()).\(file.format)"
+        let token = String(UInt32.random(in: .min ... .max), radix: 16)
+        let relative = "artifacts/\(day)/\(job.id.uuidString.lowercased())-\(token).\(file.format)"
         let path = settings.dataDirectory + "/" + relative
         let folder = (path as NSString).deletingLastPathComponent
         if !FileManager.default.fileExists(atPath: folder) {

@@ -28,7 +28,7 @@ public final class SchedulerProcess: @unchecked Sendable {
         var host = [CChar](repeating: 0, count: 256)
         gethostname(&host, host.count)
         let hostName = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        self.id = "scheduler:\(hostName):\(getpid())"
+        self.id = WorkerIdentity.make(host: hostName, pid: getpid())
         workers = config.workers > 0 ? WorkerPool(config: config, consumer: id, logger: logger) : nil
     }
     /// Asks `run()` to return after its current step; safe from any thread or a signal source.

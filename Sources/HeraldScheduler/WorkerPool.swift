@@ -15,12 +15,18 @@ public final class WorkerPool: @unchecked Sendable {
     let settings: ExecutionRunner.Settings
 
     private let lock = NSCondition()
+    /// Set by `drain`: workers stop fetching. The lease keeper goes on renewing until `keeperStopping`.
     private var stopping = false
+    private var keeperStopping = false
+    /// Worker threads still running (the keeper not counted).
     private var running = 0
+    private var keeperRunning = false
     /// Entries being worked on now, by execution.
     private var inFlight: [UUID: ExecutionQueue.Entry] = [:]
     /// Entries the keeper reclaimed for this process; workers take these before reading the streams.
     private var reclaimed: [ExecutionQueue.Entry] = []
+    /// Entries of executions that arrived while this process was already running them, by execution.
+    private var arrivedWhileInFlight: [UUID: [ExecutionQueue.Entry]] = [:]
 
     public init(config: HeraldConfig, consumer: String, logger: Logger) {
         self.config = config
@@ -32,15 +38,32 @@ public final class WorkerPool: @unchecked Sendable {
     public var inFlightCount: Int { lock.withLock { inFlight.count } }
 
     public func start() {
-        lock.withLock { running = config.workers + 1 }
-        for index in 0..<config.workers {
-            spawn("herald-worker-\(index)") { self.workLoop() }
+        lock.withLock {
+            running = config.workers
+            keeperRunning = true
         }
-        spawn("herald-lease-keeper") { self.keepLeases() }
+        for index in 0..<config.workers {
+            spawn("herald-worker-\(index)") {
+                self.workLoop()
+                self.lock.withLock {
+                    self.running -= 1
+                    self.lock.broadcast()
+                }
+            }
+        }
+        spawn("herald-lease-keeper") {
+            self.keepLeases()
+            self.lock.withLock {
+                self.keeperRunning = false
+                self.lock.broadcast()
+            }
+        }
     }
 
-    /// Stops fetching, waits up to `deadline` for in-flight executions, then hands the unfinished ones back to the
-    /// queue (another worker starts them again) and returns.
+    /// Stops fetching, waits up to `deadline` for in-flight executions while the lease keeper goes on renewing their
+    /// leases (a run longer than what is left of its lease must not be reclaimed and delivered twice), then hands
+    /// the unfinished ones back to the queue (another worker starts them again; the attempt is not counted), stops
+    /// the keeper and returns.
     public func drain(deadline: TimeInterval) {
         lock.lock()
         stopping = true
@@ -49,37 +72,38 @@ public final class WorkerPool: @unchecked Sendable {
         while running > 0 && lock.wait(until: until) {}
         let unfinished = Array(inFlight.keys)
         lock.unlock()
-        guard !unfinished.isEmpty else { return }
-        logger.warning("handing back unfinished executions", metadata: ["count": "\(unfinished.count)"])
-        do {
-            let store = try PostgresConnection(url: config.databaseURL)
-            let leases = ExecutionLeaseRepository(connection: store)
-            for id in unfinished { try leases.giveBack(id, owner: consumer, notBefore: nil, countAttempt: true) }
-        } catch {
-            logger.error("could not hand back executions; their leases expire instead", metadata: ["error": "\(error)"])
+        if !unfinished.isEmpty {
+            logger.warning("handing back unfinished executions", metadata: ["count": "\(unfinished.count)"])
+            do {
+                let store = try PostgresConnection(url: config.databaseURL)
+                let leases = ExecutionLeaseRepository(connection: store)
+                for id in unfinished { try leases.giveBack(id, owner: consumer, notBefore: nil) }
+            } catch {
+                logger.error("could not hand back executions; their leases expire instead", metadata: ["error": "\(error)"])
+            }
         }
+        lock.lock()
+        keeperStopping = true
+        lock.broadcast()
+        let keeperUntil = Date().addingTimeInterval(2)
+        while keeperRunning && lock.wait(until: keeperUntil) {}
+        lock.unlock()
     }
 
     private var isStopping: Bool { lock.withLock { stopping } }
 
     private func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) {
-        let thread = Thread {
-            body()
-            self.lock.withLock {
-                self.running -= 1
-                self.lock.broadcast()
-            }
-        }
+        let thread = Thread { body() }
         thread.name = name
         thread.stackSize = 1 << 20
         thread.start()
     }
 
-    /// Sleeps up to `seconds`, returning early when stopping.
-    private func pause(_ seconds: TimeInterval) {
+    /// Sleeps up to `seconds`, returning early when stopping (for the keeper: when the keeper is to stop).
+    private func pause(_ seconds: TimeInterval, keeper: Bool = false) {
         lock.lock()
         let until = Date().addingTimeInterval(seconds)
-        while !stopping && lock.wait(until: until) {}
+        while !(keeper ? keeperStopping : stopping) && lock.wait(until: until) {}
         lock.unlock()
     }
 
@@ -99,13 +123,15 @@ public final class WorkerPool: @unchecked Sendable {
                     // A worker's commits need not wait for the WAL flush: if PostgreSQL itself crashes, the last
                     // fraction of a second of them may be lost, and those runs are re-run (delivery is at-least-once,
                     // with stable idempotency keys). Firing, in its own session, stays fully synchronous.
-                    try connectedStore.execute("SET synchronous_commit = off")
+                    try ExecutionLeaseRepository(connection: connectedStore).commitAsynchronously()
                     let connectedRedis = try RedisConnection(url: config.redisURL, commandTimeout: 10)
                     try ExecutionQueue(redis: connectedRedis).ensureGroups()
                     store = connectedStore
                     redis = connectedRedis
                     runner = ExecutionRunner(store: connectedStore, secretKey: config.secretKey, settings: settings, owner: consumer,
-                                             breaker: CircuitBreaker(redis: connectedRedis))
+                                             breaker: CircuitBreaker(redis: connectedRedis)) { [weak self] woken in
+                        self?.enqueueWoken(woken, store: connectedStore, redis: connectedRedis)
+                    }
                 }
                 let queue = ExecutionQueue(redis: redis!)
                 let entries: [ExecutionQueue.Entry]
@@ -138,13 +164,23 @@ public final class WorkerPool: @unchecked Sendable {
     /// Runs the entry's execution; true when the entry should be acknowledged.
     private func process(_ entry: ExecutionQueue.Entry, runner: ExecutionRunner, queue: ExecutionQueue) throws -> Bool {
         let duplicate = lock.withLock { () -> Bool in
-            if inFlight[entry.executionID] != nil { return true }
+            if inFlight[entry.executionID] != nil {
+                arrivedWhileInFlight[entry.executionID, default: []].append(entry)
+                return true
+            }
             inFlight[entry.executionID] = entry
             return false
         }
-        // The same id twice on the streams (a reconciler re-added it): this process is already on it.
-        if duplicate { return true }
-        defer { _ = lock.withLock { inFlight.removeValue(forKey: entry.executionID) } }
+        // The same id twice on the streams: this process is already on it. The entry is not dropped: it may be a
+        // wake-up that arrived while this process was parking the run, so it is run again once the first is done
+        // (a real duplicate then finds the execution finished, and is acknowledged).
+        if duplicate { return false }
+        defer {
+            lock.withLock {
+                inFlight.removeValue(forKey: entry.executionID)
+                if let later = arrivedWhileInFlight.removeValue(forKey: entry.executionID) { reclaimed.append(contentsOf: later) }
+            }
+        }
         let result: ExecutionRunner.Result
         do {
             result = try runner.run(entry.executionID)
@@ -157,6 +193,11 @@ public final class WorkerPool: @unchecked Sendable {
         case .notClaimed(.leasedElsewhere):
             // Its owner may yet die: leave the entry pending, to be reclaimed after the lease.
             return false
+        case .leaseLost:
+            // The entry is the new owner's now (it reclaimed it): leave it to that worker.
+            logger.warning("lost the lease mid-run; another worker took the execution over and this attempt wrote nothing",
+                           metadata: ["execution": "\(entry.executionID)"])
+            return false
         case .finished(let outcome):
             logger.info("execution finished", metadata: ["execution": "\(entry.executionID)", "status": "\(outcome.status)"])
         case .retrying(let until, _):
@@ -167,36 +208,86 @@ public final class WorkerPool: @unchecked Sendable {
         return true
     }
 
+    /// Puts runs woken from their data-source wait on their streams (they are marked enqueued already); if Redis
+    /// fails, unmarks them so the reconciler enqueues them.
+    private func enqueueWoken(_ woken: [WokenRun], store: PostgresConnection, redis: RedisConnection) {
+        guard !woken.isEmpty else { return }
+        do {
+            try ExecutionQueue(redis: redis).enqueue(woken.map { (id: $0.id, priority: $0.priority) })
+        } catch {
+            try? ExecutionRepository(connection: store).releaseTaken(woken.map(\.id))
+        }
+    }
+
     // MARK: Lease keeper
 
     /// Every third of a lease: renew this process's leases in PostgreSQL, reset the idle time of its in-flight
-    /// stream entries, and reclaim entries idle for longer than a lease (their consumer died).
+    /// stream entries, and (unless draining) reclaim entries idle for longer than a lease (their consumer died).
+    /// Every few seconds also wakes runs parked on data sources whose slots freed without a release. It runs
+    /// until `drain` has handed back what did not finish, so leases stay renewed through the drain. Failures are
+    /// logged when the state changes, not on every tick.
     private func keepLeases() {
         var store: PostgresConnection?
         var redis: RedisConnection?
+        var postgresFailing = false
+        var redisFailing = false
+        var strandedCheckedAt = Date.distantPast
         let interval = max(config.leaseSeconds / 3, 0.2)
-        while !isStopping {
+        while !lock.withLock({ keeperStopping }) {
+            let draining = isStopping
+            var woken: [WokenRun] = []
             do {
                 if store == nil { store = try PostgresConnection(url: config.databaseURL) }
-                try ExecutionLeaseRepository(connection: store!).renew(owner: consumer, executions: lock.withLock { Array(inFlight.keys) },
-                                                                       leaseSeconds: config.leaseSeconds)
+                let leases = ExecutionLeaseRepository(connection: store!)
+                try leases.renew(owner: consumer, executions: lock.withLock { Array(inFlight.keys) }, leaseSeconds: config.leaseSeconds)
+                if !draining && strandedCheckedAt.timeIntervalSinceNow < -Self.strandedInterval {
+                    strandedCheckedAt = Date()
+                    woken = try leases.wakeStranded()
+                }
+                if postgresFailing {
+                    postgresFailing = false
+                    logger.info("lease keeper reaches PostgreSQL again")
+                }
             } catch {
                 store = nil
-                logger.warning("cannot renew leases", metadata: ["error": "\(error)"])
+                if !postgresFailing {
+                    postgresFailing = true
+                    logger.warning("cannot renew leases in PostgreSQL; retrying every tick", metadata: ["error": "\(error)"])
+                }
             }
             do {
                 if redis == nil { redis = try RedisConnection(url: config.redisURL, commandTimeout: 10) }
                 let queue = ExecutionQueue(redis: redis!)
-                try queue.touch(lock.withLock { Array(inFlight.values) }, consumer: consumer)
-                let taken = try queue.reclaim(consumer: consumer, minIdleMilliseconds: Int(config.leaseSeconds * 1000))
-                if !taken.isEmpty {
-                    logger.info("reclaimed stream entries of a stopped worker", metadata: ["count": "\(taken.count)"])
-                    lock.withLock { reclaimed.append(contentsOf: taken) }
+                // Entries that arrived twice while in flight are this process's too: they must not look abandoned.
+                try queue.touch(lock.withLock { Array(inFlight.values) + arrivedWhileInFlight.values.joined() }, consumer: consumer)
+                if !woken.isEmpty {
+                    try queue.enqueue(woken.map { (id: $0.id, priority: $0.priority) })
+                    woken = []
+                }
+                if !draining {
+                    let taken = try queue.reclaim(consumer: consumer, minIdleMilliseconds: Int(config.leaseSeconds * 1000))
+                    if !taken.isEmpty {
+                        logger.info("reclaimed stream entries of a stopped worker", metadata: ["count": "\(taken.count)"])
+                        lock.withLock { reclaimed.append(contentsOf: taken) }
+                    }
+                }
+                if redisFailing {
+                    redisFailing = false
+                    logger.info("lease keeper reaches Redis again")
                 }
             } catch {
                 redis = nil
+                if !redisFailing {
+                    redisFailing = true
+                    logger.warning("lease keeper cannot use Redis; stream entries of this process may be reclaimed elsewhere",
+                                   metadata: ["error": "\(error)"])
+                }
             }
-            pause(interval)
+            if !woken.isEmpty, let store { try? ExecutionRepository(connection: store).releaseTaken(woken.map(\.id)) }
+            pause(interval, keeper: true)
         }
     }
+
+    /// How often the keeper looks for parked runs whose data source has a free slot nobody released to them.
+    static let strandedInterval: TimeInterval = 5
 }

@@ -35,6 +35,22 @@ public struct DataSourceRepository {
             .decode("url_encrypted", as: [UInt8].self) else { return nil }
         return String(decoding: try box.open(sealed), as: UTF8.self)
     }
+
+    /// Points the data source at another URL (stored sealed); workers reconnect when they next re-read it.
+    public func updateURL(id: UUID, url: String) throws {
+        guard url.hasPrefix("postgresql://") || url.hasPrefix("postgres://") else {
+            throw ValidationError(field: "url", message: "must be a postgresql:// URL")
+        }
+        try connection.execute("""
+            UPDATE data_sources SET url_encrypted = \(box.seal(Array(url.utf8))), updated_at = now() WHERE id = \(id)
+            """)
+    }
+
+    /// Which of `ids` still exist (a worker closes its connections to the others).
+    public func existing(_ ids: [UUID]) throws -> Set<UUID> {
+        guard !ids.isEmpty else { return [] }
+        return Set(try connection.query("SELECT id FROM data_sources WHERE id = ANY(\(ids)::uuid[])").map { try $0.decode("id", as: UUID.self) })
+    }
 }
 
 /// SQL for `reports`.
@@ -43,15 +59,23 @@ public struct ReportRepository {
 
     public init(connection: PostgresConnection) { self.connection = connection }
 
-    public func create(name: String, dataSourceID: UUID, sql: String, ownerID: UUID? = nil) throws -> UUID {
+    /// Reports run at most this long by default (`max_duration_seconds`): 30 minutes.
+    public static let defaultMaxDurationSeconds = 1800
+
+    public func create(name: String, dataSourceID: UUID, sql: String, ownerID: UUID? = nil,
+                       maxDurationSeconds: Int = ReportRepository.defaultMaxDurationSeconds) throws -> UUID {
         let trimmed = name.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty, trimmed.count <= 200 else { throw ValidationError(field: "name", message: "must be 1 to 200 characters") }
         guard !sql.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw ValidationError(field: "sql", message: "is required") }
+        guard (1...604_800).contains(maxDurationSeconds) else {
+            throw ValidationError(field: "max-duration", message: "must be 1 to 604800 seconds (a week)")
+        }
         guard try connection.query("SELECT 1 FROM data_sources WHERE id = \(dataSourceID)").count == 1 else {
             throw ValidationError(field: "datasource", message: "no data source has the id \(dataSourceID.uuidString.lowercased())")
         }
         return try connection.query("""
-            INSERT INTO reports (name, data_source_id, sql, owner_id) VALUES (\(trimmed), \(dataSourceID), \(sql), \(ownerID)) RETURNING id
+            INSERT INTO reports (name, data_source_id, sql, owner_id, max_duration_seconds)
+            VALUES (\(trimmed), \(dataSourceID), \(sql), \(ownerID), \(maxDurationSeconds)) RETURNING id
             """)[0].decode("id")
     }
 }

@@ -13,6 +13,8 @@ public struct ClaimedExecution: Sendable {
     public let dataSourceID: UUID
     public let statementTimeoutMs: Int
     public let maxConcurrency: Int
+    /// The report's deadline: a run still going this long after its claim is cancelled and fails.
+    public let maxDurationSeconds: Int
     public let destinationIDs: [UUID]
     public let timeZone: String
     public let overlapPolicy: String?
@@ -54,6 +56,12 @@ public enum ClaimResult: Sendable {
     case refused(ClaimRefusal)
 }
 
+/// A parked run taken off its wait because a slot of its data source freed: the waker puts it on its stream.
+public struct WokenRun: Sendable, Equatable {
+    public let id: UUID
+    public let priority: Int
+}
+
 /// One delivery a worker should attempt now.
 public struct DueDelivery: Sendable {
     public let id: UUID
@@ -69,27 +77,38 @@ public struct ExecutionLeaseRepository {
 
     public init(connection: PostgresConnection) { self.connection = connection }
 
+    /// This session's commits no longer wait for the WAL flush (a worker's session: its lost commits are re-run).
+    public func commitAsynchronously() throws {
+        try connection.execute("SET synchronous_commit = off")
+    }
+
     /// Takes the lease on a queued execution, or on a running one whose lease expired (its worker died: `crashes` + 1).
     public func claim(_ id: UUID, owner: String, leaseSeconds: Double) throws -> ClaimResult {
         let rows = try connection.query("""
             UPDATE executions e
             SET status = 'running', step = 'query', attempts = e.attempts + 1,
                 crashes = e.crashes + CASE WHEN e.status = 'running' THEN 1 ELSE 0 END,
-                started_at = coalesce(e.started_at, clock_timestamp()), not_before = NULL,
+                started_at = coalesce(e.started_at, clock_timestamp()), not_before = NULL, waiting_source_id = NULL,
+                claimed_at = clock_timestamp(),
                 lease_owner = \(owner), lease_expires_at = clock_timestamp() + make_interval(secs => \(leaseSeconds))
             FROM reports r JOIN data_sources d ON d.id = r.data_source_id
             WHERE e.id = \(id) AND r.id = e.report_id
               AND ((e.status = 'queued' AND (e.not_before IS NULL OR e.not_before <= clock_timestamp()))
                    OR (e.status = 'running' AND e.lease_expires_at < clock_timestamp()))
             RETURNING e.id, e.schedule_id, e.scheduled_for, e.attempts, e.crashes, r.name, r.sql, r.data_source_id,
-                      d.statement_timeout_ms, d.max_concurrency,
+                      d.statement_timeout_ms, d.max_concurrency, r.max_duration_seconds,
                       coalesce(e.destination_ids, (SELECT s.destination_ids FROM schedules s WHERE s.id = e.schedule_id), '{}')::text AS destinations,
                       coalesce((SELECT s.time_zone FROM schedules s WHERE s.id = e.schedule_id), 'UTC') AS time_zone,
                       (SELECT s.overlap_policy FROM schedules s WHERE s.id = e.schedule_id) AS overlap_policy,
                       coalesce((SELECT s.owner_id FROM schedules s WHERE s.id = e.schedule_id), r.owner_id) AS owner_id,
                       (SELECT a.storage_path FROM artifacts a WHERE a.execution_id = e.id AND a.format = 'csv'
                        ORDER BY a.created_at DESC LIMIT 1) AS artifact_path,
-                      CASE WHEN NOT EXISTS (SELECT 1 FROM artifacts a WHERE a.execution_id = e.id AND a.format = 'csv') THEN
+                      -- A slot, unless the rendering is kept already or a run parked on the source goes first (higher
+                      -- priority, or the same and an earlier slot): the freed slot is for the run its release woke.
+                      CASE WHEN NOT EXISTS (SELECT 1 FROM artifacts a WHERE a.execution_id = e.id AND a.format = 'csv')
+                                AND NOT EXISTS (SELECT 1 FROM executions p
+                                                WHERE p.status = 'queued' AND p.waiting_source_id = d.id
+                                                  AND (p.priority > e.priority OR (p.priority = e.priority AND p.scheduled_for < e.scheduled_for))) THEN
                           (SELECT slot FROM generate_series(0, d.max_concurrency - 1) slot
                            WHERE pg_try_advisory_lock(hashtext('herald-source:' || d.id::text), slot) LIMIT 1)
                       END AS source_slot
@@ -105,6 +124,7 @@ public struct ExecutionLeaseRepository {
             scheduledFor: try row.decode("scheduled_for"), attempts: try row.decode("attempts"), crashes: try row.decode("crashes"),
             reportName: try row.decode("name"), sql: try row.decode("sql"), dataSourceID: try row.decode("data_source_id"),
             statementTimeoutMs: try row.decode("statement_timeout_ms"), maxConcurrency: try row.decode("max_concurrency"),
+            maxDurationSeconds: try row.decode("max_duration_seconds"),
             destinationIDs: Self.uuids(try row.decode("destinations")), timeZone: try row.decode("time_zone"),
             overlapPolicy: try row.decode("overlap_policy", as: String?.self), ownerID: try row.decode("owner_id", as: UUID?.self),
             artifactPath: try row.decode("artifact_path", as: String?.self), sourceSlot: try row.decode("source_slot", as: Int?.self)))
@@ -112,18 +132,30 @@ public struct ExecutionLeaseRepository {
 
     /// Extends the leases of the executions `owner` is working on now; the owner's heartbeat calls this well inside
     /// the lease. Only those: a run that broke off in this process (its thread lost PostgreSQL mid-way) must expire,
-    /// so that it is reclaimed, not kept alive forever by a heartbeat that still beats.
-    public func renew(owner: String, executions: [UUID], leaseSeconds: Double) throws {
+    /// so that it is reclaimed, not kept alive forever by a heartbeat that still beats. Nor past the report's
+    /// maximum duration plus `deadlineGrace`: a worker stuck where it cannot be cancelled loses the run.
+    public func renew(owner: String, executions: [UUID], leaseSeconds: Double, deadlineGrace: Double = 60) throws {
         guard !executions.isEmpty else { return }
         try connection.execute("""
-            UPDATE executions SET lease_expires_at = clock_timestamp() + make_interval(secs => \(leaseSeconds))
-            WHERE id = ANY(\(executions)::uuid[]) AND status = 'running' AND lease_owner = \(owner)
+            UPDATE executions e SET lease_expires_at = clock_timestamp() + make_interval(secs => \(leaseSeconds))
+            FROM reports r
+            WHERE e.id = ANY(\(executions)::uuid[]) AND e.status = 'running' AND e.lease_owner = \(owner) AND r.id = e.report_id
+              AND coalesce(e.claimed_at, clock_timestamp()) + make_interval(secs => r.max_duration_seconds + \(deadlineGrace)::float8) > clock_timestamp()
             """)
     }
 
-    /// Gives a claimed execution back to the queue to start at `notBefore` (a data source at its limit, the previous
-    /// run of a `buffer_one` schedule still going, or a shutdown). The attempt it took is returned too.
-    /// `reason` is kept in `error` while it waits (a data source that could not be reached, say).
+    /// Whether `owner` still holds the lease (extending it when so): checked before each write outside PostgreSQL
+    /// (a delivery), so a worker that was stopped past its lease and woke up writes nothing.
+    public func stillHeld(_ id: UUID, owner: String, leaseSeconds: Double) throws -> Bool {
+        try connection.execute("""
+            UPDATE executions SET lease_expires_at = greatest(lease_expires_at, clock_timestamp() + make_interval(secs => \(leaseSeconds)))
+            WHERE id = \(id) AND status = 'running' AND lease_owner = \(owner)
+            """) == 1
+    }
+
+    /// Gives a claimed execution back to the queue to start at `notBefore` (the previous run of a `buffer_one`
+    /// schedule still going, a shutdown, an unreachable data source). The attempt it took is returned too, unless
+    /// `countAttempt`. `reason` is kept in `error` while it waits (a data source that could not be reached, say).
     public func giveBack(_ id: UUID, owner: String, notBefore: Date?, countAttempt: Bool = false, reason: String? = nil) throws {
         try connection.execute("""
             UPDATE executions
@@ -134,6 +166,82 @@ public struct ExecutionLeaseRepository {
         try connection.notify(ScheduleRepository.changeChannel, payload: "execution")
     }
 
+    /// Every slot of the data source was taken at the claim: tries once more, and if none is free parks the run
+    /// (queued, off the streams, the attempt returned) until a slot holder's release wakes it. Returns the slot when
+    /// one freed meanwhile (the run keeps its lease and goes on), nil when parked.
+    public func park(_ id: UUID, owner: String, dataSourceID: UUID, maxConcurrency: Int) throws -> Int? {
+        try connection.query("""
+            WITH me AS (
+                SELECT priority, scheduled_for FROM executions WHERE id = \(id)
+            ), slot AS MATERIALIZED (
+                -- CASE, not AND: no lock is taken when a parked run goes first.
+                SELECT s FROM generate_series(0, \(maxConcurrency) - 1) s
+                WHERE CASE WHEN EXISTS (SELECT 1 FROM executions p, me
+                                        WHERE p.status = 'queued' AND p.waiting_source_id = \(dataSourceID)
+                                          AND (p.priority > me.priority OR (p.priority = me.priority AND p.scheduled_for < me.scheduled_for)))
+                           THEN false
+                           ELSE pg_try_advisory_lock(hashtext('herald-source:' || \(dataSourceID)::text), s) END
+                LIMIT 1
+            ), parked AS (
+                UPDATE executions
+                SET status = 'queued', step = NULL, attempts = attempts - 1, waiting_source_id = \(dataSourceID),
+                    enqueued_at = NULL, lease_owner = NULL, lease_expires_at = NULL,
+                    lateness_ms = coalesce(lateness_ms, extract(epoch FROM clock_timestamp() - scheduled_for) * 1000)
+                WHERE id = \(id) AND status = 'running' AND lease_owner = \(owner) AND NOT EXISTS (SELECT 1 FROM slot)
+            )
+            SELECT (SELECT s FROM slot) AS slot
+            """)[0].decode("slot", as: Int?.self)
+    }
+
+    /// Frees a data source slot this session holds (a session advisory lock), and wakes the best run parked on the
+    /// source in the same statement. The woken run is marked enqueued: the caller puts it on its stream (or, if
+    /// that fails, `ExecutionRepository.releaseTaken` leaves it to the reconciler).
+    public func releaseSourceSlot(dataSourceID: UUID, slot: Int) throws -> [WokenRun] {
+        try connection.query("""
+            WITH released AS MATERIALIZED (
+                SELECT pg_advisory_unlock(hashtext('herald-source:' || \(dataSourceID)::text), \(slot)) AS ok
+            ), woken AS (
+                UPDATE executions SET waiting_source_id = NULL, enqueued_at = clock_timestamp()
+                WHERE id = (SELECT id FROM executions WHERE status = 'queued' AND waiting_source_id = \(dataSourceID)::uuid
+                            ORDER BY priority DESC, scheduled_for LIMIT 1 FOR UPDATE SKIP LOCKED)
+                RETURNING id, priority
+            )
+            SELECT (SELECT ok FROM released) AS released, w.id, w.priority FROM (SELECT 1) one LEFT JOIN woken w ON true
+            """).compactMap { row in
+            guard let id = try row.decode("id", as: UUID?.self) else { return nil }
+            return WokenRun(id: id, priority: try row.decode("priority"))
+        }
+    }
+
+    /// Wakes parked runs of data sources that have free slots nobody is about to take: their holder's process died
+    /// (PostgreSQL dropped its advisory locks, no release woke anyone) or a wake-up raced a park. One statement,
+    /// run on the lease keeper's slow cadence, never per waiting run.
+    public func wakeStranded() throws -> [WokenRun] {
+        try connection.query("""
+            WITH sources AS (
+                SELECT d.id, d.max_concurrency,
+                       (SELECT count(*) FROM pg_locks l
+                        WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+                          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                          AND l.classid::text::bigint = (hashtext('herald-source:' || d.id::text))::bigint & 4294967295) AS held,
+                       (SELECT count(*) FROM executions h JOIN reports r ON r.id = h.report_id
+                        WHERE r.data_source_id = d.id AND h.status = 'queued' AND h.waiting_source_id IS NULL
+                          AND h.started_at IS NOT NULL AND h.not_before IS NULL
+                          AND h.enqueued_at > clock_timestamp() - interval '30 seconds') AS handing
+                FROM data_sources d
+                WHERE EXISTS (SELECT 1 FROM executions p WHERE p.status = 'queued' AND p.waiting_source_id = d.id)
+            ), picked AS (
+                SELECT p.id FROM sources s CROSS JOIN LATERAL (
+                    SELECT id FROM executions p WHERE p.status = 'queued' AND p.waiting_source_id = s.id
+                    ORDER BY priority DESC, scheduled_for LIMIT greatest(s.max_concurrency - s.held - s.handing, 0)
+                    FOR UPDATE SKIP LOCKED) p
+            )
+            UPDATE executions e SET waiting_source_id = NULL, enqueued_at = clock_timestamp()
+            FROM picked WHERE e.id = picked.id AND e.status = 'queued'
+            RETURNING e.id, e.priority
+            """).map { WokenRun(id: try $0.decode("id"), priority: try $0.decode("priority")) }
+    }
+
     /// Another execution of the same schedule is running now.
     public func otherRunRunning(scheduleID: UUID, besides id: UUID) throws -> Bool {
         try connection.query("""
@@ -141,32 +249,32 @@ public struct ExecutionLeaseRepository {
             """).count == 1
     }
 
-    /// Frees the data source slot `claim` took (a session advisory lock on this connection).
-    public func releaseSourceSlot(dataSourceID: UUID, slot: Int) throws {
-        try connection.execute("SELECT pg_advisory_unlock(hashtext('herald-source:' || \(dataSourceID)::text), \(slot))")
-    }
-
     /// After the query and render (or, on a retry, straight after the claim): records the kept rendering, moves the
     /// execution to `deliver`, creates its delivery rows (once; a destination deleted since gets a dead row that
     /// says so) and returns the deliveries due now: new ones, and failed ones whose backoff is over. Succeeded and
     /// dead ones are never sent again by a retry. One statement.
-    /// `releasing`: the data source slot the query held, given back in the same statement (a fresh rendering is
-    /// always recorded when a slot was held, and that insert runs whatever else happens).
+    /// Every write is conditioned on the lease (nil: it was lost, and nothing was recorded), except `releasing`:
+    /// the data source slot the query held is freed whatever happens, and the best run parked on it woken.
     public func startDelivering(_ id: UUID, owner: String, destinations: [UUID], rowCount: Int?,
                                 artifact: (format: String, fileName: String, storagePath: String, byteCount: Int, sha256: [UInt8])?,
-                                releasing slot: (dataSourceID: UUID, slot: Int)? = nil) throws -> [DueDelivery] {
-        if slot != nil && artifact == nil { preconditionFailure("a held data source slot is released with the artifact it produced") }
-        return try connection.query("""
-            WITH art AS (
-                INSERT INTO artifacts (execution_id, format, file_name, storage_path, byte_count, sha256)
-                SELECT \(id), \(artifact?.format), \(artifact?.fileName), \(artifact?.storagePath), \(artifact?.byteCount), \(artifact?.sha256)
-                FROM (SELECT CASE WHEN \(slot?.slot)::int IS NULL THEN true
-                                  ELSE pg_advisory_unlock(hashtext('herald-source:' || \(slot?.dataSourceID)::text), \(slot?.slot)::int) END) AS released
-                WHERE \(artifact != nil)
+                                releasing slot: (dataSourceID: UUID, slot: Int)? = nil) throws -> (due: [DueDelivery]?, woken: [WokenRun]) {
+        let rows = try connection.query("""
+            WITH released AS MATERIALIZED (
+                SELECT CASE WHEN \(slot?.slot)::int IS NULL THEN NULL
+                            ELSE pg_advisory_unlock(hashtext('herald-source:' || \(slot?.dataSourceID)::text), \(slot?.slot)::int) END AS ok
+            ), woken AS (
+                UPDATE executions SET waiting_source_id = NULL, enqueued_at = clock_timestamp()
+                WHERE id = (SELECT id FROM executions WHERE status = 'queued' AND waiting_source_id = \(slot?.dataSourceID)::uuid
+                            ORDER BY priority DESC, scheduled_for LIMIT 1 FOR UPDATE SKIP LOCKED)
+                RETURNING id, priority
             ), step AS (
                 UPDATE executions SET step = 'deliver', row_count = coalesce(\(rowCount), row_count)
                 WHERE id = \(id) AND status = 'running' AND lease_owner = \(owner)
                 RETURNING id
+            ), art AS (
+                INSERT INTO artifacts (execution_id, format, file_name, storage_path, byte_count, sha256)
+                SELECT \(id), \(artifact?.format), \(artifact?.fileName), \(artifact?.storagePath), \(artifact?.byteCount), \(artifact?.sha256)
+                FROM step WHERE \(artifact != nil)
             ), created AS (
                 INSERT INTO deliveries (execution_id, destination_id, channel, idempotency_key)
                 SELECT \(id), d.id, d.kind, \(id)::text || ':' || d.id::text || ':'
@@ -180,17 +288,35 @@ public struct ExecutionLeaseRepository {
                 WHERE NOT EXISTS (SELECT 1 FROM destinations d WHERE d.id = gone) AND EXISTS (SELECT 1 FROM step)
                 ON CONFLICT DO NOTHING
             )
-            SELECT c.id, c.destination_id, d.kind, d.settings::text AS settings, c.attempts, c.created_at
+            -- The first row always comes: it evaluates the release and says whether the lease held.
+            SELECT true AS marker, EXISTS (SELECT 1 FROM step) AS leased, (SELECT ok FROM released) AS released,
+                   (SELECT id FROM woken) AS woken_id, (SELECT priority FROM woken) AS woken_priority,
+                   NULL::uuid AS id, NULL::uuid AS destination_id, NULL::text AS kind, NULL::text AS settings, NULL::int AS attempts,
+                   NULL::timestamptz AS created_at
+            UNION ALL
+            SELECT false, NULL, NULL, NULL, NULL, c.id, c.destination_id, d.kind, d.settings::text, c.attempts, c.created_at
             FROM created c JOIN destinations d ON d.id = c.destination_id
             UNION ALL
-            SELECT l.id, l.destination_id, coalesce(d.kind, l.channel), coalesce(d.settings, '{}')::text, l.attempts, l.created_at
+            SELECT false, NULL, NULL, NULL, NULL, l.id, l.destination_id, coalesce(d.kind, l.channel), coalesce(d.settings, '{}')::text,
+                   l.attempts, l.created_at
             FROM deliveries l LEFT JOIN destinations d ON d.id = l.destination_id
             WHERE l.execution_id = \(id) AND l.status IN ('pending', 'failed')
               AND (l.next_attempt_at IS NULL OR l.next_attempt_at <= clock_timestamp()) AND EXISTS (SELECT 1 FROM step)
-            ORDER BY created_at
-            """).map {
-            DueDelivery(id: try $0.decode("id"), kind: try $0.decode("kind"), settings: try $0.decode("settings"), attempts: try $0.decode("attempts"))
+            """)
+        guard let marker = try rows.first(where: { try $0.decode("marker", as: Bool.self) }) else {
+            preconditionFailure("startDelivering's first row is missing")
         }
+        var woken: [WokenRun] = []
+        if let wokenID = try marker.decode("woken_id", as: UUID?.self) {
+            woken.append(WokenRun(id: wokenID, priority: try marker.decode("woken_priority")))
+        }
+        guard try marker.decode("leased", as: Bool.self) else { return (nil, woken) }
+        let due = try rows.filter { try !$0.decode("marker", as: Bool.self) }
+            .map { (created: try $0.decode("created_at", as: Date.self),
+                    delivery: DueDelivery(id: try $0.decode("id"), kind: try $0.decode("kind"), settings: try $0.decode("settings"),
+                                          attempts: try $0.decode("attempts"))) }
+            .sorted { $0.created < $1.created }.map(\.delivery)
+        return (due, woken)
     }
 
     /// Ends an attempt in one statement: records the delivery outcomes, then from all of the execution's deliveries

@@ -28,7 +28,7 @@ public struct ExecutionRepository {
     }
 
     /// Takes (marks enqueued, then the caller adds them to the stream) queued executions that are ready to run but not on the queue: retries whose
-    /// backoff is over, deferred and handed-back runs, manual and test runs, and fired slots that never reached
+    /// backoff is over, deferred, handed-back and woken runs (never parked ones), manual and test runs, and fired slots that never reached
     /// Redis (it was down, or the firing process died before releasing them). Fired slots only `firedGrace` seconds
     /// after their time, so the process that fired them is not raced. `SKIP LOCKED`: two reconcilers never take
     /// the same row.
@@ -39,7 +39,7 @@ public struct ExecutionRepository {
                 lateness_ms = coalesce(lateness_ms, extract(epoch FROM clock_timestamp() - scheduled_for) * 1000)
             WHERE id IN (
                 SELECT id FROM executions
-                WHERE status = 'queued' AND enqueued_at IS NULL
+                WHERE status = 'queued' AND enqueued_at IS NULL AND waiting_source_id IS NULL
                   AND coalesce(not_before, created_at) <= now()
                   AND (trigger IN ('manual', 'test') OR started_at IS NOT NULL
                        OR coalesce(not_before, created_at) < now() - make_interval(secs => \(firedGrace)))

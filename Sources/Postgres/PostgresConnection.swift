@@ -74,6 +74,12 @@ public final class PostgresConnection {
         needsReconnect = false
     }
 
+    /// The live handle, for the module's own extensions (the cancel handle).
+    func connectedHandle() throws(PostgresError) -> OpaquePointer {
+        try ensureConnected()
+        return handle!
+    }
+
     /// Runs a statement and returns its rows (empty for commands).
     @discardableResult
     public func query(_ query: PostgresQuery) throws -> [PostgresRow] {

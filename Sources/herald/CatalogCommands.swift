@@ -51,9 +51,13 @@ struct ReportCommand: ParsableCommand {
         @Option(help: "The report's name.") var name: String
         @Option(help: "The data source id.") var datasource: String
         @Option(help: "The query.") var sql: String
+        @Option(name: .customLong("max-duration"), help: "Seconds a run may take before it is cancelled and fails (default 1800).")
+        var maxDuration = ReportRepository.defaultMaxDurationSeconds
         func run() {
             let source = parseID(datasource, "datasource")
-            let id = withStore { connection, _ in try ReportRepository(connection: connection).create(name: name, dataSourceID: source, sql: sql) }
+            let id = withStore { connection, _ in
+                try ReportRepository(connection: connection).create(name: name, dataSourceID: source, sql: sql, maxDurationSeconds: maxDuration)
+            }
             print(id.uuidString.lowercased())
         }
     }

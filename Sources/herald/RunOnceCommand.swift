@@ -35,8 +35,8 @@ struct RunOnceCommand: ParsableCommand {
         case .retrying(let until, let partial):
             outcome = partial
             print("retrying failed deliveries at: \(UTCInstant.format(Int64(until.timeIntervalSince1970)))")
-        case .deferred: fail("the data source is at its concurrency limit; the run waits in the queue for a scheduler")
-        case .notClaimed: fail("the execution was taken by another worker")
+        case .deferred: fail("the data source is at its concurrency limit; the run waits in the queue until a slot frees")
+        case .notClaimed, .leaseLost: fail("the execution was taken by another worker")
         }
         print("status: \(outcome.status)")
         if let rows = outcome.rowCount { print("rows: \(rows)") }

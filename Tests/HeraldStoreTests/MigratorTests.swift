@@ -8,7 +8,11 @@ struct MigratorTests {
     @Test func bundledMigrationsAreNumberedFromOne() throws {
         let migrations = try Migration.bundled()
         #expect(migrations.first?.version == 1)
-        #expect(migrations.map(\.version) == Array(1...migrations.count))
+        // Ascending and unique. Numbers may be reserved for work on another branch (0004 while 0005 lands first),
+        // so a gap is allowed; Migrator applies them in order either way.
+        let versions = migrations.map(\.version)
+        #expect(versions == versions.sorted())
+        #expect(Set(versions).count == versions.count)
     }
 
     @Test func createsEveryTableTheArchitectureNames() throws {

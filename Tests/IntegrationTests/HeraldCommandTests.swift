@@ -120,25 +120,22 @@ struct HeraldCommandTests {
         let redisURL = try TestEnvironment.isolatedRedisURL()
         let redis = try RedisConnection(url: redisURL)
         let scheduler = try ChildProcess(Self.herald, ["scheduler"], environment: try Self.environment(databaseURL: url, redisURL: redisURL))
-        var found = false
-        for _ in 0..<100 where !found {
-            let members = try redis.command("ZRANGE", "herald:heartbeats", "0", "-1").array ?? []
-            found = members.contains { $0.string?.hasSuffix(":\(scheduler.pid)") == true }
-            if !found { usleep(100_000) }
+        // The id is scheduler:<host>:<pid>:<token of this start>.
+        let found = try waitUntil(10) {
+            (try redis.command("ZRANGE", "herald:heartbeats", "0", "-1").array ?? []).contains { $0.string?.contains(":\(scheduler.pid):") == true }
         }
         #expect(found, "no heartbeat from the scheduler: \(scheduler.output)")
         scheduler.signal(SIGTERM)
         #expect(scheduler.wait(timeout: 10) == 0, "\(scheduler.output)")
         let members = try redis.command("ZRANGE", "herald:heartbeats", "0", "-1").array ?? []
-        #expect(!members.contains { $0.string?.hasSuffix(":\(scheduler.pid)") == true })
+        #expect(!members.contains { $0.string?.contains(":\(scheduler.pid):") == true })
     }
 
     @Test func schedulerWaitsForPostgresInsteadOfDying() throws {
         let dead = "postgresql://postgres@127.0.0.1:\(freeLoopbackPort())/none"
         let scheduler = try ChildProcess(Self.herald, ["scheduler"], environment: try Self.environment(databaseURL: dead))
-        usleep(1_500_000)
+        #expect(waitUntil(10) { scheduler.output.contains("retrying") }, "\(scheduler.output)")
         #expect(scheduler.isRunning, "the scheduler exited while PostgreSQL was down: \(scheduler.output)")
-        #expect(scheduler.output.contains("retrying"))
         scheduler.signal(SIGTERM)
         #expect(scheduler.wait(timeout: 10) == 0)
     }
