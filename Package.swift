@@ -2,7 +2,7 @@
 import PackageDescription
 
 /// Herald: one executable (`herald`) over small modules. Dependencies point down only:
-/// C modules → one wrapper each → HeraldCore / HeraldStore → HeraldWeb / HeraldScheduler → herald.
+/// C modules → one wrapper each → HeraldCore / HeraldStore / HeraldQueue → HeraldWeb / HeraldScheduler → herald.
 let package = Package(
     name: "Herald",
     platforms: [.macOS(.v14)],
@@ -40,6 +40,8 @@ let package = Package(
             dependencies: ["HeraldCore", "Postgres", "Crypto"],
             resources: [.copy("Migrations")]
         ),
+        // The Redis key layout and what lives under it (streams, heartbeats, breakers), shared by every process.
+        .target(name: "HeraldQueue", dependencies: ["Redis"]),
         .target(name: "HeraldRender", dependencies: ["HeraldCore"]),
         .target(name: "HeraldDelivery", dependencies: ["HeraldCore"]),
         .target(
@@ -52,13 +54,13 @@ let package = Package(
         ),
         .target(
             name: "HeraldScheduler",
-            dependencies: ["HeraldCore", "HeraldStore", "HeraldRender", "HeraldDelivery", "Postgres", "Redis", "Crypto",
+            dependencies: ["HeraldCore", "HeraldStore", "HeraldQueue", "HeraldRender", "HeraldDelivery", "Postgres", "Redis", "Crypto",
                            .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "herald",
             dependencies: [
-                "HeraldCore", "HeraldStore", "HeraldWeb", "HeraldScheduler", "HeraldRender", "HeraldDelivery", "Postgres", "Redis", "Crypto",
+                "HeraldCore", "HeraldStore", "HeraldQueue", "HeraldWeb", "HeraldScheduler", "HeraldRender", "HeraldDelivery", "Postgres", "Redis", "Crypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -84,6 +86,7 @@ let package = Package(
         ),
         .testTarget(name: "HeraldRenderTests", dependencies: ["HeraldRender"]),
         .testTarget(name: "HeraldDeliveryTests", dependencies: ["HeraldDelivery", "HeraldCore"]),
+        .testTarget(name: "HeraldQueueTests", dependencies: ["HeraldQueue", "Redis", "TestSupport"]),
         .testTarget(name: "HeraldSchedulerTests", dependencies: ["HeraldScheduler", "HeraldStore", "Postgres", "Crypto", "Redis", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "Postgres", "Redis", "HeraldCore"]),
     ]

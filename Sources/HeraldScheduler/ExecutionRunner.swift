@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HeraldQueue
 import HeraldCore
 import HeraldDelivery
 import HeraldRender

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Crypto
 import Foundation
+import HeraldQueue
 import HeraldCore
 import HeraldDelivery
 import HeraldRender

@@ -1,5 +1,5 @@
 import Foundation
-import HeraldScheduler
+import HeraldQueue
 import HeraldWeb
 import Logging
 import Postgres

@@ -2,7 +2,7 @@ import Foundation
 import Redis
 import Testing
 import TestSupport
-@testable import HeraldScheduler
+@testable import HeraldQueue
 
 /// The streams: one per priority, read highest first; entries of a dead consumer are reclaimed.
 struct ExecutionQueueTests {

@@ -17,8 +17,8 @@ public final class CircuitBreaker {
 
     public init(redis: RedisConnection) { self.redis = redis }
 
-    static func failuresKey(_ host: String) -> String { "herald:breaker:\(host):failures" }
-    static func openKey(_ host: String) -> String { "herald:breaker:\(host):open" }
+    static func failuresKey(_ host: String) -> String { RedisKeys.breakerFailures(host: host) }
+    static func openKey(_ host: String) -> String { RedisKeys.breakerOpen(host: host) }
 
     /// When the breaker for `host` closes again, if it is open now.
     public func openUntil(_ host: String) -> Date? {

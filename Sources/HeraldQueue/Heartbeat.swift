@@ -11,14 +11,25 @@ public struct Heartbeat: Codable, Sendable, Equatable {
     public let startedAt: Date
     public var beatAt: Date
     public var inFlight: Int
+
+    public init(id: String, role: String, version: String, host: String, pid: Int32, startedAt: Date, beatAt: Date, inFlight: Int) {
+        self.id = id
+        self.role = role
+        self.version = version
+        self.host = host
+        self.pid = pid
+        self.startedAt = startedAt
+        self.beatAt = beatAt
+        self.inFlight = inFlight
+    }
 }
 
 /// Heartbeats in Redis: `herald:heartbeat:<id>` holds the JSON with a TTL, and the sorted set `herald:heartbeats`
 /// scores each id by its last beat, so the newest one is one `ZREVRANGE` away.
 public enum HeartbeatRegistry {
-    public static let setKey = "herald:heartbeats"
+    public static let setKey = RedisKeys.heartbeats
     public static let ttlSeconds = 15
-    static func key(_ id: String) -> String { "herald:heartbeat:\(id)" }
+    static func key(_ id: String) -> String { RedisKeys.heartbeat(id) }
 
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()

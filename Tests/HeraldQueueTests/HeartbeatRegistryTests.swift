@@ -2,7 +2,7 @@ import Foundation
 import Redis
 import Testing
 import TestSupport
-@testable import HeraldScheduler
+@testable import HeraldQueue
 
 @Suite(.serialized)
 struct HeartbeatRegistryTests {

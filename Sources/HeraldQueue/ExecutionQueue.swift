@@ -5,13 +5,13 @@ import Redis
 /// Only ids: PostgreSQL holds everything else, so losing the streams loses nothing (the reconciler re-enqueues what
 /// PostgreSQL says is queued). Delivery is at-least-once; the lease on the execution row makes a duplicate harmless.
 public struct ExecutionQueue {
-    public static let group = "herald-workers"
+    public static let group = RedisKeys.workerGroup
     /// Set when the groups are created. Its absence means Redis lost its data (FLUSHALL, a restart without
     /// persistence), so every queued execution must be enqueued again.
-    public static let epochKey = "herald:queue-epoch"
+    public static let epochKey = RedisKeys.queueEpoch
     public static let priorities = Array((0...9).reversed())
 
-    public static func stream(priority: Int) -> String { "herald:executions:\(min(max(priority, 0), 9))" }
+    public static func stream(priority: Int) -> String { RedisKeys.executions(priority: priority) }
     static let streamsHighFirst = priorities.map { stream(priority: $0) }
 
     /// One entry read from a stream: acknowledge it with `ack` when the execution no longer needs it.
