@@ -31,6 +31,16 @@ case "${1:-}" in
 esac
 [ "$(id -u)" = 0 ] || die "run it as root (debootstrap, chroot and mount need root)"
 case "$root" in "$repo"|"$repo"/*) die "the chroot must live outside the repository" ;; esac
+# On the host: debootstrap, and unshare + ip for dev.sh's own network namespace.
+host_missing=()
+command -v debootstrap >/dev/null || host_missing+=(debootstrap)
+command -v ip >/dev/null || host_missing+=(iproute2)
+command -v unshare >/dev/null || host_missing+=(util-linux)
+if [ "${#host_missing[@]}" -gt 0 ]; then
+    say "installing on this machine: ${host_missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${host_missing[@]}"
+fi
 branch=$(git rev-parse --abbrev-ref HEAD)
 [ -z "$(git status --porcelain)" ] || say "uncommitted changes are not checked: the chroot clones $branch at $(git rev-parse --short HEAD)"
 
@@ -90,7 +100,6 @@ in_chroot() {
 make_base() {
     still_mounted && die "something is still mounted under $root; unmount it first"
     say "debootstrap --variant=minbase bookworm $root (logs in $logs/)"
-    command -v debootstrap >/dev/null || { apt-get update -q; apt-get install -y -q debootstrap; }
     rm -rf "$root" "$snapshot"
     debootstrap --variant=minbase bookworm "$root" "$mirror" > "$logs/debootstrap.log" 2>&1 \
         || { tail -n 20 "$logs/debootstrap.log" >&2; die "debootstrap failed"; }

@@ -1,10 +1,17 @@
-# Shared by deploy/dev.sh, deploy/test.sh and deploy/bench-web.sh: installing packages and starting throw-away
-# PostgreSQL, Redis and nginx servers on loopback. Source it; it defines functions only.
+# Shared by deploy/dev.sh, deploy/test.sh and the benchmarks: installing packages (Debian's and, into a virtual
+# environment, Python's) and starting throw-away PostgreSQL, Redis and nginx servers on loopback. Source it; it
+# defines functions only.
 
+# Every Debian package that the scripts, the tests and the binaries use, beyond swift.org's Debian 12 prerequisites
+# (deploy/check-pristine.sh checks that on a minimal Debian 12): the C libraries the Sources/C* modules link; the
+# servers and clients (psql, redis-cli, nginx; curl and openssl, which the integration tests run too); python3 and
+# python3-venv (free_port, and the Python environment of python_env); util-linux (runuser, flock, taskset) and procps,
+# which a minimal system has today but need not; tzdata (the IANA zones herald reads); wrk (bench-web.sh).
 HERALD_APT_PACKAGES=(
     pkg-config libfcgi-dev libpq-dev libhiredis-dev libcmark-dev libcurl4-openssl-dev libxlsxwriter-dev
     libsodium-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core
-    postgresql redis-server nginx-light curl openssl ca-certificates wrk procps
+    postgresql postgresql-client redis-server redis-tools nginx-light curl openssl ca-certificates
+    python3 python3-venv util-linux procps tzdata wrk
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -40,6 +47,37 @@ bench_prepare() {
     bin=$(swift build -c release --show-bin-path)
     work=$(mktemp -d /tmp/herald-bench.XXXXXX)
     chmod 755 "$work"
+}
+
+# python_env: sets $herald_python to the interpreter of a virtual environment (Debian's python3 -m venv) that has the
+# packages of deploy/requirements-test.txt. Never a system-wide `pip install`: Debian 12's Python refuses it (PEP 668).
+# The environment lives in ${HERALD_VENV_CACHE:-~/.cache/herald}/venv-KEY, KEY a hash of the requirement list and the
+# Python version: every run and checkout with the same list reuses it, a changed list or Python makes a new one.
+# Made under a lock (checkouts may run tests at once), marked complete only once pip succeeded; environments unused
+# for 30 days are removed.
+python_env() {
+    local requirements key cache venv
+    requirements=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/requirements-test.txt
+    [ -x /usr/bin/python3 ] || die "/usr/bin/python3 is missing (Debian's python3 and python3-venv)"
+    key=$({ /usr/bin/python3 -c 'import sys; print(sys.version)'; cat "$requirements"; } | sha256sum | cut -c1-16)
+    cache=${HERALD_VENV_CACHE:-${XDG_CACHE_HOME:-${HOME:?}/.cache}/herald}
+    venv=$cache/venv-$key
+    mkdir -p "$cache"
+    if [ ! -f "$venv/.complete" ]; then
+        (
+            flock 9 || exit 1
+            [ -f "$venv/.complete" ] && exit 0
+            say "making the Python environment $venv (deploy/requirements-test.txt)"
+            rm -rf "$venv"
+            /usr/bin/python3 -m venv "$venv" || exit 1
+            "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input --require-virtualenv \
+                -r "$requirements" || exit 1
+            cp "$requirements" "$venv/.complete"
+            find "$cache" -mindepth 1 -maxdepth 1 -name 'venv-*' -mtime +30 -exec rm -rf {} + || true
+        ) 9> "$cache/venv.lock" || die "could not make the Python environment $venv (pip's messages above)"
+    fi
+    touch "$venv"
+    herald_python=$venv/bin/python
 }
 
 pg_bin() {
