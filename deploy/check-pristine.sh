@@ -76,6 +76,7 @@ unmount_all() {
     mounted=()
 }
 trap unmount_all EXIT
+trap 'say "check-pristine.sh: a command failed at line $LINENO"' ERR
 still_mounted() { findmnt -rn -o TARGET | grep -qE "^$root(/|$)"; }
 
 mount_chroot() {
@@ -143,12 +144,10 @@ mount_chroot
 # mirror (the `insteadOf` rewrites), and HTTPS leaves through a proxy whose CA certificates are trusted (installed
 # into the system bundle when deploy/lib.sh installs ca-certificates; pip is pointed at that bundle).
 : > "$root/etc/gitconfig"
-git config --system --get-regexp '^url\..*\.insteadof$' 2>/dev/null | while read -r key value; do
-    git config --file "$root/etc/gitconfig" --add "$key" "$value"
-done
-git config --global --get-regexp '^url\..*\.insteadof$' 2>/dev/null | while read -r key value; do
-    git config --file "$root/etc/gitconfig" --add "$key" "$value"
-done
+rewrites=$(git config --system --get-regexp '^url\..*\.insteadof$' || :; git config --global --get-regexp '^url\..*\.insteadof$' || :)
+while read -r key value; do
+    [ -n "$key" ] && git config --file "$root/etc/gitconfig" --add "$key" "$value"
+done <<< "$rewrites"
 if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
     mkdir -p "$root/usr/local/share/ca-certificates"
     cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
