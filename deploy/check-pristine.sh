@@ -146,7 +146,7 @@ mount_chroot
 : > "$root/etc/gitconfig"
 rewrites=$(git config --system --get-regexp '^url\..*\.insteadof$' || :; git config --global --get-regexp '^url\..*\.insteadof$' || :)
 while read -r key value; do
-    [ -n "$key" ] && git config --file "$root/etc/gitconfig" --add "$key" "$value"
+    if [ -n "$key" ]; then git config --file "$root/etc/gitconfig" --add "$key" "$value"; fi
 done <<< "$rewrites"
 if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
     mkdir -p "$root/usr/local/share/ca-certificates"

@@ -5,13 +5,14 @@
 # Every Debian package that the scripts, the tests and the binaries use, beyond swift.org's Debian 12 prerequisites
 # (deploy/check-pristine.sh checks that on a minimal Debian 12): the C libraries the Sources/C* modules link; the
 # servers and clients (psql, redis-cli, nginx; curl and openssl, which the integration tests run too); python3 and
-# python3-venv (free_port, and the Python environment of python_env); util-linux (runuser, flock, taskset) and procps,
-# which a minimal system has today but need not; tzdata (the IANA zones herald reads); wrk (bench-web.sh).
+# python3-venv (free_port, and the Python environment of python_env); util-linux (runuser, flock, taskset), which a
+# minimal system has today but need not; tzdata (the IANA zones herald reads). A script's own extras are arguments
+# of install_packages (bench-web.sh: wrk, mawk). No script or test runs ps or ip (procps, iproute2).
 HERALD_APT_PACKAGES=(
     pkg-config libfcgi-dev libpq-dev libhiredis-dev libcmark-dev libcurl4-openssl-dev libxlsxwriter-dev
     libsodium-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core
     postgresql postgresql-client redis-server redis-tools nginx-light curl openssl ca-certificates
-    python3 python3-venv util-linux procps tzdata wrk
+    python3 python3-venv util-linux tzdata
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -38,10 +39,10 @@ install_packages() {
     command -v swift >/dev/null || die "swift is not installed (expected Swift 6.x at /opt/swift/usr/bin)"
 }
 
-# For the benchmarks: installs what is missing, builds the release binaries, sets $bin to their folder and $work to
-# a fresh scratch folder (mode 755, so the postgres user can reach its data inside).
+# bench_prepare [EXTRA-PACKAGES...]: for the benchmarks: installs what is missing, builds the release binaries, sets
+# $bin to their folder and $work to a fresh scratch folder (mode 755, so the postgres user can reach its data inside).
 bench_prepare() {
-    install_packages
+    install_packages "$@"
     say "building (release)"
     swift build -c release >/dev/null
     bin=$(swift build -c release --show-bin-path)
@@ -60,7 +61,7 @@ python_env() {
     requirements=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/requirements-test.txt
     [ -x /usr/bin/python3 ] || die "/usr/bin/python3 is missing (Debian's python3 and python3-venv)"
     key=$({ /usr/bin/python3 -c 'import sys; print(sys.version)'; cat "$requirements"; } | sha256sum | cut -c1-16)
-    cache=${HERALD_VENV_CACHE:-${XDG_CACHE_HOME:-${HOME:?}/.cache}/herald}
+    cache=${HERALD_VENV_CACHE:-${XDG_CACHE_HOME:-${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}/.cache}/herald}
     venv=$cache/venv-$key
     mkdir -p "$cache"
     if [ ! -f "$venv/.complete" ]; then
