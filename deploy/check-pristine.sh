@@ -9,6 +9,7 @@
 #   deploy/check-pristine.sh --keep     reuse the chroot as the last check left it (packages, venv), re-clone only
 #   deploy/check-pristine.sh --rebuild  debootstrap the chroot and its snapshot anew, then check
 # HERALD_PRISTINE_ROOT (default /work/debian12-root) is the chroot; its snapshot is "$HERALD_PRISTINE_ROOT.base.tar".
+# HERALD_PRISTINE_REV checks another commit of the current branch (default: its last one), e.g. to see a fix's effect.
 # Logs: "$HERALD_PRISTINE_ROOT.logs/" (test.log, dev.log, ...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,7 +43,9 @@ if [ "${#host_missing[@]}" -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${host_missing[@]}"
 fi
 branch=$(git rev-parse --abbrev-ref HEAD)
-[ -z "$(git status --porcelain)" ] || say "uncommitted changes are not checked: the chroot clones $branch at $(git rev-parse --short HEAD)"
+rev=$(git rev-parse --verify "${HERALD_PRISTINE_REV:-HEAD}^{commit}")
+git merge-base --is-ancestor "$rev" "$branch" || die "$rev is not on $branch"
+[ -z "$(git status --porcelain)" ] || say "uncommitted changes are not checked: the chroot clones $branch at ${rev:0:7}"
 
 mounted=()
 mount_at() { # mount_at TARGET MOUNT-ARGUMENTS...
@@ -154,9 +157,9 @@ if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
     printf '[global]\ncert = /etc/ssl/certs/ca-certificates.crt\n' > "$root/etc/pip.conf"
 fi
 
-say "cloning $branch ($(git rev-parse --short HEAD)) into $root/root/herald"
+say "cloning $branch (${rev:0:7}) into $root/root/herald"
 git bundle create "$root/tmp/herald.bundle" "$branch" 2>/dev/null
-in_chroot "rm -rf /root/herald && git clone -q --branch '$branch' /tmp/herald.bundle /root/herald"
+in_chroot "rm -rf /root/herald && git clone -q --branch '$branch' /tmp/herald.bundle /root/herald && git -C /root/herald checkout -q --detach $rev"
 
 results=()
 # step NAME NET COMMAND: runs COMMAND in the chroot's clone, logging to $logs/NAME.log; NET=own runs it in a network

@@ -21,8 +21,9 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 # Runs a command as root: directly when we are root, through sudo otherwise.
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# PostgreSQL refuses to run as root; as root we run it as `postgres`, as a sudoer as ourselves.
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+# PostgreSQL refuses to run as root; as root we run it as `postgres` (from /, since it may not enter a checkout under
+# /root: every path given is absolute), as a sudoer as ourselves.
+as_pg() { if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi; }
 
 # Installs the Debian packages that are missing (a no-op when all are there, so re-runs are fast).
 install_packages() {
