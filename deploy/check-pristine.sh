@@ -3,7 +3,7 @@
 # prerequisites: a debootstrap'd chroot (outside the repo) gets those, the Swift toolchain at /opt/swift and the local
 # Swift package mirror (read-only bind mounts, with the host's git `insteadOf` rewrites), and a fresh clone of the
 # current branch's last commit (uncommitted changes are not checked); then, as root inside it, `deploy/test.sh`,
-# `deploy/dev.sh`, `deploy/dev.sh status` and `deploy/dev.sh stop`. Slow (a full debug build and every test); run by
+# `deploy/dev.sh` (twice: start, then restart), `deploy/dev.sh status` and `deploy/dev.sh stop`. Slow (a full debug build and every test); run by
 # hand, as root, not by CI. Everything mounted is unmounted and everything started inside is stopped on exit.
 #   deploy/check-pristine.sh            restore the chroot to its pristine snapshot, then check
 #   deploy/check-pristine.sh --keep     reuse the chroot as the last check left it (packages, venv), re-clone only
@@ -181,6 +181,7 @@ step test shared "bash deploy/test.sh" || failed=1
 # dev.sh listens on fixed ports (8080, 8443, 54329, 63799); the chroot shares the host's network, where another
 # checkout's dev.sh may hold them, so it runs in a network of its own (it needs none: test.sh installed the packages).
 step dev own "bash deploy/dev.sh" || failed=1
+step dev-again own "bash deploy/dev.sh" || failed=1   # a second start reuses the state and restarts herald
 step dev-status own "bash deploy/dev.sh status && [ \"\$(bash deploy/dev.sh status | grep -c ': running')\" = 5 ]" || failed=1
 step dev-stop own "bash deploy/dev.sh stop && ! bash deploy/dev.sh status | grep ': running'" || failed=1
 
