@@ -3,8 +3,8 @@
 # prerequisites: a debootstrap'd chroot (outside the repo) gets those, the Swift toolchain at /opt/swift and the local
 # Swift package mirror (read-only bind mounts, with the host's git `insteadOf` rewrites), and a fresh clone of the
 # current branch's last commit (uncommitted changes are not checked); then, as root inside it, `deploy/test.sh`,
-# `deploy/dev.sh` (twice: start, then restart), `deploy/dev.sh status` and `deploy/dev.sh stop`. Slow (a full debug build and every test); run by
-# hand, as root, not by CI. Everything mounted is unmounted and everything started inside is stopped on exit.
+# `deploy/dev.sh` (twice: start, then restart), `deploy/dev.sh status` and `deploy/dev.sh stop`. Slow (a full debug
+# build and every test); run by hand, as root, not by CI. Everything mounted is unmounted and everything started inside is stopped on exit.
 #   deploy/check-pristine.sh            restore the chroot to its pristine snapshot, then check
 #   deploy/check-pristine.sh --keep     reuse the chroot as the last check left it (packages, venv), re-clone only
 #   deploy/check-pristine.sh --rebuild  debootstrap the chroot and its snapshot anew, then check
@@ -32,11 +32,10 @@ case "${1:-}" in
 esac
 [ "$(id -u)" = 0 ] || die "run it as root (debootstrap, chroot and mount need root)"
 case "$root" in "$repo"|"$repo"/*) die "the chroot must live outside the repository" ;; esac
-# On the host: debootstrap, and unshare + ip for dev.sh's own network namespace.
+# On the host: debootstrap, and ip for dev.sh's own network namespace.
 host_missing=()
 command -v debootstrap >/dev/null || host_missing+=(debootstrap)
 command -v ip >/dev/null || host_missing+=(iproute2)
-command -v unshare >/dev/null || host_missing+=(util-linux)
 if [ "${#host_missing[@]}" -gt 0 ]; then
     say "installing on this machine: ${host_missing[*]}"
     DEBIAN_FRONTEND=noninteractive apt-get update -q
@@ -77,7 +76,10 @@ unmount_all() {
         umount "${mounted[$i]}" 2>/dev/null || umount -l "${mounted[$i]}" || say "could not unmount ${mounted[$i]}"
     done
     mounted=()
+    if [ -n "$netns_made" ]; then ip netns delete "$netns_made" || say "could not delete the network namespace $netns_made"; fi
+    netns_made=""
 }
+netns_made=""
 trap unmount_all EXIT
 trap 'say "check-pristine.sh: a command failed at line $LINENO"' ERR
 still_mounted() { findmnt -rn -o TARGET | grep -qE "^$root(/|$)"; }
@@ -162,11 +164,11 @@ git bundle create "$root/tmp/herald.bundle" "$branch" 2>/dev/null
 in_chroot "rm -rf /root/herald && git clone -q --branch '$branch' /tmp/herald.bundle /root/herald && git -C /root/herald checkout -q --detach $rev"
 
 results=()
-# step NAME NET COMMAND: runs COMMAND in the chroot's clone, logging to $logs/NAME.log; NET=own runs it in a network
-# namespace of its own (loopback only).
+# step NAME NET COMMAND: runs COMMAND in the chroot's clone, logging to $logs/NAME.log; NET=own runs it in the
+# check's own network namespace (loopback only), the same one for every such step.
 step() {
     local name=$1 net=$2 command=$3 status=0 started=$SECONDS prefix=()
-    [ "$net" = own ] && prefix=(unshare --net --fork sh -c 'ip link set lo up && exec "$@"' sh)
+    [ "$net" = own ] && prefix=(ip netns exec "$netns")
     say "$name: $command (log: $logs/$name.log)"
     "${prefix[@]}" chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
         PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin /bin/bash -c "cd /root/herald && $command" \
@@ -176,6 +178,10 @@ step() {
     return "$status"
 }
 
+netns=herald-pristine-$$
+ip netns add "$netns"
+netns_made=$netns
+ip netns exec "$netns" ip link set lo up
 failed=0
 step test shared "bash deploy/test.sh" || failed=1
 # dev.sh listens on fixed ports (8080, 8443, 54329, 63799); the chroot shares the host's network, where another
