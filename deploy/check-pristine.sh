@@ -4,7 +4,8 @@
 # Swift package mirror (read-only bind mounts, with the host's git `insteadOf` rewrites), and a fresh clone of the
 # current branch's last commit (uncommitted changes are not checked); then, as root inside it, `deploy/test.sh`,
 # `deploy/dev.sh` (twice: start, then restart), `deploy/dev.sh status` and `deploy/dev.sh stop`. Slow (a full debug
-# build and every test); run by hand, as root, not by CI. Everything mounted is unmounted and everything started inside is stopped on exit.
+# build and every test); run by hand, as root, not by CI. Everything mounted is unmounted and everything started
+# inside is stopped on exit. The prerequisites are installed without recommended packages, the strictest reading.
 #   deploy/check-pristine.sh            restore the chroot to its pristine snapshot, then check
 #   deploy/check-pristine.sh --keep     reuse the chroot as the last check left it (packages, venv), re-clone only
 #   deploy/check-pristine.sh --rebuild  debootstrap the chroot and its snapshot anew, then check
@@ -126,8 +127,9 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
     mount_chroot
     say "installing swift.org's prerequisites: ${prerequisites[*]}"
-    in_chroot "export DEBIAN_FRONTEND=noninteractive; apt-get update -q && apt-get install -y -q --no-install-recommends ${prerequisites[*]} && apt-get clean" \
-        > "$logs/prerequisites.log" 2>&1 || { tail -n 20 "$logs/prerequisites.log" >&2; die "installing the prerequisites failed"; }
+    in_chroot "export DEBIAN_FRONTEND=noninteractive; apt-get update -q &&
+        apt-get install -y -q --no-install-recommends ${prerequisites[*]} && apt-get clean" > "$logs/prerequisites.log" 2>&1 \
+        || { tail -n 20 "$logs/prerequisites.log" >&2; die "installing the prerequisites failed"; }
     unmount_all
     say "snapshot $snapshot"
     tar -C "$root" -cf "$snapshot" .
