@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Cron benchmark: the next run of 100,000 different schedules (expression x zone x instant), computed by
 `herald cron next --batch` (parse + compute + print, one process, one core) against cronsim computing the same
-cases in the same run. Usage: deploy/bench-cron.py HERALD_BINARY [CASES]"""
+cases in the same run. Usage: deploy/bench-cron.sh [CASES], which builds herald and runs
+deploy/bench-cron.py HERALD_BINARY [CASES] with cronsim installed (deploy/requirements-test.txt)."""
 import importlib.util
 import os
 import random
@@ -10,7 +11,11 @@ import sys
 import time
 from zoneinfo import ZoneInfo
 
-from cronsim import CronSim
+try:
+    from cronsim import CronSim
+except ImportError:
+    sys.exit("cronsim is missing: run deploy/bench-cron.sh, which installs deploy/requirements-test.txt into a "
+             "virtual environment")
 
 here = os.path.dirname(os.path.abspath(__file__))
 spec = importlib.util.spec_from_file_location("cron_diff", os.path.join(here, "cron-diff.py"))

@@ -11,7 +11,7 @@ source deploy/lib.sh
 seconds=${1:-10}
 connections=${WRK_CONNECTIONS:-32}
 threads=${HERALD_WEB_THREADS:-16}
-bench_prepare
+bench_prepare wrk mawk
 pids=()
 cleanup() {
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done

@@ -102,6 +102,14 @@ start() {
 
     # Secrets made once and kept: the key encrypts stored credentials, so it must survive restarts.
     if [ ! -f "$state/env" ]; then
+        # PostgreSQL data that outlived its key: kept outside .herald/ (see pg_data) from an earlier checkout at this
+        # path, or left after .herald/env was deleted. Its stored credentials need the lost key, and its admin and
+        # demo rows would stop this start, so it goes too.
+        if [ -d "$(pg_data)" ]; then
+            say "removing $(pg_data): PostgreSQL data made with an earlier, lost .herald/env"
+            stop_postgres "$(pg_data)"
+            rm -rf "$(pg_data)"
+        fi
         (umask 077; echo "HERALD_SECRET_KEY=$("$bin/herald" key generate)" > "$state/env")
     fi
     set -a

@@ -1,10 +1,18 @@
-# Shared by deploy/dev.sh, deploy/test.sh and deploy/bench-web.sh: installing packages and starting throw-away
-# PostgreSQL, Redis and nginx servers on loopback. Source it; it defines functions only.
+# Shared by deploy/dev.sh, deploy/test.sh and the benchmarks: installing packages (Debian's and, into a virtual
+# environment, Python's) and starting throw-away PostgreSQL, Redis and nginx servers on loopback. Source it; it
+# defines functions only.
 
+# Every Debian package that the scripts, the tests and the binaries use, beyond swift.org's Debian 12 prerequisites
+# (deploy/check-pristine.sh checks that on a minimal Debian 12): the C libraries the Sources/C* modules link; the
+# servers and clients (psql, redis-cli, nginx; curl and openssl, which the integration tests run too); python3 and
+# python3-venv (free_port, and the Python environment of python_env); util-linux (runuser, flock, taskset), which a
+# minimal system has today but need not; tzdata (the IANA zones herald reads). A script's own extras are arguments
+# of install_packages (bench-web.sh: wrk, mawk). No script or test runs ps or ip (procps, iproute2).
 HERALD_APT_PACKAGES=(
     pkg-config libfcgi-dev libpq-dev libhiredis-dev libcmark-dev libcurl4-openssl-dev libxlsxwriter-dev
     libsodium-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core
-    postgresql redis-server nginx-light curl openssl ca-certificates wrk procps
+    postgresql postgresql-client redis-server redis-tools nginx-light curl openssl ca-certificates
+    python3 python3-venv util-linux tzdata
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -13,8 +21,9 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 # Runs a command as root: directly when we are root, through sudo otherwise.
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# PostgreSQL refuses to run as root; as root we run it as `postgres`, as a sudoer as ourselves.
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+# PostgreSQL refuses to run as root; as root we run it as `postgres` (from /, since it may not enter a checkout under
+# /root: every path given is absolute), as a sudoer as ourselves.
+as_pg() { if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi; }
 
 # Installs the Debian packages that are missing (a no-op when all are there, so re-runs are fast).
 install_packages() {
@@ -31,15 +40,46 @@ install_packages() {
     command -v swift >/dev/null || die "swift is not installed (expected Swift 6.x at /opt/swift/usr/bin)"
 }
 
-# For the benchmarks: installs what is missing, builds the release binaries, sets $bin to their folder and $work to
-# a fresh scratch folder (mode 755, so the postgres user can reach its data inside).
+# bench_prepare [EXTRA-PACKAGES...]: for the benchmarks: installs what is missing, builds the release binaries, sets
+# $bin to their folder and $work to a fresh scratch folder (mode 755, so the postgres user can reach its data inside).
 bench_prepare() {
-    install_packages
+    install_packages "$@"
     say "building (release)"
     swift build -c release >/dev/null
     bin=$(swift build -c release --show-bin-path)
     work=$(mktemp -d /tmp/herald-bench.XXXXXX)
     chmod 755 "$work"
+}
+
+# python_env: sets $herald_python to the interpreter of a virtual environment (Debian's python3 -m venv) that has the
+# packages of deploy/requirements-test.txt. Never a system-wide `pip install`: Debian 12's Python refuses it (PEP 668).
+# The environment lives in ${HERALD_VENV_CACHE:-~/.cache/herald}/venv-KEY, KEY a hash of the requirement list and the
+# Python version: every run and checkout with the same list reuses it, a changed list or Python makes a new one.
+# Made under a lock (checkouts may run tests at once), marked complete only once pip succeeded; environments unused
+# for 30 days are removed.
+python_env() {
+    local requirements key cache venv
+    requirements=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/requirements-test.txt
+    [ -x /usr/bin/python3 ] || die "/usr/bin/python3 is missing (Debian's python3 and python3-venv)"
+    key=$({ /usr/bin/python3 -c 'import sys; print(sys.version)'; cat "$requirements"; } | sha256sum | cut -c1-16)
+    cache=${HERALD_VENV_CACHE:-${XDG_CACHE_HOME:-${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}/.cache}/herald}
+    venv=$cache/venv-$key
+    mkdir -p "$cache"
+    if [ ! -f "$venv/.complete" ]; then
+        (
+            flock 9 || exit 1
+            [ -f "$venv/.complete" ] && exit 0
+            say "making the Python environment $venv (deploy/requirements-test.txt)"
+            rm -rf "$venv"
+            /usr/bin/python3 -m venv "$venv" || exit 1
+            "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input --require-virtualenv \
+                -r "$requirements" || exit 1
+            cp "$requirements" "$venv/.complete"
+            find "$cache" -mindepth 1 -maxdepth 1 -name 'venv-*' -mtime +30 -exec rm -rf {} + || true
+        ) 9> "$cache/venv.lock" || die "could not make the Python environment $venv (pip's messages above)"
+    fi
+    touch "$venv"
+    herald_python=$venv/bin/python
 }
 
 pg_bin() {

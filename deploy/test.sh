@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Runs every test: installs what is missing, starts throw-away PostgreSQL and Redis on free loopback ports (the
-# integration tests start nginx and the Herald processes themselves), runs `swift build` and `swift test`, and stops
-# the servers whatever happens. Extra arguments go to `swift test` (e.g. `deploy/test.sh --filter PostgresTests`).
+# Runs every test: installs what is missing (Debian packages; the Python packages of deploy/requirements-test.txt
+# into a virtual environment, see python_env in deploy/lib.sh), starts throw-away PostgreSQL and Redis on free
+# loopback ports (the integration tests start nginx and the Herald processes themselves), runs `swift build` and
+# `swift test`, and stops the servers whatever happens. Extra arguments go to `swift test` (e.g.
+# `deploy/test.sh --filter PostgresTests`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source deploy/lib.sh
 
 install_packages
+python_env   # before the long build: a pip failure stops the run here
 state=$(mktemp -d /tmp/herald-test.XXXXXX)
 chmod 755 "$state"
 cleanup() {
@@ -38,8 +41,7 @@ swift test --skip-build "$@" || status=$?
 # The cron engine against cronsim (PyPI) on 10,000 random cases, many around DST transitions.
 if [ "$#" = 0 ]; then
     say "cron differential test against cronsim"
-    python3 -m pip install -q --disable-pip-version-check cronsim 2>&1 | grep -v "Running pip as the 'root' user" || true
-    python3 deploy/cron-diff.py "$HERALD_TEST_BIN_DIR/herald" 10000 || status=$?
+    "$herald_python" deploy/cron-diff.py "$HERALD_TEST_BIN_DIR/herald" 10000 || status=$?
 fi
 if [ "$status" = 0 ]; then say "all tests passed"; else say "tests failed (exit $status)"; fi
 exit "$status"
