@@ -82,10 +82,11 @@ struct WorkerLeaseTests {
         #expect(fixture.deliveredFiles().count == 1)
     }
 
-    // New pid and UTS namespaces need root; elsewhere WorkerIdentityTests covers how the id is built.
+    // New pid and UTS namespaces need root; elsewhere WorkerIdentityTests covers how the id is built. No --mount-proc:
+    // getpid() answers 1 without it, and a chroot (deploy/check-pristine.sh) cannot make the mount private.
     @Test(.enabled(if: getuid() == 0, "unshare --pid --uts needs root"))
     func twoSchedulersWithTheSameHostNameAndPidHoldSeparateLeases() throws {
-        let probe = try runShell("unshare --pid --uts --fork --mount-proc --kill-child /bin/sh -c 'hostname herald-twin && echo $$'")
+        let probe = try runShell("unshare --pid --uts --fork --kill-child /bin/sh -c 'hostname herald-twin && echo $$'")
         #expect(probe.status == 0 && probe.output.contains("1"), "unshare is not usable here: \(probe.output)")
         guard probe.status == 0 else { return }
         let fixture = try WorkerFixture(sql: "SELECT 1 AS one FROM pg_sleep(2)", workers: 2)
@@ -93,7 +94,7 @@ struct WorkerLeaseTests {
         try fixture.addSchedules(8)
         // Each in its own pid and UTS namespace: both are pid 1 on a host named herald-twin, like two containers.
         func twin() throws -> ChildProcess {
-            try ChildProcess("/usr/bin/unshare", ["--pid", "--uts", "--fork", "--mount-proc", "--kill-child", "/bin/sh", "-c",
+            try ChildProcess("/usr/bin/unshare", ["--pid", "--uts", "--fork", "--kill-child", "/bin/sh", "-c",
                                                   "hostname herald-twin && exec \"$0\" scheduler", HeraldCommandTests.herald],
                              environment: fixture.environment)
         }
