@@ -10,8 +10,13 @@ import HeraldStore
 /// `herald` dedicates to it; the workers have threads of their own.
 public final class SchedulerProcess: @unchecked Sendable {
     public static let beatInterval: TimeInterval = 5
-    /// How far ahead slots are fired: their rows are written early and put on the queue at their instant.
-    public static let lookahead: TimeInterval = 1
+    /// How far ahead slots are fired: their rows are written early and put on the queue at their instant by the
+    /// releaser. Several seconds, so a slow PostgreSQL (a batch taking a second or more) still writes before the instant.
+    public static let lookahead: TimeInterval = 5
+    /// Firing batches are sized so one takes about this long: big enough to cost few round trips and commits, small
+    /// enough that the row locks are held briefly and a stop is noticed soon.
+    static let batchTarget: TimeInterval = 0.25
+    static let batchSizes = 100...5000
 
     let config: HeraldConfig
     let logger: Logger
@@ -54,6 +59,8 @@ public final class SchedulerProcess: @unchecked Sendable {
     /// back, when the reconciler enqueues them.
     public func run() {
         workers?.start()
+        let releaser = SlotReleaser(redisURL: config.redisURL, databaseURL: config.databaseURL, logger: logger)
+        releaser.start()
         let started = Date()
         var heartbeat = Heartbeat(id: id, role: "scheduler", version: version, host: id.split(separator: ":")[1].description,
                                   pid: getpid(), startedAt: started, beatAt: started, inFlight: 0)
@@ -63,8 +70,11 @@ public final class SchedulerProcess: @unchecked Sendable {
         var backoff: TimeInterval = 0.5
         var nextBeat = Date.distantPast
         var reconcileDue = true
-        /// Fired ahead of time, waiting for their instant; sorted by it.
-        var pending: [FiredSlot] = []
+        /// A reconcile round is needed: at start, on the heartbeat's cadence, when a NOTIFY says an execution
+        /// changed (a manual run, a retry) and when a waiting execution's `not_before` comes.
+        var reconcileNeeded = true
+        var retryAt = Date.distantFuture
+        var batchSize = 500
         logger.info("scheduler started", metadata: ["id": "\(id)"])
         while !isStopping {
             // Heartbeat first: it needs only Redis, and says the process lives even while PostgreSQL is away.
@@ -80,6 +90,7 @@ public final class SchedulerProcess: @unchecked Sendable {
                 }
                 nextBeat = Date().addingTimeInterval(Self.beatInterval)
                 reconcileDue = true
+                reconcileNeeded = true
             }
             do {
                 if postgres == nil { postgres = try PostgresConnection(url: config.databaseURL) }
@@ -89,51 +100,53 @@ public final class SchedulerProcess: @unchecked Sendable {
                     listener = connection
                 }
                 let store = postgres!
-                func redisFailed(_ error: RedisError) {
-                    // Executions stay queued in PostgreSQL; a later round enqueues them.
-                    redis = nil
-                    logger.warning("Redis is unreachable; executions wait in PostgreSQL", metadata: ["error": "\(error)"])
-                }
-                func releaseDue() {
-                    let now = Date()
-                    let ready = pending.prefix { $0.runAt <= now }
-                    guard !ready.isEmpty else { return }
-                    pending.removeFirst(ready.count)
-                    // Without Redis they stay in PostgreSQL; the reconciler enqueues them once Redis is back.
-                    guard let queue = redis else { return }
-                    do { try release(Array(ready), store: store, redis: queue) } catch let error as RedisError { redisFailed(error) } catch {
-                        logger.warning("could not record enqueued executions", metadata: ["error": "\(error)"])
+                let claimed = try fireAll(store, horizon: Date().addingTimeInterval(Self.lookahead), batchSize: &batchSize) { batch in
+                    releaser.add(batch.fired)
+                    for broken in batch.broken {
+                        logger.error("schedule is broken and no longer fires; its owner was notified",
+                                     metadata: ["schedule": "\(broken.scheduleID.uuidString.lowercased())", "reason": "\(broken.reason)"])
                     }
                 }
-                // Releases come first: firing the next second's slots must not delay this one's. Each fired batch
-                // is released at once when its instant has come, so workers start while later batches fire.
-                releaseDue()
-                let fired = try fireAll(store, horizon: Date().addingTimeInterval(Self.lookahead)) { batch in
-                    pending = (pending + batch.filter { !$0.skipped }).sorted { $0.runAt < $1.runAt }
-                    releaseDue()
-                }
-                releaseDue()
-                if let queue = redis {
+                if Date() >= retryAt { reconcileNeeded = true }
+                if reconcileNeeded, let queue = redis {
                     do {
                         try reconcile(store, queue, lost: reconcileDue)
                         reconcileDue = false
-                    } catch let error as RedisError { redisFailed(error) }
+                        reconcileNeeded = false
+                        retryAt = try ExecutionRepository(connection: store).earliestNotBefore() ?? .distantFuture
+                    } catch let error as RedisError {
+                        // Executions stay queued in PostgreSQL; a later round enqueues them.
+                        redis = nil
+                        logger.warning("Redis is unreachable; executions wait in PostgreSQL", metadata: ["error": "\(error)"])
+                    }
                 }
                 backoff = 0.5
                 var due = (try ScheduleRepository(connection: store).earliestDue() ?? .distantFuture).addingTimeInterval(-Self.lookahead)
                 // Due rows that could not be fired are locked by another scheduler's firing: look again shortly.
-                if fired.isEmpty && due.timeIntervalSinceNow <= 0 { due = Date().addingTimeInterval(0.05) }
-                let retry = try ExecutionRepository(connection: store).earliestNotBefore() ?? .distantFuture
-                let wait = min(due, retry, pending.first?.runAt ?? .distantFuture, nextBeat).timeIntervalSinceNow
-                if wait > 0, let listener { try sleepUntilNotified(listener, seconds: wait) }
+                if claimed == 0 && due.timeIntervalSinceNow <= 0 { due = Date().addingTimeInterval(0.05) }
+                let wait = min(due, retryAt, nextBeat).timeIntervalSinceNow
+                if wait > 0, let listener, try sleepUntilNotified(listener, seconds: wait) { reconcileNeeded = true }
+            } catch let error as PostgresError {
+                // Only a lost or refused connection is the database being away; a statement it refused (a bug, a
+                // schema that is not migrated) keeps the connections and is retried with the same backoff.
+                if error.isTransient {
+                    postgres = nil
+                    listener = nil
+                    logger.warning("scheduler cannot reach PostgreSQL; retrying", metadata: ["error": "\(error)", "retry_in_s": "\(backoff)"])
+                } else {
+                    if !(postgres?.isConnected ?? false) { postgres = nil }
+                    if !(listener?.isConnected ?? false) { listener = nil }
+                    logger.error("PostgreSQL refused a firing statement; retrying", metadata: ["error": "\(error)", "retry_in_s": "\(backoff)"])
+                }
+                if sleep(min(backoff, max(nextBeat.timeIntervalSinceNow, 0.05))) { break }
+                backoff = min(backoff * 2, 30)
             } catch {
-                postgres = nil
-                listener = nil
-                logger.warning("scheduler cannot use PostgreSQL; retrying", metadata: ["error": "\(error)", "retry_in_s": "\(backoff)"])
+                logger.error("firing round failed (not a database error); retrying", metadata: ["error": "\(error)", "retry_in_s": "\(backoff)"])
                 if sleep(min(backoff, max(nextBeat.timeIntervalSinceNow, 0.05))) { break }
                 backoff = min(backoff * 2, 30)
             }
         }
+        releaser.stop()
         workers?.drain(deadline: config.drainSeconds)
         if let redis { try? HeartbeatRegistry.remove(id: id, on: redis) }
         logger.info("scheduler stopped", metadata: ["id": "\(id)"])
@@ -179,42 +192,40 @@ public final class SchedulerProcess: @unchecked Sendable {
         logger.debug("enqueued executions", metadata: ["count": "\(taken.count)"])
     }
 
-    /// Waits for a NOTIFY or the deadline. The socket wait is sliced so that `stop()` is noticed within 0.2 s; a
-    /// slice only waits on the socket, it sends no query.
-    private func sleepUntilNotified(_ listener: PostgresConnection, seconds: TimeInterval) throws {
+    /// Waits for a NOTIFY or the deadline; true when the notification was about an execution (a manual run, a
+    /// retry), which the reconciler should look at. The socket wait is sliced so that `stop()` is noticed within
+    /// 0.2 s; a slice only waits on the socket, it sends no query.
+    private func sleepUntilNotified(_ listener: PostgresConnection, seconds: TimeInterval) throws -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while !isStopping {
             let remaining = deadline.timeIntervalSinceNow
-            if remaining <= 0 { return }
-            if try listener.waitForNotification(timeout: min(remaining, 0.2)) != nil { return }
+            if remaining <= 0 { return false }
+            if let notification = try listener.waitForNotification(timeout: min(remaining, 0.2)) {
+                return notification.payload == "execution"
+            }
         }
+        return false
     }
 
-    private func fireAll(_ store: PostgresConnection, horizon: Date, then handle: ([FiredSlot]) throws -> Void) throws -> [FiredSlot] {
-        var fired: [FiredSlot] = []
+    /// Fires batches until none is due within `horizon`, handing each to `handle` at once (so its rows can be
+    /// released while later batches fire), and returns how many schedules were claimed. Batches are sized by time.
+    private func fireAll(_ store: PostgresConnection, horizon: Date, batchSize: inout Int,
+                         then handle: (FiringBatch) throws -> Void) throws -> Int {
+        var claimed = 0
         let firing = ScheduleFiring(connection: store)
         while true {
-            let batch = try firing.fireDue(now: Date(), horizon: horizon)
+            let began = Date()
+            let batch = try firing.fire(now: Date(), horizon: horizon, batchSize: batchSize)
+            let took = Date().timeIntervalSince(began)
+            if batch.claimed == batchSize && took < Self.batchTarget / 2 {
+                batchSize = min(batchSize * 2, Self.batchSizes.upperBound)
+            } else if took > Self.batchTarget * 2 {
+                batchSize = max(batchSize / 2, Self.batchSizes.lowerBound)
+            }
             try handle(batch)
-            fired += batch
-            if batch.isEmpty || isStopping { return fired }
+            claimed += batch.claimed
+            if batch.claimed == 0 || isStopping { return claimed }
         }
-    }
-
-    /// Puts fired executions on the streams at their instant, 250 per pipeline, then records when each went on.
-    private func release(_ ready: [FiredSlot], store: PostgresConnection, redis: RedisConnection) throws {
-        let queue = ExecutionQueue(redis: redis)
-        var ids: [UUID] = []
-        var times: [Double] = []
-        for start in stride(from: 0, to: ready.count, by: 250) {
-            let chunk = ready[start..<min(start + 250, ready.count)]
-            try queue.enqueue(chunk.map { (id: $0.executionID, priority: $0.priority) })
-            let at = Date().timeIntervalSince1970
-            ids += chunk.map(\.executionID)
-            times += Array(repeating: at, count: chunk.count)
-        }
-        try ExecutionRepository(connection: store).recordEnqueued(ids, at: times)
-        logger.debug("enqueued executions", metadata: ["count": "\(ids.count)"])
     }
 
     private var isStopping: Bool {

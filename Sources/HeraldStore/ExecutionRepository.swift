@@ -1,7 +1,16 @@
 import Foundation
 import Postgres
 
-/// SQL for `executions` that the scheduler needs around enqueueing.
+/// Why an execution exists: a slot of the recurrence (`schedule`, or `catch_up` when fired late by the misfire
+/// policy), or a request (`manual`, `test`). Matches the `executions.trigger` check.
+public enum ExecutionTrigger: String, Sendable, CaseIterable {
+    case schedule, catchUp = "catch_up", manual, test
+
+    /// Slots carry the unique `(schedule_id, scheduled_for)` key; requests do not.
+    public var isSlot: Bool { self == .schedule || self == .catchUp }
+}
+
+/// SQL for `executions` that the scheduler needs around enqueueing, and the insert of requested runs.
 public struct ExecutionRepository {
     let connection: PostgresConnection
 
@@ -19,6 +28,21 @@ public struct ExecutionRepository {
             WHERE e.id = r.id AND e.id = ANY(\(ids)::uuid[]) AND e.enqueued_at IS NULL
               AND NOT (e.status = 'queued' AND e.started_at IS NOT NULL)
             """)
+    }
+
+    /// The one insert for runs outside the recurrence (`manual`, `test`): `scheduled_for` is the request's instant at
+    /// full precision, and only slots (`schedule`, `catch_up`) are keyed on `(schedule_id, scheduled_for)`, so such a
+    /// run never takes, or is refused by, a slot. `enqueued` marks it as taken by the caller (`herald run-once` runs it
+    /// in its own process), so no reconciler puts it on a stream. Nil when the schedule does not exist.
+    public func insertRun(scheduleID: UUID, trigger: ExecutionTrigger, destinations: [UUID]? = nil, requestedBy: UUID? = nil,
+                          enqueued: Bool = false) throws -> UUID? {
+        try connection.query("""
+            INSERT INTO executions (schedule_id, report_id, scheduled_for, trigger, priority, destination_ids, requested_by, enqueued_at)
+            SELECT id, report_id, clock_timestamp(), \(trigger.rawValue), priority, \(destinations)::uuid[], \(requestedBy),
+                   CASE WHEN \(enqueued) THEN clock_timestamp() END
+            FROM schedules WHERE id = \(scheduleID)
+            RETURNING id
+            """).first?.decode("id")
     }
 
     /// Undoes `takeReady` or `takeStale` when adding to the stream failed (Redis went away): a later round enqueues them.
@@ -80,10 +104,14 @@ public struct ExecutionRepository {
             """).map { (try $0.decode("id"), try $0.decode("priority")) }
     }
 
-    /// When the next queued execution becomes ready (a retry's backoff, a deferred start), if any.
+    /// When the next queued execution that the reconciler must enqueue becomes ready (a retry's backoff, a deferred
+    /// or handed-back start, a requested run), if any. Slots fired ahead and not started yet are left out: the process
+    /// that fired them releases them at their instant, and the reconciler's regular round finds stranded ones.
     public func earliestNotBefore() throws -> Date? {
         try connection.query("""
-            SELECT min(not_before) AS at FROM executions WHERE status = 'queued' AND enqueued_at IS NULL AND not_before IS NOT NULL
+            SELECT min(not_before) AS at FROM executions
+            WHERE status = 'queued' AND enqueued_at IS NULL AND not_before IS NOT NULL
+              AND (trigger IN ('manual', 'test') OR started_at IS NOT NULL)
             """)[0].decode("at", as: Date?.self)
     }
 }
