@@ -105,7 +105,8 @@ final class SlotReleaser: @unchecked Sendable {
                     && (nextInstant.timeIntervalSince(now) > Self.quietBeforeInstant
                         || now.timeIntervalSince(oldestUnrecorded) > Self.maximumRecordDelay) { break }
                 let wake = unrecordedIDs.isEmpty ? nextInstant : min(nextInstant, oldestUnrecorded.addingTimeInterval(Self.maximumRecordDelay))
-                condition.wait(until: wake)
+                // (Foundation traps on a deadline as far as `distantFuture`.)
+                if wake == .distantFuture { condition.wait() } else { _ = condition.wait(until: wake) }
             }
             let stop = stopping
             condition.unlock()

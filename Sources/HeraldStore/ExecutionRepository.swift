@@ -54,7 +54,8 @@ public struct ExecutionRepository {
     /// Takes (marks enqueued, then the caller adds them to the stream) queued executions that are ready to run but not on the queue: retries whose
     /// backoff is over, deferred and handed-back runs, manual and test runs, and fired slots that never reached
     /// Redis (it was down, or the firing process died before releasing them). Fired slots only `firedGrace` seconds
-    /// after their time, so the process that fired them is not raced. `SKIP LOCKED`: two reconcilers never take
+    /// after their time and after they were written (a slot fired late is released at once by the process that fired
+    /// it), so that process is not raced. `SKIP LOCKED`: two reconcilers never take
     /// the same row.
     public func takeReady(firedGrace: Int = 2, limit: Int = 1000) throws -> [(id: UUID, priority: Int)] {
         try connection.query("""
@@ -66,7 +67,8 @@ public struct ExecutionRepository {
                 WHERE status = 'queued' AND enqueued_at IS NULL
                   AND coalesce(not_before, created_at) <= now()
                   AND (trigger IN ('manual', 'test') OR started_at IS NOT NULL
-                       OR coalesce(not_before, created_at) < now() - make_interval(secs => \(firedGrace)))
+                       OR (coalesce(not_before, created_at) < now() - make_interval(secs => \(firedGrace))
+                           AND created_at < now() - make_interval(secs => \(firedGrace))))
                 ORDER BY priority DESC, scheduled_for LIMIT \(limit)
                 FOR UPDATE SKIP LOCKED)
             RETURNING id, priority
