@@ -61,6 +61,16 @@ public final class SchedulerProcess: @unchecked Sendable {
         workers?.start()
         let releaser = SlotReleaser(redisURL: config.redisURL, databaseURL: config.databaseURL, logger: logger)
         releaser.start()
+        let logger = self.logger
+        let handle: @Sendable (FiringBatch) -> Void = { batch in
+            releaser.add(batch.fired)
+            for broken in batch.broken {
+                logger.error("schedule is broken and no longer fires; its owner was notified",
+                             metadata: ["schedule": "\(broken.scheduleID.uuidString.lowercased())", "reason": "\(broken.reason)"])
+            }
+        }
+        let helper = FiringThread(databaseURL: config.databaseURL, handle: handle)
+        helper.start()
         let started = Date()
         var heartbeat = Heartbeat(id: id, role: "scheduler", version: version, host: id.split(separator: ":")[1].description,
                                   pid: getpid(), startedAt: started, beatAt: started, inFlight: 0)
@@ -100,13 +110,8 @@ public final class SchedulerProcess: @unchecked Sendable {
                     listener = connection
                 }
                 let store = postgres!
-                let claimed = try fireAll(store, horizon: Date().addingTimeInterval(Self.lookahead), batchSize: &batchSize) { batch in
-                    releaser.add(batch.fired)
-                    for broken in batch.broken {
-                        logger.error("schedule is broken and no longer fires; its owner was notified",
-                                     metadata: ["schedule": "\(broken.scheduleID.uuidString.lowercased())", "reason": "\(broken.reason)"])
-                    }
-                }
+                let claimed = try fireAll(store, horizon: Date().addingTimeInterval(Self.lookahead), batchSize: &batchSize,
+                                          helper: helper, then: handle)
                 if Date() >= retryAt { reconcileNeeded = true }
                 if reconcileNeeded, let queue = redis {
                     do {
@@ -146,6 +151,7 @@ public final class SchedulerProcess: @unchecked Sendable {
                 backoff = min(backoff * 2, 30)
             }
         }
+        helper.stop()
         releaser.stop()
         workers?.drain(deadline: config.drainSeconds)
         if let redis { try? HeartbeatRegistry.remove(id: id, on: redis) }
@@ -208,24 +214,40 @@ public final class SchedulerProcess: @unchecked Sendable {
     }
 
     /// Fires batches until none is due within `horizon`, handing each to `handle` at once (so its rows can be
-    /// released while later batches fire), and returns how many schedules were claimed. Batches are sized by time.
-    private func fireAll(_ store: PostgresConnection, horizon: Date, batchSize: inout Int,
-                         then handle: (FiringBatch) throws -> Void) throws -> Int {
+    /// released while later batches fire), and returns how many schedules were claimed. When a batch comes back
+    /// full, `helper` fires beside this session until the round is done. Batches are sized by time.
+    private func fireAll(_ store: PostgresConnection, horizon: Date, batchSize: inout Int, helper: FiringThread,
+                         then handle: (FiringBatch) -> Void) throws -> Int {
         var claimed = 0
+        var helperRunning = false
+        defer { if helperRunning { _ = try? helper.finish() } }
         let firing = ScheduleFiring(connection: store)
         while true {
             let began = Date()
             let batch = try firing.fire(now: Date(), horizon: horizon, batchSize: batchSize)
-            let took = Date().timeIntervalSince(began)
-            if batch.claimed == batchSize && took < Self.batchTarget / 2 {
-                batchSize = min(batchSize * 2, Self.batchSizes.upperBound)
-            } else if took > Self.batchTarget * 2 {
-                batchSize = max(batchSize / 2, Self.batchSizes.lowerBound)
-            }
-            try handle(batch)
+            let full = batch.claimed == batchSize
+            batchSize = Self.nextBatchSize(batchSize, claimed: batch.claimed, took: Date().timeIntervalSince(began))
+            handle(batch)
             claimed += batch.claimed
-            if batch.claimed == 0 || isStopping { return claimed }
+            if full && !helperRunning {
+                helper.begin(horizon: horizon)
+                helperRunning = true
+            }
+            if batch.claimed == 0 || isStopping { break }
         }
+        if helperRunning {
+            helperRunning = false
+            claimed += try helper.finish()
+        }
+        return claimed
+    }
+
+    /// The next batch's size: doubled after a full batch that took less than half the target, halved after one
+    /// that took more than twice it.
+    static func nextBatchSize(_ size: Int, claimed: Int, took: TimeInterval) -> Int {
+        if claimed == size && took < batchTarget / 2 { return min(size * 2, batchSizes.upperBound) }
+        if took > batchTarget * 2 { return max(size / 2, batchSizes.lowerBound) }
+        return size
     }
 
     private var isStopping: Bool {

@@ -18,14 +18,15 @@ public struct ExecutionRepository {
 
     /// Records when fired executions went onto the stream (`XADD` first, then this: the firing process owns their
     /// release), and each one's lateness: enqueue time minus slot. A row that a worker has since claimed and handed
-    /// back is left alone, so it stays visible to the reconciler.
+    /// back is left alone, so it stays visible to the reconciler. The only join is `unnest` → the primary key (an
+    /// extra `id = ANY(ids)` made generic plans scan the ids as the outer side and rescan `unnest` for every row).
     public func recordEnqueued(_ ids: [UUID], at times: [Double]) throws {
         guard !ids.isEmpty else { return }
         try connection.execute("""
             UPDATE executions e
             SET enqueued_at = to_timestamp(r.at), lateness_ms = coalesce(e.lateness_ms, (r.at - extract(epoch FROM e.scheduled_for)) * 1000)
             FROM unnest(\(ids)::uuid[], \(times)::float8[]) AS r(id, at)
-            WHERE e.id = r.id AND e.id = ANY(\(ids)::uuid[]) AND e.enqueued_at IS NULL
+            WHERE e.id = r.id AND e.enqueued_at IS NULL
               AND NOT (e.status = 'queued' AND e.started_at IS NOT NULL)
             """)
     }
@@ -138,11 +139,24 @@ public struct ExecutionSummary: Sendable, Codable, Equatable {
 extension ExecutionRepository {
     /// Newest slots first.
     public func list(scheduleID: UUID?, deadOnly: Bool = false, limit: Int = 100) throws -> [ExecutionSummary] {
-        try connection.query("""
+        // One schedule's: slots and requested runs each from their own index, newest first, merged.
+        let sql: PostgresQuery = scheduleID == nil ? """
             SELECT id, schedule_id, scheduled_for, status, attempts, started_at, finished_at, error FROM executions
-            WHERE (\(scheduleID)::uuid IS NULL OR schedule_id = \(scheduleID)) AND (NOT \(deadOnly) OR dead_lettered_at IS NOT NULL)
+            WHERE NOT \(deadOnly) OR dead_lettered_at IS NOT NULL
             ORDER BY scheduled_for DESC LIMIT \(limit)
-            """).map {
+            """ : """
+            SELECT * FROM (
+                (SELECT id, schedule_id, scheduled_for, status, attempts, started_at, finished_at, error FROM executions
+                 WHERE schedule_id = \(scheduleID) AND trigger IN ('schedule', 'catch_up') AND (NOT \(deadOnly) OR dead_lettered_at IS NOT NULL)
+                 ORDER BY scheduled_for DESC LIMIT \(limit))
+                UNION ALL
+                (SELECT id, schedule_id, scheduled_for, status, attempts, started_at, finished_at, error FROM executions
+                 WHERE schedule_id = \(scheduleID) AND trigger IN ('manual', 'test') AND (NOT \(deadOnly) OR dead_lettered_at IS NOT NULL)
+                 ORDER BY scheduled_for DESC LIMIT \(limit))
+            ) e
+            ORDER BY scheduled_for DESC LIMIT \(limit)
+            """
+        return try connection.query(sql).map {
             ExecutionSummary(id: try $0.decode("id"), scheduleID: try $0.decode("schedule_id", as: UUID?.self),
                              scheduledFor: try $0.decode("scheduled_for"), status: try $0.decode("status"),
                              attempts: try $0.decode("attempts"), startedAt: try $0.decode("started_at", as: Date?.self),

@@ -84,6 +84,9 @@ public struct ScheduleFiring {
         let nowSeconds = Int64(now.timeIntervalSince1970)
         let horizon = max(horizon ?? now, now)
         return try connection.transaction {
+            // Planned with the arrays' real lengths: a generic plan guesses ten rows for every `unnest`, and with an
+            // index condition on the ids it then joined 5,000 rows in a nested loop (6 s instead of 0.1 s).
+            try connection.execute("SET LOCAL plan_cache_mode = force_custom_plan")
             let due = try connection.query("""
                 SELECT s.id, s.report_id, s.recurrence::text AS recurrence, s.next_slot_at, s.next_run_at, s.misfire_policy,
                        s.overlap_policy, s.jitter_seconds, s.priority, s.run_count,
@@ -201,12 +204,12 @@ public struct ScheduleFiring {
                     run_count = s.run_count + coalesce(k.fired, 0), updated_at = now()
                 FROM unnest(\(plan.movedIDs)::uuid[], \(plan.nextSlots)::bigint[], \(plan.nextRuns)::bigint[]) AS m(id, next_slot, next_run)
                 LEFT JOIN (SELECT schedule_id, count(*)::int AS fired FROM inserted GROUP BY schedule_id) k ON k.schedule_id = m.id
-                WHERE s.id = m.id AND s.id = ANY(\(plan.movedIDs)::uuid[])
+                WHERE s.id = m.id
             ), broken AS (
                 UPDATE schedules s
                 SET next_run_at = NULL, next_slot_at = NULL, broken_reason = b.reason, broken_at = now(), updated_at = now()
                 FROM unnest(\(plan.brokenIDs)::uuid[], \(plan.brokenReasons)::text[]) AS b(id, reason)
-                WHERE s.id = b.id AND s.id = ANY(\(plan.brokenIDs)::uuid[])
+                WHERE s.id = b.id
                 RETURNING s.owner_id, s.name, b.reason
             ), told AS (
                 INSERT INTO notifications (user_id, kind, title, body)
