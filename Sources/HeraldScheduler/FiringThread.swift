@@ -8,6 +8,7 @@ import Postgres
 final class FiringThread: @unchecked Sendable {
     private let databaseURL: String
     private let handle: @Sendable (FiringBatch) -> Void
+    private let shouldStop: @Sendable () -> Bool
     private let condition = NSCondition()
     /// The horizon of the round asked for; nil when idle.
     private var horizon: Date?
@@ -16,9 +17,11 @@ final class FiringThread: @unchecked Sendable {
     private var thread: Thread?
     private let finished = DispatchSemaphore(value: 0)
 
-    /// `handle` gets every batch this thread fires, on this thread.
-    init(databaseURL: String, handle: @escaping @Sendable (FiringBatch) -> Void) {
+    /// `handle` gets every batch this thread fires, on this thread; a round ends early once `shouldStop` says so
+    /// (the process is stopping), as the loop's own does.
+    init(databaseURL: String, shouldStop: @escaping @Sendable () -> Bool, handle: @escaping @Sendable (FiringBatch) -> Void) {
         self.databaseURL = databaseURL
+        self.shouldStop = shouldStop
         self.handle = handle
     }
 
@@ -76,7 +79,7 @@ final class FiringThread: @unchecked Sendable {
                 if connection == nil { connection = try PostgresConnection(url: databaseURL) }
                 let firing = ScheduleFiring(connection: connection!)
                 var claimed = 0
-                while !condition.withLock({ stopping }) {
+                while !condition.withLock({ stopping }) && !shouldStop() {
                     let began = Date()
                     let batch = try firing.fire(now: Date(), horizon: round, batchSize: batchSize)
                     batchSize = SchedulerProcess.nextBatchSize(batchSize, claimed: batch.claimed, took: Date().timeIntervalSince(began))

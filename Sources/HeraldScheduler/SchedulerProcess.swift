@@ -65,11 +65,11 @@ public final class SchedulerProcess: @unchecked Sendable {
         let handle: @Sendable (FiringBatch) -> Void = { batch in
             releaser.add(batch.fired)
             for broken in batch.broken {
-                logger.error("schedule is broken and no longer fires; its owner was notified",
+                logger.error("schedule is broken and no longer fires (its owner, if it has one, is notified)",
                              metadata: ["schedule": "\(broken.scheduleID.uuidString.lowercased())", "reason": "\(broken.reason)"])
             }
         }
-        let helper = FiringThread(databaseURL: config.databaseURL, handle: handle)
+        let helper = FiringThread(databaseURL: config.databaseURL, shouldStop: { [unowned self] in isStopping }, handle: handle)
         helper.start()
         let started = Date()
         var heartbeat = Heartbeat(id: id, role: "scheduler", version: version, host: id.split(separator: ":")[1].description,

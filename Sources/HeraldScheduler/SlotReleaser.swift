@@ -6,8 +6,9 @@ import Redis
 
 /// Puts executions that were fired ahead onto the streams at their instant (`not_before`), on a thread and with
 /// Redis and PostgreSQL connections of its own, so that firing later slots (statements that may take long on a slow
-/// day) never delays an instant. At an instant it only `XADD`s (250 per pipeline) and notes the time; it records
-/// those times in PostgreSQL afterwards, when no other instant is about to come.
+/// day) never delays an instant. At an instant it only appends the ids to the streams (500 per script call, the
+/// payloads prepared when the slots were handed over) and notes the time; it records those times in PostgreSQL
+/// afterwards, when no other instant is about to come.
 ///
 /// What it holds is also in PostgreSQL (queued, not enqueued): if this process dies or Redis is away, the
 /// reconciler of any scheduler enqueues those rows a little after their time.
@@ -21,8 +22,17 @@ final class SlotReleaser: @unchecked Sendable {
     private let databaseURL: String
     private let logger: Logger
     private let condition = NSCondition()
+    /// One fired execution waiting for its instant, its stream payload prepared ahead.
+    struct Pending {
+        let runAt: Date
+        let id: UUID
+        let payload: String
+        let priority: Int
+    }
+    /// Releases are sent in chunks of this many, each timed on its own.
+    static let chunk = 500
     /// Waiting for their instant, sorted by it. Guarded by `condition`.
-    private var pending: [FiredSlot] = []
+    private var pending: [Pending] = []
     private var stopping = false
     private let finished = DispatchSemaphore(value: 0)
     private var thread: Thread?
@@ -57,6 +67,7 @@ final class SlotReleaser: @unchecked Sendable {
     /// Hands over fired slots (skipped ones are ignored); the earliest instant wakes the thread.
     func add(_ slots: [FiredSlot]) {
         let added = slots.filter { !$0.skipped }.sorted { $0.runAt < $1.runAt }
+            .map { Pending(runAt: $0.runAt, id: $0.executionID, payload: $0.executionID.uuidString.lowercased(), priority: $0.priority) }
         guard !added.isEmpty else { return }
         condition.lock()
         pending = Self.merge(pending, added)
@@ -67,9 +78,9 @@ final class SlotReleaser: @unchecked Sendable {
     var pendingCount: Int { condition.withLock { pending.count } }
 
     /// Two arrays sorted by `runAt`, merged (a batch is usually later than everything pending: then it is appended).
-    static func merge(_ a: [FiredSlot], _ b: [FiredSlot]) -> [FiredSlot] {
+    static func merge(_ a: [Pending], _ b: [Pending]) -> [Pending] {
         if let last = a.last, let first = b.first, last.runAt <= first.runAt { return a + b }
-        var merged: [FiredSlot] = []
+        var merged: [Pending] = []
         merged.reserveCapacity(a.count + b.count)
         var i = 0, j = 0
         while i < a.count && j < b.count {
@@ -90,7 +101,7 @@ final class SlotReleaser: @unchecked Sendable {
         var oldestUnrecorded = Date.distantFuture
         while true {
             condition.lock()
-            var ready: [FiredSlot] = []
+            var ready: [Pending] = []
             while !stopping {
                 let now = Date()
                 if let first = pending.first, first.runAt <= now {
@@ -121,12 +132,12 @@ final class SlotReleaser: @unchecked Sendable {
                 // Without Redis they stay in PostgreSQL; the reconciler enqueues them once Redis is back.
                 if let queue = redis.map(ExecutionQueue.init) {
                     do {
-                        for start in stride(from: 0, to: ready.count, by: 250) {
-                            let chunk = ready[start..<min(start + 250, ready.count)]
-                            try queue.enqueue(chunk.map { (id: $0.executionID, priority: $0.priority) })
+                        for start in stride(from: 0, to: ready.count, by: Self.chunk) {
+                            let chunk = ready[start..<min(start + Self.chunk, ready.count)]
+                            try queue.enqueue(ids: Dictionary(grouping: chunk, by: \.priority).mapValues { $0.map(\.payload) })
                             let at = Date().timeIntervalSince1970
                             if unrecordedIDs.isEmpty { oldestUnrecorded = Date() }
-                            unrecordedIDs += chunk.map(\.executionID)
+                            unrecordedIDs += chunk.map(\.id)
                             unrecordedTimes += repeatElement(at, count: chunk.count)
                         }
                     } catch {
