@@ -13,6 +13,8 @@ public final class SchedulerProcess: @unchecked Sendable {
     /// How far ahead slots are fired: their rows are written early and put on the queue at their instant by the
     /// releaser. Several seconds, so a slow PostgreSQL (a batch taking a second or more) still writes before the instant.
     public static let lookahead: TimeInterval = 5
+    /// How long after the instant it prepares the firing loop wakes (see `run`); at most `lookahead` - 1 s.
+    static let firingPhase: TimeInterval = 0.5
     /// Firing batches are sized so one takes about this long: big enough to cost few round trips and commits, small
     /// enough that the row locks are held briefly and a stop is noticed soon.
     static let batchTarget: TimeInterval = 0.25
@@ -126,7 +128,10 @@ public final class SchedulerProcess: @unchecked Sendable {
                     }
                 }
                 backoff = 0.5
-                var due = (try ScheduleRepository(connection: store).earliestDue() ?? .distantFuture).addingTimeInterval(-Self.lookahead)
+                // Woken `firingPhase` after a whole second: releases happen at whole seconds (slots and jitter are whole
+                // seconds), so firing ahead then does not compete with them for the CPU, PostgreSQL or Redis.
+                var due = (try ScheduleRepository(connection: store).earliestDue() ?? .distantFuture)
+                    .addingTimeInterval(-Self.lookahead + Self.firingPhase)
                 // Due rows that could not be fired are locked by another scheduler's firing: look again shortly.
                 if claimed == 0 && due.timeIntervalSinceNow <= 0 { due = Date().addingTimeInterval(0.05) }
                 let wait = min(due, retryAt, nextBeat).timeIntervalSinceNow
@@ -141,7 +146,7 @@ public final class SchedulerProcess: @unchecked Sendable {
                 } else {
                     if !(postgres?.isConnected ?? false) { postgres = nil }
                     if !(listener?.isConnected ?? false) { listener = nil }
-                    logger.error("PostgreSQL refused a firing statement; retrying", metadata: ["error": "\(error)", "retry_in_s": "\(backoff)"])
+                    logger.error("PostgreSQL refused a statement of the firing round; retrying", metadata: ["error": "\(error)", "retry_in_s": "\(backoff)"])
                 }
                 if sleep(min(backoff, max(nextBeat.timeIntervalSinceNow, 0.05))) { break }
                 backoff = min(backoff * 2, 30)
