@@ -217,6 +217,7 @@ struct BenchDatabase {
             throw BenchError("connected to another database than the one the benchmark created")
         }
         try Migrator(connection: store, migrations: try Migration.bundled()).migrate()
+        print("bench: in its own database \(name), dropped at the end")
         source = try DataSourceRepository(connection: store, secretKey: config.secretKey).create(name: "bench", url: config.databaseURL)
         report = try ReportRepository(connection: store).create(name: "Bench", dataSourceID: source, sql: Self.reportSQL.sql)
     }
