@@ -9,7 +9,7 @@
 # Usage: deploy/bench-scheduler.sh [--runs N] [BENCH ...]
 #   BENCH: sweep (lateness at 25k, 50k, 100k, 200k, 400k schedules), lateness[:SCHEDULES] (default 100,000),
 #          burst, throughput. Default: sweep burst throughput.
-#   Raw results (one line per run) are kept in $HERALD_BENCH_RESULTS (default: bench-results-<time>.txt here).
+#   Raw results (one line per run) are appended to $HERALD_BENCH_RESULTS (default: /tmp/herald-bench-<time>.txt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source deploy/lib.sh
@@ -27,7 +27,7 @@ while [ "$#" -gt 0 ]; do
     esac
 done
 [ "${#benches[@]}" -gt 0 ] || benches=(lateness:25000 lateness:50000 lateness:100000 lateness:200000 lateness:400000 burst throughput)
-results=${HERALD_BENCH_RESULTS:-$PWD/bench-results-$(date -u +%Y%m%dT%H%M%SZ).txt}
+results=${HERALD_BENCH_RESULTS:-/tmp/herald-bench-$(date -u +%Y%m%dT%H%M%SZ).txt}
 
 bench_prepare
 cleanup() { stop_postgres "$work/pg"; stop_redis "$work/redis"; sleep 0.5; rm -rf "$work"; }

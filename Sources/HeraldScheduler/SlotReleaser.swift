@@ -1,23 +1,17 @@
 import Foundation
 import HeraldStore
 import Logging
-import Postgres
 import Redis
 
 /// Puts executions that were fired ahead onto the streams at their instant (`not_before`), on a thread and with
 /// Redis and PostgreSQL connections of its own, so that firing later slots (statements that may take long on a slow
 /// day) never delays an instant. At an instant it only appends the ids to the streams (500 per script call, the
-/// payloads prepared when the slots were handed over) and notes the time; it records those times in PostgreSQL
-/// afterwards, when no other instant is about to come.
+/// payloads prepared when the slots were handed over) and notes the time; an `EnqueueRecorder` writes those times to
+/// PostgreSQL on a thread of its own.
 ///
 /// What it holds is also in PostgreSQL (queued, not enqueued): if this process dies or Redis is away, the
 /// reconciler of any scheduler enqueues those rows a little after their time.
 final class SlotReleaser: @unchecked Sendable {
-    /// Recording waits while the next instant is closer than this, so that its round trip cannot delay it.
-    static let quietBeforeInstant: TimeInterval = 0.05
-    /// ... but never longer than this: the reconciler takes unrecorded rows 2 s after their time.
-    static let maximumRecordDelay: TimeInterval = 0.5
-
     private let redisURL: String
     private let databaseURL: String
     private let logger: Logger
@@ -92,13 +86,11 @@ final class SlotReleaser: @unchecked Sendable {
     }
 
     private func run() {
+        let recorder = EnqueueRecorder(databaseURL: databaseURL, logger: logger)
+        recorder.start()
+        defer { recorder.stop() }
         var redis: RedisConnection?
         var redisRetryAt = Date.distantPast
-        var store: PostgresConnection?
-        /// Released, not yet recorded in PostgreSQL.
-        var unrecordedIDs: [UUID] = []
-        var unrecordedTimes: [Double] = []
-        var oldestUnrecorded = Date.distantFuture
         while true {
             condition.lock()
             var ready: [Pending] = []
@@ -110,59 +102,36 @@ final class SlotReleaser: @unchecked Sendable {
                     pending.removeFirst(count)
                     break
                 }
-                let nextInstant = pending.first?.runAt ?? .distantFuture
-                // Record when the next instant is not close, or the records have waited long enough.
-                if !unrecordedIDs.isEmpty
-                    && (nextInstant.timeIntervalSince(now) > Self.quietBeforeInstant
-                        || now.timeIntervalSince(oldestUnrecorded) > Self.maximumRecordDelay) { break }
-                let wake = unrecordedIDs.isEmpty ? nextInstant : min(nextInstant, oldestUnrecorded.addingTimeInterval(Self.maximumRecordDelay))
                 // (Foundation traps on a deadline as far as `distantFuture`.)
-                if wake == .distantFuture { condition.wait() } else { _ = condition.wait(until: wake) }
+                if let next = pending.first?.runAt { _ = condition.wait(until: next) } else { condition.wait() }
             }
             let stop = stopping
             condition.unlock()
-
-            if !ready.isEmpty {
-                if redis == nil && Date() >= redisRetryAt {
-                    do { redis = try RedisConnection(url: redisURL, connectTimeout: 1, commandTimeout: 5) } catch {
-                        logger.warning("Redis is unreachable; fired executions wait in PostgreSQL", metadata: ["error": "\(error)"])
-                        redisRetryAt = Date().addingTimeInterval(1)
-                    }
-                }
-                // Without Redis they stay in PostgreSQL; the reconciler enqueues them once Redis is back.
-                if let queue = redis.map(ExecutionQueue.init) {
-                    do {
-                        for start in stride(from: 0, to: ready.count, by: Self.chunk) {
-                            let chunk = ready[start..<min(start + Self.chunk, ready.count)]
-                            try queue.enqueue(ids: Dictionary(grouping: chunk, by: \.priority).mapValues { $0.map(\.payload) })
-                            let at = Date().timeIntervalSince1970
-                            if unrecordedIDs.isEmpty { oldestUnrecorded = Date() }
-                            unrecordedIDs += chunk.map(\.id)
-                            unrecordedTimes += repeatElement(at, count: chunk.count)
-                        }
-                    } catch {
-                        redis = nil
-                        redisRetryAt = Date().addingTimeInterval(1)
-                        logger.warning("Redis is unreachable; fired executions wait in PostgreSQL", metadata: ["error": "\(error)"])
-                    }
-                }
-                if !stop { continue }
-            }
-            if !unrecordedIDs.isEmpty {
-                do {
-                    if store == nil { store = try PostgresConnection(url: databaseURL) }
-                    try ExecutionRepository(connection: store!).recordEnqueued(unrecordedIDs, at: unrecordedTimes)
-                } catch {
-                    // Unrecorded rows look stranded to the reconciler, which enqueues them again: a duplicate entry
-                    // is harmless (the lease decides who runs it).
-                    if (error as? PostgresError)?.isTransient ?? true { store = nil }
-                    logger.warning("could not record enqueued executions", metadata: ["error": "\(error)", "count": "\(unrecordedIDs.count)"])
-                }
-                unrecordedIDs.removeAll(keepingCapacity: true)
-                unrecordedTimes.removeAll(keepingCapacity: true)
-                oldestUnrecorded = .distantFuture
-            }
             if stop { return }
+
+            if redis == nil && Date() >= redisRetryAt {
+                do { redis = try RedisConnection(url: redisURL, connectTimeout: 1, commandTimeout: 5) } catch {
+                    logger.warning("Redis is unreachable; fired executions wait in PostgreSQL", metadata: ["error": "\(error)"])
+                    redisRetryAt = Date().addingTimeInterval(1)
+                }
+            }
+            // Without Redis they stay in PostgreSQL; the reconciler enqueues them once Redis is back.
+            guard let queue = redis.map(ExecutionQueue.init) else { continue }
+            var released: [UUID] = [], times: [Double] = []
+            do {
+                for start in stride(from: 0, to: ready.count, by: Self.chunk) {
+                    let chunk = ready[start..<min(start + Self.chunk, ready.count)]
+                    try queue.enqueue(ids: Dictionary(grouping: chunk, by: \.priority).mapValues { $0.map(\.payload) })
+                    let at = Date().timeIntervalSince1970
+                    released += chunk.map(\.id)
+                    times += repeatElement(at, count: chunk.count)
+                }
+            } catch {
+                redis = nil
+                redisRetryAt = Date().addingTimeInterval(1)
+                logger.warning("Redis is unreachable; fired executions wait in PostgreSQL", metadata: ["error": "\(error)"])
+            }
+            recorder.record(released, at: times)
         }
     }
 }
