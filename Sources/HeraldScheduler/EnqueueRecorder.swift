@@ -7,6 +7,7 @@ import Postgres
 /// slow commit (fsync on a busy disk) then delays only the record, never the next instant's release. What arrives
 /// while a write runs is written together in the next one.
 final class EnqueueRecorder: @unchecked Sendable {
+    static let chunk = 500
     private let databaseURL: String
     private let logger: Logger
     private let condition = NSCondition()
@@ -64,7 +65,12 @@ final class EnqueueRecorder: @unchecked Sendable {
             if !batchIDs.isEmpty {
                 do {
                     if store == nil { store = try PostgresConnection(url: databaseURL) }
-                    try ExecutionRepository(connection: store!).recordEnqueued(batchIDs, at: batchTimes)
+                    // In statements of `chunk` rows: each holds its rows' locks only until its own commit, so a worker
+                    // claiming one of them waits for a small statement, not for all that arrived together.
+                    for start in stride(from: 0, to: batchIDs.count, by: Self.chunk) {
+                        let end = min(start + Self.chunk, batchIDs.count)
+                        try ExecutionRepository(connection: store!).recordEnqueued(Array(batchIDs[start..<end]), at: Array(batchTimes[start..<end]))
+                    }
                 } catch {
                     // Unrecorded rows look stranded to the reconciler, which enqueues them again: a duplicate entry
                     // is harmless (the lease decides who runs it).
