@@ -110,7 +110,8 @@ struct SchedulerFiringTests {
             VALUES (\(report), \(recurrence)::jsonb, '* * * * *', 'UTC', date_trunc('minute', now()), now() + interval '0.5 seconds')
             RETURNING id
             """)[0].decode("id")
-        let fired = { try connection.query("SELECT 1 FROM executions WHERE schedule_id = \(schedule)").count == 1 }
+        // (Near a minute's end the next slot is within the 5 s horizon too: one row or two.)
+        let fired = { try !connection.query("SELECT 1 FROM executions WHERE schedule_id = \(schedule)").isEmpty }
         // Not fired while the loop sleeps (checked until 1 s before its next heartbeat) ...
         let quiet = beat.addingTimeInterval(4).timeIntervalSinceNow
         #expect(quiet > 2, "the test started too late after the heartbeat")
@@ -137,8 +138,9 @@ struct SchedulerFiringTests {
         let scheduler = try ChildProcess(HeraldCommandTests.herald, ["scheduler"], environment: environment)
         defer { scheduler.stop() }
         let allFired = try Self.waitFor(20) {
-            try connection.query("SELECT count(*) AS n FROM executions WHERE schedule_id = ANY(\(good)::uuid[]) AND enqueued_at IS NOT NULL")[0]
-                .decode("n", as: Int.self) == 100
+            try connection.query("""
+                SELECT count(DISTINCT schedule_id) AS n FROM executions WHERE schedule_id = ANY(\(good)::uuid[]) AND enqueued_at IS NOT NULL
+                """)[0].decode("n", as: Int.self) == 100
         }
         #expect(allFired, "\(scheduler.output)")
         let row = try connection.query("SELECT next_run_at, broken_reason FROM schedules WHERE id = \(poison)")[0]
@@ -161,9 +163,9 @@ struct SchedulerFiringTests {
         var environment = try HeraldCommandTests.environment(databaseURL: url, redisURL: "redis://127.0.0.1:\(freeLoopbackPort())")
         let schedule = try Self.insertDue(connection, report: report, delay: 0)
         let scheduler = try ChildProcess(HeraldCommandTests.herald, ["scheduler"], environment: environment)
-        let fired = try Self.waitFor(5) { try connection.query("SELECT 1 FROM executions WHERE schedule_id = \(schedule)").count == 1 }
+        let fired = try Self.waitFor(5) { try !connection.query("SELECT 1 FROM executions WHERE schedule_id = \(schedule)").isEmpty }
         #expect(fired, "PostgreSQL did not get the execution while Redis was down: \(scheduler.output)")
-        #expect(try connection.query("SELECT 1 FROM executions WHERE schedule_id = \(schedule) AND enqueued_at IS NULL").count == 1)
+        #expect(try connection.query("SELECT 1 FROM executions WHERE schedule_id = \(schedule) AND enqueued_at IS NOT NULL").isEmpty)
         scheduler.signal(SIGTERM)
         #expect(scheduler.wait(timeout: 10) == 0)
         // Redis back: a scheduler enqueues what waited (the reconciler takes rows older than 30 s; age this one).
