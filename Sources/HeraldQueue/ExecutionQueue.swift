@@ -53,6 +53,22 @@ public struct ExecutionQueue {
         for case .error(let message) in replies { throw RedisError(kind: .reply, message: message) }
     }
 
+    /// Appends ids (lower-case uuid strings) grouped by priority: one script call per priority, all in one pipeline.
+    /// The server loops over the ids, so a release of thousands of executions at one instant costs one round trip and
+    /// no per-command parsing; the entries are the same as `enqueue`'s.
+    public func enqueue(ids byPriority: [Int: [String]]) throws {
+        let calls: [[RedisArgument]] = byPriority.filter { !$0.value.isEmpty }.map { priority, ids in
+            ["EVAL", .string(Self.appendScript), .int(1), .string(Self.stream(priority: priority))] + ids.map { .string($0) }
+        }
+        guard !calls.isEmpty else { return }
+        for case .error(let message) in try redis.pipeline(calls) { throw RedisError(kind: .reply, message: message) }
+    }
+
+    static let appendScript = """
+        for i = 1, #ARGV do redis.call('XADD', KEYS[1], '*', 'execution', ARGV[i]) end
+        return #ARGV
+        """
+
     /// Reads the next entry for `consumer`, highest priority first, after acknowledging `acking` (the entries the
     /// worker just finished) in the same round trip. The non-blocking pass runs server-side, one call for all ten
     /// streams; when all are empty it blocks up to `blockMilliseconds` on all of them at once.

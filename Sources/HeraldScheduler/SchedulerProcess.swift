@@ -11,8 +11,15 @@ import HeraldStore
 /// `herald` dedicates to it; the workers have threads of their own.
 public final class SchedulerProcess: @unchecked Sendable {
     public static let beatInterval: TimeInterval = 5
-    /// How far ahead slots are fired: their rows are written early and put on the queue at their instant.
-    public static let lookahead: TimeInterval = 1
+    /// How far ahead slots are fired: their rows are written early and put on the queue at their instant by the
+    /// releaser. Several seconds, so a slow PostgreSQL (a batch taking a second or more) still writes before the instant.
+    public static let lookahead: TimeInterval = 5
+    /// How long after the instant it prepares the firing loop wakes (see `run`); at most `lookahead` - 1 s.
+    static let firingPhase: TimeInterval = 0.5
+    /// Firing batches are sized so one takes about this long: big enough to cost few round trips and commits, small
+    /// enough that the row locks are held briefly and a stop is noticed soon.
+    static let batchTarget: TimeInterval = 0.25
+    static let batchSizes = 100...5000
 
     let config: HeraldConfig
     let logger: Logger
@@ -55,6 +62,18 @@ public final class SchedulerProcess: @unchecked Sendable {
     /// back, when the reconciler enqueues them.
     public func run() {
         workers?.start()
+        let releaser = SlotReleaser(redisURL: config.redisURL, databaseURL: config.databaseURL, logger: logger)
+        releaser.start()
+        let logger = self.logger
+        let handle: @Sendable (FiringBatch) -> Void = { batch in
+            releaser.add(batch.fired)
+            for broken in batch.broken {
+                logger.error("schedule is broken and no longer fires (its owner, if it has one, is notified)",
+                             metadata: ["schedule": "\(broken.scheduleID.uuidString.lowercased())", "reason": "\(broken.reason)"])
+            }
+        }
+        let helper = FiringThread(databaseURL: config.databaseURL, shouldStop: { [unowned self] in isStopping }, handle: handle)
+        helper.start()
         let started = Date()
         var heartbeat = Heartbeat(id: id, role: "scheduler", version: version, host: id.split(separator: ":")[1].description,
                                   pid: getpid(), startedAt: started, beatAt: started, inFlight: 0)
@@ -64,8 +83,11 @@ public final class SchedulerProcess: @unchecked Sendable {
         var backoff: TimeInterval = 0.5
         var nextBeat = Date.distantPast
         var reconcileDue = true
-        /// Fired ahead of time, waiting for their instant; sorted by it.
-        var pending: [FiredSlot] = []
+        /// A reconcile round is needed: at start, on the heartbeat's cadence, when a NOTIFY says an execution
+        /// changed (a manual run, a retry) and when a waiting execution's `not_before` comes.
+        var reconcileNeeded = true
+        var retryAt = Date.distantFuture
+        var batchSize = 500
         logger.info("scheduler started", metadata: ["id": "\(id)"])
         while !isStopping {
             // Heartbeat first: it needs only Redis, and says the process lives even while PostgreSQL is away.
@@ -81,6 +103,7 @@ public final class SchedulerProcess: @unchecked Sendable {
                 }
                 nextBeat = Date().addingTimeInterval(Self.beatInterval)
                 reconcileDue = true
+                reconcileNeeded = true
             }
             do {
                 if postgres == nil { postgres = try PostgresConnection(url: config.databaseURL) }
@@ -90,51 +113,52 @@ public final class SchedulerProcess: @unchecked Sendable {
                     listener = connection
                 }
                 let store = postgres!
-                func redisFailed(_ error: RedisError) {
-                    // Executions stay queued in PostgreSQL; a later round enqueues them.
-                    redis = nil
-                    logger.warning("Redis is unreachable; executions wait in PostgreSQL", metadata: ["error": "\(error)"])
-                }
-                func releaseDue() {
-                    let now = Date()
-                    let ready = pending.prefix { $0.runAt <= now }
-                    guard !ready.isEmpty else { return }
-                    pending.removeFirst(ready.count)
-                    // Without Redis they stay in PostgreSQL; the reconciler enqueues them once Redis is back.
-                    guard let queue = redis else { return }
-                    do { try release(Array(ready), store: store, redis: queue) } catch let error as RedisError { redisFailed(error) } catch {
-                        logger.warning("could not record enqueued executions", metadata: ["error": "\(error)"])
-                    }
-                }
-                // Releases come first: firing the next second's slots must not delay this one's. Each fired batch
-                // is released at once when its instant has come, so workers start while later batches fire.
-                releaseDue()
-                let fired = try fireAll(store, horizon: Date().addingTimeInterval(Self.lookahead)) { batch in
-                    pending = (pending + batch.filter { !$0.skipped }).sorted { $0.runAt < $1.runAt }
-                    releaseDue()
-                }
-                releaseDue()
-                if let queue = redis {
+                let claimed = try fireAll(store, horizon: Date().addingTimeInterval(Self.lookahead), batchSize: &batchSize,
+                                          helper: helper, then: handle)
+                if Date() >= retryAt { reconcileNeeded = true }
+                if reconcileNeeded, let queue = redis {
                     do {
                         try reconcile(store, queue, lost: reconcileDue)
                         reconcileDue = false
-                    } catch let error as RedisError { redisFailed(error) }
+                        reconcileNeeded = false
+                        retryAt = try ExecutionRepository(connection: store).earliestNotBefore() ?? .distantFuture
+                    } catch let error as RedisError {
+                        // Executions stay queued in PostgreSQL; a later round enqueues them.
+                        redis = nil
+                        logger.warning("Redis is unreachable; executions wait in PostgreSQL", metadata: ["error": "\(error)"])
+                    }
                 }
                 backoff = 0.5
-                var due = (try ScheduleRepository(connection: store).earliestDue() ?? .distantFuture).addingTimeInterval(-Self.lookahead)
+                // Woken `firingPhase` after a whole second: releases happen at whole seconds (slots and jitter are whole
+                // seconds), so firing ahead then does not compete with them for the CPU, PostgreSQL or Redis.
+                var due = (try ScheduleRepository(connection: store).earliestDue() ?? .distantFuture)
+                    .addingTimeInterval(-Self.lookahead + Self.firingPhase)
                 // Due rows that could not be fired are locked by another scheduler's firing: look again shortly.
-                if fired.isEmpty && due.timeIntervalSinceNow <= 0 { due = Date().addingTimeInterval(0.05) }
-                let retry = try ExecutionRepository(connection: store).earliestNotBefore() ?? .distantFuture
-                let wait = min(due, retry, pending.first?.runAt ?? .distantFuture, nextBeat).timeIntervalSinceNow
-                if wait > 0, let listener { try sleepUntilNotified(listener, seconds: wait) }
+                if claimed == 0 && due.timeIntervalSinceNow <= 0 { due = Date().addingTimeInterval(0.05) }
+                let wait = min(due, retryAt, nextBeat).timeIntervalSinceNow
+                if wait > 0, let listener, try sleepUntilNotified(listener, seconds: wait) { reconcileNeeded = true }
+            } catch let error as PostgresError {
+                // Only a lost or refused connection is the database being away; a statement it refused (a bug, a
+                // schema that is not migrated) keeps the connections and is retried with the same backoff.
+                if error.isTransient {
+                    postgres = nil
+                    listener = nil
+                    logger.warning("scheduler cannot reach PostgreSQL; retrying", metadata: ["error": "\(error)", "retry_in_s": "\(backoff)"])
+                } else {
+                    if !(postgres?.isConnected ?? false) { postgres = nil }
+                    if !(listener?.isConnected ?? false) { listener = nil }
+                    logger.error("PostgreSQL refused a statement of the firing round; retrying", metadata: ["error": "\(error)", "retry_in_s": "\(backoff)"])
+                }
+                if sleep(min(backoff, max(nextBeat.timeIntervalSinceNow, 0.05))) { break }
+                backoff = min(backoff * 2, 30)
             } catch {
-                postgres = nil
-                listener = nil
-                logger.warning("scheduler cannot use PostgreSQL; retrying", metadata: ["error": "\(error)", "retry_in_s": "\(backoff)"])
+                logger.error("firing round failed (not a database error); retrying", metadata: ["error": "\(error)", "retry_in_s": "\(backoff)"])
                 if sleep(min(backoff, max(nextBeat.timeIntervalSinceNow, 0.05))) { break }
                 backoff = min(backoff * 2, 30)
             }
         }
+        helper.stop()
+        releaser.stop()
         workers?.drain(deadline: config.drainSeconds)
         if let redis { try? HeartbeatRegistry.remove(id: id, on: redis) }
         logger.info("scheduler stopped", metadata: ["id": "\(id)"])
@@ -180,42 +204,56 @@ public final class SchedulerProcess: @unchecked Sendable {
         logger.debug("enqueued executions", metadata: ["count": "\(taken.count)"])
     }
 
-    /// Waits for a NOTIFY or the deadline. The socket wait is sliced so that `stop()` is noticed within 0.2 s; a
-    /// slice only waits on the socket, it sends no query.
-    private func sleepUntilNotified(_ listener: PostgresConnection, seconds: TimeInterval) throws {
+    /// Waits for a NOTIFY or the deadline; true when the notification was about an execution (a manual run, a
+    /// retry), which the reconciler should look at. The socket wait is sliced so that `stop()` is noticed within
+    /// 0.2 s; a slice only waits on the socket, it sends no query.
+    private func sleepUntilNotified(_ listener: PostgresConnection, seconds: TimeInterval) throws -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while !isStopping {
             let remaining = deadline.timeIntervalSinceNow
-            if remaining <= 0 { return }
-            if try listener.waitForNotification(timeout: min(remaining, 0.2)) != nil { return }
+            if remaining <= 0 { return false }
+            if let notification = try listener.waitForNotification(timeout: min(remaining, 0.2)) {
+                return notification.payload == "execution"
+            }
         }
+        return false
     }
 
-    private func fireAll(_ store: PostgresConnection, horizon: Date, then handle: ([FiredSlot]) throws -> Void) throws -> [FiredSlot] {
-        var fired: [FiredSlot] = []
+    /// Fires batches until none is due within `horizon`, handing each to `handle` at once (so its rows can be
+    /// released while later batches fire), and returns how many schedules were claimed. When a batch comes back
+    /// full, `helper` fires beside this session until the round is done. Batches are sized by time.
+    private func fireAll(_ store: PostgresConnection, horizon: Date, batchSize: inout Int, helper: FiringThread,
+                         then handle: (FiringBatch) -> Void) throws -> Int {
+        var claimed = 0
+        var helperRunning = false
+        defer { if helperRunning { _ = try? helper.finish() } }
         let firing = ScheduleFiring(connection: store)
         while true {
-            let batch = try firing.fireDue(now: Date(), horizon: horizon)
-            try handle(batch)
-            fired += batch
-            if batch.isEmpty || isStopping { return fired }
+            let began = Date()
+            let batch = try firing.fire(now: Date(), horizon: horizon, batchSize: batchSize)
+            let full = batch.claimed == batchSize
+            batchSize = Self.nextBatchSize(batchSize, claimed: batch.claimed, took: Date().timeIntervalSince(began))
+            handle(batch)
+            claimed += batch.claimed
+            if full && !helperRunning {
+                helper.begin(horizon: horizon)
+                helperRunning = true
+            }
+            if batch.claimed == 0 || isStopping { break }
         }
+        if helperRunning {
+            helperRunning = false
+            claimed += try helper.finish()
+        }
+        return claimed
     }
 
-    /// Puts fired executions on the streams at their instant, 250 per pipeline, then records when each went on.
-    private func release(_ ready: [FiredSlot], store: PostgresConnection, redis: RedisConnection) throws {
-        let queue = ExecutionQueue(redis: redis)
-        var ids: [UUID] = []
-        var times: [Double] = []
-        for start in stride(from: 0, to: ready.count, by: 250) {
-            let chunk = ready[start..<min(start + 250, ready.count)]
-            try queue.enqueue(chunk.map { (id: $0.executionID, priority: $0.priority) })
-            let at = Date().timeIntervalSince1970
-            ids += chunk.map(\.executionID)
-            times += Array(repeating: at, count: chunk.count)
-        }
-        try ExecutionRepository(connection: store).recordEnqueued(ids, at: times)
-        logger.debug("enqueued executions", metadata: ["count": "\(ids.count)"])
+    /// The next batch's size: doubled after a full batch that took less than half the target, halved after one
+    /// that took more than twice it.
+    static func nextBatchSize(_ size: Int, claimed: Int, took: TimeInterval) -> Int {
+        if claimed == size && took < batchTarget / 2 { return min(size * 2, batchSizes.upperBound) }
+        if took > batchTarget * 2 { return max(size / 2, batchSizes.lowerBound) }
+        return size
     }
 
     private var isStopping: Bool {

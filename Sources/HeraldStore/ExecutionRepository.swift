@@ -1,7 +1,16 @@
 import Foundation
 import Postgres
 
-/// SQL for `executions` that the scheduler needs around enqueueing.
+/// Why an execution exists: a slot of the recurrence (`schedule`, or `catch_up` when fired late by the misfire
+/// policy), or a request (`manual`, `test`). Matches the `executions.trigger` check.
+public enum ExecutionTrigger: String, Sendable, CaseIterable {
+    case schedule, catchUp = "catch_up", manual, test
+
+    /// Slots carry the unique `(schedule_id, scheduled_for)` key; requests do not.
+    public var isSlot: Bool { self == .schedule || self == .catchUp }
+}
+
+/// SQL for `executions` that the scheduler needs around enqueueing, and the insert of requested runs.
 public struct ExecutionRepository {
     let connection: PostgresConnection
 
@@ -9,16 +18,32 @@ public struct ExecutionRepository {
 
     /// Records when fired executions went onto the stream (`XADD` first, then this: the firing process owns their
     /// release), and each one's lateness: enqueue time minus slot. A row that a worker has since claimed and handed
-    /// back is left alone, so it stays visible to the reconciler.
+    /// back is left alone, so it stays visible to the reconciler. The only join is `unnest` → the primary key (an
+    /// extra `id = ANY(ids)` made generic plans scan the ids as the outer side and rescan `unnest` for every row).
     public func recordEnqueued(_ ids: [UUID], at times: [Double]) throws {
         guard !ids.isEmpty else { return }
         try connection.execute("""
             UPDATE executions e
             SET enqueued_at = to_timestamp(r.at), lateness_ms = coalesce(e.lateness_ms, (r.at - extract(epoch FROM e.scheduled_for)) * 1000)
             FROM unnest(\(ids)::uuid[], \(times)::float8[]) AS r(id, at)
-            WHERE e.id = r.id AND e.id = ANY(\(ids)::uuid[]) AND e.enqueued_at IS NULL
+            WHERE e.id = r.id AND e.enqueued_at IS NULL
               AND NOT (e.status = 'queued' AND e.started_at IS NOT NULL)
             """)
+    }
+
+    /// The one insert for runs outside the recurrence (`manual`, `test`): `scheduled_for` is the request's instant at
+    /// full precision, and only slots (`schedule`, `catch_up`) are keyed on `(schedule_id, scheduled_for)`, so such a
+    /// run never takes, or is refused by, a slot. `enqueued` marks it as taken by the caller (`herald run-once` runs it
+    /// in its own process), so no reconciler puts it on a stream. Nil when the schedule does not exist.
+    public func insertRun(scheduleID: UUID, trigger: ExecutionTrigger, destinations: [UUID]? = nil, requestedBy: UUID? = nil,
+                          enqueued: Bool = false) throws -> UUID? {
+        try connection.query("""
+            INSERT INTO executions (schedule_id, report_id, scheduled_for, trigger, priority, destination_ids, requested_by, enqueued_at)
+            SELECT id, report_id, clock_timestamp(), \(trigger.rawValue), priority, \(destinations)::uuid[], \(requestedBy),
+                   CASE WHEN \(enqueued) THEN clock_timestamp() END
+            FROM schedules WHERE id = \(scheduleID)
+            RETURNING id
+            """).first?.decode("id")
     }
 
     /// Undoes `takeReady` or `takeStale` when adding to the stream failed (Redis went away): a later round enqueues them.
@@ -30,7 +55,8 @@ public struct ExecutionRepository {
     /// Takes (marks enqueued, then the caller adds them to the stream) queued executions that are ready to run but not on the queue: retries whose
     /// backoff is over, deferred, handed-back and woken runs (never parked ones), manual and test runs, and fired slots that never reached
     /// Redis (it was down, or the firing process died before releasing them). Fired slots only `firedGrace` seconds
-    /// after their time, so the process that fired them is not raced. `SKIP LOCKED`: two reconcilers never take
+    /// after their time and after they were written (a slot fired late is released at once by the process that fired
+    /// it), so that process is not raced. `SKIP LOCKED`: two reconcilers never take
     /// the same row.
     public func takeReady(firedGrace: Int = 2, limit: Int = 1000) throws -> [(id: UUID, priority: Int)] {
         try connection.query("""
@@ -42,7 +68,8 @@ public struct ExecutionRepository {
                 WHERE status = 'queued' AND enqueued_at IS NULL AND waiting_source_id IS NULL
                   AND coalesce(not_before, created_at) <= now()
                   AND (trigger IN ('manual', 'test') OR started_at IS NOT NULL
-                       OR coalesce(not_before, created_at) < now() - make_interval(secs => \(firedGrace)))
+                       OR (coalesce(not_before, created_at) < now() - make_interval(secs => \(firedGrace))
+                           AND created_at < now() - make_interval(secs => \(firedGrace))))
                 ORDER BY priority DESC, scheduled_for LIMIT \(limit)
                 FOR UPDATE SKIP LOCKED)
             RETURNING id, priority
@@ -80,10 +107,14 @@ public struct ExecutionRepository {
             """).map { (try $0.decode("id"), try $0.decode("priority")) }
     }
 
-    /// When the next queued execution becomes ready (a retry's backoff, a deferred start), if any.
+    /// When the next queued execution that the reconciler must enqueue becomes ready (a retry's backoff, a deferred
+    /// or handed-back start, a requested run), if any. Slots fired ahead and not started yet are left out: the process
+    /// that fired them releases them at their instant, and the reconciler's regular round finds stranded ones.
     public func earliestNotBefore() throws -> Date? {
         try connection.query("""
-            SELECT min(not_before) AS at FROM executions WHERE status = 'queued' AND enqueued_at IS NULL AND not_before IS NOT NULL
+            SELECT min(not_before) AS at FROM executions
+            WHERE status = 'queued' AND enqueued_at IS NULL AND not_before IS NOT NULL
+              AND (trigger IN ('manual', 'test') OR started_at IS NOT NULL)
             """)[0].decode("at", as: Date?.self)
     }
 }
@@ -108,11 +139,24 @@ public struct ExecutionSummary: Sendable, Codable, Equatable {
 extension ExecutionRepository {
     /// Newest slots first.
     public func list(scheduleID: UUID?, deadOnly: Bool = false, limit: Int = 100) throws -> [ExecutionSummary] {
-        try connection.query("""
+        // One schedule's: slots and requested runs each from their own index, newest first, merged.
+        let sql: PostgresQuery = scheduleID == nil ? """
             SELECT id, schedule_id, scheduled_for, status, attempts, started_at, finished_at, error FROM executions
-            WHERE (\(scheduleID)::uuid IS NULL OR schedule_id = \(scheduleID)) AND (NOT \(deadOnly) OR dead_lettered_at IS NOT NULL)
+            WHERE NOT \(deadOnly) OR dead_lettered_at IS NOT NULL
             ORDER BY scheduled_for DESC LIMIT \(limit)
-            """).map {
+            """ : """
+            SELECT * FROM (
+                (SELECT id, schedule_id, scheduled_for, status, attempts, started_at, finished_at, error FROM executions
+                 WHERE schedule_id = \(scheduleID) AND trigger IN ('schedule', 'catch_up') AND (NOT \(deadOnly) OR dead_lettered_at IS NOT NULL)
+                 ORDER BY scheduled_for DESC LIMIT \(limit))
+                UNION ALL
+                (SELECT id, schedule_id, scheduled_for, status, attempts, started_at, finished_at, error FROM executions
+                 WHERE schedule_id = \(scheduleID) AND trigger IN ('manual', 'test') AND (NOT \(deadOnly) OR dead_lettered_at IS NOT NULL)
+                 ORDER BY scheduled_for DESC LIMIT \(limit))
+            ) e
+            ORDER BY scheduled_for DESC LIMIT \(limit)
+            """
+        return try connection.query(sql).map {
             ExecutionSummary(id: try $0.decode("id"), scheduleID: try $0.decode("schedule_id", as: UUID?.self),
                              scheduledFor: try $0.decode("scheduled_for"), status: try $0.decode("status"),
                              attempts: try $0.decode("attempts"), startedAt: try $0.decode("started_at", as: Date?.self),

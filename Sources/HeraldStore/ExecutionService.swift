@@ -12,7 +12,7 @@ public struct ExecutionService {
 
     /// A run of the schedule's report to its destinations, outside its recurrence.
     public func runNow(scheduleID: UUID, requestedBy: UUID? = nil) throws -> UUID {
-        try insert(scheduleID: scheduleID, trigger: "manual", destinations: nil, requestedBy: requestedBy)
+        try insert(scheduleID: scheduleID, trigger: .manual, destinations: nil, requestedBy: requestedBy)
     }
 
     /// A run delivered only to `destinationID` (a test folder or, with the email channel, the requesting user), so
@@ -21,7 +21,7 @@ public struct ExecutionService {
         guard try connection.query("SELECT 1 FROM destinations WHERE id = \(destinationID)").count == 1 else {
             throw ValidationError(field: "destination", message: "no destination has the id \(destinationID.uuidString.lowercased())")
         }
-        return try insert(scheduleID: scheduleID, trigger: "test", destinations: [destinationID], requestedBy: requestedBy)
+        return try insert(scheduleID: scheduleID, trigger: .test, destinations: [destinationID], requestedBy: requestedBy)
     }
 
     /// Sends the failed and dead deliveries of a finished execution again, with fresh attempts; the delivered ones
@@ -70,16 +70,21 @@ public struct ExecutionService {
         try connection.notify(ScheduleRepository.changeChannel, payload: "execution")
     }
 
-    private func insert(scheduleID: UUID, trigger: String, destinations: [UUID]?, requestedBy: UUID?) throws -> UUID {
-        guard let row = try connection.query("""
-            INSERT INTO executions (schedule_id, report_id, scheduled_for, trigger, priority, destination_ids, requested_by)
-            SELECT id, report_id, date_trunc('milliseconds', clock_timestamp()), \(trigger), priority, \(destinations)::uuid[], \(requestedBy)
-            FROM schedules WHERE id = \(scheduleID)
-            RETURNING id
-            """).first else {
+    private func insert(scheduleID: UUID, trigger: ExecutionTrigger, destinations: [UUID]?, requestedBy: UUID?) throws -> UUID {
+        guard let id = try ExecutionRepository(connection: connection).insertRun(
+            scheduleID: scheduleID, trigger: trigger, destinations: destinations, requestedBy: requestedBy) else {
             throw ValidationError(field: "schedule", message: "no schedule has the id \(scheduleID.uuidString.lowercased())")
         }
         try connection.notify(ScheduleRepository.changeChannel, payload: "execution")
-        return try row.decode("id")
+        return id
+    }
+
+    /// A manual run that the caller executes itself (`herald run-once`): marked enqueued, so no scheduler takes it.
+    public func runHere(scheduleID: UUID, requestedBy: UUID? = nil) throws -> UUID {
+        guard let id = try ExecutionRepository(connection: connection).insertRun(
+            scheduleID: scheduleID, trigger: .manual, requestedBy: requestedBy, enqueued: true) else {
+            throw ValidationError(field: "schedule", message: "no schedule has the id \(scheduleID.uuidString.lowercased())")
+        }
+        return id
     }
 }

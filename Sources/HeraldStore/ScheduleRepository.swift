@@ -42,6 +42,9 @@ public struct ScheduleRepository {
             throw ValidationError(field: "jitter_seconds", message: "must be from 0 to 3600")
         }
         let cron = schedule.recurrence.kind == .once ? nil : try schedule.recurrence.canonicalCron()
+        guard try connection.query("SELECT 1 FROM reports WHERE id = \(schedule.reportID)").count == 1 else {
+            throw ValidationError(field: "report", message: "no report has the id \(schedule.reportID.uuidString.lowercased())")
+        }
         let id = UUID()
         let slot = try schedule.recurrence.nextRun(after: Int64(now.timeIntervalSince1970), runsSoFar: 0)
         let slotDate = slot.map { Date(timeIntervalSince1970: TimeInterval($0)) }
@@ -65,31 +68,42 @@ public struct ScheduleRepository {
         public let timeZone: String
         public let enabled: Bool
         public let nextRunAt: Date?
+        /// Why the firing loop took this schedule out of firing, if it did (see `ScheduleFiring`).
+        public let brokenReason: String?
     }
 
     public func list() throws -> [Listed] {
-        try connection.query("SELECT id, name, cron, time_zone, enabled, next_run_at FROM schedules ORDER BY created_at").map {
+        try connection.query("SELECT id, name, cron, time_zone, enabled, next_run_at, broken_reason FROM schedules ORDER BY created_at").map {
             Listed(id: try $0.decode("id"), name: try $0.decode("name"), cron: try $0.decode("cron", as: String?.self),
                    timeZone: try $0.decode("time_zone"), enabled: try $0.decode("enabled"),
-                   nextRunAt: try $0.decode("next_run_at", as: Date?.self))
+                   nextRunAt: try $0.decode("next_run_at", as: Date?.self), brokenReason: try $0.decode("broken_reason", as: String?.self))
         }
     }
 
-    /// Pauses or resumes; resuming recomputes the next slot from `now`, so a paused schedule does not catch up.
+    /// Pauses or resumes; resuming recomputes the next slot from `now`, so a paused schedule does not catch up, and
+    /// clears a broken mark (resuming a schedule whose recurrence still does not compile throws instead). The row is
+    /// locked in the same transaction as the update, so a firing scheduler cannot move it in between.
     public func setEnabled(_ id: UUID, _ enabled: Bool, now: Date) throws {
-        let rows = try connection.query("SELECT recurrence, run_count, jitter_seconds FROM schedules WHERE id = \(id) FOR UPDATE")
-        guard let row = rows.first else { throw ValidationError(field: "schedule", message: "no schedule has the id \(id.uuidString.lowercased())") }
-        var slot: Date?
-        var due: Date?
-        if enabled {
-            let recurrence = try row.decodeJSON("recurrence", as: Recurrence.self)
-            slot = try recurrence.nextRun(after: Int64(now.timeIntervalSince1970), runsSoFar: try row.decode("run_count")).map { Date(timeIntervalSince1970: TimeInterval($0)) }
-            due = slot?.addingTimeInterval(TimeInterval(Jitter.seconds(scheduleID: id.uuidString, maximum: try row.decode("jitter_seconds"))))
+        try connection.transaction {
+            let rows = try connection.query("SELECT recurrence, run_count, jitter_seconds FROM schedules WHERE id = \(id) FOR UPDATE")
+            guard let row = rows.first else { throw ValidationError(field: "schedule", message: "no schedule has the id \(id.uuidString.lowercased())") }
+            var slot: Date?
+            var due: Date?
+            if enabled {
+                let recurrence = try row.decodeJSON("recurrence", as: Recurrence.self)
+                slot = try recurrence.nextRun(after: Int64(now.timeIntervalSince1970), runsSoFar: try row.decode("run_count")).map { Date(timeIntervalSince1970: TimeInterval($0)) }
+                due = slot?.addingTimeInterval(TimeInterval(Jitter.seconds(scheduleID: id.uuidString, maximum: try row.decode("jitter_seconds"))))
+            }
+            try connection.execute("""
+                UPDATE schedules
+                SET enabled = \(enabled), next_slot_at = \(slot), next_run_at = \(due), updated_at = now(),
+                    broken_reason = CASE WHEN \(enabled) THEN NULL ELSE broken_reason END,
+                    broken_at = CASE WHEN \(enabled) THEN NULL ELSE broken_at END
+                WHERE id = \(id)
+                """)
+            // Delivered at commit, so a woken scheduler reads the new row.
+            try connection.notify(Self.changeChannel, payload: id.uuidString)
         }
-        try connection.execute("""
-            UPDATE schedules SET enabled = \(enabled), next_slot_at = \(slot), next_run_at = \(due), updated_at = now() WHERE id = \(id)
-            """)
-        try connection.notify(Self.changeChannel, payload: id.uuidString)
     }
 
     public func delete(_ id: UUID) throws {

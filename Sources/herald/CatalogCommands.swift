@@ -92,9 +92,6 @@ struct ScheduleCommand: ParsableCommand {
                 let now = Int64(Date().timeIntervalSince1970)
                 try schedule.checkFires(after: now)
                 try schedule.checkMinimumInterval(config.minimumInterval, after: now)
-                guard try connection.query("SELECT 1 FROM reports WHERE id = \(reportID)").count == 1 else {
-                    throw ValidationError(field: "report", message: "no report has the id \(reportID.uuidString.lowercased())")
-                }
                 let ownerID = try owner.map { email -> UUID in
                     guard let user = try UserRepository(connection: connection).find(email: try EmailAddress(email)) else {
                         throw ValidationError(field: "owner", message: "no user has the e-mail \(email)")
@@ -117,7 +114,8 @@ struct ScheduleCommand: ParsableCommand {
         func run() {
             for s in withStore({ connection, _ in try ScheduleRepository(connection: connection).list() }) {
                 let next = s.nextRunAt.map { UTCInstant.format(Int64($0.timeIntervalSince1970)) } ?? "-"
-                print("\(s.id.uuidString.lowercased())  \(s.enabled ? "active" : "paused")  \(s.cron ?? "once")  \(s.timeZone)  next \(next)")
+                let state = s.brokenReason != nil ? "broken" : s.enabled ? "active" : "paused"
+                print("\(s.id.uuidString.lowercased())  \(state)  \(s.cron ?? "once")  \(s.timeZone)  next \(next)\(s.brokenReason.map { "  (\($0))" } ?? "")")
             }
         }
     }

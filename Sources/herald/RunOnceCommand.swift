@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HeraldCore
 import HeraldScheduler
+import HeraldStore
 import Postgres
 
 struct RunOnceCommand: ParsableCommand {
@@ -15,15 +16,7 @@ struct RunOnceCommand: ParsableCommand {
         let scheduleID = parseID(schedule, "schedule")
         let result = withStore { connection, config -> ExecutionRunner.Result in
             // Marked enqueued: this process runs it, so no scheduler's reconciler puts it on a stream.
-            guard let row = try connection.query("""
-                INSERT INTO executions (schedule_id, report_id, scheduled_for, trigger, priority, enqueued_at)
-                SELECT id, report_id, date_trunc('milliseconds', clock_timestamp()), 'manual', priority, clock_timestamp()
-                FROM schedules WHERE id = \(scheduleID)
-                RETURNING id
-                """).first else {
-                throw ValidationError(field: "schedule", message: "no schedule has the id \(scheduleID.uuidString.lowercased())")
-            }
-            let id: UUID = try row.decode("id")
+            let id = try ExecutionService(connection: connection).runHere(scheduleID: scheduleID)
             print("execution: \(id.uuidString.lowercased())")
             let settings = ExecutionRunner.Settings(leaseSeconds: config.leaseSeconds, retry: config.retry, dataDirectory: config.dataDirectory)
             return try ExecutionRunner(store: connection, secretKey: config.secretKey, settings: settings,

@@ -147,6 +147,98 @@ struct ScheduleFiringTests {
         }
     }
 
+    @Test func aScheduleThatNoLongerCompilesIsMarkedBrokenAndTheOthersFire() throws {
+        let (url, report) = try Self.database()
+        let connection = try PostgresConnection(url: url)
+        let owner: UUID = try connection.query("""
+            INSERT INTO users (email, role, password_hash) VALUES ('owner@example.org', 'creator', 'x') RETURNING id
+            """)[0].decode("id")
+        let created = Date(timeIntervalSince1970: 1_795_000_000)
+        let repository = ScheduleRepository(connection: connection)
+        try connection.transaction {
+            for _ in 0..<100 { _ = try repository.create(NewSchedule(reportID: report, recurrence: Self.hourly, ownerID: owner), now: created) }
+        }
+        // As an older version or a system that lost a zone from its tzdata would leave it: due first in the batch.
+        let poison: UUID = try connection.query("""
+            INSERT INTO schedules (report_id, name, recurrence, cron, time_zone, owner_id, next_slot_at, next_run_at)
+            VALUES (\(report), 'poison', '{"kind": "custom", "time_zone": "Mars/Olympus_Mons", "cron": "0 * * * *"}', '0 * * * *',
+                    'Mars/Olympus_Mons', \(owner), \(created), \(created))
+            RETURNING id
+            """)[0].decode("id")
+        let batch = try ScheduleFiring(connection: connection).fire(now: created.addingTimeInterval(3600 + 10), batchSize: 500)
+        #expect(batch.claimed == 101)
+        #expect(batch.fired.count == 100)
+        #expect(!batch.fired.contains { $0.scheduleID == poison })
+        #expect(batch.broken.map(\.scheduleID) == [poison])
+        let row = try connection.query("SELECT next_run_at, next_slot_at, broken_reason, broken_at FROM schedules WHERE id = \(poison)")[0]
+        #expect(try row.isNull("next_run_at"))
+        #expect(try row.isNull("next_slot_at"))
+        #expect(try !row.isNull("broken_at"))
+        let reason = try #require(try row.decode("broken_reason", as: String?.self))
+        #expect(reason.contains("Mars/Olympus_Mons"), "\(reason)")
+        let told = try connection.query("SELECT kind, title, body FROM notifications WHERE user_id = \(owner)")
+        #expect(told.count == 1)
+        #expect(try told.first?.decode("kind", as: String.self) == "schedule.broken")
+        #expect(try told.first?.decode("title", as: String.self).contains("poison") == true)
+        #expect(try told.first?.decode("body", as: String.self) == reason)
+        // Listed as broken, with the reason; the next round does not pick it again.
+        #expect(try repository.list().first { $0.id == poison }?.brokenReason == reason)
+        #expect(try ScheduleFiring(connection: connection).fire(now: created.addingTimeInterval(3600 + 20)).claimed == 0)
+        // Resuming it fails the same way and leaves it broken.
+        #expect(throws: (any Error).self) { try repository.setEnabled(poison, true, now: created) }
+        #expect(try repository.list().first { $0.id == poison }?.brokenReason == reason)
+    }
+
+    @Test func manualAndTestRunsNeverTakeOrCollideWithASlot() throws {
+        let (url, report) = try Self.database()
+        let connection = try PostgresConnection(url: url)
+        let created = Date(timeIntervalSince1970: 1_795_000_000)
+        let id = try ScheduleRepository(connection: connection).create(NewSchedule(reportID: report, recurrence: Self.hourly), now: created)
+        let slot: Date = try connection.query("SELECT next_slot_at FROM schedules WHERE id = \(id)")[0].decode("next_slot_at")
+        // A manual run whose instant is the slot's (the millisecond rounding used to make this happen for real).
+        try connection.execute("INSERT INTO executions (schedule_id, report_id, scheduled_for, trigger) VALUES (\(id), \(report), \(slot), 'manual')")
+        try connection.execute("INSERT INTO executions (schedule_id, report_id, scheduled_for, trigger) VALUES (\(id), \(report), \(slot), 'test')")
+        let fired = try ScheduleFiring(connection: connection).fireDue(now: slot.addingTimeInterval(5))
+        #expect(fired.count == 1)
+        #expect(fired.first?.scheduledFor == slot)
+        // The slot itself still fires only once.
+        try connection.execute("UPDATE schedules SET next_slot_at = \(slot), next_run_at = \(slot) WHERE id = \(id)")
+        #expect(try ScheduleFiring(connection: connection).fireDue(now: slot.addingTimeInterval(5)).isEmpty)
+        // Requested runs at the same instant are all kept, each its own row.
+        let service = ExecutionService(connection: connection)
+        let requested = try (0..<5).map { _ in try service.runNow(scheduleID: id) }
+        #expect(Set(requested).count == 5)
+        let counts = try connection.query("""
+            SELECT count(*) FILTER (WHERE trigger = 'schedule') AS slots, count(*) FILTER (WHERE trigger = 'manual') AS manual FROM executions
+            """)[0]
+        #expect(try counts.decode("slots", as: Int.self) == 1)
+        #expect(try counts.decode("manual", as: Int.self) == 6)
+    }
+
+    @Test func aDatabaseMigratedFrom0001KeepsFiringItsSchedules() throws {
+        let url = try TestDatabase.create()
+        let connection = try PostgresConnection(url: url)
+        let all = try Migration.bundled()
+        try Migrator(connection: connection, migrations: all.filter { $0.version == 1 }).migrate()
+        let source: UUID = try connection.query("INSERT INTO data_sources (name, url_encrypted) VALUES ('w', '\\x00'::bytea) RETURNING id")[0].decode("id")
+        let report: UUID = try connection.query("INSERT INTO reports (name, data_source_id, sql) VALUES ('r', \(source), 'SELECT 1') RETURNING id")[0].decode("id")
+        let slot = Date(timeIntervalSince1970: 1_795_003_200)   // a whole hour
+        let recurrence = String(decoding: try JSONEncoder().encode(Self.hourly), as: UTF8.self)
+        let schedules: [UUID] = try (0..<3).map { _ in
+            try connection.query("""
+                INSERT INTO schedules (report_id, recurrence, cron, time_zone, next_run_at)
+                VALUES (\(report), \(recurrence)::jsonb, '0 * * * *', 'Europe/Berlin', \(slot)) RETURNING id
+                """)[0].decode("id")
+        }
+        try Migrator(connection: connection, migrations: all).migrate()
+        #expect(try connection.query("SELECT count(*) AS n FROM schedules WHERE next_slot_at = \(slot)")[0].decode("n", as: Int.self) == 3)
+        let fired = try ScheduleFiring(connection: connection).fireDue(now: slot.addingTimeInterval(5))
+        #expect(Set(fired.map(\.scheduleID)) == Set(schedules))
+        #expect(fired.allSatisfy { $0.scheduledFor == slot })
+        let moved = try connection.query("SELECT count(*) AS n FROM schedules WHERE next_slot_at = \(slot.addingTimeInterval(3600))")[0]
+        #expect(try moved.decode("n", as: Int.self) == 3)
+    }
+
     @Test func invalidSchedulesAreRefusedAndNothingIsStored() throws {
         let (url, report) = try Self.database()
         let connection = try PostgresConnection(url: url)
