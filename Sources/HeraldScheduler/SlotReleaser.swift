@@ -1,4 +1,5 @@
 import Foundation
+import HeraldQueue
 import HeraldStore
 import Logging
 import Redis

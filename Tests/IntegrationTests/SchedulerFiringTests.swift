@@ -1,4 +1,5 @@
 import Foundation
+import HeraldQueue
 import HeraldCore
 import Postgres
 import Redis
