@@ -110,7 +110,7 @@ public struct ExecutionLeaseRepository {
                                                 WHERE p.status = 'queued' AND p.waiting_source_id = d.id
                                                   AND (p.priority > e.priority OR (p.priority = e.priority AND p.scheduled_for < e.scheduled_for))) THEN
                           (SELECT slot FROM generate_series(0, d.max_concurrency - 1) slot
-                           WHERE pg_try_advisory_lock(hashtext('herald-source:' || d.id::text), slot) LIMIT 1)
+                           WHERE pg_try_advisory_lock(herald_source_lock_key(d.id), slot) LIMIT 1)
                       END AS source_slot
             """)
         guard let row = rows.first else {
@@ -180,7 +180,7 @@ public struct ExecutionLeaseRepository {
                                         WHERE p.status = 'queued' AND p.waiting_source_id = \(dataSourceID)
                                           AND (p.priority > me.priority OR (p.priority = me.priority AND p.scheduled_for < me.scheduled_for)))
                            THEN false
-                           ELSE pg_try_advisory_lock(hashtext('herald-source:' || \(dataSourceID)::text), s) END
+                           ELSE pg_try_advisory_lock(herald_source_lock_key(\(dataSourceID)::uuid), s) END
                 LIMIT 1
             ), parked AS (
                 UPDATE executions
@@ -199,7 +199,7 @@ public struct ExecutionLeaseRepository {
     public func releaseSourceSlot(dataSourceID: UUID, slot: Int) throws -> [WokenRun] {
         try connection.query("""
             WITH released AS MATERIALIZED (
-                SELECT pg_advisory_unlock(hashtext('herald-source:' || \(dataSourceID)::text), \(slot)) AS ok
+                SELECT pg_advisory_unlock(herald_source_lock_key(\(dataSourceID)::uuid), \(slot)) AS ok
             ), woken AS (
                 UPDATE executions SET waiting_source_id = NULL, enqueued_at = clock_timestamp()
                 WHERE id = (SELECT id FROM executions WHERE status = 'queued' AND waiting_source_id = \(dataSourceID)::uuid
@@ -223,7 +223,7 @@ public struct ExecutionLeaseRepository {
                        (SELECT count(*) FROM pg_locks l
                         WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
                           AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-                          AND l.classid::text::bigint = (hashtext('herald-source:' || d.id::text))::bigint & 4294967295) AS held,
+                          AND l.classid::text::bigint = (herald_source_lock_key(d.id))::bigint & 4294967295) AS held,
                        (SELECT count(*) FROM executions h JOIN reports r ON r.id = h.report_id
                         WHERE r.data_source_id = d.id AND h.status = 'queued' AND h.waiting_source_id IS NULL
                           AND h.started_at IS NOT NULL AND h.not_before IS NULL
@@ -261,7 +261,7 @@ public struct ExecutionLeaseRepository {
         let rows = try connection.query("""
             WITH released AS MATERIALIZED (
                 SELECT CASE WHEN \(slot?.slot)::int IS NULL THEN NULL
-                            ELSE pg_advisory_unlock(hashtext('herald-source:' || \(slot?.dataSourceID)::text), \(slot?.slot)::int) END AS ok
+                            ELSE pg_advisory_unlock(herald_source_lock_key(\(slot?.dataSourceID)::uuid), \(slot?.slot)::int) END AS ok
             ), woken AS (
                 UPDATE executions SET waiting_source_id = NULL, enqueued_at = clock_timestamp()
                 WHERE id = (SELECT id FROM executions WHERE status = 'queued' AND waiting_source_id = \(slot?.dataSourceID)::uuid
