@@ -92,6 +92,7 @@ struct ScheduleCommand: ParsableCommand {
                 let now = Int64(Date().timeIntervalSince1970)
                 try schedule.checkFires(after: now)
                 try schedule.checkMinimumInterval(config.minimumInterval, after: now)
+                for warning in schedule.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
                 let ownerID = try owner.map { email -> UUID in
                     guard let user = try UserRepository(connection: connection).find(email: try EmailAddress(email)) else {
                         throw ValidationError(field: "owner", message: "no user has the e-mail \(email)")

@@ -34,3 +34,16 @@ struct ErrorRedactionTests {
         #expect(!scheduler.output.contains(canary), "a log line carried the canary")
     }
 }
+
+/// `herald schedule add` tells the operator what `herald cron explain` would warn about, and still adds the schedule.
+struct ScheduleAddWarningTests {
+    @Test func anOversizedStepIsAcceptedWithAWarning() throws {
+        let fixture = try WorkerFixture(sql: "SELECT 1 AS one")
+        let added = try fixture.herald(["schedule", "add", "--report", fixture.report.uuidString, "--cron", "1 1 */100,1-7 * MON",
+                                        "--tz", "UTC", "--folder", fixture.folder])
+        #expect(added.status == 0, "\(added.output)")
+        #expect(added.output.contains("warning: day-of-month: */100"), "\(added.output)")
+        #expect(added.output.contains("must match both day-of-month and day-of-week"), "\(added.output)")
+        #expect(try fixture.count("SELECT count(*) FROM schedules WHERE cron LIKE '%*/100%'") == 1)
+    }
+}
