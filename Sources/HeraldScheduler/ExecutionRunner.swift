@@ -65,6 +65,9 @@ public final class ExecutionRunner {
     /// Who holds the leases this runner takes: the process's consumer name.
     let owner: String
     let breaker: CircuitBreaker?
+    /// Set by the pool when it hands its runs back on shutdown: from then on a recent lease proves nothing, and
+    /// every write asks the database whether the run is still this attempt's.
+    public var handedBack: @Sendable () -> Bool = { false }
     /// Called with the runs parked on a data source that a released slot woke: the caller puts them on their streams.
     /// Without one (`herald run-once` has no Redis) they are left to the reconciler.
     let wake: ([WokenRun]) -> Void
@@ -89,6 +92,17 @@ public final class ExecutionRunner {
     public func run(_ executionID: UUID) throws -> Result {
         let leases = ExecutionLeaseRepository(connection: store)
         let job: ClaimedExecution
+        // When this attempt last set its lease's expiry (the statement's send time). Another worker can take the run
+        // over only once the lease has expired, so within half a lease of that nobody has, and checking would cost
+        // a round trip and prove nothing; later (a slow query, a worker stopped and resumed) the database is asked.
+        var leaseSetAt = ContinuousClock.now
+        func holdsLease() throws -> Bool {
+            if !handedBack() && ContinuousClock.now - leaseSetAt < .seconds(settings.leaseSeconds / 2) { return true }
+            let sent = ContinuousClock.now
+            guard try leases.stillHeld(executionID, owner: owner, leaseSeconds: settings.leaseSeconds) else { return false }
+            leaseSetAt = sent
+            return true
+        }
         switch try leases.claim(executionID, owner: owner, leaseSeconds: settings.leaseSeconds) {
         case .refused(let refusal): return .notClaimed(refusal)
         case .claimed(let claimed): job = claimed
@@ -165,7 +179,7 @@ public final class ExecutionRunner {
             do {
                 // Checked before the file is written (a worker stopped during its query wakes to find the run taken
                 // over, and writes nothing); the row that records the file is conditioned on the lease as well.
-                guard try leases.stillHeld(executionID, owner: owner, leaseSeconds: settings.leaseSeconds) else {
+                guard try holdsLease() else {
                     release(slot)
                     return .leaseLost
                 }
@@ -196,7 +210,7 @@ public final class ExecutionRunner {
                 continue
             }
             // The lease is checked (and extended) before every write outside PostgreSQL.
-            guard try leases.stillHeld(executionID, owner: owner, leaseSeconds: settings.leaseSeconds) else { return .leaseLost }
+            guard try holdsLease() else { return .leaseLost }
             var host: String?
             do {
                 let channel = try DeliveryChannels.make(kind: delivery.kind, settingsJSON: delivery.settings)

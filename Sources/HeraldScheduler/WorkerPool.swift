@@ -28,6 +28,8 @@ public final class WorkerPool: @unchecked Sendable {
     private var reclaimed: [ExecutionQueue.Entry] = []
     /// Entries of executions that arrived while this process was already running them, by execution.
     private var arrivedWhileInFlight: [UUID: [ExecutionQueue.Entry]] = [:]
+    /// The drain's deadline passed and the unfinished runs are being given back (see `ExecutionRunner.handedBack`).
+    private var handingBack = false
 
     public init(config: HeraldConfig, consumer: String, logger: Logger) {
         self.config = config
@@ -72,6 +74,7 @@ public final class WorkerPool: @unchecked Sendable {
         let until = Date().addingTimeInterval(deadline)
         while running > 0 && lock.wait(until: until) {}
         let unfinished = Array(inFlight.keys)
+        handingBack = !unfinished.isEmpty
         lock.unlock()
         if !unfinished.isEmpty {
             logger.warning("handing back unfinished executions", metadata: ["count": "\(unfinished.count)"])
@@ -133,6 +136,7 @@ public final class WorkerPool: @unchecked Sendable {
                                              breaker: CircuitBreaker(redis: connectedRedis)) { [weak self] woken in
                         self?.enqueueWoken(woken, store: connectedStore, redis: connectedRedis)
                     }
+                    runner?.handedBack = { [weak self] in self.map { pool in pool.lock.withLock { pool.handingBack } } ?? true }
                 }
                 let queue = ExecutionQueue(redis: redis!)
                 let entries: [ExecutionQueue.Entry]
