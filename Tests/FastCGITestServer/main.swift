@@ -80,6 +80,8 @@ do {
         router.post("/api/echo", echo)
         router.get("/api/things/:id") { request in .json(["id": request.parameters["id"] ?? ""]) }
         router.get("/slow") { request in
+            // Tests wait for this line instead of guessing when the request has arrived.
+            FileHandle.standardError.write(Data("slow request started\n".utf8))
             usleep(UInt32(Int(request.queryValue("ms") ?? "") ?? 1000) * 1000)
             return .text("done\n")
         }

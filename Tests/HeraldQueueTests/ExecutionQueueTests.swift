@@ -30,7 +30,18 @@ struct ExecutionQueueTests {
         let alive = try queue.next(consumer: "alive", blockMilliseconds: 100)
         #expect(dead.map(\.executionID) == [abandoned])
         #expect(alive.map(\.executionID) == [busy])
-        usleep(300_000)
+        // Until both entries have been idle longer than the reclaim threshold below (bounded).
+        let redis = queue.redis
+        func idleMilliseconds(_ entry: ExecutionQueue.Entry) throws -> Int {
+            let pending = try redis.command("XPENDING", .string(entry.stream), .string(ExecutionQueue.group), .string(entry.entryID),
+                                            .string(entry.entryID), "1")
+            return pending.array?.first?.array?[2].int ?? 0
+        }
+        let deadline = Date().addingTimeInterval(10)
+        while try idleMilliseconds(dead[0]) < 250 || idleMilliseconds(alive[0]) < 250 {
+            try #require(Date() < deadline, "the entries never became idle")
+            usleep(20_000)
+        }
         try queue.touch(alive, consumer: "alive")
         let taken = try queue.reclaim(consumer: "rescuer", minIdleMilliseconds: 200)
         #expect(taken.map(\.executionID) == [abandoned])
@@ -66,8 +77,11 @@ struct CircuitBreakerTests {
         let until = try #require(breaker.openUntil("sftp.example.org"))
         #expect(until > Date() && until <= Date().addingTimeInterval(1.01))
         #expect(breaker.openUntil("other.example.org") == nil)
-        usleep(1_100_000)
+        // It closes by itself when its pause ends (waited for, with a bound).
+        let deadline = Date().addingTimeInterval(5)
+        while breaker.openUntil("sftp.example.org") != nil && Date() < deadline { usleep(20_000) }
         #expect(breaker.openUntil("sftp.example.org") == nil)
+        #expect(Date() >= until.addingTimeInterval(-0.05), "it closed before its pause ended")
     }
 
 }

@@ -144,8 +144,8 @@ struct NginxFastCGITests {
         let nginx = try Self.harness()
         let started = Date()
         let slow = try ChildProcess("/usr/bin/curl", ["-sk", "-w", "\n%{http_code}", "--max-time", "30", nginx.baseURL + "/slow?ms=1500"])
-        usleep(400_000)
         let app = try #require(nginx.app)
+        try nginx.waitUntil("the slow request to reach the app") { app.output.contains("slow request started") }
         app.signal(SIGTERM)
         #expect(slow.wait(timeout: 20) == 0)
         #expect(slow.output == "done\n\n200", "\(slow.output)")
