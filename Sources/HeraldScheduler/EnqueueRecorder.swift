@@ -14,8 +14,7 @@ final class EnqueueRecorder: @unchecked Sendable {
     private var ids: [UUID] = []
     private var times: [Double] = []
     private var stopping = false
-    private var thread: Thread?
-    private let finished = DispatchSemaphore(value: 0)
+    private let thread = DedicatedThread()
 
     init(databaseURL: String, logger: Logger) {
         self.databaseURL = databaseURL
@@ -23,14 +22,7 @@ final class EnqueueRecorder: @unchecked Sendable {
     }
 
     func start() {
-        let thread = Thread { [self] in
-            run()
-            finished.signal()
-        }
-        thread.name = "herald-recorder"
-        thread.stackSize = 1 << 20
-        self.thread = thread
-        thread.start()
+        thread.start(name: "herald-recorder") { [self] in run() }
     }
 
     /// Writes what is still queued, then stops.
@@ -39,8 +31,7 @@ final class EnqueueRecorder: @unchecked Sendable {
             stopping = true
             condition.broadcast()
         }
-        if thread != nil { finished.wait() }
-        thread = nil
+        thread.join()
     }
 
     func record(_ released: [UUID], at releasedAt: [Double]) {

@@ -14,8 +14,7 @@ final class FiringThread: @unchecked Sendable {
     private var horizon: Date?
     private var outcome: Result<Int, any Error>?
     private var stopping = false
-    private var thread: Thread?
-    private let finished = DispatchSemaphore(value: 0)
+    private let thread = DedicatedThread()
 
     /// `handle` gets every batch this thread fires, on this thread; a round ends early once `shouldStop` says so
     /// (the process is stopping), as the loop's own does.
@@ -26,14 +25,7 @@ final class FiringThread: @unchecked Sendable {
     }
 
     func start() {
-        let thread = Thread { [self] in
-            run()
-            finished.signal()
-        }
-        thread.name = "herald-firing"
-        thread.stackSize = 1 << 20
-        self.thread = thread
-        thread.start()
+        thread.start(name: "herald-firing") { [self] in run() }
     }
 
     func stop() {
@@ -41,8 +33,7 @@ final class FiringThread: @unchecked Sendable {
             stopping = true
             condition.broadcast()
         }
-        if thread != nil { finished.wait() }
-        thread = nil
+        thread.join()
     }
 
     /// Starts firing everything due up to `horizon`, in the background.

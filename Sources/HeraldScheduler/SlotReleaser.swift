@@ -29,8 +29,7 @@ final class SlotReleaser: @unchecked Sendable {
     /// Waiting for their instant, sorted by it. Guarded by `condition`.
     private var pending: [Pending] = []
     private var stopping = false
-    private let finished = DispatchSemaphore(value: 0)
-    private var thread: Thread?
+    private let thread = DedicatedThread()
 
     init(redisURL: String, databaseURL: String, logger: Logger) {
         self.redisURL = redisURL
@@ -39,14 +38,7 @@ final class SlotReleaser: @unchecked Sendable {
     }
 
     func start() {
-        let thread = Thread { [self] in
-            run()
-            finished.signal()
-        }
-        thread.name = "herald-releaser"
-        thread.stackSize = 1 << 20
-        self.thread = thread
-        thread.start()
+        thread.start(name: "herald-releaser") { [self] in run() }
     }
 
     /// Stops after the current release and waits for the thread. What was not released stays in PostgreSQL.
@@ -55,8 +47,7 @@ final class SlotReleaser: @unchecked Sendable {
         stopping = true
         condition.broadcast()
         condition.unlock()
-        if thread != nil { finished.wait() }
-        thread = nil
+        thread.join()
     }
 
     /// Hands over fired slots (skipped ones are ignored); the earliest instant wakes the thread.
