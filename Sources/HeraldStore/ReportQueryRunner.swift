@@ -8,21 +8,24 @@ public struct ReportQueryRunner {
     /// `connection`: a session on the data source (not on Herald's database).
     public init(connection: PostgresConnection) { self.connection = connection }
 
-    /// `watch` is handed a cancel handle once the transaction is open, just before the report's statement: a
-    /// deadline watchdog may fire it from another thread.
+    /// `watch` is handed a cancel handle before the statements go out: a deadline watchdog may fire it from another
+    /// thread.
     public func run(sql: String, statementTimeoutMs: Int, watch: (PostgresCancel) -> Void = { _ in }) throws -> PostgresTable {
-        // One round trip for both (a fixed script: the timeout is an integer from our own column). The report
-        // itself goes alone through the extended protocol, which refuses a second statement.
-        try connection.executeScript(unsafeSQL: "BEGIN READ ONLY; SET LOCAL statement_timeout = \(max(statementTimeoutMs, 1))")
-        let table: PostgresTable
+        watch(try connection.makeCancel())
+        // One round trip for the four (the data source is often the busiest server in the picture). The timeout is an
+        // integer from our own column; the report goes alone in its statement, which the extended protocol keeps to one.
+        let results: [PostgresTable]
         do {
-            watch(try connection.makeCancel())
-            table = try connection.table(PostgresQuery(unsafeSQL: sql))
+            results = try connection.pipeline([
+                "BEGIN READ ONLY",
+                PostgresQuery(unsafeSQL: "SET LOCAL statement_timeout = \(max(statementTimeoutMs, 1))"),
+                PostgresQuery(unsafeSQL: sql),
+                "COMMIT",
+            ])
         } catch {
             if connection.isConnected { _ = try? connection.execute("ROLLBACK") }
             throw error
         }
-        try connection.execute("COMMIT")
-        return table
+        return results[2]
     }
 }

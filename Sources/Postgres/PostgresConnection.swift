@@ -25,6 +25,9 @@ public final class PostgresConnection {
 
     public var isConnected: Bool { handle != nil && PQstatus(handle) == CONNECTION_OK && !needsReconnect }
 
+    /// A transaction is open (or aborted and not yet rolled back) on this session.
+    public var inTransaction: Bool { handle != nil && PQtransactionStatus(handle) != PQTRANS_IDLE }
+
     /// The server process id of this session (for `pg_terminate_backend` and diagnostics).
     public var backendPID: Int32 { PQbackendPID(handle) }
 
@@ -174,6 +177,51 @@ public final class PostgresConnection {
             rows.append(PostgresRow(columns: columns, values: values))
         }
         return rows
+    }
+
+    /// Runs small statements in one round trip (libpq's pipeline mode), unprepared, and returns each one's result.
+    /// The first failure is thrown once every result is read; the statements after it did not run. Only for a few
+    /// short statements: the connection blocks, so a long stream of them could fill both socket buffers at once.
+    public func pipeline(_ queries: [PostgresQuery]) throws -> [PostgresTable] {
+        try ensureConnected()
+        guard PQenterPipelineMode(handle) == 1 else {
+            throw PostgresError(kind: .query, message: "cannot enter pipeline mode: \(Self.errorMessage(handle))")
+        }
+        defer { if !needsReconnect { PQexitPipelineMode(handle) } }
+        for query in queries {
+            let copies: [UnsafeMutablePointer<CChar>?] = query.binds.map { $0.map { strdup($0) } ?? nil }
+            defer { copies.forEach { free($0) } }
+            var values = copies.map { UnsafePointer($0) }
+            guard PQsendQueryParams(handle, query.sql, Int32(values.count), nil, &values, nil, nil, 0) == 1 else { throw lost() }
+        }
+        guard PQpipelineSync(handle) == 1 else { throw lost() }
+        var tables: [PostgresTable] = []
+        var failure: PostgresError?
+        for _ in queries {
+            // One result per statement, then a NULL that ends it.
+            guard let result = PQgetResult(handle) else { throw lost() }
+            defer { PQclear(result) }
+            while let extra = PQgetResult(handle) { PQclear(extra) }
+            switch PQresultStatus(result) {
+            case PGRES_PIPELINE_ABORTED: continue
+            case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+                tables.append(PostgresTable(columns: (0..<PQnfields(result)).map { String(cString: PQfname(result, $0)) },
+                                            rows: Self.rows(result).map(\.values)))
+            default:
+                do { try check(result) } catch { if failure == nil { failure = error } }
+                if needsReconnect { throw failure! }
+            }
+        }
+        guard let sync = PQgetResult(handle), PQresultStatus(sync) == PGRES_PIPELINE_SYNC else { throw lost() }
+        PQclear(sync)
+        if let failure { throw failure }
+        return tables
+    }
+
+    /// The connection broke mid-call: the next call reconnects.
+    private func lost() -> PostgresError {
+        needsReconnect = true
+        return PostgresError(kind: .connectionLost, message: "the connection to PostgreSQL was lost: \(Self.errorMessage(handle))")
     }
 
     /// Runs `body` in a transaction: commits when it returns, rolls back and rethrows when it throws. A statement

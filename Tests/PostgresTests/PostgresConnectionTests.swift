@@ -198,6 +198,29 @@ struct PostgresConnectionTests {
         #expect(try connection.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int AS n FROM \(table)"))[0].decode("n", as: Int.self) == 1)
     }
 
+    @Test func aPipelineReturnsEveryResultAndStopsAtTheFirstFailure() throws {
+        let connection = try connect()
+        let pid = connection.backendPID
+        let tables = try connection.pipeline(["BEGIN", "SELECT \(7)::int AS n, 'x' AS s", "SELECT 1 AS a WHERE false", "COMMIT"])
+        #expect(tables.count == 4)
+        #expect(tables[1] == PostgresTable(columns: ["n", "s"], rows: [["7", "x"]]))
+        #expect(tables[2] == PostgresTable(columns: ["a"], rows: []))
+
+        let table = "piped_\(UUID().uuidString.prefix(8).lowercased())"
+        try connection.execute(PostgresQuery(unsafeSQL: "CREATE TABLE \(table) (n int)"))
+        defer { _ = try? connection.execute(PostgresQuery(unsafeSQL: "DROP TABLE \(table)")) }
+        let error = #expect(throws: PostgresError.self) {
+            try connection.pipeline([PostgresQuery(unsafeSQL: "INSERT INTO \(table) VALUES (1)"), "SELECT 1 / 0 AS boom",
+                                     PostgresQuery(unsafeSQL: "INSERT INTO \(table) VALUES (2)")])
+        }
+        #expect(error?.sqlState == "22012")
+        // Without BEGIN the pipeline is one implicit transaction: the failure undid the first insert, and the third never ran.
+        #expect(try connection.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int AS n FROM \(table)"))[0].decode("n", as: Int.self) == 0)
+        // The same session goes on, out of pipeline mode.
+        #expect(try connection.query("SELECT 2 AS n")[0].decode("n", as: Int.self) == 2)
+        #expect(connection.backendPID == pid)
+    }
+
     @Test func aConnectionErrorNeverQuotesTheURLOrItsPassword() throws {
         let password = "s3cret-\(UUID().uuidString.prefix(8))"
         for url in ["postgresql://herald:\(password)@127.0.0.1:1/db?sslmode=\(password)",

@@ -1,0 +1,46 @@
+import Foundation
+import HeraldStore
+import Postgres
+import Testing
+import TestSupport
+
+/// A report's query runs read-only, within its statement timeout, one statement only; a failed one leaves the
+/// session (kept by the worker for the next run) clean.
+struct ReportQueryRunnerTests {
+    func connect() throws -> PostgresConnection { try PostgresConnection(url: try TestEnvironment.databaseURL()) }
+
+    @Test func returnsTheReportsColumnsAndRows() throws {
+        let table = try ReportQueryRunner(connection: try connect())
+            .run(sql: "SELECT n, 'row ' || n AS label FROM generate_series(1, 3) n", statementTimeoutMs: 5_000)
+        #expect(table.columns == ["n", "label"])
+        #expect(table.rows == [["1", "row 1"], ["2", "row 2"], ["3", "row 3"]])
+    }
+
+    @Test func refusesWritesSecondStatementsAndSlowQueriesAndTheSessionStaysUsable() throws {
+        let connection = try connect()
+        let runner = ReportQueryRunner(connection: connection)
+        let timeoutBefore: String = try connection.query("SELECT current_setting('statement_timeout') AS t")[0].decode("t")
+        let name = "report_\(UUID().uuidString.prefix(8).lowercased())"
+        try connection.execute(PostgresQuery(unsafeSQL: "CREATE TABLE \(name) (n int)"))
+        defer { _ = try? connection.execute(PostgresQuery(unsafeSQL: "DROP TABLE \(name)")) }
+
+        let write = #expect(throws: PostgresError.self) {
+            try runner.run(sql: "INSERT INTO \(name) VALUES (1)", statementTimeoutMs: 5_000)
+        }
+        #expect(write?.sqlState == "25006")   // read_only_sql_transaction
+        let second = #expect(throws: PostgresError.self) {
+            try runner.run(sql: "SELECT 1; INSERT INTO \(name) VALUES (2)", statementTimeoutMs: 5_000)
+        }
+        #expect(second?.sqlState == "42601")  // cannot insert multiple commands into a prepared statement
+        let slow = #expect(throws: PostgresError.self) {
+            try runner.run(sql: "SELECT pg_sleep(5)", statementTimeoutMs: 100)
+        }
+        #expect(slow?.sqlState == "57014")   // query_canceled by statement_timeout
+        #expect(try connection.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int AS n FROM \(name)"))[0].decode("n", as: Int.self) == 0)
+
+        // No transaction or timeout is left behind on the session.
+        #expect(!connection.inTransaction)
+        #expect(try connection.query("SELECT current_setting('statement_timeout') AS t")[0].decode("t", as: String.self) == timeoutBefore)
+        #expect(try runner.run(sql: "SELECT 5 AS n", statementTimeoutMs: 5_000).rows == [["5"]])
+    }
+}
