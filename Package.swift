@@ -41,13 +41,13 @@ let package = Package(
             resources: [.copy("Migrations")]
         ),
         // The Redis key layout and what lives under it (streams, heartbeats, breakers), shared by every process.
-        .target(name: "HeraldQueue", dependencies: ["Redis"]),
+        .target(name: "HeraldQueue", dependencies: ["HeraldCore", "Redis"]),
         .target(name: "HeraldRender", dependencies: ["HeraldCore"]),
         .target(name: "HeraldDelivery", dependencies: ["HeraldCore"]),
         .target(
             name: "HeraldWeb",
             dependencies: [
-                "HeraldCore", "FastCGI",
+                "HeraldCore", "HeraldStore", "HeraldQueue", "FastCGI", "Postgres", "Redis", "Crypto",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -82,7 +82,8 @@ let package = Package(
         .testTarget(name: "HeraldStoreTests", dependencies: ["HeraldStore", "HeraldCore", "Crypto", "Postgres", "TestSupport"]),
         .testTarget(
             name: "HeraldWebTests",
-            dependencies: ["HeraldWeb", "FastCGI", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["HeraldWeb", "HeraldStore", "HeraldCore", "FastCGI", "Postgres", "Redis", "Crypto", "TestSupport",
+                           .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "HeraldRenderTests", dependencies: ["HeraldRender"]),
         .testTarget(name: "HeraldDeliveryTests", dependencies: ["HeraldDelivery", "HeraldCore"]),

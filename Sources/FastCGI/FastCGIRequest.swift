@@ -3,10 +3,31 @@
 public struct FastCGIRequest: Sendable {
     public let params: [String: String]
     public let body: [UInt8]
+    /// Set when the request broke a limit before its body was read (the body is then empty): the app answers
+    /// 413 or 431 without handling it.
+    public let refusal: Refusal?
 
-    public init(params: [String: String], body: [UInt8]) {
+    public enum Refusal: Sendable, Equatable {
+        case bodyTooLarge, headersTooLarge
+    }
+
+    public init(params: [String: String], body: [UInt8], refusal: Refusal? = nil) {
         self.params = params
         self.body = body
+        self.refusal = refusal
+    }
+}
+
+/// What one request may carry; checked before anything is allocated for the body.
+public struct FastCGILimits: Sendable {
+    public var maxBodyBytes: Int
+    public var maxHeaderCount: Int
+    public var maxHeaderBytes: Int
+
+    public init(maxBodyBytes: Int = 1 << 20, maxHeaderCount: Int = 100, maxHeaderBytes: Int = 32 * 1024) {
+        self.maxBodyBytes = maxBodyBytes
+        self.maxHeaderCount = maxHeaderCount
+        self.maxHeaderBytes = maxHeaderBytes
     }
 }
 
@@ -55,6 +76,7 @@ public struct FastCGIResponse: Sendable {
         case 415: "Unsupported Media Type"
         case 422: "Unprocessable Content"
         case 429: "Too Many Requests"
+        case 431: "Request Header Fields Too Large"
         case 500: "Internal Server Error"
         case 502: "Bad Gateway"
         case 503: "Service Unavailable"

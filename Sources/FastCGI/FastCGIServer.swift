@@ -19,9 +19,12 @@ public final class FastCGIServer: @unchecked Sendable {
 
     /// Opens `socketPath` (mode 0660 through umask 007, so only the owner and nginx's group connect), or uses fd 0
     /// when `socketPath` is nil, as systemd socket activation and spawn-fcgi pass it.
-    public init(socketPath: String?, backlog: Int32 = 1024, threadCount: Int) throws {
+    public let limits: FastCGILimits
+
+    public init(socketPath: String?, backlog: Int32 = 1024, threadCount: Int, limits: FastCGILimits = FastCGILimits()) throws {
         precondition(threadCount > 0, "at least one thread")
         self.threadCount = threadCount
+        self.limits = limits
         guard FCGX_Init() == 0 else { throw FastCGIError("FCGX_Init failed") }
         if let socketPath {
             // FCGX_OpenSocket calls exit() when bind fails, so check what we can first and fail with a message.
@@ -74,7 +77,7 @@ public final class FastCGIServer: @unchecked Sendable {
         guard FCGX_InitRequest(&request, listenDescriptor, 0) == 0 else { return }
         defer { FCGX_Free(&request, 1) }
         while !isStopping, FCGX_Accept_r(&request) >= 0 {
-            let incoming = Self.read(&request)
+            let incoming = Self.read(&request, limits: limits)
             let response = handler(incoming)
             let bytes = response.serialized()
             _ = bytes.withUnsafeBufferPointer { buffer in
@@ -84,19 +87,29 @@ public final class FastCGIServer: @unchecked Sendable {
         }
     }
 
-    /// Copies every param out of `envp` (freed by FCGX_Finish_r) and reads exactly CONTENT_LENGTH body bytes.
-    static func read(_ request: inout FCGX_Request) -> FastCGIRequest {
+    /// Copies every param out of `envp` (freed by FCGX_Finish_r) and reads exactly CONTENT_LENGTH body bytes,
+    /// unless the headers or the announced body break `limits` (then nothing of the body is read or allocated).
+    static func read(_ request: inout FCGX_Request, limits: FastCGILimits) -> FastCGIRequest {
         var params: [String: String] = [:]
+        var headerCount = 0, headerBytes = 0
         if var cursor = request.envp {
             while let entry = cursor.pointee {
                 let pair = String(cString: entry)
+                if pair.hasPrefix("HTTP_") {
+                    headerCount += 1
+                    headerBytes += pair.utf8.count
+                }
                 if let equals = pair.firstIndex(of: "=") {
                     params[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
                 }
                 cursor += 1
             }
         }
+        if headerCount > limits.maxHeaderCount || headerBytes > limits.maxHeaderBytes {
+            return FastCGIRequest(params: params, body: [], refusal: .headersTooLarge)
+        }
         let length = Int(params["CONTENT_LENGTH"] ?? "") ?? 0
+        if length > limits.maxBodyBytes { return FastCGIRequest(params: params, body: [], refusal: .bodyTooLarge) }
         var body = [UInt8](repeating: 0, count: max(length, 0))
         var received = 0
         while received < length {

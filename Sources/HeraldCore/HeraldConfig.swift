@@ -23,6 +23,15 @@ public struct HeraldConfig: Sendable {
     /// On SIGTERM, how long in-flight executions may take to finish before they are handed back.
     public var drainSeconds: Double
     public var retry: RetryPolicy
+    /// Schedules a creator may own (admins are exempt).
+    public var maxSchedulesPerUser: Int
+    /// Folder destinations deliver only below this folder.
+    public var deliveryRoot: String
+    /// A session ends after this long without a request, and this long after sign-in whatever happens.
+    public var sessionIdleSeconds: Int
+    public var sessionAbsoluteSeconds: Int
+    /// The largest request body `herald web` reads.
+    public var maxRequestBytes: Int
 
     public enum LogLevel: String, Sendable, CaseIterable {
         case trace, debug, info, notice, warning, error, critical
@@ -79,6 +88,14 @@ public struct HeraldConfig: Sendable {
         workers = Int(try number("HERALD_WORKERS", default: 8, 0...256))
         leaseSeconds = try number("HERALD_LEASE_SECONDS", default: 30, 1...3600)
         drainSeconds = try number("HERALD_DRAIN_SECONDS", default: 30, 0...3600)
+        maxSchedulesPerUser = Int(try number("HERALD_MAX_SCHEDULES_PER_USER", default: 10, 0...1_000_000))
+        deliveryRoot = value("HERALD_DELIVERY_ROOT") ?? (dataDirectory as NSString).appendingPathComponent("deliveries")
+        guard deliveryRoot.hasPrefix("/") else {
+            throw ConfigError(key: "HERALD_DELIVERY_ROOT", reason: "must be an absolute path")
+        }
+        sessionIdleSeconds = Int(try number("HERALD_SESSION_IDLE_SECONDS", default: 1800, 60...86_400))
+        sessionAbsoluteSeconds = Int(try number("HERALD_SESSION_ABSOLUTE_SECONDS", default: 43_200, 300...2_592_000))
+        maxRequestBytes = Int(try number("HERALD_MAX_REQUEST_BYTES", default: 1_048_576, 1024...104_857_600))
         retry = RetryPolicy(maxAttempts: Int(try number("HERALD_RETRY_ATTEMPTS", default: 3, 1...20)),
                             baseSeconds: try number("HERALD_RETRY_BASE_SECONDS", default: 30, 0.01...86_400),
                             capSeconds: 6 * 3600)

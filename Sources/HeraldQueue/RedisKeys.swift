@@ -13,6 +13,9 @@ public enum RedisKeys {
     /// Every process's id scored by its last beat, newest first with `ZREVRANGE`.
     public static let heartbeats = "herald:heartbeats"
     /// Consecutive delivery failures against a host, and the flag that opens its breaker.
+    /// Failed sign-ins of one account (lower-cased e-mail), and until when it must wait.
+    public static func signInFailures(account: String) -> String { "herald:signin:\(account):failures" }
+    public static func signInLocked(account: String) -> String { "herald:signin:\(account):locked" }
     public static func breakerFailures(host: String) -> String { "herald:breaker:\(host):failures" }
     public static func breakerOpen(host: String) -> String { "herald:breaker:\(host):open" }
 }

@@ -14,13 +14,4 @@ public struct ApiTokenRepository {
             RETURNING id
             """)[0].decode("id")
     }
-
-    /// The user a live token belongs to, and marks the token used.
-    public func userID(forTokenHash hash: [UInt8]) throws -> UUID? {
-        try connection.query("""
-            UPDATE api_tokens SET last_used_at = now()
-            WHERE token_hash = \(hash) AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
-            RETURNING user_id
-            """).first?.decode("user_id")
-    }
 }

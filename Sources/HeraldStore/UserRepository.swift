@@ -32,6 +32,23 @@ public struct UserRepository {
             .first?.decode("password_hash", as: String.self)
     }
 
+    /// Who the user is, for a session or a token; nil when the user is missing or disabled.
+    public func principal(userID: UUID) throws -> Principal? {
+        try connection.query("""
+            SELECT id AS user_id, email, display_name, role, time_zone FROM users WHERE id = \(userID) AND disabled_at IS NULL
+            """).first.map(Self.principal(from:))
+    }
+
+    /// A principal from a row with `user_id, email, display_name, role, time_zone`.
+    static func principal(from row: PostgresRow) throws -> Principal {
+        let roleName = try row.decode("role", as: String.self)
+        guard let role = UserRole(rawValue: roleName) else {
+            throw ValidationError(field: "role", message: "\(roleName) is not a known role")
+        }
+        return Principal(userID: try row.decode("user_id"), email: try row.decode("email"), displayName: try row.decode("display_name"),
+                         role: role, timeZone: try row.decode("time_zone"))
+    }
+
     static func user(from row: PostgresRow) throws -> User {
         let roleName = try row.decode("role", as: String.self)
         guard let role = UserRole(rawValue: roleName) else {

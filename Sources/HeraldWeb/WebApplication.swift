@@ -1,113 +1,183 @@
+import Crypto
 import FastCGI
 import Foundation
+import HeraldCore
+import HeraldQueue
+import HeraldStore
 import Logging
+import Postgres
 
-/// `herald web`'s request handling: routes, error pages and problem documents, one log line per request.
-/// Everything here is in memory; `FastCGIServer` only carries bytes in and out.
+/// `herald web`'s request pipeline, in this order: request id → limits → route → session cookie or bearer token →
+/// CSRF check for state-changing cookie requests → role → handler. Errors from any step become one response here:
+/// an HTML page for pages, RFC 9457 problem JSON under `/api/`. `FastCGIServer` only carries bytes in and out.
 public struct WebApplication: Sendable {
     public typealias RouteRegistration = @Sendable (inout Router) -> Void
 
     public let templates: Templates
+    public let settings: WebSettings
     let logger: Logger
     let registerRoutes: RouteRegistration
 
-    public init(templates: Templates, logger: Logger, routes: @escaping RouteRegistration = { _ in }) {
+    public init(templates: Templates, settings: WebSettings, logger: Logger, routes: @escaping RouteRegistration = { _ in }) {
         self.templates = templates
+        self.settings = settings
         self.logger = logger
         self.registerRoutes = routes
     }
 
     /// The router of one FastCGI thread: its health routes use that thread's own checks.
     public func makeRouter(checks: [any ReadinessCheck]) -> Router {
-        let confined = ThreadConfined(checks)
         var router = Router()
-        router.get("/healthz") { _ in HealthHandlers.liveness() }
-        router.get("/readyz") { _ in HealthHandlers.readiness(confined.value) }
-        router.get("/") { [templates] request in
-            let view = StatusPageView(results: confined.value.map { ($0.name, $0.run()) }, requestID: request.requestID)
-            return .html(try templates.render(view, template: "pages/status"))
-        }
+        StatusRoutes.register(&router, templates: templates, checks: ThreadConfined(checks))
+        AccountRoutes.register(&router, templates: templates)
         registerRoutes(&router)
         return router
     }
 
-    /// Called once per FastCGI thread.
-    public func makeHandler(checks: [any ReadinessCheck]) -> FastCGIServer.Handler {
+    /// Called once per FastCGI thread, with that thread's checks and connections.
+    public func makeHandler(checks: [any ReadinessCheck], connections: WebConnections) -> FastCGIServer.Handler {
         let router = makeRouter(checks: checks)
         return { request in
             let http = HTTPRequest(fastCGI: request)
-            return respond(to: http, router: router).fastCGI(requestID: http.requestID, includeBody: http.method != "HEAD")
+            return respond(to: http, router: router, connections: connections).fastCGI(requestID: http.requestID, includeBody: http.method != "HEAD")
         }
     }
 
-    /// Routes a request and turns every outcome, thrown errors included, into a response.
-    public func respond(to request: HTTPRequest, router: Router) -> HTTPResponse {
+    /// Runs the pipeline for one request; every outcome, thrown errors included, becomes a response.
+    public func respond(to request: HTTPRequest, router: Router, connections: WebConnections) -> HTTPResponse {
         let started = DispatchTime.now()
+        var context = RequestContext(request: request, settings: settings, connections: connections, logger: logger)
         var route = "-"
-        let response: HTTPResponse
-        switch router.match(method: request.method, path: request.path) {
-        case .found(let handler, let parameters, let pattern):
-            route = pattern
-            var routed = request
-            routed.parameters = parameters
-            do {
-                response = try handler(routed)
-            } catch let error as HTTPError {
-                response = errorResponse(error, for: request)
-            } catch {
-                logger.error("request failed", metadata: ["request_id": "\(request.requestID)", "route": "\(pattern)",
-                                                           "error": "\(String(reflecting: error))"])
-                response = errorResponse(HTTPError(.internalServerError, "Something went wrong on our side."), for: request)
-            }
-        case .methodNotAllowed(let allowed):
-            response = errorResponse(HTTPError(.methodNotAllowed, "\(request.method) is not allowed here. Allowed: \(allowed.joined(separator: ", ")).",
-                                               headers: [("Allow", allowed.joined(separator: ", "))]), for: request)
-        case .notFound:
-            response = errorResponse(HTTPError(.notFound, "There is no page at this address."), for: request)
-        }
-        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1_000_000
-        logger.info("\(request.method) \(route) \(response.status.code)",
-                    metadata: ["request_id": "\(request.requestID)", "duration_ms": "\(String(format: "%.2f", elapsed))"])
-        return response
-    }
-
-    /// Problem JSON under `/api/`, an HTML page elsewhere.
-    func errorResponse(_ error: HTTPError, for request: HTTPRequest) -> HTTPResponse {
         var response: HTTPResponse
-        if request.path == "/api" || request.path.hasPrefix("/api/") {
-            response = .problem(error.status, detail: error.message, instance: request.path)
-        } else {
-            let view = ErrorPageView(title: error.status.reason, status: error.status.code, heading: error.status.reason,
-                                     message: error.message, requestID: request.requestID)
-            do {
-                response = .html(try templates.render(view, template: "pages/error"), status: error.status)
-            } catch {
-                logger.error("error page failed to render", metadata: ["error": "\(error)"])
-                response = .text("\(view.status) \(view.heading)\n", status: view.status == 0 ? .internalServerError : HTTPStatus(view.status, view.heading))
+        do {
+            switch request.refusal {
+            case .bodyTooLarge: throw HTTPError(.contentTooLarge, "The request body is larger than this server accepts.")
+            case .headersTooLarge: throw HTTPError(.headersTooLarge, "The request carries too many or too large headers.")
+            case nil: break
+            }
+            switch router.match(method: request.method, path: request.path) {
+            case .found(let found, let parameters):
+                route = found.pattern
+                var routed = request
+                routed.parameters = parameters
+                context = RequestContext(request: routed, settings: settings, connections: connections, logger: logger)
+                response = try run(found, context: context)
+                response.headers += context.cookies.map { ("Set-Cookie", $0) }
+            case .methodNotAllowed(let allowed):
+                throw HTTPError(.methodNotAllowed, "\(request.method) is not allowed here. Allowed: \(allowed.joined(separator: ", ")).",
+                                headers: [("Allow", allowed.joined(separator: ", "))])
+            case .notFound:
+                throw HTTPError(.notFound, "There is no page at this address.")
+            }
+        } catch {
+            response = errorResponse(error, context: context, route: route)
+        }
+        if !request.isAPI && response.header("Cache-Control") == nil { response.headers.append(("Cache-Control", "no-store")) }
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1_000_000
+        context.logger.info("\(request.method) \(route) \(response.status.code)", metadata: ["duration_ms": "\(String(format: "%.2f", elapsed))"])
+        return response
+    }
+
+    private func run(_ route: Router.Route, context: RequestContext) throws -> HTTPResponse {
+        let request = context.request
+        // No credentials, no database round trip (probes, the login page, a signed-out visitor).
+        if request.header("authorization") != nil || request.cookies[SessionCookie.name] != nil { try authenticate(context) }
+        // The sign-in form carries its own double-submit token (it must work from a browser whose old session is alive).
+        if !request.isSafeMethod && context.authentication == .cookie && route.pattern != "/login" { try checkCSRF(context) }
+        if case .signedIn(let role) = route.access {
+            guard let principal = context.principal else {
+                if request.isAPI {
+                    throw HTTPError(.unauthorized, "Sign in first: send Authorization: Bearer <token> or a session cookie.",
+                                    headers: [("WWW-Authenticate", "Bearer")])
+                }
+                let next = request.rawQuery.isEmpty ? request.path : request.path + "?" + request.rawQuery
+                return .redirect(to: "/login?next=" + (next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"))
+            }
+            guard principal.has(role) else { throw Forbidden("This needs the \(role.rawValue) role; you are a \(principal.role.rawValue).") }
+        }
+        return try route.handler(context)
+    }
+
+    /// A bearer token (API clients) or the session cookie (browsers). A bad token is a 401; an unknown or expired
+    /// cookie is cleared and the request goes on signed out.
+    private func authenticate(_ context: RequestContext) throws {
+        let sessions = SessionService(connection: try context.store(), settings: settings.session)
+        if let header = context.request.header("authorization") {
+            let parts = header.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "bearer",
+                  let principal = try sessions.principal(bearerToken: String(parts[1]).trimmingCharacters(in: .whitespaces)) else {
+                throw HTTPError(.unauthorized, "The bearer token is not valid (unknown, revoked, expired, or its user is disabled).",
+                                headers: [("WWW-Authenticate", #"Bearer error="invalid_token""#)])
+            }
+            context.principal = principal
+            context.authentication = .token
+        } else if let value = context.request.cookies[SessionCookie.name] {
+            if let session = try sessions.session(cookieValue: value) {
+                context.session = session
+                context.principal = session.principal
+                context.authentication = .cookie
+            } else {
+                context.cookies.append(SessionCookie.clear())
             }
         }
-        response.headers += error.headers
+    }
+
+    /// A state change that rides on the session cookie must carry the session's CSRF token: in the form's
+    /// `csrf_token` field, or (scripts calling the API) the `X-CSRF-Token` header.
+    private func checkCSRF(_ context: RequestContext) throws {
+        guard let expected = context.session?.csrfToken else { throw Forbidden("There is no session to check this request against.") }
+        var sent = context.request.header("x-csrf-token")
+        if sent == nil, context.request.contentType == "application/x-www-form-urlencoded" {
+            sent = (try? context.request.form())?["csrf_token"]?.first
+        }
+        guard let sent, Digest.constantTimeEqual(Array(sent.utf8), Array(expected.utf8)) else {
+            throw HTTPError(.forbidden, "This form has expired or did not come from Herald. Go back, reload the page and try again.")
+        }
+    }
+
+    /// The one place that turns errors into statuses. Messages of our own errors are shown; anything else is a 500
+    /// whose detail goes only to the log.
+    func errorResponse(_ error: any Error, context: RequestContext, route: String) -> HTTPResponse {
+        var fieldErrors: [ValidationError] = []
+        let failure: HTTPError
+        switch error {
+        case let error as HTTPError: failure = error
+        case let error as NotFound: failure = HTTPError(.notFound, "There is no such \(error.what), or you may not see it.")
+        case let error as Forbidden: failure = HTTPError(.forbidden, error.description)
+        case let error as Conflict: failure = HTTPError(.conflict, error.description)
+        case let error as ValidationError:
+            fieldErrors = [error]
+            failure = HTTPError(.unprocessableContent, error.description)
+        case let error as ValidationErrors:
+            fieldErrors = error.errors
+            failure = HTTPError(.unprocessableContent, error.description)
+        case let error as Throttled:
+            failure = HTTPError(.tooManyRequests, "Too many attempts. Try again in \(error.retryAfterSeconds) seconds.",
+                                headers: [("Retry-After", String(error.retryAfterSeconds))])
+        default:
+            context.logger.error("request failed", metadata: ["route": "\(route)", "error": "\(String(reflecting: error))"])
+            failure = HTTPError(.internalServerError, "Something went wrong on our side.")
+        }
+        var response: HTTPResponse
+        if context.request.isAPI {
+            response = .problem(failure.status, detail: failure.message, instance: context.request.path, errors: fieldErrors)
+        } else {
+            let view = ErrorPageView(chrome: PageChrome(title: failure.status.reason, context: context), status: failure.status.code,
+                                     heading: failure.status.reason, message: failure.message)
+            do {
+                response = .html(try templates.render(view, template: "pages/error"), status: failure.status)
+            } catch {
+                context.logger.error("error page failed to render", metadata: ["error": "\(error)"])
+                response = .text("\(failure.status.code) \(failure.status.reason)\n", status: failure.status)
+            }
+        }
+        response.headers += failure.headers
+        response.headers += context.cookies.map { ("Set-Cookie", $0) }
         return response
     }
 }
 
-/// `pages/status`: the landing page lists what `/readyz` checks, for an operator opening the URL.
-struct StatusPageView: Sendable {
-    struct Row: Sendable { let name: String; let status: String; let passed: Bool; let detail: String }
-    let rows: [Row]
-    let requestID: String
-    let title = "Status"
-
-    init(results: [(String, ReadinessResult)], requestID: String) {
-        rows = results.map { name, result in
-            let detail = result.output ?? result.observedValue.map { "\($0) \(result.observedUnit ?? "")" } ?? ""
-            return Row(name: name, status: result.status.rawValue, passed: result.status == .pass, detail: detail)
-        }
-        self.requestID = requestID
-    }
-}
-
-/// A value used only by the thread that created it (each FastCGI thread's own connections).
+/// A value used only by the thread that created it (each FastCGI thread's own checks).
 final class ThreadConfined<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FastCGI
 import Foundation
+import HeraldStore
 import HeraldWeb
 
 struct WebCommand: ParsableCommand {
@@ -13,15 +14,21 @@ struct WebCommand: ParsableCommand {
         let logger = makeLogger("herald.web", level: config.logLevel)
         let application: WebApplication
         let server: FastCGIServer
+        let settings = WebSettings(
+            secretKey: config.secretKey, baseURL: config.baseURL, minimumInterval: config.minimumInterval,
+            maxSchedulesPerUser: config.maxSchedulesPerUser, deliveryRoot: config.deliveryRoot, dataDirectory: config.dataDirectory,
+            session: SessionService.Settings(idleSeconds: config.sessionIdleSeconds, absoluteSeconds: config.sessionAbsoluteSeconds))
         do {
-            application = WebApplication(templates: try Templates.loadBlocking(directory: config.templatesDirectory), logger: logger)
-            server = try FastCGIServer(socketPath: config.fastCGISocket, threadCount: config.webThreads)
+            application = WebApplication(templates: try Templates.loadBlocking(directory: config.templatesDirectory), settings: settings,
+                                         logger: logger, routes: WebRoutes.register)
+            server = try FastCGIServer(socketPath: config.fastCGISocket, threadCount: config.webThreads,
+                                       limits: FastCGILimits(maxBodyBytes: config.maxRequestBytes))
         } catch {
             fail("web could not start: \(error)")
         }
         server.stopOnTerminationSignals()
         logger.info("web listening", metadata: ["socket": "\(config.fastCGISocket ?? "fd 0")", "threads": "\(config.webThreads)"])
-        // Each FastCGI thread gets its own checks, and so its own PostgreSQL and Redis connections.
+        // Each FastCGI thread gets its own checks and connections.
         let databaseURL = config.databaseURL, redisURL = config.redisURL
         let readinessLog = ReadinessLog(logger: logger)
         server.run {
@@ -29,7 +36,7 @@ struct WebCommand: ParsableCommand {
                 ConnectionReadinessCheck.postgres(url: databaseURL, log: readinessLog),
                 ConnectionReadinessCheck.redis(url: redisURL, log: readinessLog),
                 SchedulerHeartbeatCheck(url: redisURL, log: readinessLog),
-            ])
+            ], connections: WebConnections(databaseURL: databaseURL, redisURL: redisURL, statementTimeoutMs: settings.statementTimeoutMs))
         }
         logger.info("web stopped")
     }

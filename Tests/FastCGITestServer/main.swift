@@ -61,35 +61,40 @@ enum Checksum {
     }
 }
 
-let echo: Router.Handler = { request in
+let echo: Router.Handler = { context in
+    let request = context.request
     let type = request.contentType
-    return .json(Echo(
+    return try .json(Echo(
         method: request.method, path: request.path, query: request.query, contentType: type,
         form: type == "application/x-www-form-urlencoded" ? try request.form() : nil,
         json: type == "application/json" ? try request.json(JSONValue.self) : nil,
         bodyBytes: request.body.count, bodyChecksum: Checksum.fnv1a(request.body), cookies: request.cookies,
-        userAgent: request.header("user-agent")))
+        userAgent: request.header("user-agent")), keepingKeys: true)
 }
 
 var logger = Logger(label: "fastcgi-test-server")
 logger.logLevel = .warning
 do {
-    let application = WebApplication(templates: try Templates.loadBlocking(directory: arguments[3]), logger: logger) { router in
-        router.get("/echo", echo)
-        router.post("/echo", echo)
-        router.post("/api/echo", echo)
-        router.get("/api/things/:id") { request in .json(["id": request.parameters["id"] ?? ""]) }
-        router.get("/slow") { request in
+    // No database behind this server: only routes open to anyone, and no session cookie in the tests.
+    let settings = WebSettings(secretKey: Array(repeating: 7, count: 32))
+    let application = WebApplication(templates: try Templates.loadBlocking(directory: arguments[3]), settings: settings, logger: logger) { router in
+        router.get("/echo", .anyone, echo)
+        router.post("/echo", .anyone, echo)
+        router.post("/api/echo", .anyone, echo)
+        router.get("/api/things/:id", .anyone) { context in try .json(["id": context.request.parameters["id"] ?? ""]) }
+        router.get("/slow", .anyone) { context in
+            let request = context.request
             // Tests wait for this line instead of guessing when the request has arrived.
             FileHandle.standardError.write(Data("slow request started\n".utf8))
             usleep(UInt32(Int(request.queryValue("ms") ?? "") ?? 1000) * 1000)
             return .text("done\n")
         }
-        router.get("/boom") { _ in throw CocoaError(.fileReadCorruptFile) }
+        router.get("/boom", .anyone) { _ in throw CocoaError(.fileReadCorruptFile) }
     }
-    let server = try FastCGIServer(socketPath: arguments[1] == "-" ? nil : arguments[1], threadCount: threads)
+    let server = try FastCGIServer(socketPath: arguments[1] == "-" ? nil : arguments[1], threadCount: threads,
+                                   limits: FastCGILimits(maxBodyBytes: 8 << 20))
     server.stopOnTerminationSignals()
-    server.run { application.makeHandler(checks: []) }
+    server.run { application.makeHandler(checks: [], connections: WebConnections(databaseURL: "postgresql://unused", redisURL: "redis://unused")) }
     exit(0)
 } catch {
     FileHandle.standardError.write(Data("FastCGITestServer: \(error)\n".utf8))

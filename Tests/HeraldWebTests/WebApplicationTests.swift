@@ -19,22 +19,27 @@ struct WebApplicationTests {
     struct Failure: Error {}
 
     func application() async throws -> WebApplication {
-        WebApplication(templates: try await Templates.load(directory: Self.templatesDirectory), logger: Logger(label: "test")) { router in
-            router.get("/fail") { _ in throw Failure() }
-            router.get("/api/fail") { _ in throw Failure() }
-            router.get("/teapot") { _ in throw HTTPError(HTTPStatus(418, "I'm a teapot"), "<script>alert(1)</script>") }
-            router.post("/api/things") { request in
+        WebApplication(templates: try await Templates.load(directory: Self.templatesDirectory),
+                       settings: WebSettings(secretKey: Array(repeating: 9, count: 32)), logger: Logger(label: "test")) { router in
+            router.get("/fail", .anyone) { _ in throw Failure() }
+            router.get("/api/fail", .anyone) { _ in throw Failure() }
+            router.get("/teapot", .anyone) { _ in throw HTTPError(HTTPStatus(418, "I'm a teapot"), "<script>alert(1)</script>") }
+            router.post("/api/things", .anyone) { context in
                 struct Thing: Codable { let name: String }
-                return .json(try request.json(Thing.self), status: .created)
+                return try .json(try context.request.json(Thing.self), status: .created)
             }
+            router.get("/api/unencodable", .anyone) { _ in try .json(Double.nan) }
         }
     }
 
     func respond(_ app: WebApplication, _ method: String, _ path: String, checks: [any ReadinessCheck] = [],
                  headers: [String: String] = [:], body: String = "") -> HTTPResponse {
         app.respond(to: HTTPRequest(method: method, path: path, headers: headers, body: Array(body.utf8)),
-                    router: app.makeRouter(checks: checks))
+                    router: app.makeRouter(checks: checks), connections: Self.noDatabase)
     }
+
+    /// These tests never reach a database: no route here needs one, and no request carries a session.
+    static let noDatabase = WebConnections(databaseURL: "postgresql://127.0.0.1:1/none", redisURL: "redis://127.0.0.1:1")
 
     func text(_ response: HTTPResponse) -> String { String(decoding: response.body, as: UTF8.self) }
 
@@ -74,6 +79,30 @@ struct WebApplicationTests {
         #expect(text(good) == #"{"name":"x"}"#)
     }
 
+    @Test func aValueThatCannotBeEncodedIsA500NotAnEmpty200() async throws {
+        let response = respond(try await application(), "GET", "/api/unencodable")
+        #expect(response.status == .internalServerError)
+        #expect(response.header("Content-Type") == "application/problem+json")
+    }
+
+    @Test func refusedBodiesAndHeadersAreAnsweredWithoutRouting() async throws {
+        let app = try await application()
+        let handler = app.makeHandler(checks: [], connections: Self.noDatabase)
+        let big = handler(FastCGIRequest(params: ["REQUEST_METHOD": "POST", "DOCUMENT_URI": "/api/things"], body: [], refusal: .bodyTooLarge))
+        #expect(big.status == 413)
+        let many = handler(FastCGIRequest(params: ["REQUEST_METHOD": "GET", "DOCUMENT_URI": "/healthz"], body: [], refusal: .headersTooLarge))
+        #expect(many.status == 431)
+    }
+
+    @Test func pagesThatNeedASignInRedirectAndTheAPIAnswers401() async throws {
+        let app = try await application()
+        let page = respond(app, "GET", "/status")
+        #expect(page.status == .seeOther)
+        #expect(page.header("Location") == "/login?next=%2Fstatus")
+        let api = respond(app, "GET", "/api/v1/me")
+        #expect(api.status == .notFound)   // no such route in this app; a signed-in route answers 401 (WebSessionTests)
+    }
+
     @Test func methodNotAllowedListsTheAllowedOnes() async throws {
         let response = respond(try await application(), "DELETE", "/healthz")
         #expect(response.status == .methodNotAllowed)
@@ -97,7 +126,7 @@ struct WebApplicationTests {
 
     @Test func headResponsesHaveNoBody() async throws {
         let app = try await application()
-        let handler = app.makeHandler(checks: [])
+        let handler = app.makeHandler(checks: [], connections: Self.noDatabase)
         let response = handler(FastCGIRequest(params: ["REQUEST_METHOD": "HEAD", "DOCUMENT_URI": "/healthz"], body: []))
         #expect(response.status == 200)
         #expect(response.body.isEmpty)

@@ -61,13 +61,38 @@ struct HeraldWebProcessTests {
         }
     }
 
-    @Test func pagesAndErrorsRenderFromTemplates() throws {
-        let nginx = try Self.harness()
-        let status = try nginx.get("/")
+    @Test func aUserSignsInThroughNginxAndSeesTheStatusPage() throws {
+        let url = try TestDatabase.create()
+        let environment = try HeraldCommandTests.environment(databaseURL: url)
+        #expect(try runCommand(HeraldCommandTests.herald, ["migrate"], environment: environment).status == 0)
+        let added = try runCommand(HeraldCommandTests.herald, ["user", "add", "--email", "ada@example.org", "--role", "admin"],
+                                   environment: environment)
+        #expect(added.status == 0, "\(added.output)")
+        let password = try #require(added.output.split(separator: "\n").first { $0.hasPrefix("password: ") }).dropFirst(10)
+        let nginx = try Self.harness(databaseURL: url)
+        let root = try nginx.get("/")
+        #expect(root.status == 303)
+        #expect(root.headers["location"] == "/login")
+        let jar = nginx.directory + "/cookies.txt"
+        let form = try nginx.request("/login", arguments: ["-c", jar, "-b", jar])
+        #expect(form.status == 200)
+        #expect(form.body.contains("<title>Sign in · Herald</title>"))
+        let token = try #require(form.body.range(of: #"name="login_token" value=""#).map { range in
+            String(form.body[range.upperBound...].prefix { $0 != "\"" })
+        })
+        let signedIn = try nginx.request("/login", method: "POST", arguments: [
+            "-c", jar, "-b", jar, "--data-urlencode", "email=ada@example.org", "--data-urlencode", "password=\(password)",
+            "--data-urlencode", "login_token=\(token)", "--data-urlencode", "next=/status"])
+        #expect(signedIn.status == 303, "\(signedIn.body)")
+        #expect(signedIn.headers["location"] == "/status")
+        #expect(try String(contentsOfFile: jar, encoding: .utf8).contains("#HttpOnly_localhost\tFALSE\t/\tTRUE\t"))
+        #expect(try String(contentsOfFile: jar, encoding: .utf8).contains("__Host-herald_session"))
+        let status = try nginx.request("/status", arguments: ["-b", jar])
         #expect(status.status == 200)
         #expect(status.body.contains("<title>Status · Herald</title>"))
         #expect(status.body.contains("postgresql:responseTime"))
-        let missing = try nginx.get("/schedules/123")
+        #expect(status.body.contains("ada@example.org"))
+        let missing = try nginx.request("/nowhere/123", arguments: ["-b", jar])
         #expect(missing.status == 404)
         #expect(missing.body.contains("Not Found"))
         let wrongMethod = try nginx.request("/healthz", method: "POST")
@@ -75,6 +100,18 @@ struct HeraldWebProcessTests {
         #expect(wrongMethod.headers["allow"] == "GET, HEAD")
         let head = try nginx.request("/healthz", arguments: ["-I"])
         #expect(head.status == 200)
+    }
+
+    @Test func aBodyOverTheLimitIsRefusedWith413() throws {
+        var environment = try HeraldCommandTests.environment(databaseURL: try TestEnvironment.databaseURL())
+        environment["HERALD_WEB_THREADS"] = "2"
+        environment["HERALD_FCGI_SOCKET"] = "{socket}"
+        environment["HERALD_MAX_REQUEST_BYTES"] = "4096"
+        let nginx = try NginxHarness(app: HeraldCommandTests.herald, arguments: ["web"], environment: environment)
+        let big = String(repeating: "x", count: 10_000)
+        let response = try nginx.request("/login", method: "POST", arguments: ["--data-binary", big])
+        #expect(response.status == 413)
+        #expect(try nginx.get("/healthz").status == 200)
     }
 
     @Test func sigtermStopsTheWebProcessCleanly() throws {

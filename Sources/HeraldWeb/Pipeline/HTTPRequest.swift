@@ -15,6 +15,8 @@ public struct HTTPRequest: Sendable {
     public let requestID: String
     /// Set by the router from `:name` segments.
     public internal(set) var parameters: [String: String] = [:]
+    /// A limit `herald web` enforces before reading the body (answered 413 or 431 without routing).
+    public internal(set) var refusal: FastCGIRequest.Refusal?
 
     public init(method: String, path: String, rawQuery: String = "", headers: [String: String] = [:], body: [UInt8] = [],
                 remoteAddress: String = "127.0.0.1", requestID: String? = nil) {
@@ -41,9 +43,16 @@ public struct HTTPRequest: Sendable {
         let path = params["DOCUMENT_URI"].flatMap { $0.isEmpty ? nil : $0 } ?? (uriPath.removingPercentEncoding ?? uriPath)
         self.init(method: params["REQUEST_METHOD"] ?? "GET", path: path, rawQuery: params["QUERY_STRING"] ?? "",
                   headers: headers, body: request.body, remoteAddress: params["REMOTE_ADDR"] ?? "")
+        refusal = request.refusal
     }
 
     public func header(_ name: String) -> String? { headers[name.lowercased()] }
+
+    /// Under `/api/`: errors are problem documents, a missing sign-in is a 401 rather than a redirect.
+    public var isAPI: Bool { path == "/api" || path.hasPrefix("/api/") }
+
+    /// GET, HEAD and OPTIONS change nothing; everything else needs a CSRF token when it comes with a session cookie.
+    public var isSafeMethod: Bool { method == "GET" || method == "HEAD" || method == "OPTIONS" }
 
     /// The first value of a query parameter.
     public func queryValue(_ name: String) -> String? { query[name]?.first }

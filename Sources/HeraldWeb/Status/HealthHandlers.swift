@@ -43,18 +43,18 @@ enum HealthHandlers {
         let checks: [String: [ReadinessResult]]?
     }
 
-    static func liveness() -> HTTPResponse {
-        var response = HTTPResponse.json(Health(status: .pass, checks: nil), contentType: contentType)
+    static func liveness() throws -> HTTPResponse {
+        var response = try HTTPResponse.json(Health(status: .pass, checks: nil), contentType: contentType, keepingKeys: true)
         response.headers.append(("Cache-Control", "no-store"))
         return response
     }
 
-    static func readiness(_ checks: [any ReadinessCheck]) -> HTTPResponse {
+    static func readiness(_ checks: [any ReadinessCheck]) throws -> HTTPResponse {
         var results: [String: [ReadinessResult]] = [:]
         for check in checks { results[check.name] = [check.run()] }
         let overall = results.values.flatMap { $0 }.map(\.status).max() ?? .pass
-        var response = HTTPResponse.json(Health(status: overall, checks: results),
-                                         status: overall == .fail ? .serviceUnavailable : .ok, contentType: contentType)
+        var response = try HTTPResponse.json(Health(status: overall, checks: results),
+                                         status: overall == .fail ? .serviceUnavailable : .ok, contentType: contentType, keepingKeys: true)
         response.headers.append(("Cache-Control", "no-store"))
         return response
     }

@@ -58,9 +58,8 @@ public struct TemplateError: Error, CustomStringConvertible {
 
 /// `pages/error`: 404, 405, 500 and friends.
 public struct ErrorPageView: Sendable {
-    public let title: String
+    public let chrome: PageChrome
     public let status: Int
     public let heading: String
     public let message: String
-    public let requestID: String
 }

@@ -1,0 +1,113 @@
+import Crypto
+import Foundation
+import HeraldCore
+import Postgres
+
+/// Sign-in, server-side sessions and bearer tokens. A session lives in `sessions` under the SHA-256 of its cookie
+/// value (the value itself is never stored): it ends after `idleSeconds` without a request, `absoluteSeconds` after
+/// sign-in, at sign-out, and when its user is disabled or changes password.
+public struct SessionService {
+    public struct Settings: Sendable {
+        public var idleSeconds: Int
+        public var absoluteSeconds: Int
+        public init(idleSeconds: Int = 30 * 60, absoluteSeconds: Int = 12 * 3600) {
+            self.idleSeconds = idleSeconds
+            self.absoluteSeconds = absoluteSeconds
+        }
+    }
+
+    /// A live session: the principal, and the CSRF token its forms carry.
+    public struct Session: Sendable, Equatable {
+        public let id: UUID
+        public let principal: Principal
+        public let csrfToken: String
+    }
+
+    let connection: PostgresConnection
+    let settings: Settings
+
+    public init(connection: PostgresConnection, settings: Settings = Settings()) {
+        self.connection = connection
+        self.settings = settings
+    }
+
+    /// A hash of a random password: an unknown e-mail is checked against it, so it costs what a known one does.
+    private static let decoyHash = (try? PasswordHasher.hash(SecureRandom.token(byteCount: 18))) ?? ""
+
+    /// Checks the password and opens a new session (a new id every time: no fixation). Unknown e-mail, wrong
+    /// password and disabled account all return nil after the same work. The limiter slows guessing per account.
+    public func signIn(email rawEmail: String, password: String, limiter: any SignInLimiter, userAgent: String = "",
+                       remoteAddress: String = "") throws -> (session: Session, cookieValue: String)? {
+        let account = rawEmail.trimmingCharacters(in: .whitespaces).lowercased()
+        let wait = try limiter.wait(for: account)
+        if wait > 0 { throw Throttled(retryAfterSeconds: wait) }
+        let row = try connection.query("""
+            SELECT id, password_hash FROM users WHERE lower(email) = \(account) AND disabled_at IS NULL
+            """).first
+        let hash = try row?.decode("password_hash", as: String.self) ?? Self.decoyHash
+        let matches = PasswordHasher.verify(password, against: hash)
+        guard matches, let userID = try row?.decode("id", as: UUID.self) else {
+            try limiter.recordFailure(for: account)
+            return nil
+        }
+        try limiter.reset(for: account)
+        let cookieValue = SecureRandom.token(byteCount: 32)
+        let csrf = SecureRandom.token(byteCount: 32)
+        let id: UUID = try connection.query("""
+            INSERT INTO sessions (user_id, token_hash, csrf_token, expires_at, user_agent, remote_addr)
+            VALUES (\(userID), \(Self.hash(cookieValue)), \(csrf), now() + make_interval(secs => \(settings.absoluteSeconds)),
+                    \(String(userAgent.prefix(300))), \(String(remoteAddress.prefix(64))))
+            RETURNING id
+            """)[0].decode("id")
+        guard let principal = try UserRepository(connection: connection).principal(userID: userID) else { return nil }
+        try AuditLog(connection: connection).record(actorID: userID, actorLabel: principal.email, action: "session.create",
+                                                    subjectType: "user", subjectID: userID.uuidString)
+        return (Session(id: id, principal: principal, csrfToken: csrf), cookieValue)
+    }
+
+    /// The live session a cookie names, its idle clock restarted; nil when it is unknown, idle too long, past its
+    /// absolute end, or its user is disabled.
+    public func session(cookieValue: String) throws -> Session? {
+        guard let row = try connection.query("""
+            UPDATE sessions s SET last_seen_at = now()
+            FROM users u
+            WHERE s.token_hash = \(Self.hash(cookieValue)) AND u.id = s.user_id AND u.disabled_at IS NULL
+              AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => \(settings.idleSeconds))
+            RETURNING s.id, s.csrf_token, u.id AS user_id, u.email, u.display_name, u.role, u.time_zone
+            """).first else { return nil }
+        return Session(id: try row.decode("id"), principal: try UserRepository.principal(from: row), csrfToken: try row.decode("csrf_token"))
+    }
+
+    /// Ends the session the cookie names (sign-out).
+    public func signOut(cookieValue: String) throws {
+        try connection.execute("DELETE FROM sessions WHERE token_hash = \(Self.hash(cookieValue))")
+    }
+
+    /// The principal of a live bearer token whose user is not disabled.
+    public func principal(bearerToken: String) throws -> Principal? {
+        guard let row = try connection.query("""
+            UPDATE api_tokens t SET last_used_at = now()
+            FROM users u
+            WHERE t.token_hash = \(Digest.sha256(Array(bearerToken.utf8))) AND u.id = t.user_id AND u.disabled_at IS NULL
+              AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
+            RETURNING u.id AS user_id, u.email, u.display_name, u.role, u.time_zone
+            """).first else { return nil }
+        return try UserRepository.principal(from: row)
+    }
+
+    /// Ends every session of the user but `keeping`, and revokes the user's API tokens (a password change, a
+    /// disabled account).
+    public func endSessions(userID: UUID, keeping: UUID? = nil) throws {
+        try connection.execute("DELETE FROM sessions WHERE user_id = \(userID) AND (\(keeping)::uuid IS NULL OR id <> \(keeping)::uuid)")
+        try connection.execute("UPDATE api_tokens SET revoked_at = now() WHERE user_id = \(userID) AND revoked_at IS NULL")
+    }
+
+    /// Removes sessions that can no longer be used (called now and then; they are refused either way).
+    public func pruneExpired() throws {
+        try connection.execute("""
+            DELETE FROM sessions WHERE expires_at <= now() OR last_seen_at <= now() - make_interval(secs => \(settings.idleSeconds))
+            """)
+    }
+
+    static func hash(_ cookieValue: String) -> [UInt8] { Digest.sha256(Array(cookieValue.utf8)) }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import HeraldCore
+
+/// What every page's layout needs besides its own content: the title, who is signed in, the navigation (what the
+/// principal's role may reach, the current section marked), the CSRF token for forms, and the request id.
+public struct PageChrome: Sendable {
+    public struct NavItem: Sendable { let label: String; let href: String; let current: Bool }
+    public struct SignedIn: Sendable { let name: String; let email: String; let role: String }
+
+    public let title: String
+    public let requestID: String
+    public let csrfToken: String
+    public let user: SignedIn?
+    public let nav: [NavItem]
+    /// A one-line confirmation after a redirect ("Schedule paused."), chosen by a key, never text from the URL.
+    public let notice: String?
+
+    /// `section`: the first path segment of the nav item to mark current (`schedules`).
+    public init(title: String, context: RequestContext, section: String? = nil) {
+        self.title = title
+        requestID = context.request.requestID
+        csrfToken = context.session?.csrfToken ?? ""
+        user = context.principal.map { SignedIn(name: $0.displayName.isEmpty ? $0.email : $0.displayName, email: $0.email, role: $0.role.rawValue) }
+        let current = section ?? Router.split(context.request.path).first ?? ""
+        var items: [(String, String)] = []
+        if let principal = context.principal {
+            items = [("Schedules", "/schedules"), ("Runs", "/executions")]
+            if principal.has(.creator) { items += [("Reports", "/reports"), ("Destinations", "/destinations")] }
+            if principal.has(.admin) { items += [("Data sources", "/datasources"), ("Users", "/admin/users"), ("Audit", "/admin/audit")] }
+            items += [("Status", "/status")]
+        }
+        nav = items.map { NavItem(label: $0.0, href: $0.1, current: Router.split($0.1).first == current) }
+        notice = context.request.queryValue("done").flatMap { Self.notices[$0] }
+    }
+
+    /// The confirmations a redirect may ask for with `?done=key`.
+    public static let notices: [String: String] = [
+        "signed-out": "You are signed out.",
+        "saved": "Saved.",
+        "created": "Created.",
+        "deleted": "Deleted.",
+        "paused": "Paused.",
+        "resumed": "Resumed.",
+        "queued": "A run was queued; it appears in the history as soon as a scheduler picks it up.",
+        "resent": "The failed deliveries will be sent again.",
+        "password": "Your password was changed; your other sessions and API tokens were ended.",
+    ]
+}
+
+/// The session cookie: `__Host-` (so Secure, Path=/ and no Domain are enforced by the browser), HttpOnly, SameSite=Lax.
+public enum SessionCookie {
+    public static let name = "__Host-herald_session"
+
+    public static func set(_ value: String, maxAge: Int) -> String {
+        "\(name)=\(value); Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=\(maxAge)"
+    }
+
+    public static func clear() -> String { "\(name)=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0" }
+}
+
+/// An instant as pages show it: in the viewer's zone, in a `<time>` whose `datetime` and `title` carry UTC.
+public struct TimeView: Sendable {
+    public let iso: String
+    public let local: String
+    public let utc: String
+
+    public init(_ date: Date, zone: String) {
+        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
+        iso = UTCInstant.format(seconds)
+        utc = iso.replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: " UTC")
+        let offset = (try? ZoneRules.named(zone).offset(at: seconds)) ?? 0
+        let shifted = UTCInstant.format(seconds + Int64(offset))
+        local = String(shifted.prefix(16)).replacingOccurrences(of: "T", with: " ")
+    }
+}
