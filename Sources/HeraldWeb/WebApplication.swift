@@ -11,14 +11,14 @@ import Postgres
 /// CSRF check for state-changing cookie requests → role → handler. Errors from any step become one response here:
 /// an HTML page for pages, RFC 9457 problem JSON under `/api/`. `FastCGIServer` only carries bytes in and out.
 public struct WebApplication: Sendable {
-    public typealias RouteRegistration = @Sendable (inout Router) -> Void
+    public typealias RouteRegistration = @Sendable (inout Router, Templates) -> Void
 
     public let templates: Templates
     public let settings: WebSettings
     let logger: Logger
     let registerRoutes: RouteRegistration
 
-    public init(templates: Templates, settings: WebSettings, logger: Logger, routes: @escaping RouteRegistration = { _ in }) {
+    public init(templates: Templates, settings: WebSettings, logger: Logger, routes: @escaping RouteRegistration = { _, _ in }) {
         self.templates = templates
         self.settings = settings
         self.logger = logger
@@ -30,7 +30,7 @@ public struct WebApplication: Sendable {
         var router = Router()
         StatusRoutes.register(&router, templates: templates, checks: ThreadConfined(checks))
         AccountRoutes.register(&router, templates: templates)
-        registerRoutes(&router)
+        registerRoutes(&router, templates)
         return router
     }
 

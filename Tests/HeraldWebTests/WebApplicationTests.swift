@@ -20,7 +20,7 @@ struct WebApplicationTests {
 
     func application() async throws -> WebApplication {
         WebApplication(templates: try await Templates.load(directory: Self.templatesDirectory),
-                       settings: WebSettings(secretKey: Array(repeating: 9, count: 32)), logger: Logger(label: "test")) { router in
+                       settings: WebSettings(secretKey: Array(repeating: 9, count: 32)), logger: Logger(label: "test")) { router, _ in
             router.get("/fail", .anyone) { _ in throw Failure() }
             router.get("/api/fail", .anyone) { _ in throw Failure() }
             router.get("/teapot", .anyone) { _ in throw HTTPError(HTTPStatus(418, "I'm a teapot"), "<script>alert(1)</script>") }

@@ -91,7 +91,10 @@ public struct HTTPRequest: Sendable {
             throw HTTPError(.unsupportedMediaType, "expected a JSON body (Content-Type: application/json)")
         }
         do {
-            return try JSONDecoder().decode(T.self, from: Data(body))
+            let decoder = JSONDecoder()
+            decoder.keyDecodingStrategy = .convertFromSnakeCase
+            decoder.dateDecodingStrategy = .iso8601
+            return try decoder.decode(T.self, from: Data(body))
         } catch let error as DecodingError {
             throw HTTPError(.badRequest, "the JSON body is invalid: \(JSONErrorDescription.describe(error))")
         } catch {
