@@ -44,6 +44,26 @@ public struct PostgresQuery: ExpressibleByStringInterpolation, Sendable {
             sql += "$\(binds.count)"
         }
 
+        /// Splices another query (a predicate built by code) with its parameters, renumbering its `$n` to follow ours.
+        public mutating func appendInterpolation(fragment: PostgresQuery) {
+            let offset = binds.count
+            var text = ""
+            var index = fragment.sql.startIndex
+            while index < fragment.sql.endIndex {
+                let character = fragment.sql[index]
+                index = fragment.sql.index(after: index)
+                guard character == "$" else { text.append(character); continue }
+                var digits = ""
+                while index < fragment.sql.endIndex, fragment.sql[index].isASCII, fragment.sql[index].isNumber {
+                    digits.append(fragment.sql[index])
+                    index = fragment.sql.index(after: index)
+                }
+                text += digits.isEmpty ? "$" : "$\(Int(digits)! + offset)"
+            }
+            sql += text
+            binds += fragment.binds
+        }
+
         /// Splices SQL text as is. Only for trusted fragments (identifiers chosen by code), never for user input.
         public mutating func appendInterpolation(unsafeRaw fragment: String) { sql += fragment }
     }

@@ -38,3 +38,12 @@ struct PostgresQueryTests {
         #expect(PostgresTimestamp.format(reference) == "2026-11-23T03:12:24.123456Z")
     }
 }
+
+struct PostgresQueryFragmentTests {
+    @Test func aFragmentsPlaceholdersFollowTheOuterOnes() {
+        let inner: PostgresQuery = "(a = \(1) OR b = \("x"))"
+        let outer: PostgresQuery = "SELECT * FROM t WHERE c = \(true) AND \(fragment: inner) AND d = \(2.5)"
+        #expect(outer.sql == "SELECT * FROM t WHERE c = $1 AND (a = $2 OR b = $3) AND d = $4")
+        #expect(outer.binds == ["t", "1", "x", "2.5"])
+    }
+}
