@@ -49,7 +49,7 @@ extension ExecutionCommand {
 
         func run() {
             let scheduleID = parseID(schedule, "schedule")
-            let id = withStore { connection, _ in try ExecutionService(connection: connection).runNow(scheduleID: scheduleID) }
+            let id = withStore { connection, _ in try ExecutionService(connection: connection).runNow(scheduleID: scheduleID, actor: .commandLine) }
             print(id.uuidString.lowercased())
         }
     }
@@ -64,7 +64,7 @@ extension ExecutionCommand {
             let scheduleID = parseID(schedule, "schedule")
             let destinationID = parseID(destination, "destination")
             let id = withStore { connection, _ in
-                try ExecutionService(connection: connection).testRun(scheduleID: scheduleID, destinationID: destinationID)
+                try ExecutionService(connection: connection).testRun(scheduleID: scheduleID, destinationID: destinationID, actor: .commandLine)
             }
             print(id.uuidString.lowercased())
         }
@@ -76,7 +76,7 @@ extension ExecutionCommand {
 
         func run() {
             let executionID = parseID(execution, "execution")
-            withStore { connection, _ in try ExecutionService(connection: connection).resendFailed(executionID: executionID) }
+            withStore { connection, _ in try ExecutionService(connection: connection).resendFailed(executionID: executionID, actor: .commandLine) }
         }
     }
 
@@ -86,7 +86,7 @@ extension ExecutionCommand {
 
         func run() {
             let executionID = parseID(execution, "execution")
-            withStore { connection, _ in try ExecutionService(connection: connection).requeueDeadLetter(executionID: executionID) }
+            withStore { connection, _ in try ExecutionService(connection: connection).requeueDeadLetter(executionID: executionID, actor: .commandLine) }
         }
     }
 }

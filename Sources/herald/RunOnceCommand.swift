@@ -16,7 +16,7 @@ struct RunOnceCommand: ParsableCommand {
         let scheduleID = parseID(schedule, "schedule")
         let result = withStore { connection, config -> ExecutionRunner.Result in
             // Marked enqueued: this process runs it, so no scheduler's reconciler puts it on a stream.
-            let id = try ExecutionService(connection: connection).runHere(scheduleID: scheduleID)
+            let id = try ExecutionService(connection: connection).runHere(scheduleID: scheduleID, actor: .commandLine)
             print("execution: \(id.uuidString.lowercased())")
             let settings = ExecutionRunner.Settings(leaseSeconds: config.leaseSeconds, retry: config.retry, dataDirectory: config.dataDirectory)
             return try ExecutionRunner(store: connection, secretKey: config.secretKey, settings: settings,

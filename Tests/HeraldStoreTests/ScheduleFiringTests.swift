@@ -206,7 +206,7 @@ struct ScheduleFiringTests {
         #expect(try ScheduleFiring(connection: connection).fireDue(now: slot.addingTimeInterval(5)).isEmpty)
         // Requested runs at the same instant are all kept, each its own row.
         let service = ExecutionService(connection: connection)
-        let requested = try (0..<5).map { _ in try service.runNow(scheduleID: id) }
+        let requested = try (0..<5).map { _ in try service.runNow(scheduleID: id, actor: .commandLine) }
         #expect(Set(requested).count == 5)
         let counts = try connection.query("""
             SELECT count(*) FILTER (WHERE trigger = 'schedule') AS slots, count(*) FILTER (WHERE trigger = 'manual') AS manual FROM executions
