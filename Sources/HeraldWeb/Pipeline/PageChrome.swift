@@ -43,6 +43,7 @@ public struct PageChrome: Sendable {
         "resumed": "Resumed.",
         "queued": "A run was queued; it appears in the history as soon as a scheduler picks it up.",
         "resent": "The failed deliveries will be sent again.",
+        "requeued": "The dead letter was queued to run again.",
         "password": "Your password was changed; your other sessions and API tokens were ended.",
     ]
 }
