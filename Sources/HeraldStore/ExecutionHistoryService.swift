@@ -55,8 +55,8 @@ public struct ExecutionHistoryService {
             WHERE \(fragment: Visibility.execution("e", actor))
               AND (\(filter.status)::text IS NULL OR e.status = \(filter.status))
               AND (\(filter.scheduleID)::uuid IS NULL OR e.schedule_id = \(filter.scheduleID))
-              AND (\(filter.from)::timestamptz IS NULL OR e.scheduled_for >= \(filter.from))
-              AND (\(filter.to)::timestamptz IS NULL OR e.scheduled_for < \(filter.to))
+              AND (\(filter.from)::timestamptz IS NULL OR e.scheduled_for >= \(filter.from)::timestamptz)
+              AND (\(filter.to)::timestamptz IS NULL OR e.scheduled_for < \(filter.to)::timestamptz)
               AND \(fragment: keyset)
             ORDER BY e.scheduled_for DESC, e.id DESC
             LIMIT \(limit + 1)
