@@ -230,3 +230,21 @@ struct ExecutionPagesTests {
         #expect(page.contains("Run now"))
     }
 }
+
+extension ExecutionPagesTests {
+    @Test func badFiltersAreShownBesideTheirFieldsWithTheValuesKept() async throws {
+        let web = try await WebHarness()
+        try web.addUser("ada@example.org", role: .creator)
+        let browser = web.browser()
+        browser.signIn("ada@example.org")
+        let page = browser.request("GET", "/executions", query: "from=yesterday&to=2026-01-01&status=%3Cscript%3E")
+        #expect(page.status == .unprocessableContent)
+        let body = text(page)
+        #expect(body.contains("<title>Error: Runs · Herald</title>"))
+        #expect(body.contains("There is a problem"))
+        #expect(body.contains(##"<a href="#filter-from">From must be a date"##))
+        #expect(body.contains(##"<a href="#filter-status">Status must be one of"##))
+        #expect(body.contains(#"id="filter-from" name="from" value="yesterday" aria-invalid="true" aria-describedby="filter-from-error""#))
+        #expect(!body.contains("<script>"))
+    }
+}

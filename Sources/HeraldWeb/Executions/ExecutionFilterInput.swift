@@ -26,8 +26,8 @@ enum ExecutionFilterInput {
             }
             if endOfDay { filter.to = date } else { filter.from = date }
         }
+        do { try filter.validate() } catch let invalid as ValidationErrors { errors = invalid.errors + errors }
         if !errors.isEmpty { throw ValidationErrors(errors) }
-        try filter.validate()
         return filter
     }
 

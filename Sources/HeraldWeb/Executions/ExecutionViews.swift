@@ -67,7 +67,13 @@ struct ExecutionRowView: Sendable {
 /// `pages/executions/list`: the runs the user may see, with the filter form and the next page's link.
 struct ExecutionListPageView: Sendable {
     struct Option: Sendable { let value: String; let label: String; let selected: Bool }
+    struct ErrorLink: Sendable { let href: String; let message: String }
     let chrome: PageChrome
+    let errorMessages: [ErrorLink]
+    let statusError: String?
+    let scheduleError: String?
+    let fromError: String?
+    let toError: String?
     let statuses: [Option]
     let schedules: [Option]
     let from: String
@@ -75,6 +81,7 @@ struct ExecutionListPageView: Sendable {
     let filtered: Bool
     let rows: [ExecutionRowView]
     let hasRows: Bool
+    let hasErrors: Bool
     let nextHref: String?
 }
 
