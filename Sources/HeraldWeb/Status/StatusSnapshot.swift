@@ -32,6 +32,7 @@ struct StatusSnapshot: Encodable {
                        beatAt: $0.beatAt, inFlight: $0.inFlight)
             }
         } catch {
+            context.connections.resetRedis()
             context.logger.warning("status: Redis could not be read", metadata: ["error": "\(error)"])
             redisError = "Redis could not be read; the queue and the workers are unknown."
         }
