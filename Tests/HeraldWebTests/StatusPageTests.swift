@@ -84,3 +84,20 @@ struct StatusPageTests {
         #expect(map.truncated)
     }
 }
+
+extension StatusPageTests {
+    @Test func theStatusPageStillAnswersWhenRedisIsDown() async throws {
+        let web = try await WebHarness()
+        try web.addUser("ada@example.org", role: .creator)
+        let browser = web.browser()
+        browser.signIn("ada@example.org")
+        let cookie = browser.cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
+        let down = WebConnections(databaseURL: web.databaseURL, redisURL: "redis://127.0.0.1:\(freeLoopbackPort())")
+        for path in ["/status", "/api/v1/status"] {
+            let response = web.app.respond(to: HTTPRequest(method: "GET", path: path, rawQuery: "", headers: ["Cookie": cookie], body: []),
+                                           router: web.router, connections: down)
+            #expect(response.status == .ok, "\(path)")
+            #expect(text(response).contains("Redis could not be read"), "\(path)")
+        }
+    }
+}
