@@ -12,6 +12,9 @@ struct WorkerFixture {
     let store: PostgresConnection
     let source: UUID
     let report: UUID
+    /// The delivery root every fixture shares (`HERALD_DELIVERY_ROOT`), and this fixture's sub-folder in it.
+    static let deliveryRoot = (NSTemporaryDirectory() as NSString).standardizingPath
+    let folderName: String
     let folder: String
     let destination: UUID
     var environment: [String: String]
@@ -24,6 +27,7 @@ struct WorkerFixture {
         // Retries wait "forever" unless a test moves their time forward (tests set times; they do not sleep for minutes).
         environment["HERALD_RETRY_BASE_SECONDS"] = "80000"
         environment["HERALD_LOG_LEVEL"] = "info"
+        environment["HERALD_DELIVERY_ROOT"] = Self.deliveryRoot
         environment.merge(extra) { $1 }
         let migrate = try runCommand(HeraldCommandTests.herald, ["migrate"], environment: environment)
         guard migrate.status == 0 else { throw FixtureError("migrate failed: \(migrate.output)") }
@@ -34,11 +38,12 @@ struct WorkerFixture {
         source = sourceID
         store = try PostgresConnection(url: url)
         report = try store.query("INSERT INTO reports (name, data_source_id, sql) VALUES ('Probe', \(source), \(sql)) RETURNING id")[0].decode("id")
-        folder = NSTemporaryDirectory() + "herald-worker-\(UUID().uuidString.prefix(8))"
+        folderName = "herald-worker-\(UUID().uuidString.prefix(8))"
+        folder = Self.deliveryRoot + "/" + folderName
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         destination = try store.query("""
             INSERT INTO destinations (name, kind, settings)
-            VALUES ('out', 'folder', jsonb_build_object('path', \(folder)::text, 'filename', '{execution_id}.{format}'))
+            VALUES ('out', 'folder', jsonb_build_object('path', \(folderName)::text, 'filename', '{execution_id}.{format}'))
             RETURNING id
             """)[0].decode("id")
     }
@@ -323,7 +328,7 @@ struct WorkerTests {
         let testFolder = fixture.folder + "-test"
         defer { try? FileManager.default.removeItem(atPath: testFolder) }
         let testDestination: UUID = try fixture.store.query("""
-            INSERT INTO destinations (name, kind, settings) VALUES ('test', 'folder', jsonb_build_object('path', \(testFolder)::text, 'filename', 'test.{format}'))
+            INSERT INTO destinations (name, kind, settings) VALUES ('test', 'folder', jsonb_build_object('path', \(fixture.folderName + "-test")::text, 'filename', 'test.{format}'))
             RETURNING id
             """)[0].decode("id")
         let scheduler = try fixture.scheduler()

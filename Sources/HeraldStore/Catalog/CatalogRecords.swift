@@ -1,5 +1,6 @@
 import Foundation
 import HeraldCore
+import Postgres
 
 /// A data source as anyone but the worker sees it: the URL is write-only and never read back out of the service.
 /// Creators see only `id` and `name` (to pick one for a report); the limits are filled in for admins.
@@ -126,4 +127,9 @@ func validatedName(_ raw: String?, field: String = "name", into errors: inout [V
         errors.append(ValidationError(field: field, message: "must be one line without control characters")); return nil
     }
     return trimmed
+}
+
+/// A transaction, or the caller's when one is open (the CLI makes a destination and its schedule in one).
+func atomically<T>(_ connection: PostgresConnection, _ body: () throws -> T) throws -> T {
+    connection.inTransaction ? try body() : try connection.transaction(body)
 }

@@ -47,7 +47,7 @@ public struct DataSourceService {
         let timeout = validatedTimeout(input.statementTimeoutMs ?? Self.defaultStatementTimeoutMs, into: &errors)
         let concurrency = validatedConcurrency(input.maxConcurrency ?? Self.defaultMaxConcurrency, into: &errors)
         guard errors.isEmpty, let name, let url, let timeout, let concurrency else { throw ValidationErrors(errors) }
-        return try connection.transaction {
+        return try atomically(connection) {
             let id: UUID
             do {
                 id = try connection.query("""
@@ -65,16 +65,18 @@ public struct DataSourceService {
     }
 
     /// Changes what `input` names; a nil or blank URL keeps the stored one.
-    public func update(_ id: UUID, _ input: DataSourceInput, actor: Actor) throws -> DataSource {
+    /// `replacing` (an API PUT): a missing name is missing and missing limits take their defaults; the URL is kept.
+    public func update(_ id: UUID, _ input: DataSourceInput, actor: Actor, replacing: Bool = false) throws -> DataSource {
         try checkAdmin(actor)
-        let before = try get(id, actor: actor)
+        let stored = try get(id, actor: actor)
+        let before = replacing ? DataSource(id: id, name: stored.name, statementTimeoutMs: nil, maxConcurrency: nil) : stored
         var errors: [ValidationError] = []
-        let name = input.name == nil ? before.name : validatedName(input.name, into: &errors)
+        let name = input.name == nil && !replacing ? before.name : validatedName(input.name, into: &errors)
         let newURL = (input.url ?? "").trimmingCharacters(in: .whitespaces).isEmpty ? nil : validatedURL(input.url, required: true, into: &errors)
         let timeout = validatedTimeout(input.statementTimeoutMs ?? before.statementTimeoutMs ?? Self.defaultStatementTimeoutMs, into: &errors)
         let concurrency = validatedConcurrency(input.maxConcurrency ?? before.maxConcurrency ?? Self.defaultMaxConcurrency, into: &errors)
         guard errors.isEmpty, let name, let timeout, let concurrency else { throw ValidationErrors(errors) }
-        return try connection.transaction {
+        return try atomically(connection) {
             do {
                 try connection.execute("""
                     UPDATE data_sources SET name = \(name), statement_timeout_ms = \(timeout), max_concurrency = \(concurrency),
@@ -85,7 +87,7 @@ public struct DataSourceService {
                 throw ValidationErrors([ValidationError(field: "name", message: "is taken: another data source has this name")])
             }
             let after = try get(id, actor: actor)
-            var details = ["before": describe(before), "after": describe(after)]
+            var details = ["before": describe(stored), "after": describe(after)]
             if newURL != nil { details["url"] = "changed (not recorded)" }
             try audit(actor, "datasource.update", id, details)
             return after
@@ -100,7 +102,7 @@ public struct DataSourceService {
         guard reports == 0 else {
             throw Conflict("\(before.name) is used by \(reports) report\(reports == 1 ? "" : "s"); delete or move them first.")
         }
-        try connection.transaction {
+        try atomically(connection) {
             try connection.execute("DELETE FROM data_sources WHERE id = \(id)")
             try audit(actor, "datasource.delete", id, ["before": describe(before)])
         }

@@ -43,10 +43,17 @@ public struct DestinationService {
     public func create(_ input: DestinationInput, actor: Actor, ownerID: UUID? = nil,
                        filenamePattern: String? = nil, naming: String? = nil) throws -> Destination {
         try checkCreator(actor)
-        let valid = try validate(input, keeping: nil)
+        var valid = try validate(input, keeping: nil)
+        if let filenamePattern, filenamePattern.isEmpty || filenamePattern.contains("/") || filenamePattern.contains("..") {
+            valid.errors.append(ValidationError(field: "filename", message: "must be a file name pattern without / or .."))
+        }
+        if let naming, naming != "overwrite", naming != "timestamp" {
+            valid.errors.append(ValidationError(field: "naming", message: "must be overwrite or timestamp"))
+        }
+        if !valid.errors.isEmpty { throw ValidationErrors(valid.errors) }
         let owner = actor.principal == nil ? ownerID : actor.userID
         struct Settings: Encodable, Sendable { let path: String; let filename: String?; let naming: String? }
-        return try connection.transaction {
+        return try atomically(connection) {
             let id: UUID = try connection.query("""
                 INSERT INTO destinations (name, kind, settings, owner_id)
                 VALUES (\(valid.name), \(valid.kind), \(PostgresJSON(Settings(path: valid.path, filename: filenamePattern, naming: naming)))::jsonb, \(owner))
@@ -59,10 +66,11 @@ public struct DestinationService {
     }
 
     /// Changes what `input` names (nil keeps what is stored). A shared destination is changed only by an admin.
-    public func update(_ id: UUID, _ input: DestinationInput, actor: Actor) throws -> Destination {
+    /// `replacing` (an API PUT): a missing field is missing, not kept.
+    public func update(_ id: UUID, _ input: DestinationInput, actor: Actor, replacing: Bool = false) throws -> Destination {
         let before = try checkMayChange(id, actor: actor)
-        let valid = try validate(input, keeping: before)
-        return try connection.transaction {
+        let valid = try validate(input, keeping: replacing ? nil : before)
+        return try atomically(connection) {
             try connection.execute("""
                 UPDATE destinations SET name = \(valid.name), kind = \(valid.kind),
                     settings = jsonb_set(settings, '{path}', to_jsonb(\(valid.path)::text)), updated_at = now()
@@ -77,7 +85,7 @@ public struct DestinationService {
     /// Refused (409) while schedules deliver to it.
     public func delete(_ id: UUID, actor: Actor) throws {
         let before = try checkMayChange(id, actor: actor)
-        try connection.transaction {
+        try atomically(connection) {
             let schedules = try scheduleCount(id)
             guard schedules == 0 else {
                 throw Conflict("\(before.name) is used by \(schedules) schedule\(schedules == 1 ? "" : "s"); remove it from them first.")
@@ -105,6 +113,7 @@ public struct DestinationService {
         let name: String
         let kind: String
         let path: String
+        var errors: [ValidationError] = []
     }
 
     func validate(_ input: DestinationInput, keeping before: Destination?) throws -> Valid {

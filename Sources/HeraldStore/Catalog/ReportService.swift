@@ -38,7 +38,7 @@ public struct ReportService {
         try checkCreator(actor)
         let valid = try validate(input, keeping: nil)
         let owner = actor.principal == nil ? ownerID : actor.userID
-        return try connection.transaction {
+        return try atomically(connection) {
             let id: UUID = try connection.query("""
                 INSERT INTO reports (name, data_source_id, sql, description_md, owner_id, max_duration_seconds)
                 VALUES (\(valid.name), \(valid.dataSourceID), \(valid.sql), \(valid.descriptionMd), \(owner), \(valid.maxDurationSeconds))
@@ -51,10 +51,11 @@ public struct ReportService {
     }
 
     /// Changes what `input` names (nil keeps what is stored).
-    public func update(_ id: UUID, _ input: ReportInput, actor: Actor) throws -> Report {
+    /// `replacing` (an API PUT): a missing field is missing, not kept.
+    public func update(_ id: UUID, _ input: ReportInput, actor: Actor, replacing: Bool = false) throws -> Report {
         let before = try get(id, actor: actor)
-        let valid = try validate(input, keeping: before)
-        return try connection.transaction {
+        let valid = try validate(input, keeping: replacing ? nil : before)
+        return try atomically(connection) {
             try connection.execute("""
                 UPDATE reports SET name = \(valid.name), data_source_id = \(valid.dataSourceID), sql = \(valid.sql),
                     description_md = \(valid.descriptionMd), max_duration_seconds = \(valid.maxDurationSeconds), updated_at = now()
@@ -69,7 +70,7 @@ public struct ReportService {
     /// Refused (409) while schedules run it: their rows would go with it (`ON DELETE CASCADE`), history included.
     public func delete(_ id: UUID, actor: Actor) throws {
         let before = try get(id, actor: actor)
-        try connection.transaction {
+        try atomically(connection) {
             let schedules: Int = try connection.query("SELECT count(*)::int AS n FROM schedules WHERE report_id = \(id)")[0].decode("n")
             guard schedules == 0 else {
                 throw Conflict("\(before.name) is used by \(schedules) schedule\(schedules == 1 ? "" : "s"); delete them first.")

@@ -1,0 +1,8 @@
+/// Reports, data sources and destinations: their API and their pages.
+enum CatalogRoutes {
+    static func register(_ router: inout Router, templates: Templates) {
+        ReportsAPI.register(&router)
+        DataSourcesAPI.register(&router)
+        DestinationsAPI.register(&router)
+    }
+}
