@@ -5,10 +5,11 @@ import HeraldStore
 /// `/api/v1/datasources`: creators list names and ids; admins create, change, delete and test. The URL is accepted
 /// and never returned.
 enum DataSourcesAPI {
+    static func service(_ context: RequestContext) throws -> DataSourceService {
+        try DataSourceService(connection: try context.store(), secretKey: context.settings.secretKey)
+    }
+
     static func register(_ router: inout Router) {
-        func service(_ context: RequestContext) throws -> DataSourceService {
-            try DataSourceService(connection: try context.store(), secretKey: context.settings.secretKey)
-        }
         router.get("/api/v1/datasources", .signedIn(.creator)) { context in
             let list = try ListRequest(context.request)
             let page = try service(context).list(actor: context.actor, after: list.after, limit: list.limit)

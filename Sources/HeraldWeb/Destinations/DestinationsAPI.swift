@@ -38,16 +38,18 @@ struct DestinationBody: Decodable {
 
 /// `/api/v1/destinations`: the same `DestinationService` the pages and `herald schedule add --folder` call.
 enum DestinationsAPI {
+    static func service(_ context: RequestContext) throws -> DestinationService {
+        DestinationService(connection: try context.store(), deliveryRoot: context.settings.deliveryRoot)
+    }
+
+    /// The service names the folder `path` (as the form does); the API's field is `settings.path`.
+    static func apiFields<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as ValidationErrors {
+            throw ValidationErrors(error.errors.map { $0.field == "path" ? ValidationError(field: "settings.path", message: $0.message) : $0 })
+        }
+    }
+
     static func register(_ router: inout Router) {
-        func service(_ context: RequestContext) throws -> DestinationService {
-            DestinationService(connection: try context.store(), deliveryRoot: context.settings.deliveryRoot)
-        }
-        /// The service names the folder `path` (as the form does); the API's field is `settings.path`.
-        func apiFields<T>(_ body: () throws -> T) throws -> T {
-            do { return try body() } catch let error as ValidationErrors {
-                throw ValidationErrors(error.errors.map { $0.field == "path" ? ValidationError(field: "settings.path", message: $0.message) : $0 })
-            }
-        }
         router.get("/api/v1/destinations", .signedIn(.creator)) { context in
             let list = try ListRequest(context.request)
             let page = try service(context).list(actor: context.actor, after: list.after, limit: list.limit)
