@@ -4,5 +4,8 @@ enum CatalogRoutes {
         ReportsAPI.register(&router)
         DataSourcesAPI.register(&router)
         DestinationsAPI.register(&router)
+        ReportPages.register(&router, templates: templates)
+        DataSourcePages.register(&router, templates: templates)
+        DestinationPages.register(&router, templates: templates)
     }
 }
