@@ -43,13 +43,14 @@ struct CatalogPageTests {
         let alice = try signedIn(web, "alice@example.org", .creator)
         alice.request("GET", "/reports/new")
         let name = Self.hostile.joined(separator: " ")
-        let description = "<script>alert(1)</script> [x](javascript:alert(1)) **bold**"
+        let description = "**bold** and [x](javascript:alert(1))\n\n<script>alert(1)</script>\n"
         // Preview renders the Markdown safely and saves nothing.
         let preview = alice.request("POST", "/reports", form: [("csrf_token", alice.csrfToken ?? ""), ("name", name), ("data_source_id", sourceID.uuidString),
                                                                ("sql", "SELECT 1"), ("description_md", description), ("max_duration_seconds", "60"),
                                                                ("action", "preview")])
         #expect(preview.status == .ok)
-        #expect(text(preview).contains("<strong>bold</strong>"))
+        #expect(text(preview).contains("<strong>bold</strong>"), "\(text(preview))")
+        #expect(text(preview).contains(">x</a>"))
         expectInert(text(preview), "preview")
         #expect(try web.store.query("SELECT count(*)::int AS n FROM reports")[0].decode("n", as: Int.self) == 0)
 
