@@ -200,6 +200,18 @@ struct WorkerTests {
         #expect(fixture.deliveredFiles().count == 500)
     }
 
+    @Test func aFolderRowFromBeforeTheDeliveryRootWithAnAbsolutePathIsRefusedForGood() throws {
+        let fixture = try WorkerFixture(sql: "SELECT 1 AS one")
+        // Rows made before folders became sub-folders of HERALD_DELIVERY_ROOT held absolute paths.
+        try fixture.store.execute("UPDATE destinations SET settings = jsonb_set(settings, '{path}', to_jsonb(\(fixture.folder)::text))")
+        try fixture.addSchedules(1)
+        let scheduler = try fixture.scheduler()
+        defer { scheduler.stop() }
+        #expect(try waitUntil(30) { try fixture.count("SELECT count(*) FROM executions WHERE status = 'failed'") == 1 }, "\(scheduler.output)")
+        #expect(try fixture.count("SELECT count(*) FROM deliveries WHERE attempts = 1 AND last_error LIKE '%delivery root%'") == 1)
+        #expect(fixture.deliveredFiles().isEmpty)
+    }
+
     @Test func aDestinationThatFailsTwiceThenWorksIsRetriedOnlyItself() throws {
         let fixture = try WorkerFixture(sql: "SELECT n FROM generate_series(1, 3) n")
         try fixture.addSchedules(1)
