@@ -35,10 +35,10 @@ enum ReportPages {
         router.get("/reports/:id/delete", .signedIn(.creator)) { context in
             let service = ReportService(connection: try context.store())
             let report = try service.get(try context.id("id", "report"), actor: context.actor)
+            let schedules = try service.scheduleCount(report.id, actor: context.actor)
             let view = ReportDeleteView(chrome: PageChrome(title: "Delete \(report.name)", context: context, section: "reports"),
                                         id: report.id.uuidString.lowercased(), name: report.name, dataSource: report.dataSourceName,
-                                        schedules: try service.scheduleCount(report.id, actor: context.actor),
-                                        inUse: try service.scheduleCount(report.id, actor: context.actor) > 0)
+                                        schedules: schedules, inUse: schedules > 0)
             return .html(try templates.render(view, template: "pages/reports/delete"))
         }
         router.post("/reports/:id/delete", .signedIn(.creator)) { context in
