@@ -84,7 +84,11 @@ public struct UserService {
 
     public func create(actor: Actor, _ input: NewUserInput) throws -> AccountService.NewUser {
         try requireAdmin(actor)
-        return try insert(input, actorID: actor.userID, actorLabel: actor.label)
+        do {
+            return try insert(input, actorID: actor.userID, actorLabel: actor.label)
+        } catch let error as UserExists {
+            throw ValidationError(field: "email", message: "belongs to another user already (\(error.email))")
+        }
     }
 
     /// Applies an admin's changes; the last admin who may sign in is never demoted or disabled.

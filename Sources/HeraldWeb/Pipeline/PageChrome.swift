@@ -44,6 +44,11 @@ public struct PageChrome: Sendable {
         "queued": "A run was queued; it appears in the history as soon as a scheduler picks it up.",
         "resent": "The failed deliveries will be sent again.",
         "password": "Your password was changed; your other sessions and API tokens were ended.",
+        "time-zone": "Your time zone was saved.",
+        "token-revoked": "The API token was revoked.",
+        "user-disabled": "The user was disabled: their sessions ended and their API tokens were revoked.",
+        "user-enabled": "The user was enabled.",
+        "user-password": "The password was reset: their sessions ended and their API tokens were revoked.",
     ]
 }
 
