@@ -91,7 +91,8 @@ public struct UserService {
         }
     }
 
-    /// Applies an admin's changes; the last admin who may sign in is never demoted or disabled.
+    /// Applies an admin's changes; the last admin who may sign in is never demoted or disabled, and admins neither
+    /// disable themselves nor reset their own password here (that needs the current one: `changeOwnPassword`).
     @discardableResult
     public func update(actor: Actor, id: UUID, _ changes: Changes) throws -> User {
         try requireAdmin(actor)
@@ -101,6 +102,12 @@ public struct UserService {
         if let zone = changes.timeZone { do { _ = try ZoneRules.named(zone) } catch { errors.append(error) } }
         if let password = changes.password { do { try PasswordPolicy.validate(password) } catch { errors.append(error) } }
         if !errors.isEmpty { throw ValidationErrors(errors) }
+        if actor.userID == id, changes.disabled == true {
+            throw Conflict("You cannot disable your own account; ask another admin.")
+        }
+        if actor.userID == id, changes.password != nil {
+            throw Conflict("Change your own password on your account page, with your current password.")
+        }
         return try connection.transaction {
             guard let before = try users.find(id: id) else { throw NotFound("user") }
             let audit = AuditLog(connection: connection)

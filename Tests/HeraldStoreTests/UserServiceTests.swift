@@ -83,6 +83,9 @@ struct UserServiceTests {
         #expect(throws: Conflict.self) { try f.service.changeRole(actor: f.admin, id: f.admin.userID!, to: .viewer) }
         #expect(throws: Conflict.self) { try f.service.setDisabled(actor: f.admin, id: f.admin.userID!, true) }
         try f.service.changeRole(actor: f.admin, id: f.creatorUser.id, to: .admin)
+        // With a second admin, still no disabling oneself and no password reset without the current one.
+        #expect(throws: Conflict.self) { try f.service.setDisabled(actor: f.admin, id: f.admin.userID!, true) }
+        #expect(throws: Conflict.self) { _ = try f.service.resetPassword(actor: f.admin, id: f.admin.userID!, to: "a new passphrase") }
         try f.service.setDisabled(actor: f.admin, id: f.creatorUser.id, true)
         #expect(throws: Conflict.self) { try f.service.changeRole(actor: f.admin, id: f.admin.userID!, to: .viewer) }
     }
