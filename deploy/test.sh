@@ -29,6 +29,8 @@ export HERALD_TEST_DATABASE_URL="postgresql://postgres@127.0.0.1:$pg_port/postgr
 export HERALD_TEST_PG_BIN="$(pg_bin)"
 export HERALD_TEST_REDIS_URL="redis://127.0.0.1:$redis_port"
 export HERALD_TEST_NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+# The venv's interpreter, for tests that run its tools (openapi-spec-validator, schemathesis).
+export HERALD_TEST_PYTHON="$herald_python"
 
 say "building"
 swift build --build-tests

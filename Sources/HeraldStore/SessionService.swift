@@ -34,23 +34,32 @@ public struct SessionService {
     /// A hash of a random password: an unknown e-mail is checked against it, so it costs what a known one does.
     private static let decoyHash = (try? PasswordHasher.hash(SecureRandom.token(byteCount: 18))) ?? ""
 
-    /// Checks the password and opens a new session (a new id every time: no fixation). Unknown e-mail, wrong
-    /// password and disabled account all return nil after the same work. The limiter slows guessing per account.
-    public func signIn(email rawEmail: String, password: String, limiter: any SignInLimiter, userAgent: String = "",
-                       remoteAddress: String = "") throws -> (session: Session, cookieValue: String)? {
+    /// Checks an e-mail and password, slowed per account by the limiter (the sign-in form and the API's token
+    /// exchange both come here). Unknown e-mail, wrong password and disabled account all return nil after the same
+    /// work; an account that must still wait is `Throttled`.
+    public func authenticate(email rawEmail: String, password: String, limiter: any SignInLimiter) throws -> Principal? {
         let account = rawEmail.trimmingCharacters(in: .whitespaces).lowercased()
         let wait = try limiter.wait(for: account)
         if wait > 0 { throw Throttled(retryAfterSeconds: wait) }
         let row = try connection.query("""
-            SELECT id, password_hash FROM users WHERE lower(email) = \(account) AND disabled_at IS NULL
+            SELECT id AS user_id, email, display_name, role, time_zone, password_hash FROM users
+            WHERE lower(email) = \(account) AND disabled_at IS NULL
             """).first
         let hash = try row?.decode("password_hash", as: String.self) ?? Self.decoyHash
         let matches = PasswordHasher.verify(password, against: hash)
-        guard matches, let userID = try row?.decode("id", as: UUID.self) else {
+        guard matches, let row else {
             try limiter.recordFailure(for: account)
             return nil
         }
         try limiter.reset(for: account)
+        return try UserRepository.principal(from: row)
+    }
+
+    /// Checks the password and opens a new session (a new id every time: no fixation); nil when `authenticate` is.
+    public func signIn(email rawEmail: String, password: String, limiter: any SignInLimiter, userAgent: String = "",
+                       remoteAddress: String = "") throws -> (session: Session, cookieValue: String)? {
+        guard let principal = try authenticate(email: rawEmail, password: password, limiter: limiter) else { return nil }
+        let userID = principal.userID
         let cookieValue = SecureRandom.token(byteCount: 32)
         let csrf = SecureRandom.token(byteCount: 32)
         let id: UUID = try connection.query("""
@@ -59,7 +68,6 @@ public struct SessionService {
                     \(String(userAgent.prefix(300))), \(String(remoteAddress.prefix(64))))
             RETURNING id
             """)[0].decode("id")
-        guard let principal = try UserRepository(connection: connection).principal(userID: userID) else { return nil }
         try AuditLog(connection: connection).record(actorID: userID, actorLabel: principal.email, action: "session.create",
                                                     subjectType: "user", subjectID: userID.uuidString)
         return (Session(id: id, principal: principal, csrfToken: csrf), cookieValue)

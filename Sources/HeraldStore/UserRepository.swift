@@ -8,12 +8,16 @@ public struct UserRepository {
 
     public init(connection: PostgresConnection) { self.connection = connection }
 
+    static let columns = "id, email, role, created_at, display_name, time_zone, disabled_at"
+
     /// Inserts a user; a second user with the same e-mail (any case) is a `UserExists` error.
-    public func create(email: EmailAddress, role: UserRole, passwordHash: String) throws -> User {
+    public func create(email: EmailAddress, role: UserRole, passwordHash: String, displayName: String = "",
+                       timeZone: String = "UTC") throws -> User {
         do {
             let rows = try connection.query("""
-                INSERT INTO users (email, role, password_hash) VALUES (\(email.value), \(role.rawValue), \(passwordHash))
-                RETURNING id, email, role, created_at
+                INSERT INTO users (email, role, password_hash, display_name, time_zone)
+                VALUES (\(email.value), \(role.rawValue), \(passwordHash), \(displayName), \(timeZone))
+                RETURNING \(unsafeRaw: Self.columns)
                 """)
             return try Self.user(from: rows[0])
         } catch let error as PostgresError where error.isUniqueViolation {
@@ -22,8 +26,50 @@ public struct UserRepository {
     }
 
     public func find(email: EmailAddress) throws -> User? {
-        try connection.query("SELECT id, email, role, created_at FROM users WHERE lower(email) = lower(\(email.value))")
+        try connection.query("SELECT \(unsafeRaw: Self.columns) FROM users WHERE lower(email) = lower(\(email.value))")
             .first.map(Self.user(from:))
+    }
+
+    public func find(id: UUID) throws -> User? {
+        try connection.query("SELECT \(unsafeRaw: Self.columns) FROM users WHERE id = \(id)").first.map(Self.user(from:))
+    }
+
+    /// One page of users by e-mail (keyset on `lower(email), id`), `limit + 1` rows so callers know whether more follow.
+    public func list(afterEmail: String?, afterID: UUID?, limit: Int) throws -> [User] {
+        try connection.query("""
+            SELECT \(unsafeRaw: Self.columns) FROM users
+            WHERE \(afterEmail)::text IS NULL OR (lower(email), id) > (\(afterEmail)::text, \(afterID)::uuid)
+            ORDER BY lower(email), id
+            LIMIT \(limit + 1)
+            """).map(Self.user(from:))
+    }
+
+    /// The number of admins who may still sign in (the last one is never demoted or disabled).
+    public func activeAdminCount() throws -> Int {
+        try connection.query("SELECT count(*)::int AS n FROM users WHERE role = 'admin' AND disabled_at IS NULL")[0].decode("n")
+    }
+
+    public func setRole(id: UUID, role: UserRole) throws {
+        try connection.execute("UPDATE users SET role = \(role.rawValue), updated_at = now() WHERE id = \(id)")
+    }
+
+    public func setDisplayName(id: UUID, displayName: String) throws {
+        try connection.execute("UPDATE users SET display_name = \(displayName), updated_at = now() WHERE id = \(id)")
+    }
+
+    public func setTimeZone(id: UUID, timeZone: String) throws {
+        try connection.execute("UPDATE users SET time_zone = \(timeZone), updated_at = now() WHERE id = \(id)")
+    }
+
+    public func setDisabled(id: UUID, _ disabled: Bool) throws {
+        try connection.execute("""
+            UPDATE users SET disabled_at = CASE WHEN \(disabled)::boolean THEN coalesce(disabled_at, now()) END, updated_at = now()
+            WHERE id = \(id)
+            """)
+    }
+
+    public func setPasswordHash(id: UUID, passwordHash: String) throws {
+        try connection.execute("UPDATE users SET password_hash = \(passwordHash), updated_at = now() WHERE id = \(id)")
     }
 
     /// The stored hash, for sign-in only.
@@ -54,7 +100,9 @@ public struct UserRepository {
         guard let role = UserRole(rawValue: roleName) else {
             throw ValidationError(field: "role", message: "\(roleName) is not a known role")
         }
-        return User(id: try row.decode("id"), email: try row.decode("email"), role: role, createdAt: try row.decode("created_at"))
+        return User(id: try row.decode("id"), email: try row.decode("email"), role: role, createdAt: try row.decode("created_at"),
+                    displayName: try row.decode("display_name"), timeZone: try row.decode("time_zone"),
+                    disabledAt: try row.decode("disabled_at", as: Date?.self))
     }
 }
 

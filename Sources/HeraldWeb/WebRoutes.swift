@@ -6,5 +6,6 @@ public enum WebRoutes {
         OpenAPIRoutes.register(&router)
         ExecutionsRoutes.register(&router, templates: templates)
         CatalogRoutes.register(&router, templates: templates)
+        UserRoutes.register(&router, templates: templates)
     }
 }

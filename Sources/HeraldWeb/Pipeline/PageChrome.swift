@@ -45,6 +45,11 @@ public struct PageChrome: Sendable {
         "resent": "The failed deliveries will be sent again.",
         "requeued": "The dead letter was queued to run again.",
         "password": "Your password was changed; your other sessions and API tokens were ended.",
+        "time-zone": "Your time zone was saved.",
+        "token-revoked": "The API token was revoked.",
+        "user-disabled": "The user was disabled: their sessions ended and their API tokens were revoked.",
+        "user-enabled": "The user was enabled.",
+        "user-password": "The password was reset: their sessions ended and their API tokens were revoked.",
     ]
 }
 

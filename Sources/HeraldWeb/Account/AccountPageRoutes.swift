@@ -1,0 +1,135 @@
+import Foundation
+import HeraldCore
+import HeraldStore
+
+/// `/account`: the signed-in user's time zone, password and API tokens. Each form posts to its own address, calls
+/// `UserService`, and redirects back with a notice; a failed form re-renders the page with its errors (422).
+/// A new token is shown once, on the page that answers its POST (never stored, never in a URL).
+enum AccountPageRoutes {
+    static func register(_ router: inout Router, templates: Templates) {
+        router.get("/account", .signedIn(.viewer)) { context in
+            try page(context, templates: templates)
+        }
+        router.post("/account/time-zone", .signedIn(.viewer)) { context in
+            let zone = try context.request.form()["time_zone"]?.first ?? ""
+            do {
+                try UserService(connection: try context.store()).setOwnTimeZone(actor: context.actor, zone)
+            } catch let error where FieldErrorSummary.from(error) != nil {
+                return try page(context, templates: templates, zone: (FieldErrorSummary.from(error)!, zone))
+            }
+            return .redirect(to: "/account?done=time-zone")
+        }
+        router.post("/account/password", .signedIn(.viewer)) { context in
+            let form = try context.request.form()
+            do {
+                try UserService(connection: try context.store()).changeOwnPassword(
+                    actor: context.actor, current: form["current_password"]?.first ?? "", new: form["new_password"]?.first ?? "",
+                    keepingSession: context.session?.id)
+            } catch let error where FieldErrorSummary.from(error) != nil {
+                return try page(context, templates: templates, password: FieldErrorSummary.from(error, labels: passwordLabels)!)
+            }
+            return .redirect(to: "/account?done=password")
+        }
+        router.post("/account/tokens", .signedIn(.viewer)) { context in
+            let form = try context.request.form()
+            let name = form["name"]?.first ?? ""
+            let days = form["expires_in_days"]?.first ?? "90"
+            let created: AccountService.NewToken
+            do {
+                created = try UserService(connection: try context.store()).createToken(
+                    actor: context.actor, name: name, expiresAt: try expiry(days: days))
+            } catch let error where FieldErrorSummary.from(error) != nil {
+                return try page(context, templates: templates, token: (FieldErrorSummary.from(error, labels: ["name": "Token name"])!, name, days))
+            }
+            let zone = context.principal!.timeZone
+            let view = TokenCreatedView(chrome: PageChrome(title: "Your new API token", context: context, section: "account"),
+                                        name: name.trimmingCharacters(in: .whitespaces), token: created.token,
+                                        expires: created.expiresAt.map { TimeView($0, zone: zone) })
+            return .html(try templates.render(view, template: "pages/account/token-created"))
+        }
+        router.post("/account/tokens/:id/revoke", .signedIn(.viewer)) { context in
+            try UserService(connection: try context.store()).revokeToken(actor: context.actor, id: try context.id("id", "API token"))
+            return .redirect(to: "/account?done=token-revoked")
+        }
+    }
+
+    static let passwordLabels = ["current_password": "Current password", "new_password": "New password"]
+    static let expiryChoices: [(value: String, label: String)] = [("30", "30 days"), ("90", "90 days"), ("365", "1 year"), ("never", "Never")]
+
+    /// `never` or a number of days from now.
+    static func expiry(days: String) throws -> Date? {
+        if days == "never" { return nil }
+        guard let count = Int(days), (1...3650).contains(count) else {
+            throw ValidationError(field: "expires_in_days", message: "must be a number of days from 1 to 3650, or never")
+        }
+        return Date().addingTimeInterval(Double(count) * 86_400)
+    }
+
+    static func page(_ context: RequestContext, templates: Templates, zone: (FieldErrorSummary, String)? = nil,
+                     password: FieldErrorSummary? = nil, token: (FieldErrorSummary, String, String)? = nil) throws -> HTTPResponse {
+        let service = UserService(connection: try context.store())
+        let principal = context.principal!
+        let summary = zone?.0 ?? password ?? token?.0 ?? FieldErrorSummary()
+        let tokenDays = token?.2 ?? "90"
+        let tokens = try service.tokens(actor: context.actor).map { AccountPageView.TokenRow($0, zone: principal.timeZone) }
+        let view = AccountPageView(
+            chrome: PageChrome(title: (summary.any ? "Error: " : "") + "Your account", context: context, section: "account"),
+            email: principal.email, displayName: principal.displayName, role: principal.role.rawValue,
+            summary: summary,
+            zones: UserZoneChoices.options(selected: zone?.1 ?? principal.timeZone),
+            zoneError: zone?.0.fields["time_zone"],
+            currentPasswordError: password?.fields["current_password"], newPasswordError: password?.fields["new_password"],
+            tokenName: token?.1 ?? "", tokenNameError: token?.0.fields["name"], expiryError: token?.0.fields["expires_in_days"],
+            expiryOptions: expiryChoices.map { AccountPageView.Choice(value: $0.value, label: $0.label, selected: $0.value == tokenDays) },
+            tokens: tokens, hasTokens: !tokens.isEmpty)
+        return .html(try templates.render(view, template: "pages/account/show"), status: summary.any ? .unprocessableContent : .ok)
+    }
+}
+
+/// `pages/account/show`.
+struct AccountPageView: Sendable {
+    struct Choice: Sendable { let value: String; let label: String; let selected: Bool }
+    struct TokenRow: Sendable {
+        let id: String
+        let name: String
+        let prefix: String
+        let created: TimeView
+        let lastUsed: TimeView?
+        let expires: TimeView?
+        let expired: Bool
+
+        init(_ token: ApiToken, zone: String) {
+            id = token.id.uuidString.lowercased()
+            name = token.name
+            prefix = token.prefix
+            created = TimeView(token.createdAt, zone: zone)
+            lastUsed = token.lastUsedAt.map { TimeView($0, zone: zone) }
+            expires = token.expiresAt.map { TimeView($0, zone: zone) }
+            expired = token.isExpired()
+        }
+    }
+
+    let chrome: PageChrome
+    let email: String
+    let displayName: String
+    let role: String
+    let summary: FieldErrorSummary
+    let zones: [UserZoneChoices.Option]
+    let zoneError: String?
+    let currentPasswordError: String?
+    let newPasswordError: String?
+    let tokenName: String
+    let tokenNameError: String?
+    let expiryError: String?
+    let expiryOptions: [Choice]
+    let tokens: [TokenRow]
+    let hasTokens: Bool
+}
+
+/// `pages/account/token-created`: the only time the token is shown.
+struct TokenCreatedView: Sendable {
+    let chrome: PageChrome
+    let name: String
+    let token: String
+    let expires: TimeView?
+}
