@@ -4,5 +4,6 @@
 public enum WebRoutes {
     @Sendable public static func register(_ router: inout Router, templates: Templates) {
         OpenAPIRoutes.register(&router)
+        ScheduleRoutes.register(&router, templates: templates)
     }
 }
