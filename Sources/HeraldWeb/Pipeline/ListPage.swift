@@ -10,6 +10,14 @@ public struct ListPage<Item: Encodable>: Encodable {
         self.items = items
         self.nextCursor = nextCursor
     }
+
+    /// `next_cursor` is written as `null` on the last page (a synthesized encoder would leave it out).
+    enum CodingKeys: String, CodingKey { case items, nextCursor }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(items, forKey: .items)
+        try container.encode(nextCursor, forKey: .nextCursor)
+    }
 }
 
 /// `limit` (default 50, at most 200) and the opaque `cursor` of a list request, for pages and the API alike.
