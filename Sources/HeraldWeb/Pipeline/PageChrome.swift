@@ -43,6 +43,10 @@ public struct PageChrome: Sendable {
         "resumed": "Resumed.",
         "queued": "A run was queued; it appears in the history as soon as a scheduler picks it up.",
         "resent": "The failed deliveries will be sent again.",
+        "shared": "The schedule is shared.",
+        "unshared": "The share was removed.",
+        "activated": "The schedule is active.",
+        "saved-paused": "The schedule was saved, paused.",
         "password": "Your password was changed; your other sessions and API tokens were ended.",
     ]
 }

@@ -2,5 +2,6 @@
 enum ScheduleRoutes {
     static func register(_ router: inout Router, templates: Templates) {
         ScheduleAPIRoutes.register(&router)
+        SchedulePageRoutes.register(&router, templates: templates)
     }
 }
