@@ -3,5 +3,6 @@ enum ScheduleRoutes {
     static func register(_ router: inout Router, templates: Templates) {
         ScheduleAPIRoutes.register(&router)
         SchedulePageRoutes.register(&router, templates: templates)
+        ScheduleWizardRoutes.register(&router, templates: templates)
     }
 }
