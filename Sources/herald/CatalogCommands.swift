@@ -108,12 +108,11 @@ struct ScheduleCommand: ParsableCommand {
                 let preview = service.preview(draft, actor: .commandLine)
                 for warning in preview.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
                 if let error = preview.errors.first(where: { $0.field != "destination_ids" }) { throw error }
-                return try connection.transaction {
-                    // A folder named on the command line becomes a destination of its own, as before.
-                    draft.destinationIDs = [try DestinationRepository(connection: connection).createFolder(
-                        path: folder, filenamePattern: filename, naming: naming, ownerID: ownerID)]
-                    return try service.create(draft, actor: .commandLine, ownerID: ownerID).id
-                }
+                // A folder named on the command line becomes a destination of its own, as before. The service runs
+                // its own transaction (they do not nest), so everything it checks was checked by the preview above.
+                draft.destinationIDs = [try DestinationRepository(connection: connection).createFolder(
+                    path: folder, filenamePattern: filename, naming: naming, ownerID: ownerID)]
+                return try service.create(draft, actor: .commandLine, ownerID: ownerID).id
             }
             print(id.uuidString.lowercased())
         }

@@ -5,6 +5,7 @@ extension OpenAPIDocument {
     static var schedules: Part {
         let uuid: [String: Any] = ["type": "string", "format": "uuid"]
         let time: [String: Any] = ["type": "string", "format": "date-time"]
+        // Optional fields that are absent are left out of the JSON (only Schedule writes its nulls out).
         let nullableTime: [String: Any] = ["type": ["string", "null"], "format": "date-time"]
         let nullableString: [String: Any] = ["type": ["string", "null"]]
         let id = OpenAPI.idParameters(["id"])
@@ -53,13 +54,13 @@ extension OpenAPIDocument {
         readable["owner_id"] = ["type": ["string", "null"], "format": "uuid"]
         readable["next_run_at"] = nullableTime
         readable["last_run"] = ["oneOf": [["type": "null"], [
-            "type": "object", "required": ["id", "status", "finished_at"],
+            "type": "object", "required": ["id", "status"],
             "properties": ["id": uuid, "status": ["type": "string"], "finished_at": nullableTime],
         ]]]
         readable["created_at"] = time
         readable["updated_at"] = time
         let delivery: [String: Any] = [
-            "type": "object", "required": ["id", "destination_id", "destination_name", "channel", "recipient", "status", "attempts", "last_error", "delivered_at"],
+            "type": "object", "required": ["id", "channel", "recipient", "status", "attempts"],
             "properties": ["id": uuid, "destination_id": ["type": ["string", "null"], "format": "uuid"], "destination_name": nullableString,
                            "channel": ["type": "string"], "recipient": ["type": "string"], "status": ["type": "string"],
                            "attempts": ["type": "integer"], "last_error": nullableString, "delivered_at": nullableTime],
@@ -76,17 +77,17 @@ extension OpenAPIDocument {
             "Schedule": ["type": "object", "required": readable.keys.sorted(), "properties": readable],
             "ScheduleRun": [
                 "type": "object",
-                "required": ["id", "scheduled_for", "trigger", "status", "attempts", "started_at", "finished_at", "duration_seconds", "row_count", "error", "deliveries", "artifacts"],
+                "required": ["id", "scheduled_for", "trigger", "status", "attempts", "deliveries", "artifacts"],
                 "properties": ["id": uuid, "scheduled_for": time, "trigger": ["type": "string", "enum": ["schedule", "manual", "test", "catch_up"]],
                                "status": ["type": "string"], "attempts": ["type": "integer"], "started_at": nullableTime, "finished_at": nullableTime,
                                "duration_seconds": ["type": ["number", "null"]], "row_count": ["type": ["integer", "null"]], "error": nullableString,
                                "deliveries": ["type": "array", "items": delivery], "artifacts": ["type": "array", "items": artifact]],
             ],
             "SchedulePreview": [
-                "type": "object", "required": ["runs", "errors", "warnings", "conflicts", "description", "cron"],
+                "type": "object", "required": ["runs", "errors", "warnings", "conflicts"],
                 "properties": [
                     "runs": ["type": "array", "items": [
-                        "type": "object", "required": ["at", "utc", "schedule_local", "user_local", "dst_note"],
+                        "type": "object", "required": ["at", "utc", "schedule_local", "user_local"],
                         "properties": ["at": time, "utc": ["type": "string"], "schedule_local": ["type": "string"],
                                        "user_local": ["type": "string"], "dst_note": nullableString],
                     ]],
