@@ -31,6 +31,12 @@ struct ScheduleAPITests {
         #expect(jsonObject(patched)["priority"] as? Int == 7)
         #expect(jsonObject(patched)["cron"] as? String == "0 7 * * *")
 
+        let replaced = f.api("PUT", "/api/v1/schedules/\(id)", token: token, json: f.body(name: "Replaced", time: "09:45"))
+        #expect(replaced.status == .ok, "\(text(replaced))")
+        #expect(jsonObject(replaced)["cron"] as? String == "45 9 * * *")
+        #expect(jsonObject(replaced)["priority"] as? Int == 5)
+        #expect(f.api("PUT", "/api/v1/schedules/\(id)", token: token, json: #"{"name": "no report"}"#).status == .unprocessableContent)
+
         let paused = f.api("POST", "/api/v1/schedules/\(id)/pause", token: token, json: #"{"note": "holiday"}"#)
         #expect(jsonObject(paused)["paused"] as? Bool == true)
         #expect(jsonObject(paused)["pause_note"] as? String == "holiday")
