@@ -119,6 +119,9 @@ struct ScheduleServiceTests {
         #expect(throws: Forbidden.self) { try service.create(f.draft(), actor: .user(f.viewer)) }
         #expect(try service.get(schedule.id, actor: .user(f.creator)).name == "Morning sales")
         #expect(try !service.get(schedule.id, actor: .user(f.creator)).paused)
+        try service.unshare(schedule.id, userID: f.viewer.userID, actor: .user(f.creator))
+        #expect(throws: NotFound.self) { try service.get(schedule.id, actor: .user(f.viewer)) }
+        #expect(try f.audit() == ["schedule.create", "schedule.share", "schedule.unshare"])
         // An admin changes anything.
         #expect(try service.pause(schedule.id, note: "holiday", actor: .user(f.admin)).pauseNote == "holiday")
     }

@@ -69,7 +69,7 @@ enum SchedulePageRoutes {
             let service = try context.schedules()
             let schedule = try service.get(id, actor: context.actor)
             guard service.mayChange(schedule, actor: context.actor) else { throw Forbidden("Only the schedule's owner or an admin may delete it.") }
-            let view = ScheduleDeleteView(chrome: PageChrome(title: "Delete \(schedule.name)?", context: context, section: "schedules"),
+            let view = ScheduleConfirmView(chrome: PageChrome(title: "Delete \(schedule.name)?", context: context, section: "schedules"),
                                           id: id.uuidString.lowercased(), name: schedule.name, description: schedule.description)
             return .html(try templates.render(view, template: "pages/schedules/delete"))
         }

@@ -31,6 +31,7 @@ struct ScheduleRowView: Sendable {
     let lastRun: LastRun?
     let nextRun: TimeView?
     let paused: Bool
+    let pauseNote: String?
     let mayChange: Bool
 
     init(_ s: ScheduleRecord, viewerZone: String, mayChange: Bool) {
@@ -45,6 +46,7 @@ struct ScheduleRowView: Sendable {
                                           href: "/executions/\($0.id.uuidString.lowercased())") }
         nextRun = s.nextRunAt.map { TimeView($0, zone: viewerZone) }
         paused = s.paused
+        pauseNote = s.paused && !s.pauseNote.isEmpty ? s.pauseNote : nil
         self.mayChange = mayChange
     }
 }
@@ -63,8 +65,8 @@ struct ScheduleListView: Sendable {
     let noMatches: Bool
 }
 
-/// `pages/schedules/delete`: the confirmation.
-struct ScheduleDeleteView: Sendable {
+/// `pages/schedules/delete` and `pages/schedules/edit`: a page that asks before a POST.
+struct ScheduleConfirmView: Sendable {
     let chrome: PageChrome
     let id: String
     let name: String

@@ -39,7 +39,7 @@ enum ScheduleWizardRoutes {
             let service = try context.schedules()
             let schedule = try service.get(id, actor: context.actor)
             guard service.mayChange(schedule, actor: context.actor) else { throw Forbidden("Only the schedule's owner or an admin may edit it.") }
-            let view = ScheduleDeleteView(chrome: PageChrome(title: "Edit \(schedule.name)", context: context, section: "schedules"),
+            let view = ScheduleConfirmView(chrome: PageChrome(title: "Edit \(schedule.name)", context: context, section: "schedules"),
                                           id: id.uuidString.lowercased(), name: schedule.name, description: schedule.description)
             return .html(try templates.render(view, template: "pages/schedules/edit"))
         }
