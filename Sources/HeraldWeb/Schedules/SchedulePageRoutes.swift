@@ -45,7 +45,6 @@ enum SchedulePageRoutes {
             let service = try context.schedules()
             let run = try form["execution_id"]?.first.flatMap(UUID.init(uuidString:)) ?? service.latestFailedRun(id, actor: context.actor)
             guard let run else { throw ValidationError(field: "execution_id", message: "no run of this schedule failed") }
-            guard try service.history(id, limit: 200, actor: context.actor).runs.contains(where: { $0.id == run }) else { throw NotFound("execution") }
             try ExecutionService(connection: try context.store()).resendFailed(executionID: run, actor: context.actor)
             return .redirect(to: "/schedules/\(id.uuidString.lowercased())?done=resent")
         }
