@@ -64,7 +64,7 @@ status() {
 }
 
 # Demo content for a new installation: a small shop database read through a role that may only SELECT, a report
-# on it, a weekday 07:00 Europe/Berlin schedule into .herald/deliveries/, and one run queued now, so the scheduler
+# on it, a weekday 07:00 Europe/Berlin schedule into .herald/deliveries/demo/, and one run queued now, so the scheduler
 # has something to show as soon as it starts.
 seed_demo() {
     say "seeding the demo (shop database, report, schedule)"
@@ -86,7 +86,7 @@ SQL
     report=$("$bin/herald" report add --name "Sales by region, last 7 days" --datasource "$source" --sql \
         "SELECT region, count(*) AS orders, sum(amount) AS revenue FROM sales WHERE sold_on > current_date - 7 GROUP BY region ORDER BY region")
     schedule=$("$bin/herald" schedule add --report "$report" --cron "0 7 * * 1-5" --tz Europe/Berlin \
-        --folder "$state/deliveries" --owner "$admin_email")
+        --folder demo --owner "$admin_email")
     "$bin/herald" execution run "$schedule" >/dev/null
 }
 
@@ -119,6 +119,7 @@ start() {
     HERALD_FCGI_SOCKET="$run/web.sock"
     HERALD_BASE_URL="https://localhost:$https_port"
     HERALD_DATA_DIR="$state/data"
+    HERALD_DELIVERY_ROOT="$state/deliveries"
     HERALD_TEMPLATES_DIR="$root/templates"
     HERALD_LOG_LEVEL=${HERALD_LOG_LEVEL:-info}
     set +a
@@ -185,7 +186,7 @@ start() {
   Herald is running:  https://localhost:$https_port/   (self-signed certificate)
   admin login:        $admin_email
   admin password:     ${HERALD_DEV_ADMIN_PASSWORD:-(set before; see $state/env)}
-  demo deliveries:    $state/deliveries/   (herald schedule list, herald execution list)
+  demo deliveries:    $state/deliveries/demo/  (herald schedule list, herald execution list)
   logs:               $logs/
   stop it with:       deploy/dev.sh stop
 

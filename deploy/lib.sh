@@ -130,13 +130,14 @@ stop_redis() {
     if [ -f "$dir/redis.pid" ]; then kill "$(cat "$dir/redis.pid")" 2>/dev/null || true; rm -f "$dir/redis.pid"; fi
 }
 
-# render_nginx_conf OUT PREFIX HTTP_PORT HTTPS_PORT CERT KEY SOCKET DATA_DIR: fills in nginx/herald.conf.
+# render_nginx_conf OUT PREFIX HTTP_PORT HTTPS_PORT CERT KEY SOCKET DATA_DIR: fills in nginx/herald.conf (artifacts are
+# served from DATA_DIR/artifacts, where the workers keep them).
 render_nginx_conf() {
     local out=$1 prefix=$2 http=$3 https=$4 cert=$5 key=$6 socket=$7 data=$8 root
     root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
     sed -e "s|@NGINX_PREFIX@|$prefix|g" -e "s|@NGINX_USER@|$(id -un)|g" -e "s|@HTTP_PORT@|$http|g" \
         -e "s|@HTTPS_PORT@|$https|g" -e "s|@TLS_CERT@|$cert|g" -e "s|@TLS_KEY@|$key|g" -e "s|@FCGI_SOCKET@|$socket|g" \
-        -e "s|@STATIC_DIR@|$root/static|g" -e "s|@ARTIFACTS_DIR@|$data|g" -e "s|@NGINX_DIR@|$root/nginx|g" \
+        -e "s|@STATIC_DIR@|$root/static|g" -e "s|@ARTIFACTS_DIR@|$data/artifacts|g" -e "s|@NGINX_DIR@|$root/nginx|g" \
         "$root/nginx/herald.conf" > "$out"
 }
 

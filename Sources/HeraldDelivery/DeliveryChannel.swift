@@ -35,17 +35,22 @@ public protocol DeliveryChannel: Sendable {
     func deliver(_ file: RenderedFile, context: DeliveryContext) throws -> String
 }
 
-/// Builds the channel for a `destinations` row.
+/// Builds the channel for a `destinations` row. A folder's `path` is relative to `deliveryRoot`; a stored path that
+/// is absolute or climbs out (rows made before that rule) is refused for good, never written to.
 public enum DeliveryChannels {
-    public static func make(kind: String, settingsJSON: String) throws -> any DeliveryChannel {
+    public static func make(kind: String, settingsJSON: String, deliveryRoot: String) throws -> any DeliveryChannel {
         switch kind {
         case "folder":
             struct Settings: Decodable { let path: String; let filename: String?; let naming: LocalFolderChannel.Naming? }
             guard let settings = try? JSONDecoder().decode(Settings.self, from: Data(settingsJSON.utf8)) else {
                 throw DeliveryError("the folder destination's settings are incomplete", permanent: true)
             }
+            let subfolder: String
+            do { subfolder = try DeliverySubfolder.normalize(settings.path) } catch {
+                throw DeliveryError("the folder destination's path \(error.message); edit the destination", permanent: true)
+            }
             return FolderDelivery(
-                folder: try LocalFolderChannel(root: settings.path, naming: settings.naming ?? .overwrite),
+                folder: try LocalFolderChannel(root: deliveryRoot, subfolder: subfolder, naming: settings.naming ?? .overwrite),
                 pattern: try FileNamePattern(settings.filename ?? "{report_name}_{date}_{time}.{format}"))
         default:
             throw DeliveryError("the \(kind) channel is not available in this version", permanent: true)

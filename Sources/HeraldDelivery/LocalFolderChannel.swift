@@ -1,7 +1,7 @@
 import Foundation
 import HeraldCore
 
-/// Delivers a file into `root/YYYY/MM/DD/`. The file is written under a temporary name in the same folder and renamed
+/// Delivers a file into `root/subfolder/YYYY/MM/DD/`. The file is written under a temporary name in the same folder and renamed
 /// into place, so a reader never sees a partial file. Every path is kept under `root`: sub-folders that are
 /// symbolic links, and names that would escape, are refused.
 public struct LocalFolderChannel: Sendable {
@@ -13,11 +13,14 @@ public struct LocalFolderChannel: Sendable {
     }
 
     public let root: String
+    /// The destination's folder under `root` (already checked by `DeliverySubfolder`), created like the dated ones.
+    public let subfolder: String
     public let naming: Naming
 
-    public init(root: String, naming: Naming = .overwrite) throws(ValidationError) {
+    public init(root: String, subfolder: String = "", naming: Naming = .overwrite) throws(ValidationError) {
         guard root.hasPrefix("/") else { throw ValidationError(field: "folder", message: "must be an absolute path") }
         self.root = (root as NSString).standardizingPath
+        self.subfolder = subfolder.isEmpty ? "" : try DeliverySubfolder.normalize(subfolder)
         self.naming = naming
     }
 
@@ -27,7 +30,7 @@ public struct LocalFolderChannel: Sendable {
             throw DeliveryError("the file name \(fileName.prefix(80)) is not allowed")
         }
         let dated = String(format: "%04d/%02d/%02d", localDate.year, localDate.month, localDate.day)
-        let folder = try makeContainedFolder(dated)
+        let folder = try makeContainedFolder(subfolder.isEmpty ? dated : subfolder + "/" + dated)
         var name = fileName
         if naming == .timestamp, FileManager.default.fileExists(atPath: folder + "/" + name) {
             let ext = (name as NSString).pathExtension

@@ -43,14 +43,17 @@ public final class ExecutionRunner {
         /// Leases that ran out mid-run (crashed or hung workers) before the execution is dead-lettered.
         public var maxCrashes: Int
         public var dataDirectory: String
+        /// Where folder destinations' sub-folders live (`HERALD_DELIVERY_ROOT`).
+        public var deliveryRoot: String
         /// Data-source connections a worker keeps open (the least recently used is closed past this).
         public var sourceConnections: Int
         /// How often a worker re-reads its data sources' URLs (an edited URL reconnects, a deleted source closes).
         public var sourceRecheckSeconds: Double
 
         public init(leaseSeconds: Double = 30, retry: RetryPolicy = RetryPolicy(), maxCrashes: Int = 3, dataDirectory: String,
-                    sourceConnections: Int = 8, sourceRecheckSeconds: Double = 60) {
+                    sourceConnections: Int = 8, sourceRecheckSeconds: Double = 60, deliveryRoot: String? = nil) {
             self.leaseSeconds = leaseSeconds
+            self.deliveryRoot = deliveryRoot ?? (dataDirectory as NSString).appendingPathComponent("deliveries")
             self.retry = retry
             self.maxCrashes = maxCrashes
             self.dataDirectory = dataDirectory
@@ -213,7 +216,7 @@ public final class ExecutionRunner {
             guard try holdsLease() else { return .leaseLost }
             var host: String?
             do {
-                let channel = try DeliveryChannels.make(kind: delivery.kind, settingsJSON: delivery.settings)
+                let channel = try DeliveryChannels.make(kind: delivery.kind, settingsJSON: delivery.settings, deliveryRoot: settings.deliveryRoot)
                 host = channel.breakerHost
                 if let until = breaker?.openUntil(channel.breakerHost) {
                     outcomes.append(DeliveryOutcome(deliveryID: delivery.id, result: .postponed(

@@ -35,7 +35,8 @@ public final class WorkerPool: @unchecked Sendable {
         self.config = config
         self.consumer = consumer
         self.logger = logger
-        settings = ExecutionRunner.Settings(leaseSeconds: config.leaseSeconds, retry: config.retry, dataDirectory: config.dataDirectory)
+        settings = ExecutionRunner.Settings(leaseSeconds: config.leaseSeconds, retry: config.retry, dataDirectory: config.dataDirectory,
+                                                  deliveryRoot: config.deliveryRoot)
     }
 
     public var inFlightCount: Int { lock.withLock { inFlight.count } }

@@ -53,7 +53,7 @@ public struct DataSourceRepository {
     }
 }
 
-/// SQL for `reports`.
+/// SQL for `reports` (the benchmark's and tests' shortcut; people make reports through `ReportService`).
 public struct ReportRepository {
     let connection: PostgresConnection
 
@@ -76,30 +76,6 @@ public struct ReportRepository {
         return try connection.query("""
             INSERT INTO reports (name, data_source_id, sql, owner_id, max_duration_seconds)
             VALUES (\(trimmed), \(dataSourceID), \(sql), \(ownerID), \(maxDurationSeconds)) RETURNING id
-            """)[0].decode("id")
-    }
-}
-
-/// SQL for `destinations`.
-public struct DestinationRepository {
-    let connection: PostgresConnection
-
-    public init(connection: PostgresConnection) { self.connection = connection }
-
-    /// A local folder destination; the path and file name pattern are checked again, and contained, when delivering.
-    public func createFolder(path: String, filenamePattern: String, naming: String = "overwrite", ownerID: UUID?) throws -> UUID {
-        guard path.hasPrefix("/") else { throw ValidationError(field: "folder", message: "must be an absolute path") }
-        guard !filenamePattern.contains("/"), !filenamePattern.contains(".."), !filenamePattern.isEmpty else {
-            throw ValidationError(field: "filename", message: "must be a file name pattern without / or ..")
-        }
-        guard naming == "overwrite" || naming == "timestamp" else {
-            throw ValidationError(field: "naming", message: "must be overwrite or timestamp")
-        }
-        struct Settings: Encodable, Sendable { let path: String; let filename: String; let naming: String }
-        return try connection.query("""
-            INSERT INTO destinations (name, kind, settings, owner_id)
-            VALUES (\(path), 'folder', \(PostgresJSON(Settings(path: path, filename: filenamePattern, naming: naming)))::jsonb, \(ownerID))
-            RETURNING id
             """)[0].decode("id")
     }
 }

@@ -59,6 +59,13 @@ public struct ExecutionService {
         }
     }
 
+    /// Whether the actor may re-send or otherwise change the execution (its schedule's owner, or an admin); pages ask
+    /// before showing the buttons. `NotFound` when the actor may not see it.
+    public func mayChange(executionID: UUID, actor: Actor) throws -> Bool {
+        do { try checkMayChange(executionID: executionID, actor: actor) } catch is Forbidden { return false }
+        return true
+    }
+
     /// Dead letters, newest first.
     public func deadLetters(limit: Int = 100) throws -> [ExecutionSummary] {
         try ExecutionRepository(connection: connection).list(scheduleID: nil, deadOnly: true, limit: limit)

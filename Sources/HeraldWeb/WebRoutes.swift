@@ -4,6 +4,8 @@
 public enum WebRoutes {
     @Sendable public static func register(_ router: inout Router, templates: Templates) {
         OpenAPIRoutes.register(&router)
+        ExecutionsRoutes.register(&router, templates: templates)
+        CatalogRoutes.register(&router, templates: templates)
         ScheduleRoutes.register(&router, templates: templates)
     }
 }

@@ -130,7 +130,7 @@ struct BenchCommand: ParsableCommand {
             defer { bench.dropDatabase() }
             var config = bench.config
             config.workers = workers
-            let folder = config.dataDirectory + "/out"
+            let folder = "bench-out"
             try bench.store.execute("UPDATE data_sources SET max_concurrency = \(workers) WHERE id = \(bench.source)")
             let destination: UUID = try bench.store.query("""
                 INSERT INTO destinations (name, kind, settings)

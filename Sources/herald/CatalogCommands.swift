@@ -12,6 +12,12 @@ func withStore<T>(_ body: (PostgresConnection, HeraldConfig) throws -> T) -> T {
         return try body(try PostgresConnection(url: config.databaseURL), config)
     } catch let error as HeraldCore.ValidationError {
         fail(error.description, status: 2)
+    } catch let error as ValidationErrors {
+        fail(error.description, status: 2)
+    } catch let error as Conflict {
+        fail(error.description, status: 2)
+    } catch let error as NotFound {
+        fail(error.description, status: 2)
     } catch let error as CronError {
         fail(error.description, status: 2)
     } catch let error as UserNotFound {
@@ -41,7 +47,8 @@ struct DataSourceCommand: ParsableCommand {
         @Option(help: "postgresql:// URL; use a role that may only SELECT.") var url: String
         func run() {
             let id = withStore { connection, config in
-                try DataSourceRepository(connection: connection, secretKey: config.secretKey).create(name: name, url: url)
+                try DataSourceService(connection: connection, secretKey: config.secretKey)
+                    .create(DataSourceInput(name: name, url: url), actor: .commandLine).id
             }
             print(id.uuidString.lowercased())
         }
@@ -56,11 +63,14 @@ struct ReportCommand: ParsableCommand {
         @Option(help: "The data source id.") var datasource: String
         @Option(help: "The query.") var sql: String
         @Option(name: .customLong("max-duration"), help: "Seconds a run may take before it is cancelled and fails (default 1800).")
-        var maxDuration = ReportRepository.defaultMaxDurationSeconds
+        var maxDuration = ReportService.defaultMaxDurationSeconds
+        @Option(help: "A Markdown description.") var description = ""
         func run() {
             let source = parseID(datasource, "datasource")
             let id = withStore { connection, _ in
-                try ReportRepository(connection: connection).create(name: name, dataSourceID: source, sql: sql, maxDurationSeconds: maxDuration)
+                try ReportService(connection: connection).create(
+                    ReportInput(name: name, dataSourceID: source, sql: sql, descriptionMd: description, maxDurationSeconds: maxDuration),
+                    actor: .commandLine).id
             }
             print(id.uuidString.lowercased())
         }
@@ -80,7 +90,7 @@ struct ScheduleCommand: ParsableCommand {
         @Option(help: "The report id.") var report: String
         @Option(help: "A 5-field cron expression.") var cron: String
         @Option(help: "IANA time zone.") var tz: String
-        @Option(help: "Absolute folder to deliver into.") var folder: String
+        @Option(help: "Sub-folder of HERALD_DELIVERY_ROOT to deliver into (relative; no ..).") var folder: String
         @Option(help: "File name pattern: {report_name} {date} {time} {format} {execution_id}.")
         var filename = "{report_name}_{date}_{time}.{format}"
         @Option(help: "skip, run_once or run_all.") var misfire = "run_once"
@@ -108,10 +118,11 @@ struct ScheduleCommand: ParsableCommand {
                 let preview = service.preview(draft, actor: .commandLine)
                 for warning in preview.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
                 if let error = preview.errors.first(where: { $0.field != "destination_ids" }) { throw error }
-                // A folder named on the command line becomes a destination of its own, as before. The service runs
-                // its own transaction (they do not nest), so everything it checks was checked by the preview above.
-                draft.destinationIDs = [try DestinationRepository(connection: connection).createFolder(
-                    path: folder, filenamePattern: filename, naming: naming, ownerID: ownerID)]
+                // A folder named on the command line becomes a destination of its own, as before. The services run
+                // their own transactions (they do not nest), so everything the schedule needs was checked above.
+                draft.destinationIDs = [try DestinationService(connection: connection, deliveryRoot: config.deliveryRoot).create(
+                    DestinationInput(name: folder, kind: "folder", path: folder), actor: .commandLine, ownerID: ownerID,
+                    filenamePattern: filename, naming: naming).id]
                 return try service.create(draft, actor: .commandLine, ownerID: ownerID).id
             }
             print(id.uuidString.lowercased())

@@ -24,8 +24,14 @@ struct ScheduleFixture {
             .create(name: "warehouse", url: "postgresql://reader@127.0.0.1/shop")
         report = try ReportRepository(connection: connection).create(name: "Sales", dataSourceID: source, sql: "SELECT 1", ownerID: creator.userID)
         otherReport = try ReportRepository(connection: connection).create(name: "Stock", dataSourceID: source, sql: "SELECT 1", ownerID: other.userID)
-        destination = try DestinationRepository(connection: connection).createFolder(path: "/tmp/ada", filenamePattern: "x.csv", ownerID: creator.userID)
-        otherDestination = try DestinationRepository(connection: connection).createFolder(path: "/tmp/bob", filenamePattern: "x.csv", ownerID: other.userID)
+        destination = try Self.folder(c, "/tmp/ada", owner: creator.userID)
+        otherDestination = try Self.folder(c, "/tmp/bob", owner: other.userID)
+    }
+
+    static func folder(_ connection: PostgresConnection, _ name: String, owner: UUID) throws -> UUID {
+        try connection.query("""
+            INSERT INTO destinations (name, kind, settings, owner_id) VALUES (\(name), 'folder', '{"path": "reports"}', \(owner)) RETURNING id
+            """)[0].decode("id")
     }
 
     static func principal(_ connection: PostgresConnection, _ email: String, _ role: UserRole) throws -> Principal {

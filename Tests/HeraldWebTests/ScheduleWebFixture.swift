@@ -22,8 +22,14 @@ struct ScheduleWebFixture {
             .create(name: "warehouse", url: "postgresql://reader:s3cret@127.0.0.1/shop")
         report = try ReportRepository(connection: web.store).create(name: reportName, dataSourceID: source, sql: "SELECT 1", ownerID: ada.id)
         bobReport = try ReportRepository(connection: web.store).create(name: "Stock", dataSourceID: source, sql: "SELECT 1", ownerID: bob.id)
-        folder = try DestinationRepository(connection: web.store).createFolder(path: "/tmp/ada", filenamePattern: "x.csv", ownerID: ada.id)
-        bobFolder = try DestinationRepository(connection: web.store).createFolder(path: "/tmp/bob", filenamePattern: "x.csv", ownerID: bob.id)
+        let store = web.store
+        func makeFolder(_ name: String, _ owner: UUID) throws -> UUID {
+            try store.query("""
+                INSERT INTO destinations (name, kind, settings, owner_id) VALUES (\(name), 'folder', '{"path": "reports"}', \(owner)) RETURNING id
+                """)[0].decode("id")
+        }
+        folder = try makeFolder("/tmp/ada", ada.id)
+        bobFolder = try makeFolder("/tmp/bob", bob.id)
     }
 
     func token(_ email: String) throws -> String {

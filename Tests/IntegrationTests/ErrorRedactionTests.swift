@@ -40,7 +40,7 @@ struct ScheduleAddWarningTests {
     @Test func anOversizedStepIsAcceptedWithAWarning() throws {
         let fixture = try WorkerFixture(sql: "SELECT 1 AS one")
         let added = try fixture.herald(["schedule", "add", "--report", fixture.report.uuidString, "--cron", "1 1 */100,1-7 * MON",
-                                        "--tz", "UTC", "--folder", fixture.folder])
+                                        "--tz", "UTC", "--folder", fixture.folderName])
         #expect(added.status == 0, "\(added.output)")
         #expect(added.output.contains("warning: day-of-month: */100"), "\(added.output)")
         #expect(added.output.contains("must match both day-of-month and day-of-week"), "\(added.output)")

@@ -7,11 +7,14 @@ import TestSupport
 struct RunOnceTests {
     @Test func runsAReportIntoTheFolderAndRecordsIt() throws {
         let url = try TestDatabase.create()
-        let env = try HeraldCommandTests.environment(databaseURL: url)
+        var env = try HeraldCommandTests.environment(databaseURL: url)
+        let root = (NSTemporaryDirectory() as NSString).standardizingPath
+        env["HERALD_DELIVERY_ROOT"] = root
         func herald(_ arguments: [String]) throws -> (status: Int32, output: String) {
             try runCommand(HeraldCommandTests.herald, arguments, environment: env)
         }
-        let folder = NSTemporaryDirectory() + "herald-out-\(UUID().uuidString.prefix(8))"
+        let folderName = "herald-out-\(UUID().uuidString.prefix(8))"
+        let folder = root + "/" + folderName
         defer { try? FileManager.default.removeItem(atPath: folder) }
         #expect(try herald(["migrate"]).status == 0)
         let source = try herald(["datasource", "add", "--name", "self", "--url", url]).output.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -19,7 +22,7 @@ struct RunOnceTests {
                                  "SELECT n, 'row ' || n AS label FROM generate_series(1, 10) AS n"]).output
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let schedule = try herald(["schedule", "add", "--report", report, "--cron", "0 7 * * *", "--tz", "Europe/Berlin",
-                                   "--folder", folder]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+                                   "--folder", folderName]).output.trimmingCharacters(in: .whitespacesAndNewlines)
 
         let run = try herald(["run-once", schedule])
         #expect(run.status == 0, "\(run.output)")
@@ -67,7 +70,7 @@ struct RunOnceTests {
         let report = try herald(["report", "add", "--name", "Bad", "--datasource", source, "--sql", "CREATE TABLE hacked (id int)"]).output
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let schedule = try herald(["schedule", "add", "--report", report, "--cron", "0 7 * * *", "--tz", "UTC",
-                                   "--folder", NSTemporaryDirectory() + "herald-never"]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+                                   "--folder", "herald-never"]).output.trimmingCharacters(in: .whitespacesAndNewlines)
         let run = try herald(["run-once", schedule])
         #expect(run.status == 1)
         #expect(run.output.contains("status: failed"))

@@ -12,6 +12,9 @@ struct WorkerFixture {
     let store: PostgresConnection
     let source: UUID
     let report: UUID
+    /// The delivery root every fixture shares (`HERALD_DELIVERY_ROOT`), and this fixture's sub-folder in it.
+    static let deliveryRoot = (NSTemporaryDirectory() as NSString).standardizingPath
+    let folderName: String
     let folder: String
     let destination: UUID
     var environment: [String: String]
@@ -24,6 +27,7 @@ struct WorkerFixture {
         // Retries wait "forever" unless a test moves their time forward (tests set times; they do not sleep for minutes).
         environment["HERALD_RETRY_BASE_SECONDS"] = "80000"
         environment["HERALD_LOG_LEVEL"] = "info"
+        environment["HERALD_DELIVERY_ROOT"] = Self.deliveryRoot
         environment.merge(extra) { $1 }
         let migrate = try runCommand(HeraldCommandTests.herald, ["migrate"], environment: environment)
         guard migrate.status == 0 else { throw FixtureError("migrate failed: \(migrate.output)") }
@@ -34,11 +38,12 @@ struct WorkerFixture {
         source = sourceID
         store = try PostgresConnection(url: url)
         report = try store.query("INSERT INTO reports (name, data_source_id, sql) VALUES ('Probe', \(source), \(sql)) RETURNING id")[0].decode("id")
-        folder = NSTemporaryDirectory() + "herald-worker-\(UUID().uuidString.prefix(8))"
+        folderName = "herald-worker-\(UUID().uuidString.prefix(8))"
+        folder = Self.deliveryRoot + "/" + folderName
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         destination = try store.query("""
             INSERT INTO destinations (name, kind, settings)
-            VALUES ('out', 'folder', jsonb_build_object('path', \(folder)::text, 'filename', '{execution_id}.{format}'))
+            VALUES ('out', 'folder', jsonb_build_object('path', \(folderName)::text, 'filename', '{execution_id}.{format}'))
             RETURNING id
             """)[0].decode("id")
     }
@@ -195,6 +200,18 @@ struct WorkerTests {
         #expect(fixture.deliveredFiles().count == 500)
     }
 
+    @Test func aFolderRowFromBeforeTheDeliveryRootWithAnAbsolutePathIsRefusedForGood() throws {
+        let fixture = try WorkerFixture(sql: "SELECT 1 AS one")
+        // Rows made before folders became sub-folders of HERALD_DELIVERY_ROOT held absolute paths.
+        try fixture.store.execute("UPDATE destinations SET settings = jsonb_set(settings, '{path}', to_jsonb(\(fixture.folder)::text))")
+        try fixture.addSchedules(1)
+        let scheduler = try fixture.scheduler()
+        defer { scheduler.stop() }
+        #expect(try waitUntil(30) { try fixture.count("SELECT count(*) FROM executions WHERE status = 'failed'") == 1 }, "\(scheduler.output)")
+        #expect(try fixture.count("SELECT count(*) FROM deliveries WHERE attempts = 1 AND last_error LIKE '%delivery root%'") == 1)
+        #expect(fixture.deliveredFiles().isEmpty)
+    }
+
     @Test func aDestinationThatFailsTwiceThenWorksIsRetriedOnlyItself() throws {
         let fixture = try WorkerFixture(sql: "SELECT n FROM generate_series(1, 3) n")
         try fixture.addSchedules(1)
@@ -323,7 +340,7 @@ struct WorkerTests {
         let testFolder = fixture.folder + "-test"
         defer { try? FileManager.default.removeItem(atPath: testFolder) }
         let testDestination: UUID = try fixture.store.query("""
-            INSERT INTO destinations (name, kind, settings) VALUES ('test', 'folder', jsonb_build_object('path', \(testFolder)::text, 'filename', 'test.{format}'))
+            INSERT INTO destinations (name, kind, settings) VALUES ('test', 'folder', jsonb_build_object('path', \(fixture.folderName + "-test")::text, 'filename', 'test.{format}'))
             RETURNING id
             """)[0].decode("id")
         let scheduler = try fixture.scheduler()

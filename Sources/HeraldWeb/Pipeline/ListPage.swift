@@ -11,8 +11,9 @@ public struct ListPage<Item: Encodable>: Encodable {
         self.nextCursor = nextCursor
     }
 
-    /// `next_cursor` is written as `null` on the last page (a synthesized encoder would leave it out).
     enum CodingKeys: String, CodingKey { case items, nextCursor }
+
+    /// `next_cursor` is always there, `null` on the last page (the synthesized encoding would leave it out).
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(items, forKey: .items)

@@ -47,6 +47,7 @@ public struct PageChrome: Sendable {
         "unshared": "The share was removed.",
         "activated": "The schedule is active.",
         "saved-paused": "The schedule was saved, paused.",
+        "requeued": "The dead letter was queued to run again.",
         "password": "Your password was changed; your other sessions and API tokens were ended.",
     ]
 }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// `/healthz`, `/readyz`, `/` and `/status`.
+/// `/healthz`, `/readyz`, `/`, `/status` and `GET /api/v1/status`.
 enum StatusRoutes {
     static func register(_ router: inout Router, templates: Templates, checks: ThreadConfined<[any ReadinessCheck]>) {
         router.get("/healthz", .anyone) { _ in try HealthHandlers.liveness() }
@@ -9,24 +9,14 @@ enum StatusRoutes {
             .redirect(to: context.principal == nil ? "/login" : "/schedules")
         }
         router.get("/status", .signedIn(.viewer)) { context in
+            let zone = context.principal!.timeZone
             let view = StatusPageView(chrome: PageChrome(title: "Status", context: context),
-                                      results: checks.value.map { ($0.name, $0.run()) })
+                                      results: checks.value.map { ($0.name, $0.run()) },
+                                      snapshot: try StatusSnapshot.load(context, zone: zone), zone: zone)
             return .html(try templates.render(view, template: "pages/status"))
         }
-    }
-}
-
-/// `pages/status`: what `/readyz` checks, for an operator.
-struct StatusPageView: Sendable {
-    struct Row: Sendable { let name: String; let status: String; let passed: Bool; let detail: String }
-    let chrome: PageChrome
-    let rows: [Row]
-
-    init(chrome: PageChrome, results: [(String, ReadinessResult)]) {
-        self.chrome = chrome
-        rows = results.map { name, result in
-            let detail = result.output ?? result.observedValue.map { "\($0) \(result.observedUnit ?? "")" } ?? ""
-            return Row(name: name, status: result.status.rawValue, passed: result.status == .pass, detail: detail)
+        router.get("/api/v1/status", .signedIn(.viewer)) { context in
+            try .json(StatusSnapshot.load(context, zone: "UTC"))
         }
     }
 }

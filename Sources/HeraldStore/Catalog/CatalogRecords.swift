@@ -1,0 +1,135 @@
+import Foundation
+import HeraldCore
+import Postgres
+
+/// A data source as anyone but the worker sees it: the URL is write-only and never read back out of the service.
+/// Creators see only `id` and `name` (to pick one for a report); the limits are filled in for admins.
+public struct DataSource: Sendable, Equatable, Codable {
+    public let id: UUID
+    public let name: String
+    public let statementTimeoutMs: Int?
+    public let maxConcurrency: Int?
+}
+
+/// What an admin sends to make or change a data source. On a change a nil field keeps what is stored (the URL
+/// included: it is never shown, so a blank one means "keep").
+public struct DataSourceInput: Sendable, Equatable, Decodable {
+    public var name: String?
+    public var url: String?
+    public var statementTimeoutMs: Int?
+    public var maxConcurrency: Int?
+
+    public init(name: String? = nil, url: String? = nil, statementTimeoutMs: Int? = nil, maxConcurrency: Int? = nil) {
+        self.name = name
+        self.url = url
+        self.statementTimeoutMs = statementTimeoutMs
+        self.maxConcurrency = maxConcurrency
+    }
+}
+
+/// The outcome of "test connection": what failed, in words that name neither the URL nor its password.
+public struct DataSourceTestResult: Sendable, Equatable, Codable {
+    public let ok: Bool
+    public let message: String
+    public let elapsedMs: Int
+}
+
+/// A report: a query on a data source, with a Markdown description (rendered by the web layer, safely).
+public struct Report: Sendable, Equatable, Codable {
+    public let id: UUID
+    public let name: String
+    public let dataSourceID: UUID
+    public let dataSourceName: String
+    public let sql: String
+    public let descriptionMd: String
+    /// The typed parameters arrive with the reports issue; stored as JSON text until then.
+    public let parametersJSON: String
+    public let maxDurationSeconds: Int
+    public let ownerID: UUID?
+    public let createdAt: Date
+    public let updatedAt: Date
+}
+
+/// What a creator sends to make or change a report; on a change a nil field keeps what is stored.
+public struct ReportInput: Sendable, Equatable, Decodable {
+    public var name: String?
+    public var dataSourceID: UUID?
+    public var sql: String?
+    public var descriptionMd: String?
+    public var maxDurationSeconds: Int?
+
+    public init(name: String? = nil, dataSourceID: UUID? = nil, sql: String? = nil, descriptionMd: String? = nil,
+                maxDurationSeconds: Int? = nil) {
+        self.name = name
+        self.dataSourceID = dataSourceID
+        self.sql = sql
+        self.descriptionMd = descriptionMd
+        self.maxDurationSeconds = maxDurationSeconds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, dataSourceID = "dataSourceId", sql, descriptionMd, maxDurationSeconds
+    }
+}
+
+/// A destination. Today only the folder kind, whose settings are `{"path": "<sub-folder under the delivery root>"}`.
+public struct Destination: Sendable, Equatable {
+    public let id: UUID
+    public let name: String
+    public let kind: String
+    /// The folder's sub-folder as stored (rows from before the delivery root may hold an absolute path: shown, and
+    /// refused when delivering).
+    public let path: String
+    public let secretSet: Bool
+    public let ownerID: UUID?
+    public let createdAt: Date
+    public let updatedAt: Date
+}
+
+/// What a creator sends to make or change a destination; on a change a nil field keeps what is stored.
+public struct DestinationInput: Sendable, Equatable {
+    public var name: String?
+    public var kind: String?
+    public var path: String?
+
+    public init(name: String? = nil, kind: String? = nil, path: String? = nil) {
+        self.name = name
+        self.kind = kind
+        self.path = path
+    }
+}
+
+/// One page of a keyset list: the items and, when there may be more, the sort key of the last one.
+public struct CatalogPage<Item: Sendable>: Sendable {
+    public let items: [Item]
+    /// `[name, id]` of the last item, for the next page's cursor; nil on the last page.
+    public let nextAfter: [String]?
+}
+
+/// Lists are ordered by name then id, so a page continues after `(name, id)` of the previous page's last item.
+struct CatalogKeyset {
+    let name: String
+    let id: UUID
+
+    init?(_ parts: [String]?) {
+        guard let parts, parts.count == 2, let id = UUID(uuidString: parts[1]) else { return nil }
+        name = parts[0]
+        self.id = id
+    }
+}
+
+/// Names are 1 to 200 characters, trimmed.
+func validatedName(_ raw: String?, field: String = "name", into errors: inout [ValidationError]) -> String? {
+    let trimmed = (raw ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+    if trimmed.isEmpty { errors.append(ValidationError(field: field, message: "enter a name")); return nil }
+    if trimmed.count > 200 { errors.append(ValidationError(field: field, message: "must be 200 characters or fewer")); return nil }
+    if trimmed.unicodeScalars.contains(where: { $0.value < 0x20 }) {
+        errors.append(ValidationError(field: field, message: "must be one line without control characters")); return nil
+    }
+    return trimmed
+}
+
+/// A transaction, or the caller's when one is open (the CLI makes a destination and its schedule in one).
+func atomically<T>(_ connection: PostgresConnection, _ body: () throws -> T) throws -> T {
+    connection.inTransaction ? try body() : try connection.transaction(body)
+}

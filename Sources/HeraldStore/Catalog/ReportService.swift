@@ -1,0 +1,152 @@
+import Foundation
+import HeraldCore
+import Postgres
+
+/// Reports, for the CLI, pages and API alike. Creators make reports and manage their own; admins (and the CLI) all;
+/// viewers are kept out of reports altogether. A report someone else owns is `NotFound` to a creator.
+public struct ReportService {
+    let connection: PostgresConnection
+
+    public init(connection: PostgresConnection) { self.connection = connection }
+
+    public static let defaultMaxDurationSeconds = ReportRepository.defaultMaxDurationSeconds
+    public static let maximumDescriptionLength = 20_000
+    public static let maximumSQLLength = 100_000
+
+    public func list(actor: Actor, after: [String]? = nil, limit: Int = 50) throws -> CatalogPage<Report> {
+        try checkCreator(actor)
+        let key = CatalogKeyset(after)
+        let rows = try connection.query("""
+            \(fragment: Self.select)
+            WHERE \(fragment: Visibility.owned("r", actor))
+              AND (\(key == nil) OR (r.name, r.id) > (\(key?.name ?? ""), \(key?.id ?? UUID())::uuid))
+            ORDER BY r.name, r.id LIMIT \(limit + 1)
+            """)
+        let items = try rows.prefix(limit).map(Self.record)
+        return CatalogPage(items: items, nextAfter: rows.count > limit ? items.last.map { [$0.name, $0.id.uuidString.lowercased()] } : nil)
+    }
+
+    public func get(_ id: UUID, actor: Actor) throws -> Report {
+        try checkCreator(actor)
+        guard let row = try connection.query("\(fragment: Self.select) WHERE r.id = \(id) AND \(fragment: Visibility.owned("r", actor))").first
+        else { throw NotFound("report") }
+        return try Self.record(row)
+    }
+
+    /// A new report owned by the actor (`ownerID` lets the CLI name one; nil from the CLI means no owner).
+    public func create(_ input: ReportInput, actor: Actor, ownerID: UUID? = nil) throws -> Report {
+        try checkCreator(actor)
+        let valid = try validate(input, keeping: nil)
+        let owner = actor.principal == nil ? ownerID : actor.userID
+        return try atomically(connection) {
+            let id: UUID = try connection.query("""
+                INSERT INTO reports (name, data_source_id, sql, description_md, owner_id, max_duration_seconds)
+                VALUES (\(valid.name), \(valid.dataSourceID), \(valid.sql), \(valid.descriptionMd), \(owner), \(valid.maxDurationSeconds))
+                RETURNING id
+                """)[0].decode("id")
+            let created = try get(id, actor: actor)
+            try audit(actor, "report.create", id, ["after": Self.describe(created)])
+            return created
+        }
+    }
+
+    /// Changes what `input` names (nil keeps what is stored).
+    /// `replacing` (an API PUT): a missing field is missing, not kept.
+    public func update(_ id: UUID, _ input: ReportInput, actor: Actor, replacing: Bool = false) throws -> Report {
+        let before = try get(id, actor: actor)
+        let valid = try validate(input, keeping: replacing ? nil : before)
+        return try atomically(connection) {
+            try connection.execute("""
+                UPDATE reports SET name = \(valid.name), data_source_id = \(valid.dataSourceID), sql = \(valid.sql),
+                    description_md = \(valid.descriptionMd), max_duration_seconds = \(valid.maxDurationSeconds), updated_at = now()
+                WHERE id = \(id)
+                """)
+            let after = try get(id, actor: actor)
+            try audit(actor, "report.update", id, ["before": Self.describe(before), "after": Self.describe(after)])
+            return after
+        }
+    }
+
+    /// Refused (409) while schedules run it: their rows would go with it (`ON DELETE CASCADE`), history included.
+    public func delete(_ id: UUID, actor: Actor) throws {
+        let before = try get(id, actor: actor)
+        try atomically(connection) {
+            let schedules: Int = try connection.query("SELECT count(*)::int AS n FROM schedules WHERE report_id = \(id)")[0].decode("n")
+            guard schedules == 0 else {
+                throw Conflict("\(before.name) is used by \(schedules) schedule\(schedules == 1 ? "" : "s"); delete them first.")
+            }
+            try connection.execute("DELETE FROM reports WHERE id = \(id)")
+            try audit(actor, "report.delete", id, ["before": Self.describe(before)])
+        }
+    }
+
+    /// How many schedules use the report (the delete confirmation page says so before asking).
+    public func scheduleCount(_ id: UUID, actor: Actor) throws -> Int {
+        _ = try get(id, actor: actor)
+        return try connection.query("SELECT count(*)::int AS n FROM schedules WHERE report_id = \(id)")[0].decode("n")
+    }
+
+    struct Valid {
+        let name: String
+        let dataSourceID: UUID
+        let sql: String
+        let descriptionMd: String
+        let maxDurationSeconds: Int
+    }
+
+    /// Every field at once, so a form shows each error beside its field and the API lists them all.
+    func validate(_ input: ReportInput, keeping before: Report?) throws -> Valid {
+        var errors: [ValidationError] = []
+        let name = input.name == nil && before != nil ? before!.name : validatedName(input.name, into: &errors)
+        let source = input.dataSourceID ?? before?.dataSourceID
+        if let source {
+            if try connection.query("SELECT 1 FROM data_sources WHERE id = \(source)").isEmpty {
+                errors.append(ValidationError(field: "data_source_id", message: "is not a data source: choose one from the list"))
+            }
+        } else {
+            errors.append(ValidationError(field: "data_source_id", message: "choose a data source"))
+        }
+        let sql = input.sql ?? before?.sql ?? ""
+        if sql.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            errors.append(ValidationError(field: "sql", message: "enter the query"))
+        } else if sql.count > Self.maximumSQLLength {
+            errors.append(ValidationError(field: "sql", message: "must be \(Self.maximumSQLLength) characters or fewer"))
+        }
+        let description = input.descriptionMd ?? before?.descriptionMd ?? ""
+        if description.count > Self.maximumDescriptionLength {
+            errors.append(ValidationError(field: "description_md", message: "must be \(Self.maximumDescriptionLength) characters or fewer"))
+        }
+        let duration = input.maxDurationSeconds ?? before?.maxDurationSeconds ?? Self.defaultMaxDurationSeconds
+        if !(1...604_800).contains(duration) {
+            errors.append(ValidationError(field: "max_duration_seconds", message: "must be from 1 to 604800 seconds (a week)"))
+        }
+        guard errors.isEmpty, let name, let source else { throw ValidationErrors(errors) }
+        return Valid(name: name, dataSourceID: source, sql: sql, descriptionMd: description, maxDurationSeconds: duration)
+    }
+
+    private func checkCreator(_ actor: Actor) throws {
+        guard actor.has(.creator) else { throw Forbidden("Only creators and admins may see and change reports.") }
+    }
+
+    private func audit(_ actor: Actor, _ action: String, _ id: UUID, _ details: [String: String]) throws {
+        try AuditLog(connection: connection).record(actorID: actor.userID, actorLabel: actor.label, action: action,
+                                                    subjectType: "report", subjectID: id.uuidString.lowercased(), details: details)
+    }
+
+    static func describe(_ report: Report) -> String {
+        "name=\(report.name) data_source_id=\(report.dataSourceID.uuidString.lowercased()) max_duration_seconds=\(report.maxDurationSeconds) sql=\(report.sql.prefix(500))"
+    }
+
+    static let select: PostgresQuery = """
+        SELECT r.id, r.name, r.data_source_id, d.name AS data_source_name, r.sql, r.description_md, r.parameters::text AS parameters,
+               r.max_duration_seconds, r.owner_id, r.created_at, r.updated_at
+        FROM reports r JOIN data_sources d ON d.id = r.data_source_id
+        """
+
+    static func record(_ row: PostgresRow) throws -> Report {
+        Report(id: try row.decode("id"), name: try row.decode("name"), dataSourceID: try row.decode("data_source_id"),
+               dataSourceName: try row.decode("data_source_name"), sql: try row.decode("sql"), descriptionMd: try row.decode("description_md"),
+               parametersJSON: try row.decode("parameters"), maxDurationSeconds: try row.decode("max_duration_seconds"),
+               ownerID: try row.decode("owner_id", as: UUID?.self), createdAt: try row.decode("created_at"), updatedAt: try row.decode("updated_at"))
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+
+extension OpenAPIDocument {
+    /// `/api/v1/executions…`, `/api/v1/artifacts/{id}/link` and `/api/v1/status`.
+    static var executions: Part {
+        let id = OpenAPI.idParameters(["id"])
+        let uuid: [String: Any] = ["type": "string", "format": "uuid"]
+        let instant: [String: Any] = ["type": "string", "format": "date-time"]
+        func nullable(_ schema: [String: Any]) -> [String: Any] {
+            var copy = schema
+            copy["type"] = [schema["type"] as? String ?? "string", "null"]
+            return copy
+        }
+        let status: [String: Any] = ["type": "string", "enum": ["queued", "running", "succeeded", "partial", "failed", "skipped", "cancelled"]]
+        let trigger: [String: Any] = ["type": "string", "enum": ["schedule", "catch_up", "manual", "test"]]
+        let filters: [[String: Any]] = [
+            ["name": "status", "in": "query", "schema": status, "description": "Only runs with this status"],
+            ["name": "schedule_id", "in": "query", "schema": uuid, "description": "Only this schedule's runs"],
+            ["name": "from", "in": "query", "schema": ["type": "string"],
+             "description": "Runs whose slot is at or after this instant (YYYY-MM-DDTHH:MM:SSZ) or the start of this UTC day (YYYY-MM-DD)"],
+            ["name": "to", "in": "query", "schema": ["type": "string"],
+             "description": "Runs whose slot is before this instant, or before the end of this UTC day (YYYY-MM-DD)"],
+        ]
+        // Keys whose value may be null are left out of the object when null (summaries, deliveries, artifacts).
+        let execution: [String: Any] = [
+            "type": "object",
+            "required": ["id", "schedule_name", "report_id", "report_name", "scheduled_for", "trigger", "status", "attempts", "priority"],
+            "properties": [
+                "id": uuid, "schedule_id": uuid, "schedule_name": ["type": "string"], "report_id": uuid, "report_name": ["type": "string"],
+                "scheduled_for": instant, "trigger": trigger, "status": status, "attempts": ["type": "integer"],
+                "priority": ["type": "integer", "minimum": 0, "maximum": 9], "started_at": instant, "finished_at": instant,
+                "row_count": ["type": "integer"], "error": ["type": "string"],
+            ],
+        ]
+        let delivery: [String: Any] = [
+            "type": "object",
+            "required": ["id", "destination_name", "channel", "recipient", "status", "attempts", "created_at", "updated_at"],
+            "properties": [
+                "id": uuid, "destination_id": uuid, "destination_name": ["type": "string"], "channel": ["type": "string"],
+                "recipient": ["type": "string"],
+                "status": ["type": "string", "enum": ["pending", "sending", "succeeded", "failed", "dead"]],
+                "attempts": ["type": "integer"], "next_attempt_at": instant, "last_error": ["type": "string"], "detail": ["type": "string"],
+                "delivered_at": instant, "created_at": instant, "updated_at": instant,
+            ],
+        ]
+        let artifact: [String: Any] = [
+            "type": "object",
+            "required": ["id", "execution_id", "format", "file_name", "byte_count", "sha256", "created_at"],
+            "properties": [
+                "id": uuid, "execution_id": uuid, "format": ["type": "string"], "file_name": ["type": "string"],
+                "byte_count": ["type": "integer"], "sha256": ["type": "string", "pattern": "^[0-9a-f]{64}$"],
+                "created_at": instant, "expires_at": instant,
+            ],
+        ]
+        let detailKeys = ["id", "schedule_id", "schedule_name", "report_id", "report_name", "scheduled_for", "trigger", "status", "step",
+                          "attempts", "priority", "enqueued_at", "started_at", "finished_at", "row_count", "lateness_ms", "missed_count",
+                          "skip_reason", "dead_lettered_at", "error", "requested_by", "created_at", "steps", "deliveries", "artifacts"]
+        let detail: [String: Any] = [
+            "type": "object", "required": detailKeys,
+            "properties": [
+                "id": uuid, "schedule_id": nullable(uuid), "schedule_name": ["type": "string"], "report_id": uuid,
+                "report_name": ["type": "string"], "scheduled_for": instant, "trigger": trigger, "status": status,
+                "step": nullable(["type": "string"]), "attempts": ["type": "integer"], "priority": ["type": "integer", "minimum": 0, "maximum": 9],
+                "enqueued_at": nullable(instant), "started_at": nullable(instant), "finished_at": nullable(instant),
+                "row_count": nullable(["type": "integer"]), "lateness_ms": nullable(["type": "number"]), "missed_count": ["type": "integer"],
+                "skip_reason": nullable(["type": "string"]), "dead_lettered_at": nullable(instant), "error": nullable(["type": "string"]),
+                "requested_by": nullable(["type": "string", "description": "E-mail of who asked for a manual or test run"]),
+                "created_at": instant,
+                "steps": ["type": "array", "items": [
+                    "type": "object", "required": ["name", "seconds"],
+                    "properties": ["name": ["type": "string"], "seconds": ["type": "number"]]]],
+                "deliveries": ["type": "array", "items": OpenAPI.ref("Delivery")],
+                "artifacts": ["type": "array", "items": OpenAPI.ref("Artifact")],
+            ],
+        ]
+        let link: [String: Any] = [
+            "type": "object", "required": ["url", "expires_at"],
+            "properties": ["url": ["type": "string", "format": "uri", "description": "Signed download link; works without a session until expires_at"],
+                           "expires_at": instant],
+        ]
+        let statusSchema: [String: Any] = [
+            "type": "object", "required": ["queue", "workers", "redis_error", "runs_last_24h", "upcoming"],
+            "properties": [
+                "queue": ["type": "array", "items": [
+                    "type": "object", "required": ["priority", "depth"],
+                    "properties": ["priority": ["type": "integer", "minimum": 0, "maximum": 9], "depth": ["type": "integer", "minimum": 0]]]],
+                "workers": ["type": "array", "items": [
+                    "type": "object", "required": ["id", "role", "version", "host", "pid", "started_at", "beat_at", "in_flight"],
+                    "properties": ["id": ["type": "string"], "role": ["type": "string"], "version": ["type": "string"], "host": ["type": "string"],
+                                   "pid": ["type": "integer"], "started_at": instant, "beat_at": instant, "in_flight": ["type": "integer"]]]],
+                "redis_error": ["type": ["string", "null"]],
+                "runs_last_24h": ["type": "object", "additionalProperties": ["type": "integer"],
+                                  "description": "Runs whose slot is in the last 24 hours, by status (every status present)"],
+                "upcoming": [
+                    "type": "object", "required": ["time_zone", "days", "total", "truncated", "cells"],
+                    "properties": ["time_zone": ["type": "string"], "days": ["type": "integer"], "total": ["type": "integer"],
+                                   "truncated": ["type": "boolean"],
+                                   "cells": ["type": "array", "description": "7 rows (Monday first) of 24 hourly counts, UTC",
+                                             "items": ["type": "array", "items": ["type": "integer"]]]]],
+            ],
+        ]
+        return Part(paths: [
+            "/api/v1/executions": ["get": [
+                "summary": "Runs you may see, newest slot first", "operationId": "listExecutions",
+                "parameters": OpenAPI.listParameters + filters,
+                "responses": ["200": OpenAPI.json(OpenAPI.listOf("ExecutionSummary"), "One page of runs")]
+                    .merging(OpenAPI.errors(["401", "422"])) { a, _ in a },
+            ]],
+            "/api/v1/executions/{id}": ["get": [
+                "summary": "One run with its steps, deliveries and artifacts", "operationId": "getExecution", "parameters": id,
+                "responses": ["200": OpenAPI.json(OpenAPI.ref("Execution"), "The run")].merging(OpenAPI.errors(["401", "404"])) { a, _ in a },
+            ]],
+            "/api/v1/executions/{id}/resend": ["post": [
+                "summary": "Send a finished run's failed deliveries again (the schedule's owner or an admin)", "operationId": "resendExecution",
+                "parameters": id,
+                "responses": ["202": OpenAPI.json(OpenAPI.ref("Execution"), "Queued again with its failed deliveries pending")]
+                    .merging(OpenAPI.errors(["401", "403", "404", "422"])) { a, _ in a },
+            ]],
+            "/api/v1/executions/{id}/requeue": ["post": [
+                "summary": "Run a dead-lettered run again (admins)", "operationId": "requeueExecution", "parameters": id,
+                "responses": ["202": OpenAPI.json(OpenAPI.ref("Execution"), "Queued again")]
+                    .merging(OpenAPI.errors(["401", "403", "404", "422"])) { a, _ in a },
+            ]],
+            "/api/v1/artifacts/{id}/link": ["get": [
+                "summary": "A signed, expiring download link for a run's file (the request is audit-logged)", "operationId": "artifactLink",
+                "parameters": id,
+                "responses": ["200": OpenAPI.json(OpenAPI.ref("ArtifactLink"), "The link")].merging(OpenAPI.errors(["401", "404"])) { a, _ in a },
+            ]],
+            "/api/v1/status": ["get": [
+                "summary": "Queue depth per priority, workers' heartbeats, the last 24 hours' runs, the next 7 days' runs by weekday and hour",
+                "operationId": "status",
+                "responses": ["200": OpenAPI.json(OpenAPI.ref("Status"), "The status")].merging(OpenAPI.errors(["401"])) { a, _ in a },
+            ]],
+        ], schemas: ["ExecutionSummary": execution, "Execution": detail, "Delivery": delivery, "Artifact": artifact,
+                     "ArtifactLink": link, "Status": statusSchema])
+    }
+}

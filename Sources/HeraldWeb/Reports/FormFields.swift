@@ -1,0 +1,22 @@
+import Foundation
+import HeraldCore
+
+/// A posted form's single values, for page handlers.
+struct PostedForm {
+    let values: [String: [String]]
+
+    init(_ context: RequestContext) throws { values = try context.request.form() }
+
+    subscript(_ name: String) -> String { values[name]?.first ?? "" }
+
+}
+
+/// A `<select>` option.
+struct SelectOption: Sendable {
+    let value: String
+    let label: String
+    let selected: Bool
+}
+
+/// "Error: " before the title of a page that shows form errors (GOV.UK pattern).
+func formTitle(_ title: String, _ errors: FormErrors) -> String { errors.any ? "Error: " + title : title }

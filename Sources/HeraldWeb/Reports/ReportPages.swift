@@ -1,0 +1,153 @@
+import Foundation
+import HeraldCore
+import HeraldStore
+import Markdown
+
+/// `/reports`: creators see and change their own reports (admins all). The form's Markdown description can be
+/// previewed (rendered by cmark in safe mode) before it is saved.
+enum ReportPages {
+    static func register(_ router: inout Router, templates: Templates) {
+        router.get("/reports", .signedIn(.creator)) { context in
+            let list = try ListRequest(context.request)
+            let page = try ReportService(connection: try context.store()).list(actor: context.actor, after: list.after, limit: list.limit)
+            let zone = context.principal!.timeZone
+            let view = ReportListView(
+                chrome: PageChrome(title: "Reports", context: context, section: "reports"),
+                rows: page.items.map { ReportListView.Row(id: $0.id.uuidString.lowercased(), name: $0.name, dataSource: $0.dataSourceName,
+                                                          updated: TimeView($0.updatedAt, zone: zone)) },
+                nextHref: page.nextAfter.map { "/reports?cursor=" + ListRequest.cursor($0) })
+            return .html(try templates.render(view, template: "pages/reports/list"))
+        }
+        router.get("/reports/new", .signedIn(.creator)) { context in
+            try form(context, templates, report: nil, values: .init(name: "", dataSourceID: "", sql: "", descriptionMd: "", maxDuration: "1800"))
+        }
+        router.post("/reports", .signedIn(.creator)) { context in
+            try save(context, templates, report: nil)
+        }
+        router.get("/reports/:id", .signedIn(.creator)) { context in
+            let report = try ReportService(connection: try context.store()).get(try context.id("id", "report"), actor: context.actor)
+            return try form(context, templates, report: report, values: .init(report))
+        }
+        router.post("/reports/:id", .signedIn(.creator)) { context in
+            let report = try ReportService(connection: try context.store()).get(try context.id("id", "report"), actor: context.actor)
+            return try save(context, templates, report: report)
+        }
+        router.get("/reports/:id/delete", .signedIn(.creator)) { context in
+            let service = ReportService(connection: try context.store())
+            let report = try service.get(try context.id("id", "report"), actor: context.actor)
+            let schedules = try service.scheduleCount(report.id, actor: context.actor)
+            let view = ReportDeleteView(chrome: PageChrome(title: "Delete \(report.name)", context: context, section: "reports"),
+                                        id: report.id.uuidString.lowercased(), name: report.name, dataSource: report.dataSourceName,
+                                        schedules: schedules, inUse: schedules > 0)
+            return .html(try templates.render(view, template: "pages/reports/delete"))
+        }
+        router.post("/reports/:id/delete", .signedIn(.creator)) { context in
+            try ReportService(connection: try context.store()).delete(try context.id("id", "report"), actor: context.actor)
+            return .redirect(to: "/reports?done=deleted")
+        }
+    }
+
+    /// Saves the posted form, or (`action=preview`, or errors) shows it again with what was typed.
+    static func save(_ context: RequestContext, _ templates: Templates, report: Report?) throws -> HTTPResponse {
+        let posted = try PostedForm(context)
+        let values = ReportFormView.Values(name: posted["name"], dataSourceID: posted["data_source_id"], sql: posted["sql"],
+                                           descriptionMd: posted["description_md"], maxDuration: posted["max_duration_seconds"])
+        if posted["action"] == "preview" { return try form(context, templates, report: report, values: values, preview: true) }
+        // Text that is not a number reaches the service as an out-of-range value, so every field is checked in one place.
+        let durationText = values.maxDuration.trimmingCharacters(in: .whitespaces)
+        let duration = durationText.isEmpty ? ReportService.defaultMaxDurationSeconds : Int(durationText) ?? -1
+        let input = ReportInput(name: values.name, dataSourceID: UUID(uuidString: values.dataSourceID), sql: values.sql,
+                                descriptionMd: values.descriptionMd, maxDurationSeconds: duration)
+        let service = ReportService(connection: try context.store())
+        do {
+            if let report {
+                _ = try service.update(report.id, input, actor: context.actor, replacing: true)
+                return .redirect(to: "/reports?done=saved")
+            }
+            _ = try service.create(input, actor: context.actor)
+            return .redirect(to: "/reports?done=created")
+        } catch {
+            guard let found = FormErrors.from(error) else { throw error }
+            return try form(context, templates, report: report, values: values, errors: found, status: .unprocessableContent)
+        }
+    }
+
+    static func form(_ context: RequestContext, _ templates: Templates, report: Report?, values: ReportFormView.Values,
+                     errors: FormErrors = FormErrors(), preview: Bool = false, status: HTTPStatus = .ok) throws -> HTTPResponse {
+        let sources = try DataSourceService(connection: try context.store(), secretKey: context.settings.secretKey)
+            .list(actor: context.actor, limit: ListRequest.maximumLimit).items
+        let title = report.map { "Edit \($0.name)" } ?? "New report"
+        let view = ReportFormView(
+            chrome: PageChrome(title: formTitle(title, errors), context: context, section: "reports"),
+            heading: title, action: report.map { "/reports/\($0.id.uuidString.lowercased())" } ?? "/reports",
+            deleteHref: report.map { "/reports/\($0.id.uuidString.lowercased())/delete" },
+            values: values,
+            sources: sources.map { SelectOption(value: $0.id.uuidString.lowercased(), label: $0.name, selected: $0.id.uuidString.lowercased() == values.dataSourceID.lowercased()) },
+            noSources: sources.isEmpty, errors: errors, hasErrors: errors.any,
+            previewHTML: preview ? Markdown.html(from: values.descriptionMd) : nil, preview: preview)
+        return .html(try templates.render(view, template: "pages/reports/form"), status: status)
+    }
+}
+
+/// `pages/reports/list`.
+struct ReportListView: Sendable {
+    struct Row: Sendable { let id: String; let name: String; let dataSource: String; let updated: TimeView }
+    let chrome: PageChrome
+    let rows: [Row]
+    let nextHref: String?
+    let empty: Bool
+
+    init(chrome: PageChrome, rows: [Row], nextHref: String?) {
+        self.chrome = chrome
+        self.rows = rows
+        self.nextHref = nextHref
+        empty = rows.isEmpty
+    }
+}
+
+/// `pages/reports/form`: new and edit. `previewHTML` is cmark's safe-mode output (raw HTML and `javascript:` links
+/// removed), the only unescaped field.
+struct ReportFormView: Sendable {
+    struct Values: Sendable {
+        let name: String
+        let dataSourceID: String
+        let sql: String
+        let descriptionMd: String
+        let maxDuration: String
+
+        init(name: String, dataSourceID: String, sql: String, descriptionMd: String, maxDuration: String) {
+            self.name = name
+            self.dataSourceID = dataSourceID
+            self.sql = sql
+            self.descriptionMd = descriptionMd
+            self.maxDuration = maxDuration
+        }
+
+        init(_ report: Report) {
+            self.init(name: report.name, dataSourceID: report.dataSourceID.uuidString.lowercased(), sql: report.sql,
+                      descriptionMd: report.descriptionMd, maxDuration: String(report.maxDurationSeconds))
+        }
+    }
+    let chrome: PageChrome
+    let heading: String
+    let action: String
+    let deleteHref: String?
+    let values: Values
+    let sources: [SelectOption]
+    let noSources: Bool
+    let errors: FormErrors
+    /// Stored (templates see stored properties only): whether the error summary shows.
+    let hasErrors: Bool
+    let previewHTML: String?
+    let preview: Bool
+}
+
+/// `pages/reports/delete`: the confirmation page.
+struct ReportDeleteView: Sendable {
+    let chrome: PageChrome
+    let id: String
+    let name: String
+    let dataSource: String
+    let schedules: Int
+    let inUse: Bool
+}
