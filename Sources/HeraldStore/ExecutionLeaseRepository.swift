@@ -281,6 +281,10 @@ public struct ExecutionLeaseRepository {
                 FROM destinations d WHERE d.id = ANY(\(destinations)::uuid[]) AND EXISTS (SELECT 1 FROM step)
                 ON CONFLICT DO NOTHING
                 RETURNING id, destination_id, attempts, created_at
+            ), distribution AS (
+                -- The schedule's file name pattern and naming (migration 0008), unless the destination still sets its own.
+                SELECT coalesce((SELECT jsonb_build_object('filename', s.filename_pattern, 'naming', s.naming)
+                                 FROM executions e JOIN schedules s ON s.id = e.schedule_id WHERE e.id = \(id)), '{}'::jsonb) AS dist
             ), missing AS (
                 INSERT INTO deliveries (execution_id, destination_id, channel, idempotency_key, status, last_error)
                 SELECT \(id), NULL, 'unknown', \(id)::text || ':' || gone::text || ':', 'dead', 'the destination ' || gone::text || ' no longer exists'
@@ -294,10 +298,10 @@ public struct ExecutionLeaseRepository {
                    NULL::uuid AS id, NULL::uuid AS destination_id, NULL::text AS kind, NULL::text AS settings, NULL::int AS attempts,
                    NULL::timestamptz AS created_at
             UNION ALL
-            SELECT false, NULL, NULL, NULL, NULL, c.id, c.destination_id, d.kind, d.settings::text, c.attempts, c.created_at
+            SELECT false, NULL, NULL, NULL, NULL, c.id, c.destination_id, d.kind, ((SELECT dist FROM distribution) || d.settings)::text, c.attempts, c.created_at
             FROM created c JOIN destinations d ON d.id = c.destination_id
             UNION ALL
-            SELECT false, NULL, NULL, NULL, NULL, l.id, l.destination_id, coalesce(d.kind, l.channel), coalesce(d.settings, '{}')::text,
+            SELECT false, NULL, NULL, NULL, NULL, l.id, l.destination_id, coalesce(d.kind, l.channel), ((SELECT dist FROM distribution) || coalesce(d.settings, '{}'))::text,
                    l.attempts, l.created_at
             FROM deliveries l LEFT JOIN destinations d ON d.id = l.destination_id
             WHERE l.execution_id = \(id) AND l.status IN ('pending', 'failed')

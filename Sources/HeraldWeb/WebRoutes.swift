@@ -7,5 +7,6 @@ public enum WebRoutes {
         ExecutionsRoutes.register(&router, templates: templates)
         CatalogRoutes.register(&router, templates: templates)
         UserRoutes.register(&router, templates: templates)
+        ScheduleRoutes.register(&router, templates: templates)
     }
 }

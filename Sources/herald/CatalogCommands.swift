@@ -24,6 +24,10 @@ func withStore<T>(_ body: (PostgresConnection, HeraldConfig) throws -> T) -> T {
         fail(error.description, status: 2)
     } catch let error as UserExists {
         fail(error.description, status: 3)
+    } catch let error as ValidationErrors {
+        fail(error.description, status: 2)
+    } catch let error as NotFound {
+        fail(error.description, status: 2)
     } catch {
         fail("\(error)")
     }
@@ -73,6 +77,10 @@ struct ReportCommand: ParsableCommand {
     }
 }
 
+extension HeraldConfig {
+    var scheduleLimits: ScheduleLimits { ScheduleLimits(minimumInterval: minimumInterval, maxSchedulesPerUser: maxSchedulesPerUser) }
+}
+
 struct ScheduleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "schedule", abstract: "Schedules.",
                                                     subcommands: [Add.self, List.self, Pause.self, Resume.self, Delete.self])
@@ -97,26 +105,25 @@ struct ScheduleCommand: ParsableCommand {
             guard let overlapPolicy = OverlapPolicy(rawValue: overlap) else { fail("--overlap must be skip, buffer_one or allow", status: 2) }
             guard (0...9).contains(priority) else { fail("--priority must be from 0 to 9", status: 2) }
             let id = withStore { connection, config in
+                let service = ScheduleService(connection: connection, limits: config.scheduleLimits)
                 let recurrence = Recurrence(kind: .custom, timeZone: tz, cron: cron)
-                guard case .cron(let schedule) = try recurrence.compile() else { fatalError("a custom recurrence compiles to cron") }
-                let now = Int64(Date().timeIntervalSince1970)
-                try schedule.checkFires(after: now)
-                try schedule.checkMinimumInterval(config.minimumInterval, after: now)
-                for warning in schedule.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
                 let ownerID = try owner.map { email -> UUID in
-                    guard let user = try UserRepository(connection: connection).find(email: try EmailAddress(email)) else {
+                    guard let address = try? EmailAddress(email), let user = try UserRepository(connection: connection).find(email: address) else {
                         throw ValidationError(field: "owner", message: "no user has the e-mail \(email)")
                     }
                     return user.id
                 }
-                return try connection.transaction {
-                    let destination = try DestinationService(connection: connection, deliveryRoot: config.deliveryRoot).create(
-                        DestinationInput(name: folder, kind: "folder", path: folder), actor: .commandLine, ownerID: ownerID,
-                        filenamePattern: filename, naming: naming).id
-                    return try ScheduleRepository(connection: connection).create(
-                        NewSchedule(reportID: reportID, recurrence: recurrence, misfire: misfirePolicy, overlap: overlapPolicy,
-                                    priority: priority, ownerID: ownerID, destinationIDs: [destination]), now: Date())
-                }
+                var draft = ScheduleDraft(reportID: reportID, recurrence: recurrence, filenamePattern: filename, naming: naming,
+                                          misfirePolicy: misfirePolicy.rawValue, overlapPolicy: overlapPolicy.rawValue, priority: priority)
+                let preview = service.preview(draft, actor: .commandLine)
+                for warning in preview.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+                if let error = preview.errors.first(where: { $0.field != "destination_ids" }) { throw error }
+                // A folder named on the command line becomes a destination of its own, as before. The services run
+                // their own transactions (they do not nest), so everything the schedule needs was checked above.
+                draft.destinationIDs = [try DestinationService(connection: connection, deliveryRoot: config.deliveryRoot).create(
+                    DestinationInput(name: folder, kind: "folder", path: folder), actor: .commandLine, ownerID: ownerID,
+                    filenamePattern: filename, naming: naming).id]
+                return try service.create(draft, actor: .commandLine, ownerID: ownerID).id
             }
             print(id.uuidString.lowercased())
         }
@@ -135,16 +142,17 @@ struct ScheduleCommand: ParsableCommand {
 
     struct Pause: ParsableCommand {
         @Argument(help: "The schedule id.") var id: String
-        func run() { let id = parseID(id, "schedule"); withStore { c, _ in try ScheduleRepository(connection: c).setEnabled(id, false, now: Date()) } }
+        @Option(help: "Why it is paused (shown on its page).") var note = ""
+        func run() { let id = parseID(id, "schedule"); withStore { c, config in _ = try ScheduleService(connection: c, limits: config.scheduleLimits).pause(id, note: note, actor: .commandLine) } }
     }
 
     struct Resume: ParsableCommand {
         @Argument(help: "The schedule id.") var id: String
-        func run() { let id = parseID(id, "schedule"); withStore { c, _ in try ScheduleRepository(connection: c).setEnabled(id, true, now: Date()) } }
+        func run() { let id = parseID(id, "schedule"); withStore { c, config in _ = try ScheduleService(connection: c, limits: config.scheduleLimits).resume(id, actor: .commandLine) } }
     }
 
     struct Delete: ParsableCommand {
         @Argument(help: "The schedule id.") var id: String
-        func run() { let id = parseID(id, "schedule"); withStore { c, _ in try ScheduleRepository(connection: c).delete(id) } }
+        func run() { let id = parseID(id, "schedule"); withStore { c, config in try ScheduleService(connection: c, limits: config.scheduleLimits).delete(id, actor: .commandLine) } }
     }
 }

@@ -1,0 +1,90 @@
+import Foundation
+import HeraldCore
+
+/// A schedule as someone describes it, before the service has checked it: the API's request body, the wizard's
+/// server-side draft and the CLI's options all become one of these. Every field has a default, so a half-filled
+/// wizard draft decodes, and the service reports every missing or wrong field at once.
+public struct ScheduleDraft: Codable, Sendable, Equatable {
+    public var name: String
+    public var reportID: UUID?
+    public var recurrence: Recurrence?
+    /// Report parameters by name; reports have none yet (the reports issue adds them).
+    public var parameters: [String: String]
+    public var destinationIDs: [UUID]
+    public var formats: [String]
+    public var filenamePattern: String
+    public var naming: String
+    public var misfirePolicy: String
+    public var overlapPolicy: String
+    public var jitterSeconds: Int
+    public var priority: Int
+    public var paused: Bool
+    public var pauseNote: String
+    /// Users the schedule is shared with; nil leaves the shares as they are.
+    public var sharedWith: [UUID]?
+
+    public static let defaultFilenamePattern = "{report_name}_{date}_{time}.{format}"
+
+    public init(name: String = "", reportID: UUID? = nil, recurrence: Recurrence? = nil, parameters: [String: String] = [:],
+                destinationIDs: [UUID] = [], formats: [String] = ["csv"], filenamePattern: String = ScheduleDraft.defaultFilenamePattern,
+                naming: String = "overwrite", misfirePolicy: String = MisfirePolicy.runOnce.rawValue,
+                overlapPolicy: String = OverlapPolicy.skip.rawValue, jitterSeconds: Int = 0, priority: Int = 5,
+                paused: Bool = false, pauseNote: String = "", sharedWith: [UUID]? = nil) {
+        self.name = name
+        self.reportID = reportID
+        self.recurrence = recurrence
+        self.parameters = parameters
+        self.destinationIDs = destinationIDs
+        self.formats = formats
+        self.filenamePattern = filenamePattern
+        self.naming = naming
+        self.misfirePolicy = misfirePolicy
+        self.overlapPolicy = overlapPolicy
+        self.jitterSeconds = jitterSeconds
+        self.priority = priority
+        self.paused = paused
+        self.pauseNote = pauseNote
+        self.sharedWith = sharedWith
+    }
+
+    /// snake_case, as the API names the fields (and as the wizard's draft is stored).
+    enum CodingKeys: String, CodingKey {
+        case name, recurrence, parameters, formats, naming, priority, paused
+        case reportID = "report_id", destinationIDs = "destination_ids", filenamePattern = "filename_pattern"
+        case misfirePolicy = "misfire_policy", overlapPolicy = "overlap_policy", jitterSeconds = "jitter_seconds"
+        case pauseNote = "pause_note", sharedWith = "shared_with"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = ScheduleDraft()
+        name = try c.decodeIfPresent(String.self, forKey: .name) ?? d.name
+        reportID = try c.decodeIfPresent(UUID.self, forKey: .reportID)
+        recurrence = try c.decodeIfPresent(Recurrence.self, forKey: .recurrence)
+        parameters = try c.decodeIfPresent([String: String].self, forKey: .parameters) ?? d.parameters
+        destinationIDs = try c.decodeIfPresent([UUID].self, forKey: .destinationIDs) ?? d.destinationIDs
+        formats = try c.decodeIfPresent([String].self, forKey: .formats) ?? d.formats
+        filenamePattern = try c.decodeIfPresent(String.self, forKey: .filenamePattern) ?? d.filenamePattern
+        naming = try c.decodeIfPresent(String.self, forKey: .naming) ?? d.naming
+        misfirePolicy = try c.decodeIfPresent(String.self, forKey: .misfirePolicy) ?? d.misfirePolicy
+        overlapPolicy = try c.decodeIfPresent(String.self, forKey: .overlapPolicy) ?? d.overlapPolicy
+        jitterSeconds = try c.decodeIfPresent(Int.self, forKey: .jitterSeconds) ?? d.jitterSeconds
+        priority = try c.decodeIfPresent(Int.self, forKey: .priority) ?? d.priority
+        paused = try c.decodeIfPresent(Bool.self, forKey: .paused) ?? d.paused
+        pauseNote = try c.decodeIfPresent(String.self, forKey: .pauseNote) ?? d.pauseNote
+        sharedWith = try c.decodeIfPresent([UUID].self, forKey: .sharedWith)
+    }
+}
+
+/// The limits `herald web` and the CLI are configured with.
+public struct ScheduleLimits: Sendable {
+    /// The shortest gap allowed between runs, in seconds.
+    public var minimumInterval: Int64
+    /// How many schedules a non-admin may own.
+    public var maxSchedulesPerUser: Int
+
+    public init(minimumInterval: Int64, maxSchedulesPerUser: Int) {
+        self.minimumInterval = minimumInterval
+        self.maxSchedulesPerUser = maxSchedulesPerUser
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import HeraldCore
+
+/// A stored schedule as pages and the API show it.
+public struct ScheduleRecord: Sendable, Equatable {
+    public struct LastRun: Sendable, Equatable, Codable {
+        public let id: UUID
+        public let status: String
+        public let finishedAt: Date?
+    }
+
+    public let id: UUID
+    public let name: String
+    public let reportID: UUID
+    public let reportName: String
+    public let recurrence: Recurrence
+    public let cron: String?
+    /// The recurrence in words ("Every weekday at 07:00, Europe/Berlin").
+    public let description: String
+    public let parameters: [String: String]
+    public let destinationIDs: [UUID]
+    public let formats: [String]
+    public let filenamePattern: String
+    public let naming: String
+    public let misfirePolicy: String
+    public let overlapPolicy: String
+    public let jitterSeconds: Int
+    public let priority: Int
+    public let paused: Bool
+    public let pauseNote: String
+    public let brokenReason: String?
+    public let sharedWith: [UUID]
+    public let ownerID: UUID?
+    public let nextRunAt: Date?
+    public let lastRun: LastRun?
+    public let createdAt: Date
+    public let updatedAt: Date
+    /// The sort key of this row in the list (created_at as PostgreSQL prints it, exactly), for the next page's cursor.
+    public let createdKey: String
+
+    /// What the schedule was made from, for an edit that starts from it.
+    public var draft: ScheduleDraft {
+        ScheduleDraft(name: name, reportID: reportID, recurrence: recurrence, parameters: parameters, destinationIDs: destinationIDs,
+                      formats: formats, filenamePattern: filenamePattern, naming: naming, misfirePolicy: misfirePolicy,
+                      overlapPolicy: overlapPolicy, jitterSeconds: jitterSeconds, priority: priority, paused: paused,
+                      pauseNote: pauseNote, sharedWith: sharedWith)
+    }
+}
+
+/// Which schedules a list shows.
+public enum ScheduleFilter: String, Sendable, CaseIterable {
+    case all, active, paused
+    /// The last finished run failed or was partial.
+    case failing
+}
+
+/// One page of schedules, with how many each filter has (for the tabs).
+public struct SchedulePage: Sendable {
+    public let items: [ScheduleRecord]
+    /// The sort-key parts to continue after, when there are more.
+    public let next: [String]?
+    public let counts: [ScheduleFilter: Int]
+}
+
+/// A user a schedule is shared with.
+public struct ScheduleShare: Sendable, Equatable {
+    public let userID: UUID
+    public let email: String
+    public let displayName: String
+    public let role: String
+}
+
+/// One run in a schedule's history, with its deliveries and artifacts.
+public struct ScheduleRun: Sendable, Equatable, Codable {
+    public struct Delivery: Sendable, Equatable, Codable {
+        public let id: UUID
+        public let destinationID: UUID?
+        public let destinationName: String?
+        public let channel: String
+        public let recipient: String
+        public let status: String
+        public let attempts: Int
+        public let lastError: String?
+        public let deliveredAt: Date?
+    }
+    public struct Artifact: Sendable, Equatable, Codable {
+        public let id: UUID
+        public let format: String
+        public let fileName: String
+        public let byteCount: Int64
+    }
+
+    public let id: UUID
+    public let scheduledFor: Date
+    public let trigger: String
+    public let status: String
+    public let attempts: Int
+    public let startedAt: Date?
+    public let finishedAt: Date?
+    public let rowCount: Int64?
+    public let error: String?
+    public let deliveries: [Delivery]
+    public let artifacts: [Artifact]
+
+    public var durationSeconds: Double? {
+        guard let startedAt, let finishedAt else { return nil }
+        return finishedAt.timeIntervalSince(startedAt)
+    }
+}
+
+/// What a draft would do, without storing anything: its next runs, what is wrong with it, and what to look at twice.
+public struct SchedulePreviewResult: Sendable {
+    public struct Run: Sendable, Equatable, Codable {
+        public let at: Date
+        public let utc: String
+        public let scheduleLocal: String
+        public let userLocal: String
+        /// Set when a DST change moved this run or merged a repeated hour.
+        public let dstNote: String?
+    }
+    public struct Conflict: Sendable, Equatable, Codable {
+        public let scheduleID: UUID
+        public let scheduleName: String
+        public let run: Date
+        public let otherRun: Date
+        public let message: String
+    }
+
+    public let runs: [Run]
+    public let errors: [ValidationError]
+    public let warnings: [String]
+    public let conflicts: [Conflict]
+    public let description: String?
+    public let cron: String?
+}

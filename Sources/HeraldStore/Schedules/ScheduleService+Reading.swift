@@ -1,0 +1,188 @@
+import Foundation
+import HeraldCore
+import Postgres
+
+extension ScheduleService {
+    /// The columns of a `ScheduleRecord`, with the report's name, the shares and the last finished run.
+    static let selectRecord: PostgresQuery = """
+        SELECT s.id, s.name, s.report_id, r.name AS report_name, s.recurrence::text AS recurrence, s.cron,
+               s.parameters::text AS parameters, to_json(s.destination_ids)::text AS destination_ids,
+               to_json(s.formats)::text AS formats, s.filename_pattern, s.naming, s.misfire_policy, s.overlap_policy,
+               s.jitter_seconds, s.priority::int AS priority, s.enabled, s.pause_note, s.broken_reason, s.owner_id,
+               s.next_run_at, s.created_at, s.updated_at, s.created_at::text AS created_key,
+               (SELECT coalesce(json_agg(sh.user_id ORDER BY sh.created_at), '[]')::text FROM schedule_shares sh
+                WHERE sh.schedule_id = s.id) AS shared_with,
+               lr.id AS last_id, lr.status AS last_status, lr.finished_at AS last_finished_at
+        FROM schedules s
+        JOIN reports r ON r.id = s.report_id
+        LEFT JOIN LATERAL (SELECT e.id, e.status, e.finished_at FROM executions e
+                           WHERE e.schedule_id = s.id AND e.finished_at IS NOT NULL
+                           ORDER BY e.finished_at DESC, e.id DESC LIMIT 1) lr ON true
+        """
+
+    static func record(_ row: PostgresRow) throws -> ScheduleRecord {
+        let recurrence = try row.decodeJSON("recurrence", as: Recurrence.self)
+        let lastID = try row.decode("last_id", as: UUID?.self)
+        return ScheduleRecord(
+            id: try row.decode("id"), name: try row.decode("name"), reportID: try row.decode("report_id"),
+            reportName: try row.decode("report_name"), recurrence: recurrence, cron: try row.decode("cron", as: String?.self),
+            description: (try? recurrence.describe()) ?? "(not valid)",
+            parameters: (try? row.decodeJSON("parameters", as: [String: String].self)) ?? [:],
+            destinationIDs: try row.decodeJSON("destination_ids"), formats: try row.decodeJSON("formats"),
+            filenamePattern: try row.decode("filename_pattern"), naming: try row.decode("naming"),
+            misfirePolicy: try row.decode("misfire_policy"), overlapPolicy: try row.decode("overlap_policy"),
+            jitterSeconds: try row.decode("jitter_seconds"), priority: try row.decode("priority"),
+            paused: !(try row.decode("enabled", as: Bool.self)), pauseNote: try row.decode("pause_note"),
+            brokenReason: try row.decode("broken_reason", as: String?.self), sharedWith: try row.decodeJSON("shared_with"),
+            ownerID: try row.decode("owner_id", as: UUID?.self), nextRunAt: try row.decode("next_run_at", as: Date?.self),
+            lastRun: try lastID.map { ScheduleRecord.LastRun(id: $0, status: try row.decode("last_status"),
+                                                             finishedAt: try row.decode("last_finished_at", as: Date?.self)) },
+            createdAt: try row.decode("created_at"), updatedAt: try row.decode("updated_at"), createdKey: try row.decode("created_key"))
+    }
+
+    /// One schedule the actor may see; `NotFound` otherwise.
+    public func get(_ id: UUID, actor: Actor) throws -> ScheduleRecord {
+        guard let row = try connection.query("\(fragment: Self.selectRecord) WHERE s.id = \(id) AND \(fragment: Visibility.schedule("s", actor))").first else {
+            throw NotFound("schedule")
+        }
+        return try Self.record(row)
+    }
+
+    /// The schedules the actor may see, newest first, `limit` at a time after the cursor's (created_at, id);
+    /// `search` matches the schedule's or the report's name.
+    public func list(filter: ScheduleFilter = .all, search: String = "", limit: Int = 50, after: [String]? = nil,
+                     actor: Actor) throws -> SchedulePage {
+        let term = search.trimmingCharacters(in: .whitespaces)
+        let pattern = "%" + term.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_") + "%"
+        let base: PostgresQuery = """
+            \(fragment: Visibility.schedule("s", actor))
+            AND (\(term.isEmpty) OR s.name ILIKE \(pattern) OR r.name ILIKE \(pattern))
+            """
+        let filtered: PostgresQuery
+        switch filter {
+        case .all: filtered = "true"
+        case .active: filtered = "s.enabled"
+        case .paused: filtered = "NOT s.enabled"
+        case .failing: filtered = "lr.status IN ('failed', 'partial')"
+        }
+        var keyset: PostgresQuery = "true"
+        if let after {
+            guard after.count == 2, let id = UUID(uuidString: after[1]) else {
+                throw ValidationError(field: "cursor", message: "is not a cursor this server gave out")
+            }
+            keyset = "(s.created_at, s.id) < (\(after[0])::timestamptz, \(id))"
+        }
+        let rows: [PostgresRow]
+        do {
+            rows = try connection.query("""
+                \(fragment: Self.selectRecord)
+                WHERE \(fragment: base) AND \(fragment: filtered) AND \(fragment: keyset)
+                ORDER BY s.created_at DESC, s.id DESC LIMIT \(limit + 1)
+                """)
+        } catch let error as PostgresError where after != nil && !error.isUniqueViolation {
+            throw ValidationError(field: "cursor", message: "is not a cursor this server gave out")
+        }
+        let items = try rows.prefix(limit).map(Self.record)
+        let next = rows.count > limit ? items.last.map { [$0.createdKey, $0.id.uuidString.lowercased()] } : nil
+        let countRow = try connection.query("""
+            SELECT count(*)::int AS all_count, count(*) FILTER (WHERE s.enabled)::int AS active,
+                   count(*) FILTER (WHERE NOT s.enabled)::int AS paused,
+                   count(*) FILTER (WHERE lr.status IN ('failed', 'partial'))::int AS failing
+            FROM schedules s JOIN reports r ON r.id = s.report_id
+            LEFT JOIN LATERAL (SELECT e.status FROM executions e WHERE e.schedule_id = s.id AND e.finished_at IS NOT NULL
+                               ORDER BY e.finished_at DESC, e.id DESC LIMIT 1) lr ON true
+            WHERE \(fragment: base)
+            """)[0]
+        let counts: [ScheduleFilter: Int] = [.all: try countRow.decode("all_count"), .active: try countRow.decode("active"),
+                                             .paused: try countRow.decode("paused"), .failing: try countRow.decode("failing")]
+        return SchedulePage(items: items, next: next, counts: counts)
+    }
+
+    /// The schedule's runs, newest slot first, with their deliveries and artifacts; keyset on (scheduled_for, id).
+    public func history(_ id: UUID, limit: Int = 20, after: [String]? = nil, actor: Actor) throws -> (runs: [ScheduleRun], next: [String]?) {
+        _ = try get(id, actor: actor)
+        var keyset: PostgresQuery = "true"
+        if let after {
+            guard after.count == 2, let runID = UUID(uuidString: after[1]) else {
+                throw ValidationError(field: "cursor", message: "is not a cursor this server gave out")
+            }
+            keyset = "(e.scheduled_for, e.id) < (\(after[0])::timestamptz, \(runID))"
+        }
+        let rows = try connection.query("""
+            SELECT e.id, e.scheduled_for, e.scheduled_for::text AS slot_key, e.trigger, e.status, e.attempts, e.started_at,
+                   e.finished_at, e.row_count, e.error
+            FROM executions e WHERE e.schedule_id = \(id) AND \(fragment: keyset)
+            ORDER BY e.scheduled_for DESC, e.id DESC LIMIT \(limit + 1)
+            """)
+        let page = Array(rows.prefix(limit))
+        let ids = try page.map { try $0.decode("id", as: UUID.self) }
+        var deliveries: [UUID: [ScheduleRun.Delivery]] = [:]
+        var artifacts: [UUID: [ScheduleRun.Artifact]] = [:]
+        if !ids.isEmpty {
+            for row in try connection.query("""
+                SELECT dl.id, dl.execution_id, dl.destination_id, d.name AS destination_name, dl.channel, dl.recipient, dl.status,
+                       dl.attempts, dl.last_error, dl.delivered_at
+                FROM deliveries dl LEFT JOIN destinations d ON d.id = dl.destination_id
+                WHERE dl.execution_id = ANY(\(ids)::uuid[]) ORDER BY dl.created_at, dl.id
+                """) {
+                deliveries[try row.decode("execution_id"), default: []].append(ScheduleRun.Delivery(
+                    id: try row.decode("id"), destinationID: try row.decode("destination_id", as: UUID?.self),
+                    destinationName: try row.decode("destination_name", as: String?.self), channel: try row.decode("channel"),
+                    recipient: try row.decode("recipient"), status: try row.decode("status"), attempts: try row.decode("attempts"),
+                    lastError: try row.decode("last_error", as: String?.self), deliveredAt: try row.decode("delivered_at", as: Date?.self)))
+            }
+            for row in try connection.query("""
+                SELECT id, execution_id, format, file_name, byte_count FROM artifacts WHERE execution_id = ANY(\(ids)::uuid[])
+                ORDER BY created_at, id
+                """) {
+                artifacts[try row.decode("execution_id"), default: []].append(ScheduleRun.Artifact(
+                    id: try row.decode("id"), format: try row.decode("format"), fileName: try row.decode("file_name"),
+                    byteCount: try row.decode("byte_count")))
+            }
+        }
+        let runs = try page.map { row -> ScheduleRun in
+            let runID: UUID = try row.decode("id")
+            return ScheduleRun(id: runID, scheduledFor: try row.decode("scheduled_for"), trigger: try row.decode("trigger"),
+                               status: try row.decode("status"), attempts: try row.decode("attempts"),
+                               startedAt: try row.decode("started_at", as: Date?.self), finishedAt: try row.decode("finished_at", as: Date?.self),
+                               rowCount: try row.decode("row_count", as: Int64?.self), error: try row.decode("error", as: String?.self),
+                               deliveries: deliveries[runID] ?? [], artifacts: artifacts[runID] ?? [])
+        }
+        let next = rows.count > limit ? try page.last.map { [try $0.decode("slot_key", as: String.self), try $0.decode("id", as: UUID.self).uuidString.lowercased()] } : nil
+        return (runs, next)
+    }
+
+    /// The statuses of the last `count` finished runs, oldest first (the page's sparkline).
+    public func recentOutcomes(_ id: UUID, count: Int = 30, actor: Actor) throws -> [String] {
+        _ = try get(id, actor: actor)
+        return try connection.query("""
+            SELECT status FROM (SELECT status, finished_at, id FROM executions WHERE schedule_id = \(id) AND finished_at IS NOT NULL
+                                ORDER BY finished_at DESC, id DESC LIMIT \(count)) t ORDER BY finished_at, id
+            """).map { try $0.decode("status") }
+    }
+
+    /// The latest finished run that failed or was partial (what "re-send failed deliveries" re-sends).
+    public func latestFailedRun(_ id: UUID, actor: Actor) throws -> UUID? {
+        _ = try get(id, actor: actor)
+        return try connection.query("""
+            SELECT id FROM executions WHERE schedule_id = \(id) AND status IN ('failed', 'partial')
+            ORDER BY finished_at DESC NULLS LAST, id DESC LIMIT 1
+            """).first?.decode("id", as: UUID.self)
+    }
+
+    /// The reports the actor may schedule: their own, all for an admin.
+    public func reportChoices(actor: Actor) throws -> [(id: UUID, name: String)] {
+        try connection.query("SELECT r.id, r.name FROM reports r WHERE \(fragment: Visibility.owned("r", actor)) ORDER BY lower(r.name), r.id LIMIT 500").map {
+            (try $0.decode("id"), try $0.decode("name"))
+        }
+    }
+
+    /// The destinations the actor may deliver to: their own, the shared ones (no owner), all for an admin.
+    public func destinationChoices(actor: Actor) throws -> [(id: UUID, name: String, kind: String)] {
+        try connection.query("""
+            SELECT d.id, d.name, d.kind FROM destinations d WHERE d.owner_id IS NULL OR \(fragment: Visibility.owned("d", actor))
+            ORDER BY lower(d.name), d.id LIMIT 500
+            """).map { (try $0.decode("id"), try $0.decode("name"), try $0.decode("kind")) }
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import HeraldCore
+import Postgres
+
+/// A draft that passed every check, with its values typed.
+struct CheckedSchedule {
+    let name: String
+    let reportID: UUID
+    let recurrence: Recurrence
+    let cron: String?
+    let compiled: Recurrence.Compiled
+    let parameters: [String: String]
+    let destinationIDs: [UUID]
+    let formats: [String]
+    let filenamePattern: String
+    let naming: String
+    let misfire: MisfirePolicy
+    let overlap: OverlapPolicy
+    let jitterSeconds: Int
+    let priority: Int
+    let paused: Bool
+    let pauseNote: String
+
+    func asDraft(sharedWith: [UUID]?) -> ScheduleDraft {
+        ScheduleDraft(name: name, reportID: reportID, recurrence: recurrence, parameters: parameters, destinationIDs: destinationIDs,
+                      formats: formats, filenamePattern: filenamePattern, naming: naming, misfirePolicy: misfire.rawValue,
+                      overlapPolicy: overlap.rawValue, jitterSeconds: jitterSeconds, priority: priority, paused: paused,
+                      pauseNote: pauseNote, sharedWith: sharedWith)
+    }
+}
+
+extension ScheduleService {
+    /// The formats a schedule may deliver today (the reports issue adds more).
+    public static let formats = ["csv"]
+
+    /// Every check of a draft at once; throws `ValidationErrors` listing each bad field.
+    func validate(_ draft: ScheduleDraft, actor: Actor, now: Date, scheduleID: UUID? = nil) throws -> CheckedSchedule {
+        var errors: [ValidationError] = []
+        let checked = check(draft, actor: actor, now: now, errors: &errors)
+        guard errors.isEmpty, let checked else { throw ValidationErrors(errors) }
+        return checked
+    }
+
+    /// The checks themselves: appends what is wrong and returns the typed schedule when nothing is.
+    func check(_ draft: ScheduleDraft, actor: Actor, now: Date, errors: inout [ValidationError]) -> CheckedSchedule? {
+        var reportName: String?
+        if let reportID = draft.reportID {
+            reportName = (try? connection.query("""
+                SELECT name FROM reports r WHERE r.id = \(reportID) AND \(fragment: Visibility.owned("r", actor))
+                """).first?.decode("name", as: String.self)) ?? nil
+            if reportName == nil { errors.append(ValidationError(field: "report_id", message: "is not a report you may use")) }
+        } else {
+            errors.append(ValidationError(field: "report_id", message: "choose a report"))
+        }
+        var name = draft.name.trimmingCharacters(in: .whitespacesAndNewlines)
+        if name.isEmpty, let reportName { name = reportName }
+        if name.count > 200 { errors.append(ValidationError(field: "name", message: "must be at most 200 characters")) }
+
+        var compiled: Recurrence.Compiled?
+        var cron: String?
+        if let recurrence = draft.recurrence {
+            do {
+                _ = try ZoneRules.named(recurrence.timeZone)
+                if recurrence.kind != .once { cron = try recurrence.canonicalCron() }
+                let result = try recurrence.compile()
+                let instant = Int64(now.timeIntervalSince1970)
+                switch result {
+                case .cron(let schedule):
+                    try schedule.checkFires(after: instant)
+                    try schedule.checkMinimumInterval(limits.minimumInterval, after: instant)
+                case .once(let at):
+                    if at <= instant { throw ValidationError(field: "at", message: "is in the past") }
+                }
+                if let maxRuns = recurrence.maxRuns, maxRuns < 1 { throw ValidationError(field: "max_runs", message: "must be at least 1") }
+                guard try recurrence.nextRun(after: instant, runsSoFar: 0, compiled: result) != nil else {
+                    throw ValidationError(field: "ends_at", message: "leaves no run: the schedule would never fire")
+                }
+                compiled = result
+            } catch let error as ValidationError {
+                errors.append(error)
+            } catch let error as CronError {
+                errors.append(ValidationError(field: "cron", message: error.description))
+            } catch {
+                errors.append(ValidationError(field: "recurrence", message: "is not valid"))
+            }
+        } else {
+            errors.append(ValidationError(field: "recurrence", message: "choose how often it runs"))
+        }
+
+        let destinations = Array(NSOrderedSet(array: draft.destinationIDs)) as? [UUID] ?? draft.destinationIDs
+        if destinations.isEmpty {
+            errors.append(ValidationError(field: "destination_ids", message: "choose at least one destination"))
+        } else {
+            let usable = (try? connection.query("""
+                SELECT count(*)::int AS n FROM destinations d
+                WHERE d.id = ANY(\(destinations)::uuid[]) AND (d.owner_id IS NULL OR \(fragment: Visibility.owned("d", actor)))
+                """)[0].decode("n", as: Int.self)) ?? 0
+            if usable != destinations.count {
+                errors.append(ValidationError(field: "destination_ids", message: "names a destination you may not use"))
+            }
+        }
+        let formats = Array(NSOrderedSet(array: draft.formats)) as? [String] ?? draft.formats
+        if formats.isEmpty || !formats.allSatisfy(Self.formats.contains) {
+            errors.append(ValidationError(field: "formats", message: "choose at least one of \(Self.formats.joined(separator: ", "))"))
+        }
+        let pattern = draft.filenamePattern.trimmingCharacters(in: .whitespaces)
+        if pattern.isEmpty || pattern.count > 200 || pattern.contains("/") || pattern.contains("\\") || pattern.contains("..")
+            || pattern.contains(where: { $0.isNewline || $0.asciiValue.map { $0 < 32 } == true }) {
+            errors.append(ValidationError(field: "filename_pattern", message: "must be a file name pattern of 1 to 200 characters without /, \\ or .."))
+        }
+        if !["overwrite", "timestamp"].contains(draft.naming) {
+            errors.append(ValidationError(field: "naming", message: "must be overwrite or timestamp"))
+        }
+        let misfire = MisfirePolicy(rawValue: draft.misfirePolicy)
+        if misfire == nil { errors.append(ValidationError(field: "misfire_policy", message: "must be skip, run_once or run_all")) }
+        let overlap = OverlapPolicy(rawValue: draft.overlapPolicy)
+        if overlap == nil { errors.append(ValidationError(field: "overlap_policy", message: "must be skip, buffer_one or allow")) }
+        if !(0...3600).contains(draft.jitterSeconds) {
+            errors.append(ValidationError(field: "jitter_seconds", message: "must be from 0 to 3600"))
+        }
+        if !(0...9).contains(draft.priority) { errors.append(ValidationError(field: "priority", message: "must be from 0 to 9")) }
+        let note = draft.pauseNote.trimmingCharacters(in: .whitespacesAndNewlines)
+        if note.count > 500 { errors.append(ValidationError(field: "pause_note", message: "must be at most 500 characters")) }
+        if !draft.parameters.isEmpty { errors.append(ValidationError(field: "parameters", message: "this report has no parameters")) }
+
+        guard errors.isEmpty, let reportID = draft.reportID, let recurrence = draft.recurrence, let compiled, let misfire, let overlap else {
+            return nil
+        }
+        return CheckedSchedule(name: name, reportID: reportID, recurrence: recurrence, cron: cron, compiled: compiled,
+                               parameters: draft.parameters, destinationIDs: destinations, formats: formats, filenamePattern: pattern,
+                               naming: draft.naming, misfire: misfire, overlap: overlap, jitterSeconds: draft.jitterSeconds,
+                               priority: draft.priority, paused: draft.paused, pauseNote: draft.paused ? note : "")
+    }
+}

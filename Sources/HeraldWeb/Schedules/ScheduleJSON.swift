@@ -1,0 +1,158 @@
+import Foundation
+import HeraldCore
+import HeraldStore
+
+/// A schedule in the API, exactly as issue 9 names its fields (snake_case comes from the encoder, so the
+/// properties say `Id`, not `ID`). `cron` and `description` are read-only.
+struct ScheduleJSON: Encodable {
+    struct LastRun: Encodable { let id: UUID; let status: String; let finishedAt: Date? }
+
+    let id: UUID
+    let name: String
+    let reportId: UUID
+    let recurrence: Recurrence
+    let cron: String?
+    let description: String
+    let parameters: [String: String]
+    let destinationIds: [UUID]
+    let formats: [String]
+    let filenamePattern: String
+    let naming: String
+    let misfirePolicy: String
+    let overlapPolicy: String
+    let jitterSeconds: Int
+    let priority: Int
+    let paused: Bool
+    let pauseNote: String
+    let sharedWith: [UUID]
+    let ownerId: UUID?
+    let nextRunAt: Date?
+    let lastRun: LastRun?
+    let createdAt: Date
+    let updatedAt: Date
+
+    init(_ s: ScheduleRecord) {
+        id = s.id; name = s.name; reportId = s.reportID; recurrence = s.recurrence; cron = s.cron; description = s.description
+        parameters = s.parameters; destinationIds = s.destinationIDs; formats = s.formats; filenamePattern = s.filenamePattern
+        naming = s.naming; misfirePolicy = s.misfirePolicy; overlapPolicy = s.overlapPolicy; jitterSeconds = s.jitterSeconds
+        priority = s.priority; paused = s.paused; pauseNote = s.pauseNote; sharedWith = s.sharedWith; ownerId = s.ownerID
+        nextRunAt = s.nextRunAt; lastRun = s.lastRun.map { LastRun(id: $0.id, status: $0.status, finishedAt: $0.finishedAt) }
+        createdAt = s.createdAt; updatedAt = s.updatedAt
+    }
+
+    /// `null` fields are written out (not left off), as the schema says they are always present.
+    func encode(to encoder: any Encoder) throws {
+        enum Key: String, CodingKey {
+            case id, name, reportId, recurrence, cron, description, parameters, destinationIds, formats, filenamePattern, naming
+            case misfirePolicy, overlapPolicy, jitterSeconds, priority, paused, pauseNote, sharedWith, ownerId, nextRunAt, lastRun
+            case createdAt, updatedAt
+        }
+        var c = encoder.container(keyedBy: Key.self)
+        try c.encode(id, forKey: .id); try c.encode(name, forKey: .name); try c.encode(reportId, forKey: .reportId)
+        try c.encode(recurrence, forKey: .recurrence); try c.encode(cron, forKey: .cron); try c.encode(description, forKey: .description)
+        try c.encode(parameters, forKey: .parameters); try c.encode(destinationIds, forKey: .destinationIds)
+        try c.encode(formats, forKey: .formats); try c.encode(filenamePattern, forKey: .filenamePattern); try c.encode(naming, forKey: .naming)
+        try c.encode(misfirePolicy, forKey: .misfirePolicy); try c.encode(overlapPolicy, forKey: .overlapPolicy)
+        try c.encode(jitterSeconds, forKey: .jitterSeconds); try c.encode(priority, forKey: .priority); try c.encode(paused, forKey: .paused)
+        try c.encode(pauseNote, forKey: .pauseNote); try c.encode(sharedWith, forKey: .sharedWith); try c.encode(ownerId, forKey: .ownerId)
+        try c.encode(nextRunAt, forKey: .nextRunAt); try c.encode(lastRun, forKey: .lastRun)
+        try c.encode(createdAt, forKey: .createdAt); try c.encode(updatedAt, forKey: .updatedAt)
+    }
+}
+
+/// One run of a schedule's history in the API.
+struct ScheduleRunJSON: Encodable {
+    struct Delivery: Encodable {
+        let id: UUID; let destinationId: UUID?; let destinationName: String?; let channel: String; let recipient: String
+        let status: String; let attempts: Int; let lastError: String?; let deliveredAt: Date?
+    }
+    struct Artifact: Encodable { let id: UUID; let format: String; let fileName: String; let byteCount: Int64 }
+
+    let id: UUID
+    let scheduledFor: Date
+    let trigger: String
+    let status: String
+    let attempts: Int
+    let startedAt: Date?
+    let finishedAt: Date?
+    let durationSeconds: Double?
+    let rowCount: Int64?
+    let error: String?
+    let deliveries: [Delivery]
+    let artifacts: [Artifact]
+
+    init(_ r: ScheduleRun) {
+        id = r.id; scheduledFor = r.scheduledFor; trigger = r.trigger; status = r.status; attempts = r.attempts
+        startedAt = r.startedAt; finishedAt = r.finishedAt; durationSeconds = r.durationSeconds; rowCount = r.rowCount; error = r.error
+        deliveries = r.deliveries.map {
+            Delivery(id: $0.id, destinationId: $0.destinationID, destinationName: $0.destinationName, channel: $0.channel,
+                     recipient: $0.recipient, status: $0.status, attempts: $0.attempts, lastError: $0.lastError, deliveredAt: $0.deliveredAt)
+        }
+        artifacts = r.artifacts.map { Artifact(id: $0.id, format: $0.format, fileName: $0.fileName, byteCount: $0.byteCount) }
+    }
+}
+
+/// `POST /api/v1/schedules/preview`'s answer.
+struct SchedulePreviewJSON: Encodable {
+    struct Run: Encodable { let at: Date; let utc: String; let scheduleLocal: String; let userLocal: String; let dstNote: String? }
+    struct FieldError: Encodable { let field: String; let message: String }
+    struct Conflict: Encodable { let scheduleId: UUID; let scheduleName: String; let run: Date; let otherRun: Date; let message: String }
+
+    let runs: [Run]
+    let errors: [FieldError]
+    let warnings: [String]
+    let conflicts: [Conflict]
+    let description: String?
+    let cron: String?
+
+    init(_ p: SchedulePreviewResult) {
+        runs = p.runs.map { Run(at: $0.at, utc: $0.utc, scheduleLocal: $0.scheduleLocal, userLocal: $0.userLocal, dstNote: $0.dstNote) }
+        errors = p.errors.map { FieldError(field: $0.field, message: $0.message) }
+        warnings = p.warnings
+        conflicts = p.conflicts.map { Conflict(scheduleId: $0.scheduleID, scheduleName: $0.scheduleName, run: $0.run, otherRun: $0.otherRun, message: $0.message) }
+        description = p.description
+        cron = p.cron
+    }
+}
+
+/// Decoding a schedule body. `ScheduleDraft` and `Recurrence` name their keys in snake_case themselves, so the
+/// pipeline's convert-from-snake-case decoder would not find them: they are decoded here with a plain decoder.
+enum ScheduleBody {
+    static func draft(_ request: HTTPRequest) throws -> ScheduleDraft {
+        try decode(ScheduleDraft.self, from: object(request))
+    }
+
+    /// The top-level JSON object of the body.
+    static func object(_ request: HTTPRequest) throws -> [String: Any] {
+        guard request.contentType == "application/json" || request.contentType?.hasSuffix("+json") == true else {
+            throw HTTPError(.unsupportedMediaType, "expected a JSON body (Content-Type: application/json)")
+        }
+        guard let value = try? JSONSerialization.jsonObject(with: Data(request.body.isEmpty ? Array("{}".utf8) : request.body)),
+              let object = value as? [String: Any] else {
+            throw HTTPError(.badRequest, "the JSON body is invalid: expected an object")
+        }
+        return object
+    }
+
+    /// A PATCH: the stored draft with the body's top-level fields replacing its own (`recurrence` as a whole).
+    static func merged(_ current: ScheduleDraft, with patch: [String: Any]) throws -> ScheduleDraft {
+        let encoded = try JSONSerialization.jsonObject(with: JSONEncoder().encode(current)) as? [String: Any] ?? [:]
+        return try decode(ScheduleDraft.self, from: encoded.merging(patch) { _, new in new })
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from object: [String: Any]) throws -> T {
+        do {
+            return try JSONDecoder().decode(T.self, from: JSONSerialization.data(withJSONObject: object))
+        } catch let error as DecodingError {
+            throw HTTPError(.badRequest, "the JSON body is invalid: \(JSONErrorDescription.describe(error))")
+        }
+    }
+}
+
+extension RequestContext {
+    /// The schedule service with this server's limits.
+    func schedules() throws -> ScheduleService {
+        ScheduleService(connection: try store(), limits: ScheduleLimits(minimumInterval: settings.minimumInterval,
+                                                                         maxSchedulesPerUser: settings.maxSchedulesPerUser))
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import HeraldCore
+import HeraldStore
+
+/// A radio button, checkbox or select option.
+struct Choice: Sendable {
+    let value: String
+    let label: String
+    let checked: Bool
+}
+
+/// An error in the summary at the top, linking to its field.
+struct ErrorLink: Sendable { let href: String; let message: String }
+
+/// Step 1.
+struct ReportStepView: Sendable {
+    let reports: [Choice]
+    let name: String
+    let hasReports: Bool
+}
+
+/// Step 2: every recurrence kind's fields (all visible without JavaScript), bounds, policies, and the preview.
+struct FrequencyStepView: Sendable {
+    let kinds: [Choice]
+    let timeZone: String
+    let at: String
+    let time: String
+    let weekdaysOnly: Bool
+    let days: [Choice]
+    let minuteIntervals: [Choice]
+    let hourIntervals: [Choice]
+    let minute: String
+    let dayOfMonth: String
+    let lastDay: Bool
+    let ordinals: [Choice]
+    let weekdays: [Choice]
+    let cron: String
+    let startsAt: String
+    let endsAt: String
+    let maxRuns: String
+    let misfire: [Choice]
+    let overlap: [Choice]
+    let jitter: String
+    let description: String?
+    let runs: [UpcomingRunView]
+    let hasRuns: Bool
+    let warnings: [String]
+    let conflicts: [String]
+
+    init(_ draft: ScheduleDraft, userZone: String, preview: SchedulePreviewResult?) {
+        let r = draft.recurrence ?? Recurrence(kind: .daily, timeZone: userZone, time: "07:00")
+        func choices<T: Equatable>(_ items: [(T, String)], _ current: T?, value: (T) -> String) -> [Choice] {
+            items.map { Choice(value: value($0.0), label: $0.1, checked: $0.0 == current) }
+        }
+        let kindLabels: [(Recurrence.Kind, String)] = [
+            (.once, "Once"), (.everyMinutes, "Every few minutes"), (.everyHours, "Every few hours"), (.daily, "Every day (or every weekday)"),
+            (.weekly, "Every week, on chosen days"), (.monthlyDay, "Every month, on a day (or the last day)"),
+            (.monthlyWeekday, "Every month, on a weekday (such as the first Monday)"), (.custom, "A cron expression"),
+        ]
+        kinds = choices(kindLabels, r.kind) { $0.rawValue }
+        timeZone = r.timeZone
+        at = r.at ?? ""
+        time = r.time ?? "07:00"
+        weekdaysOnly = r.weekdaysOnly ?? false
+        let dayNames = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+        days = dayNames.enumerated().map { Choice(value: String($0.offset), label: $0.element, checked: r.days?.contains($0.offset) ?? false) }
+        minuteIntervals = choices([1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30].map { ($0, "\($0) minutes") }, r.kind == .everyMinutes ? r.interval : 15) { String($0) }
+        hourIntervals = choices([1, 2, 3, 4, 6, 8, 12].map { ($0, "\($0) hours") }, r.kind == .everyHours ? r.interval : 1) { String($0) }
+        minute = String(r.minute ?? 0)
+        dayOfMonth = r.dayOfMonth.map(String.init) ?? "1"
+        lastDay = r.lastDay ?? false
+        ordinals = choices([(1, "first"), (2, "second"), (3, "third"), (4, "fourth"), (5, "fifth"), (-1, "last")], r.ordinal ?? 1) { String($0) }
+        weekdays = dayNames.enumerated().map { Choice(value: String($0.offset), label: $0.element, checked: $0.offset == (r.weekday ?? 1)) }
+        cron = r.cron ?? ""
+        startsAt = r.startsAt ?? ""
+        endsAt = r.endsAt ?? ""
+        maxRuns = r.maxRuns.map(String.init) ?? ""
+        misfire = choices(MisfirePolicy.allCases.map { ($0.rawValue, ScheduleWording.misfire($0.rawValue)) }, draft.misfirePolicy) { $0 }
+        overlap = choices(OverlapPolicy.allCases.map { ($0.rawValue, ScheduleWording.overlap($0.rawValue)) }, draft.overlapPolicy) { $0 }
+        jitter = String(draft.jitterSeconds)
+        description = draft.recurrence == nil ? nil : preview?.description
+        runs = (draft.recurrence == nil ? [] : preview?.runs ?? []).map {
+            UpcomingRunView(iso: $0.utc, scheduleLocal: $0.scheduleLocal, userLocal: $0.userLocal, utc: $0.utc, note: $0.dstNote)
+        }
+        hasRuns = !runs.isEmpty
+        warnings = draft.recurrence == nil ? [] : preview?.warnings ?? []
+        conflicts = preview?.conflicts.map(\.message) ?? []
+    }
+}
+
+/// Step 4.
+struct DistributionStepView: Sendable {
+    let destinations: [Choice]
+    let hasDestinations: Bool
+    let formats: [Choice]
+    let filenamePattern: String
+    let naming: [Choice]
+}
+
+/// Step 5: check answers.
+struct ReviewStepView: Sendable {
+    struct Row: Sendable { let key: String; let value: String; let changeHref: String; let changeLabel: String }
+    let rows: [Row]
+    let pauseNote: String
+}
+
+/// `pages/schedules/wizard-<step>`.
+struct WizardView: Sendable {
+    let chrome: PageChrome
+    let stepNumber: Int
+    let stepTitle: String
+    let action: String
+    let backHref: String?
+    let editing: Bool
+    let hasErrors: Bool
+    let errorLinks: [ErrorLink]
+    let errors: FormErrors
+    let report: ReportStepView?
+    let frequency: FrequencyStepView?
+    let distribution: DistributionStepView?
+    let review: ReviewStepView?
+}
