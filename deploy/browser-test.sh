@@ -82,8 +82,8 @@ done
 say "browser tests against https://localhost:$https_port/"
 status=0
 HERALD_BROWSER_BASE_URL="https://localhost:$https_port" HERALD_BROWSER_ADMIN_EMAIL=$admin_email \
-HERALD_BROWSER_ADMIN_PASSWORD=$admin_password HERALD_BROWSER_STATE=$state \
-HERALD_SCREENSHOTS_DIR=${HERALD_SCREENSHOTS_DIR:-$root/static/screenshots} \
+HERALD_BROWSER_ADMIN_PASSWORD=$admin_password HERALD_BROWSER_DELIVERIES=$HERALD_DELIVERY_ROOT \
+HERALD_SCREENSHOTS_DIR=${HERALD_SCREENSHOTS_DIR:-$root/static/screenshots} PYTHONDONTWRITEBYTECODE=1 \
     "$herald_python" -m pytest -p no:cacheprovider -q "$root/Tests/Browser" "$@" || status=$?
 if [ "$status" != 0 ]; then
     for log in web scheduler; do echo "--- last lines of herald $log ---" >&2; tail -n 40 "$state/$log.log" >&2; done

@@ -98,6 +98,35 @@ class Browser:
     def text(self) -> str:
         return self.driver.find_element(By.TAG_NAME, "body").text
 
+    def wait_for_text(self, text: str, timeout: float = DEFAULT_TIMEOUT, reload: bool = False) -> None:
+        """Waits until the page shows `text`; with reload=True reloads while waiting (a run's page that refreshes
+        itself needs no reload; one that does not, does)."""
+        def shown() -> bool:
+            if text in self.text():
+                return True
+            if reload:
+                self.driver.refresh()
+            return False
+        wait_for(shown, timeout, f"{text!r} on {self.path}")
+
+    def fetch(self, path_or_url: str) -> tuple[int, dict[str, str], bytes]:
+        """GETs a URL with this browser's cookies, outside the page (a download link, to compare its bytes with
+        the delivered file): status, headers (lower-case names), body."""
+        import ssl
+        import urllib.error
+        import urllib.request
+        url = path_or_url if "://" in path_or_url else self.base_url + path_or_url
+        cookies = "; ".join(f"{c['name']}={c['value']}" for c in self.driver.get_cookies())
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        request = urllib.request.Request(url, headers={"Cookie": cookies})
+        try:
+            with urllib.request.urlopen(request, context=context, timeout=DEFAULT_TIMEOUT) as response:
+                return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read()
+
     def heading(self) -> str:
         return self.driver.find_element(By.TAG_NAME, "h1").text
 

@@ -71,3 +71,12 @@ def test_login_page_fits_a_phone(browser: Browser):
     viewport = browser.driver.execute_script("return window.innerWidth")
     assert width <= viewport, f"the login page scrolls sideways on a phone: {width} > {viewport}"
     browser.screenshot("login-phone")
+
+
+def test_fetch_uses_the_browsers_session(browser: Browser, admin: Login):
+    status, headers, body = browser.fetch("/api/openapi.json")
+    assert status == 200 and headers["content-type"].startswith("application/json")
+    assert b'"openapi"' in body
+    browser.sign_in(admin)
+    status, _, body = browser.fetch("/status")
+    assert status == 200 and b"<h1>Status</h1>" in body
