@@ -64,13 +64,21 @@ def test_wrong_password_is_refused_without_a_session(browser: Browser, admin: Lo
     assert not violations, describe(violations)
 
 
-def test_login_page_fits_a_phone(browser: Browser):
-    browser.driver.set_window_size(390, 844)
-    browser.open("/login")
+def assert_fits_the_window(browser: Browser) -> None:
     width = browser.driver.execute_script("return document.documentElement.scrollWidth")
     viewport = browser.driver.execute_script("return window.innerWidth")
-    assert width <= viewport, f"the login page scrolls sideways on a phone: {width} > {viewport}"
+    assert width <= viewport, f"{browser.path} scrolls sideways: {width} > {viewport} px"
+
+
+def test_login_and_status_pages_fit_a_phone(browser: Browser, admin: Login):
+    browser.driver.set_window_size(390, 844)
+    browser.open("/login")
+    assert_fits_the_window(browser)
     browser.screenshot("login-phone")
+    browser.sign_in(admin)
+    browser.open("/status")
+    assert_fits_the_window(browser)
+    browser.screenshot("status-phone")
 
 
 def test_fetch_uses_the_browsers_session(browser: Browser, admin: Login):
