@@ -118,8 +118,8 @@ auth_args() {
     esac
 }
 
-# measure LABEL PATH AUTH: a warm-up, then RUNS wrk runs; prints "rps p50_ms p99_ms errors bytes" (medians) and
-# records the largest herald web RSS seen while wrk ran.
+# measure LABEL PATH AUTH: a warm-up, then RUNS wrk runs; prints "rps p50_ms p99_ms errors bytes" of the run with
+# the median req/s, and records in $work/max_rss the largest herald web RSS seen so far while wrk ran.
 measure() {
     local label=$1 path=$2 auth=$3 run out args=() line bytes
     mapfile -t args < <(auth_args "$auth")
@@ -137,10 +137,11 @@ measure() {
         wait "$wrk_pid" || true
         /usr/bin/python3 "$peer_dir/wrkstats.py" parse "$out" >> "$work/wrk/$$.runs"
     done
-    # median per column over the runs; errors = socket errors + non-2xx
+    # Written before the result line: the caller reads that line and then this file.
+    echo "$max_rss" > "$work/max_rss"
+    # The run with the median req/s; errors = socket errors + non-2xx.
     sort -n "$work/wrk/$$.runs" | awk -v n="$runs" -v b="$bytes" '{ r[NR]=$0 } END { split(r[int((n+1)/2)], f, " "); printf "%s %s %s %d %s\n", f[1], f[2], f[3], f[4]+f[5], b }'
     rm -f "$work/wrk/$$.runs"
-    echo "$max_rss" > "$work/max_rss"
 }
 [ -f "$peer_dir/wrkstats.py" ] || die "the peer is not at ${PEER_DIR:-$root/../shared/peers/fastapi} (its wrkstats.py parses wrk's output)"
 
