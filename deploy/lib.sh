@@ -12,7 +12,7 @@ HERALD_APT_PACKAGES=(
     pkg-config libfcgi-dev libpq-dev libhiredis-dev libcmark-dev libcurl4-openssl-dev libxlsxwriter-dev
     libsodium-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core
     postgresql postgresql-client redis-server redis-tools nginx-light curl openssl ca-certificates
-    python3 python3-venv util-linux tzdata
+    python3 python3-venv util-linux tzdata chromium chromium-driver
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -2,8 +2,9 @@
 # Runs every test: installs what is missing (Debian packages; the Python packages of deploy/requirements-test.txt
 # into a virtual environment, see python_env in deploy/lib.sh), starts throw-away PostgreSQL and Redis on free
 # loopback ports (the integration tests start nginx and the Herald processes themselves), runs `swift build` and
-# `swift test`, and stops the servers whatever happens. Extra arguments go to `swift test` (e.g.
-# `deploy/test.sh --filter PostgresTests`).
+# `swift test`, then (without arguments) the cron differential test and the browser tests (deploy/browser-test.sh:
+# headless Chromium through nginx against `herald web` and `herald scheduler`), and stops the servers whatever
+# happens. Extra arguments go to `swift test` (e.g. `deploy/test.sh --filter PostgresTests`) and skip the rest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source deploy/lib.sh
@@ -44,6 +45,8 @@ swift test --skip-build "$@" || status=$?
 if [ "$#" = 0 ]; then
     say "cron differential test against cronsim"
     "$herald_python" deploy/cron-diff.py "$HERALD_TEST_BIN_DIR/herald" 10000 || status=$?
+    say "browser tests (deploy/browser-test.sh)"
+    bash deploy/browser-test.sh || status=$?
 fi
 if [ "$status" = 0 ]; then say "all tests passed"; else say "tests failed (exit $status)"; fi
 exit "$status"
