@@ -70,6 +70,8 @@ public struct WebApplication: Sendable {
                 throw HTTPError(.notFound, "There is no page at this address.")
             }
         } catch {
+            // An error page outside a route (404, 405) still shows who is signed in and the navigation.
+            if context.principal == nil && !request.isAPI && request.cookies[SessionCookie.name] != nil { try? authenticate(context) }
             response = errorResponse(error, context: context, route: route)
         }
         if !request.isAPI && response.header("Cache-Control") == nil { response.headers.append(("Cache-Control", "no-store")) }

@@ -131,4 +131,15 @@ struct WebSessionTests {
             #expect(AccountRoutes.safeNext(evil) == "/schedules")
         }
     }
+
+    @Test func aSignedInUsersNotFoundPageShowsTheNavigation() async throws {
+        let web = try await WebHarness()
+        try web.addUser("ada@example.org", role: .creator)
+        let browser = web.browser()
+        browser.signIn("ada@example.org")
+        let missing = browser.request("GET", "/nowhere/at/all")
+        #expect(missing.status == .notFound)
+        #expect(text(missing).contains(#"href="/schedules""#))
+        #expect(text(missing).contains("ada@example.org"))
+    }
 }
