@@ -73,6 +73,16 @@ public struct ExecutionQueue {
     /// worker just finished) in the same round trip. The non-blocking pass runs server-side, one call for all ten
     /// streams; when all are empty it blocks up to `blockMilliseconds` on all of them at once.
     public func next(consumer: String, blockMilliseconds: Int, acking: [Entry] = []) throws -> [Entry] {
+        let entries = try nextNow(consumer: consumer, acking: acking)
+        if !entries.isEmpty { return entries }
+        let blocked = try redis.command(["XREADGROUP", "GROUP", .string(Self.group), .string(consumer), "COUNT", "1",
+                                         "BLOCK", .int(blockMilliseconds), "STREAMS"]
+                                        + Self.streamsHighFirst.map { .string($0) } + Self.streamsHighFirst.map { _ in ">" })
+        return Self.entries(blocked)
+    }
+
+    /// `next` without the wait: acknowledges `acking` and returns the next entry, or none when every stream is empty.
+    public func nextNow(consumer: String, acking: [Entry] = []) throws -> [Entry] {
         var arguments: [RedisArgument] = ["EVAL", .string(Self.readHighestScript), .int(Self.streamsHighFirst.count)]
         arguments += Self.streamsHighFirst.map { .string($0) }
         arguments += [.string(Self.group), .string(consumer)]
@@ -80,12 +90,7 @@ public struct ExecutionQueue {
             guard let index = Self.streamsHighFirst.firstIndex(of: entry.stream) else { continue }
             arguments += [.int(index + 1), .string(entry.entryID)]
         }
-        let entries = Self.entries(try redis.command(arguments))
-        if !entries.isEmpty { return entries }
-        let blocked = try redis.command(["XREADGROUP", "GROUP", .string(Self.group), .string(consumer), "COUNT", "1",
-                                         "BLOCK", .int(blockMilliseconds), "STREAMS"]
-                                        + Self.streamsHighFirst.map { .string($0) } + Self.streamsHighFirst.map { _ in ">" })
-        return Self.entries(blocked)
+        return Self.entries(try redis.command(arguments))
     }
 
     /// ARGV: group, consumer, then (stream index, entry id) pairs to acknowledge and delete first.

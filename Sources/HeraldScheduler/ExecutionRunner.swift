@@ -92,23 +92,79 @@ public final class ExecutionRunner {
         sources = LRUCache(capacity: max(settings.sourceConnections, 1))
     }
 
+    /// A run whose deliveries are done and whose end is not recorded yet: `record` writes it alone, and
+    /// `claim(_:recording:)` in the same round trip (and transaction) as the claim of the next run. Its lease holds
+    /// until then: the caller keeps it among the runs the lease keeper renews.
+    public struct Delivered: Sendable {
+        let finish: ExecutionLeaseRepository.Finish
+        let delivered: [String]
+        public var executionID: UUID { finish.id }
+    }
+
+    /// Where `proceed` left the run it was given.
+    public enum Step: Sendable {
+        case done(Result)
+        case delivered(Delivered)
+    }
+
+    /// A claim's answer, and when the statement that set the lease was sent.
+    public struct Claim: Sendable {
+        let result: ClaimResult
+        let leaseSetAt: ContinuousClock.Instant
+    }
+
     public func run(_ executionID: UUID) throws -> Result {
+        switch try proceed(try claim(executionID, recording: nil).claim) {
+        case .done(let result): return result
+        case .delivered(let delivered): return try record(delivered)
+        }
+    }
+
+    /// Records the end of a delivered run.
+    public func record(_ delivered: Delivered) throws -> Result {
+        result(of: delivered, ended: try ExecutionLeaseRepository(connection: store).finish(delivered.finish))
+    }
+
+    /// Takes the lease on an execution; `previous`, a run this runner delivered, is recorded in the same round trip
+    /// and transaction (an error records neither: both leases run out and both runs are taken over).
+    public func claim(_ executionID: UUID, recording previous: Delivered?) throws -> (previous: Result?, claim: Claim) {
         let leases = ExecutionLeaseRepository(connection: store)
-        let job: ClaimedExecution
-        // When this attempt last set its lease's expiry (the statement's send time). Another worker can take the run
-        // over only once the lease has expired, so within half a lease of that nobody has, and checking would cost
-        // a round trip and prove nothing; later (a slow query, a worker stopped and resumed) the database is asked.
-        var leaseSetAt = ContinuousClock.now
+        let sent = ContinuousClock.now
+        guard let previous else {
+            return (nil, Claim(result: try leases.claim(executionID, owner: owner, leaseSeconds: settings.leaseSeconds), leaseSetAt: sent))
+        }
+        let both = try leases.finish(previous.finish, thenClaim: executionID, owner: owner, leaseSeconds: settings.leaseSeconds)
+        return (result(of: previous, ended: both.ended), Claim(result: both.claim, leaseSetAt: sent))
+    }
+
+    /// Runs a claimed execution up to its recorded end, or up to `delivered`: then the caller records it, alone
+    /// (`record`) or with its next claim.
+    public func proceed(_ claim: Claim) throws -> Step {
+        switch claim.result {
+        case .refused(let refusal): return .done(.notClaimed(refusal))
+        case .claimed(let job): return try attempt(job, leases: ExecutionLeaseRepository(connection: store), leaseSetAt: claim.leaseSetAt)
+        }
+    }
+
+    private func result(of delivered: Delivered, ended: ExecutionLeaseRepository.Ended?) -> Result {
+        guard let ended else { return .leaseLost }
+        let outcome = Outcome(status: ended.status, rowCount: delivered.finish.rowCount, error: ended.error, delivered: delivered.delivered)
+        if ended.status == "queued" { return .retrying(until: ended.notBefore ?? Date(), outcome) }
+        return .finished(outcome)
+    }
+
+    private func attempt(_ job: ClaimedExecution, leases: ExecutionLeaseRepository, leaseSetAt claimSent: ContinuousClock.Instant) throws -> Step {
+        let executionID = job.id
+        // Another worker can take the run over only once the lease has expired, so within half a lease of setting it
+        // nobody has, and checking would cost a round trip and prove nothing; later (a slow query, a worker stopped
+        // and resumed) the database is asked.
+        var leaseSetAt = claimSent
         func holdsLease() throws -> Bool {
             if !handedBack() && ContinuousClock.now - leaseSetAt < .seconds(settings.leaseSeconds / 2) { return true }
             let sent = ContinuousClock.now
             guard try leases.stillHeld(executionID, owner: owner, leaseSeconds: settings.leaseSeconds) else { return false }
             leaseSetAt = sent
             return true
-        }
-        switch try leases.claim(executionID, owner: owner, leaseSeconds: settings.leaseSeconds) {
-        case .refused(let refusal): return .notClaimed(refusal)
-        case .claimed(let claimed): job = claimed
         }
         let deadline = Date().addingTimeInterval(Double(job.maxDurationSeconds))
         let overdue = "cancelled: the run passed its maximum duration of \(job.maxDurationSeconds) s"
@@ -120,13 +176,13 @@ public final class ExecutionRunner {
             release(job.sourceSlot)
             let error = "dead-lettered: \(job.crashes) attempts ended without finishing (the worker crashed or hung)"
             try leases.fail(executionID, owner: owner, error: error, timings: [:], deadLetter: true, notify: job.ownerID, reportName: job.reportName)
-            return .finished(Outcome(status: "failed", rowCount: nil, error: error, delivered: []))
+            return .done(.finished(Outcome(status: "failed", rowCount: nil, error: error, delivered: [])))
         }
         if job.overlapPolicy == OverlapPolicy.bufferOne.rawValue, let schedule = job.scheduleID,
            try leases.otherRunRunning(scheduleID: schedule, besides: executionID) {
             release(job.sourceSlot)
             try leases.giveBack(executionID, owner: owner, notBefore: Date().addingTimeInterval(1))
-            return .deferred
+            return .done(.deferred)
         }
         var timings: [String: Double] = [:]
         let clock = ContinuousClock()
@@ -149,7 +205,7 @@ public final class ExecutionRunner {
             // No slot free at the claim: park until a holder's release wakes this run (no retry timer, no churn).
             guard let slot = try job.sourceSlot
                     ?? leases.park(executionID, owner: owner, dataSourceID: job.dataSourceID, maxConcurrency: job.maxConcurrency) else {
-                return .deferred
+                return .done(.deferred)
             }
             // The slot is given back by `startDelivering` (one round trip fewer), or here when something fails first.
             heldSlot = slot
@@ -160,16 +216,16 @@ public final class ExecutionRunner {
                 table = try query(job, deadline: deadline, cancelled: &cancelledByDeadline)
             } catch {
                 release(slot)
-                if cancelledByDeadline { return try failOverdue(during: "query") }
+                if cancelledByDeadline { return .done(try failOverdue(during: "query")) }
                 let message = "query failed: \(error)"
                 // An unreachable data source is tried again with the delivery backoff; a bad query is not.
                 if (error as? PostgresError)?.isTransient == true, let delay = settings.retry.delay(afterAttempt: job.attempts) {
                     let until = Date().addingTimeInterval(delay)
                     try leases.giveBack(executionID, owner: owner, notBefore: until, countAttempt: true, reason: message)
-                    return .retrying(until: until, Outcome(status: "queued", rowCount: nil, error: message, delivered: []))
+                    return .done(.retrying(until: until, Outcome(status: "queued", rowCount: nil, error: message, delivered: [])))
                 }
                 try leases.fail(executionID, owner: owner, error: message, timings: timings, notify: job.ownerID, reportName: job.reportName)
-                return .finished(Outcome(status: "failed", rowCount: nil, error: message, delivered: []))
+                return .done(.finished(Outcome(status: "failed", rowCount: nil, error: message, delivered: [])))
             }
             timings["query"] = seconds(clock.now - queried)
             rowCount = table.rows.count
@@ -177,14 +233,14 @@ public final class ExecutionRunner {
             file = RenderedFile(bytes: CSVRenderer.render(columns: table.columns, rows: table.rows), format: "csv")
             if Date() > deadline {
                 release(slot)
-                return try failOverdue(during: "render")
+                return .done(try failOverdue(during: "render"))
             }
             do {
                 // Checked before the file is written (a worker stopped during its query wakes to find the run taken
                 // over, and writes nothing); the row that records the file is conditioned on the lease as well.
                 guard try holdsLease() else {
                     release(slot)
-                    return .leaseLost
+                    return .done(.leaseLost)
                 }
                 kept = try keepArtifact(file, job: job)
             } catch {
@@ -202,7 +258,7 @@ public final class ExecutionRunner {
         guard let due = started.due else {
             // Another worker took the run over: this attempt's rendering was not recorded, so it must not stay.
             if let kept { try? FileManager.default.removeItem(atPath: settings.dataDirectory + "/" + kept.storagePath) }
-            return .leaseLost
+            return .done(.leaseLost)
         }
         let context = DeliveryContext(reportName: job.reportName, localDateTime: try localDateTime(job), executionID: executionID)
         var delivered: [String] = []
@@ -213,7 +269,7 @@ public final class ExecutionRunner {
                 continue
             }
             // The lease is checked (and extended) before every write outside PostgreSQL.
-            guard try holdsLease() else { return .leaseLost }
+            guard try holdsLease() else { return .done(.leaseLost) }
             var host: String?
             do {
                 let channel = try DeliveryChannels.make(kind: delivery.kind, settingsJSON: delivery.settings, deliveryRoot: settings.deliveryRoot)
@@ -236,13 +292,9 @@ public final class ExecutionRunner {
         }
         timings["deliver"] = seconds(clock.now - delivering)
 
-        guard let ended = try leases.finish(executionID, owner: owner, outcomes: outcomes, rowCount: rowCount, timings: timings,
-                                            notify: job.ownerID, reportName: job.reportName) else {
-            return .leaseLost
-        }
-        let outcome = Outcome(status: ended.status, rowCount: rowCount, error: ended.error, delivered: delivered)
-        if ended.status == "queued" { return .retrying(until: ended.notBefore ?? Date(), outcome) }
-        return .finished(outcome)
+        return .delivered(Delivered(finish: ExecutionLeaseRepository.Finish(
+            id: executionID, owner: owner, outcomes: outcomes, rowCount: rowCount, timings: timings, notify: job.ownerID,
+            reportName: job.reportName), delivered: delivered))
     }
 
     // MARK: Query

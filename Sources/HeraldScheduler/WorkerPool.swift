@@ -120,6 +120,9 @@ public final class WorkerPool: @unchecked Sendable {
         var runner: ExecutionRunner?
         var backoff: TimeInterval = 0.2
         var finished: [ExecutionQueue.Entry] = []
+        // The last run, delivered: its end is recorded with the next claim (one round trip and one commit fewer), or
+        // alone before this worker waits for entries. It stays in flight until then, so its lease is renewed.
+        var delivered: (entry: ExecutionQueue.Entry, run: ExecutionRunner.Delivered)?
         defer { if let redis, !finished.isEmpty { try? ExecutionQueue(redis: redis).ack(finished) } }
         while !isStopping {
             do {
@@ -146,17 +149,32 @@ public final class WorkerPool: @unchecked Sendable {
                 } else {
                     do {
                         // Finished entries are acknowledged with the next read: one round trip for both.
-                        entries = try queue.next(consumer: consumer, blockMilliseconds: 1000, acking: finished)
-                        finished = []
+                        if let last = delivered {
+                            entries = try queue.nextNow(consumer: consumer, acking: finished)
+                            finished = []
+                            if entries.isEmpty {
+                                delivered = nil
+                                if try settle(last.entry, runner!.record(last.run)) { finished.append(last.entry) }
+                                continue
+                            }
+                        } else {
+                            entries = try queue.next(consumer: consumer, blockMilliseconds: 1000, acking: finished)
+                            finished = []
+                        }
                     } catch let error as RedisError where error.message.contains("NOGROUP") {
                         finished = []
                         try queue.ensureGroups()   // Redis lost the streams; the reconciler re-enqueues from PostgreSQL
                         continue
                     }
                 }
-                for entry in entries where try process(entry, runner: runner!, queue: queue) { finished.append(entry) }
+                for entry in entries where try process(entry, runner: runner!, delivered: &delivered, finished: &finished) {
+                    finished.append(entry)
+                }
                 backoff = 0.2
             } catch {
+                // A delivered run whose end was not recorded: its lease runs out and another attempt takes it over.
+                if let last = delivered { settled(last.entry) }
+                delivered = nil
                 logger.warning("worker lost its connections; retrying", metadata: ["error": "\(error)", "retry_in_s": "\(backoff)"])
                 store = nil
                 redis = nil
@@ -165,10 +183,20 @@ public final class WorkerPool: @unchecked Sendable {
                 backoff = min(backoff * 2, 10)
             }
         }
+        if let last = delivered {
+            if let runner, (try? settle(last.entry, runner.record(last.run))) == true {
+                finished.append(last.entry)
+            } else {
+                settled(last.entry)
+            }
+        }
     }
 
-    /// Runs the entry's execution; true when the entry should be acknowledged.
-    private func process(_ entry: ExecutionQueue.Entry, runner: ExecutionRunner, queue: ExecutionQueue) throws -> Bool {
+    /// Runs the entry's execution, recording `delivered` (the previous run) with its claim; true when the entry
+    /// should be acknowledged. A run that ends delivered is left in `delivered`, still in flight.
+    private func process(_ entry: ExecutionQueue.Entry, runner: ExecutionRunner,
+                         delivered: inout (entry: ExecutionQueue.Entry, run: ExecutionRunner.Delivered)?,
+                         finished: inout [ExecutionQueue.Entry]) throws -> Bool {
         let duplicate = lock.withLock { () -> Bool in
             if inFlight[entry.executionID] != nil {
                 arrivedWhileInFlight[entry.executionID, default: []].append(entry)
@@ -181,20 +209,48 @@ public final class WorkerPool: @unchecked Sendable {
         // wake-up that arrived while this process was parking the run, so it is run again once the first is done
         // (a real duplicate then finds the execution finished, and is acknowledged).
         if duplicate { return false }
-        defer {
-            lock.withLock {
-                inFlight.removeValue(forKey: entry.executionID)
-                if let later = arrivedWhileInFlight.removeValue(forKey: entry.executionID) { reclaimed.append(contentsOf: later) }
-            }
-        }
+        var leftDelivered = false
+        defer { if !leftDelivered { settled(entry) } }
         let result: ExecutionRunner.Result
         do {
-            result = try runner.run(entry.executionID)
+            let (previous, claim) = try runner.claim(entry.executionID, recording: delivered?.run)
+            if let last = delivered, let previous {
+                delivered = nil
+                if settle(last.entry, previous) { finished.append(last.entry) }
+            }
+            switch try runner.proceed(claim) {
+            case .done(let done):
+                result = done
+            case .delivered(let run):
+                delivered = (entry, run)
+                leftDelivered = true
+                return false
+            }
         } catch {
             // PostgreSQL failed mid-run: the lease runs out and another attempt takes over; keep the entry pending.
             logger.error("execution interrupted", metadata: ["execution": "\(entry.executionID)", "error": "\(error)"])
             throw error
         }
+        return log(entry, result)
+    }
+
+    /// Takes a run out of flight (its end is recorded) and logs how it ended; true when its entry should be acknowledged.
+    private func settle(_ entry: ExecutionQueue.Entry, _ result: ExecutionRunner.Result) -> Bool {
+        settled(entry)
+        return log(entry, result)
+    }
+
+    /// The entry's run is no longer this worker's: the lease keeper stops renewing it, and entries of the same
+    /// execution that arrived meanwhile are run again.
+    private func settled(_ entry: ExecutionQueue.Entry) {
+        lock.withLock {
+            inFlight.removeValue(forKey: entry.executionID)
+            if let later = arrivedWhileInFlight.removeValue(forKey: entry.executionID) { reclaimed.append(contentsOf: later) }
+        }
+    }
+
+    /// Logs how a run ended; true when its entry should be acknowledged.
+    private func log(_ entry: ExecutionQueue.Entry, _ result: ExecutionRunner.Result) -> Bool {
         switch result {
         case .notClaimed(.leasedElsewhere):
             // Its owner may yet die: leave the entry pending, to be reclaimed after the lease.

@@ -84,7 +84,19 @@ public struct ExecutionLeaseRepository {
 
     /// Takes the lease on a queued execution, or on a running one whose lease expired (its worker died: `crashes` + 1).
     public func claim(_ id: UUID, owner: String, leaseSeconds: Double) throws -> ClaimResult {
-        let rows = try connection.query("""
+        try claimResult(id, rows: connection.query(Self.claimQuery(id, owner: owner, leaseSeconds: leaseSeconds)))
+    }
+
+    /// Records one attempt's end (`finish`) and claims the next execution in one round trip and one transaction:
+    /// both commit, or (an error, thrown) neither does, and both leases run out as if the worker had crashed.
+    public func finish(_ finishing: Finish, thenClaim id: UUID, owner: String, leaseSeconds: Double) throws
+        -> (ended: Ended?, claim: ClaimResult) {
+        let results = try connection.pipelinedQueries([Self.finishQuery(finishing), Self.claimQuery(id, owner: owner, leaseSeconds: leaseSeconds)])
+        return (try ended(results[0]), try claimResult(id, rows: results[1]))
+    }
+
+    static func claimQuery(_ id: UUID, owner: String, leaseSeconds: Double) -> PostgresQuery {
+        """
             UPDATE executions e
             SET status = 'running', step = 'query', attempts = e.attempts + 1,
                 crashes = e.crashes + CASE WHEN e.status = 'running' THEN 1 ELSE 0 END,
@@ -112,7 +124,10 @@ public struct ExecutionLeaseRepository {
                           (SELECT slot FROM generate_series(0, d.max_concurrency - 1) slot
                            WHERE pg_try_advisory_lock(herald_source_lock_key(d.id), slot) LIMIT 1)
                       END AS source_slot
-            """)
+            """
+    }
+
+    private func claimResult(_ id: UUID, rows: [PostgresRow]) throws -> ClaimResult {
         guard let row = rows.first else {
             let leased = try connection.query("""
                 SELECT 1 FROM executions WHERE id = \(id) AND status = 'running' AND lease_expires_at >= clock_timestamp()
@@ -323,13 +338,48 @@ public struct ExecutionLeaseRepository {
         return (due, woken)
     }
 
+    /// What `finish` records: the end of one attempt, its deliveries done.
+    public struct Finish: Sendable {
+        public let id: UUID
+        public let owner: String
+        public let outcomes: [DeliveryOutcome]
+        public let rowCount: Int?
+        public let timings: [String: Double]
+        /// Who is told when the run failed or was only partly delivered.
+        public let notify: UUID?
+        public let reportName: String
+
+        public init(id: UUID, owner: String, outcomes: [DeliveryOutcome], rowCount: Int?, timings: [String: Double],
+                    notify: UUID?, reportName: String) {
+            self.id = id
+            self.owner = owner
+            self.outcomes = outcomes
+            self.rowCount = rowCount
+            self.timings = timings
+            self.notify = notify
+            self.reportName = reportName
+        }
+    }
+
+    public typealias Ended = (status: String, notBefore: Date?, error: String?)
+
     /// Ends an attempt in one statement: records the delivery outcomes, then from all of the execution's deliveries
     /// decides its status: back to `queued` until the earliest retry while any waits, else `succeeded`, `partial`
     /// or `failed`; a failure or partial delivery notifies the owner. Returns nil when the lease was lost.
     public func finish(_ id: UUID, owner: String, outcomes: [DeliveryOutcome], rowCount: Int?, timings: [String: Double],
-                       notify ownerID: UUID?, reportName: String) throws -> (status: String, notBefore: Date?, error: String?)? {
+                       notify ownerID: UUID?, reportName: String) throws -> Ended? {
+        try finish(Finish(id: id, owner: owner, outcomes: outcomes, rowCount: rowCount, timings: timings, notify: ownerID, reportName: reportName))
+    }
+
+    public func finish(_ finishing: Finish) throws -> Ended? {
+        try ended(connection.query(Self.finishQuery(finishing)))
+    }
+
+    static func finishQuery(_ finishing: Finish) -> PostgresQuery {
+        let (id, owner, rowCount, timings, ownerID, reportName) = (finishing.id, finishing.owner, finishing.rowCount, finishing.timings,
+                                                                  finishing.notify, finishing.reportName)
         var ids: [UUID] = [], kinds: [String] = [], texts: [String] = [], times: [Double] = []
-        for outcome in outcomes {
+        for outcome in finishing.outcomes {
             ids.append(outcome.deliveryID)
             switch outcome.result {
             case .succeeded(let detail): kinds.append("succeeded"); texts.append(detail); times.append(-1)
@@ -338,7 +388,7 @@ public struct ExecutionLeaseRepository {
             case .postponed(let reason, let until): kinds.append("postponed"); texts.append(reason); times.append(until.timeIntervalSince1970)
             }
         }
-        guard let row = try connection.query("""
+        return """
             WITH o AS (
                 SELECT * FROM unnest(\(ids)::uuid[], \(kinds)::text[], \(texts)::text[], \(times)::float8[]) AS o(id, kind, text, at)
             ), recorded AS (
@@ -385,7 +435,11 @@ public struct ExecutionLeaseRepository {
                 FROM ended WHERE ended.status IN ('failed', 'partial') AND \(ownerID)::uuid IS NOT NULL
             )
             SELECT status, not_before, error FROM ended
-            """).first else { return nil }
+            """
+    }
+
+    private func ended(_ rows: [PostgresRow]) throws -> Ended? {
+        guard let row = rows.first else { return nil }
         let status: String = try row.decode("status")
         // A retry is waiting: wake the schedulers, so they sleep until it rather than past it.
         if status == "queued" { try connection.notify(ScheduleRepository.changeChannel, payload: "execution") }

@@ -183,19 +183,39 @@ public final class PostgresConnection {
     /// The first failure is thrown once every result is read; the statements after it did not run. Only for a few
     /// short statements: the connection blocks, so a long stream of them could fill both socket buffers at once.
     public func pipeline(_ queries: [PostgresQuery]) throws -> [PostgresTable] {
+        try pipelined(queries, prepare: false) { result in
+            PostgresTable(columns: (0..<PQnfields(result)).map { String(cString: PQfname(result, $0)) }, rows: Self.rows(result).map(\.values))
+        }
+    }
+
+    /// `pipeline`, with each statement prepared in this session (parsed and planned once, like `query`'s), and the
+    /// rows of each. Outside an explicit transaction the statements form one implicit transaction: all of them
+    /// commit, or (the first failure, thrown once every result is read) none.
+    public func pipelinedQueries(_ queries: [PostgresQuery]) throws -> [[PostgresRow]] {
+        try pipelined(queries, prepare: true) { result in Self.rows(result) }
+    }
+
+    private func pipelined<T>(_ queries: [PostgresQuery], prepare: Bool, _ read: (OpaquePointer) -> T) throws -> [T] {
         try ensureConnected()
+        // Prepared before pipeline mode starts (the first time only): PQprepare waits for its answer.
+        let names = try queries.map { query throws(PostgresError) in prepare ? try preparedName(query) : nil }
         guard PQenterPipelineMode(handle) == 1 else {
             throw PostgresError(kind: .query, message: "cannot enter pipeline mode: \(Self.errorMessage(handle))")
         }
         defer { if !needsReconnect { PQexitPipelineMode(handle) } }
-        for query in queries {
+        for (query, name) in zip(queries, names) {
             let copies: [UnsafeMutablePointer<CChar>?] = query.binds.map { $0.map { strdup($0) } ?? nil }
             defer { copies.forEach { free($0) } }
             var values = copies.map { UnsafePointer($0) }
-            guard PQsendQueryParams(handle, query.sql, Int32(values.count), nil, &values, nil, nil, 0) == 1 else { throw lost() }
+            let sent = if let name {
+                PQsendQueryPrepared(handle, name, Int32(values.count), &values, nil, nil, 0)
+            } else {
+                PQsendQueryParams(handle, query.sql, Int32(values.count), nil, &values, nil, nil, 0)
+            }
+            guard sent == 1 else { throw lost() }
         }
         guard PQpipelineSync(handle) == 1 else { throw lost() }
-        var tables: [PostgresTable] = []
+        var results: [T] = []
         var failure: PostgresError?
         for _ in queries {
             // One result per statement, then a NULL that ends it.
@@ -205,8 +225,7 @@ public final class PostgresConnection {
             switch PQresultStatus(result) {
             case PGRES_PIPELINE_ABORTED: continue
             case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
-                tables.append(PostgresTable(columns: (0..<PQnfields(result)).map { String(cString: PQfname(result, $0)) },
-                                            rows: Self.rows(result).map(\.values)))
+                results.append(read(result))
             default:
                 do { try check(result) } catch { if failure == nil { failure = error } }
                 if needsReconnect { throw failure! }
@@ -215,7 +234,7 @@ public final class PostgresConnection {
         guard let sync = PQgetResult(handle), PQresultStatus(sync) == PGRES_PIPELINE_SYNC else { throw lost() }
         PQclear(sync)
         if let failure { throw failure }
-        return tables
+        return results
     }
 
     /// The connection broke mid-call: the next call reconnects.

@@ -122,6 +122,37 @@ struct ExecutionLeaseRepositoryTests {
         #expect(try advisoryLocks(setup.store) == 0)
     }
 
+    @Test func oneRoundTripRecordsTheEndOfARunAndClaimsTheNext() throws {
+        let setup = try Self.setup(count: 3)
+        let worker = ExecutionLeaseRepository(connection: try PostgresConnection(url: setup.url))
+        func status(_ id: UUID) throws -> String {
+            try setup.store.query("SELECT status FROM executions WHERE id = \(id)")[0].decode("status")
+        }
+        let first = try Self.claimed(try worker.claim(setup.executions[0], owner: "w", leaseSeconds: 30))
+        _ = try worker.startDelivering(setup.executions[0], owner: "w", destinations: [], rowCount: 1, artifact: nil,
+                                       releasing: (setup.source, try #require(first.sourceSlot)))
+        let finishing = ExecutionLeaseRepository.Finish(id: setup.executions[0], owner: "w", outcomes: [], rowCount: 1, timings: [:],
+                                                        notify: nil, reportName: "sales")
+        let both = try worker.finish(finishing, thenClaim: setup.executions[1], owner: "w", leaseSeconds: 30)
+        #expect(both.ended?.status == "succeeded")
+        // The slot the first run freed is the second's.
+        #expect(try Self.claimed(both.claim).sourceSlot == 0)
+        #expect(try status(setup.executions[0]) == "succeeded")
+        #expect(try status(setup.executions[1]) == "running")
+
+        // A run whose lease was taken over records nothing; the claim of the next still goes through.
+        _ = try worker.startDelivering(setup.executions[1], owner: "w", destinations: [], rowCount: 1, artifact: nil,
+                                       releasing: (setup.source, 0))
+        try setup.store.execute("UPDATE executions SET lease_owner = 'winner' WHERE id = \(setup.executions[1])")
+        let lost = try worker.finish(ExecutionLeaseRepository.Finish(id: setup.executions[1], owner: "w", outcomes: [], rowCount: 1,
+                                                                     timings: [:], notify: nil, reportName: "sales"),
+                                     thenClaim: setup.executions[2], owner: "w", leaseSeconds: 30)
+        #expect(lost.ended == nil)
+        #expect(try Self.claimed(lost.claim).id == setup.executions[2])
+        #expect(try status(setup.executions[1]) == "running")
+        #expect(try setup.store.query("SELECT lease_owner FROM executions WHERE id = \(setup.executions[1])")[0].decode("lease_owner", as: String.self) == "winner")
+    }
+
     @Test func aLeaseIsNotRenewedPastTheReportsDeadline() throws {
         let setup = try Self.setup(count: 2)
         let worker = ExecutionLeaseRepository(connection: try PostgresConnection(url: setup.url))

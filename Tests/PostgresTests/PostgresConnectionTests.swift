@@ -221,6 +221,35 @@ struct PostgresConnectionTests {
         #expect(connection.backendPID == pid)
     }
 
+    @Test func pipelinedQueriesArePreparedOnceAndCommitOrFailTogether() throws {
+        let connection = try connect()
+        let table = "prepiped_\(UUID().uuidString.prefix(8).lowercased())"
+        try connection.execute(PostgresQuery(unsafeSQL: "CREATE TABLE \(table) (n int)"))
+        defer { _ = try? connection.execute(PostgresQuery(unsafeSQL: "DROP TABLE \(table)")) }
+        func insert(_ n: Int) -> PostgresQuery { PostgresQuery(unsafeSQL: "INSERT INTO \(table) VALUES ($1) RETURNING n", binds: ["\(n)"]) }
+        func count() throws -> Int {
+            try connection.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int AS n FROM \(table)"))[0].decode("n")
+        }
+        func prepared() throws -> Int {
+            try connection.query("SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement LIKE 'INSERT INTO prepiped_%'")[0].decode("n")
+        }
+
+        let first = try connection.pipelinedQueries([insert(1), insert(2)])
+        #expect(try first.map { try $0[0].decode("n", as: Int.self) } == [1, 2])
+        #expect(try prepared() == 1)
+        _ = try connection.pipelinedQueries([insert(3)])
+        #expect(try prepared() == 1)
+        #expect(try count() == 3)
+
+        // One implicit transaction: the failure of the second statement undoes the first.
+        let error = #expect(throws: PostgresError.self) {
+            try connection.pipelinedQueries([insert(4), PostgresQuery(unsafeSQL: "SELECT 1 / ($1::int - 1) AS boom", binds: ["1"])])
+        }
+        #expect(error?.sqlState == "22012")
+        #expect(try count() == 3)
+        #expect(!connection.inTransaction)
+    }
+
     @Test func aConnectionErrorNeverQuotesTheURLOrItsPassword() throws {
         let password = "s3cret-\(UUID().uuidString.prefix(8))"
         for url in ["postgresql://herald:\(password)@127.0.0.1:1/db?sslmode=\(password)",
