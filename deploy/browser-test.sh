@@ -83,6 +83,7 @@ say "browser tests against https://localhost:$https_port/"
 status=0
 HERALD_BROWSER_BASE_URL="https://localhost:$https_port" HERALD_BROWSER_ADMIN_EMAIL=$admin_email \
 HERALD_BROWSER_ADMIN_PASSWORD=$admin_password HERALD_BROWSER_DELIVERIES=$HERALD_DELIVERY_ROOT \
+HERALD_BROWSER_DATABASE_URL=$HERALD_DATABASE_URL \
 HERALD_SCREENSHOTS_DIR=${HERALD_SCREENSHOTS_DIR:-$root/static/screenshots} PYTHONDONTWRITEBYTECODE=1 \
     "$herald_python" -m pytest -p no:cacheprovider -q "$root/Tests/Browser" "$@" || status=$?
 if [ "$status" != 0 ]; then
