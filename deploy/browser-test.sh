@@ -3,6 +3,7 @@
 # PostgreSQL, Redis, nginx (the shipped nginx/herald.conf, rendered as deploy/dev.sh does), `herald web` and
 # `herald scheduler` on free loopback ports, migrates, creates an admin, runs pytest against https://localhost:PORT/,
 # and stops everything by PID whatever happens. deploy/test.sh runs it after the Swift tests; alone it builds first.
+# The tests get the test database's URL too (HERALD_BROWSER_DATABASE_URL), for the data source the flow test adds.
 #   deploy/browser-test.sh [pytest arguments]      e.g. deploy/browser-test.sh -k sign_in
 # Screenshots go to static/screenshots/ (HERALD_SCREENSHOTS_DIR overrides it); the servers' logs are printed when a
 # test fails.

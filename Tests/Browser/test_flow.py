@@ -146,6 +146,7 @@ def test_admin_adds_a_creator_who_schedules_runs_and_downloads_a_report(browser:
              RUN_TIMEOUT, "the run to end (its page updates itself)")
     status = browser.driver.find_element(By.ID, "execution-status").text
     assert status == "succeeded", f"the run ended {status}: {browser.text()}"
+    assert_accessible(browser)
 
     # The CSV behind the download link is the file delivered into the folder.
     link = wait_for(lambda: browser.driver.find_elements(By.CSS_SELECTOR, ".execution-artifacts a[download]"),
