@@ -13,7 +13,7 @@ import axe_core_python
 from axe_selenium_python import Axe
 from PIL import Image
 from selenium import webdriver
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
@@ -184,6 +184,12 @@ class Browser:
             return False
         except StaleElementReferenceException:
             return True
+        except WebDriverException as error:
+            # Chromium sometimes reports an element of a document it has just replaced this way rather than as
+            # stale (a race of a fast navigation): that too means the next page is there.
+            if "does not belong to the document" in (error.msg or ""):
+                return True
+            raise
 
     def link(self, text: str) -> WebElement:
         return self.driver.find_element(By.LINK_TEXT, text)
