@@ -171,10 +171,7 @@ def test_admin_adds_a_creator_who_schedules_runs_and_downloads_a_report(browser:
     assert_accessible(browser)
 
 
-# On main at 046e6ac an unmatched path is answered before the session is read, so its 404 page has no navigation;
-# the integrator is fixing that in WebApplication. Remove this marker once it lands.
-@pytest.mark.xfail(reason="404 pages are rendered signed out (WebApplication fix pending)", raises=AssertionError,
-                   strict=False)
+# A path that matches no route still reads the session, so a signed-in user's 404 page has the navigation.
 def test_a_signed_in_users_404_page_has_the_navigation(browser: Browser, admin: Login):
     browser.sign_in(admin)
     status, _, _ = browser.fetch("/no-such-page")
