@@ -160,10 +160,12 @@ struct ScheduleServiceTests {
         repeat {
             let page = try service.list(limit: 2, after: after, actor: .user(f.creator))
             seen += page.items.map(\.name)
-            #expect(page.counts[.all] == 5)
             after = page.next
         } while after != nil
         #expect(seen == ["Daily 4", "Daily 3", "Daily 2", "Daily 1", "Daily 0"])
+        let counts = try service.counts(actor: .user(f.creator))
+        #expect(counts[.all] == 5 && counts[.active] == 5 && counts[.paused] == 0 && counts[.failing] == 0)
+        #expect(try service.counts(search: "daily 3", actor: .user(f.creator))[.all] == 1)
         #expect(try service.list(search: "daily 3", actor: .user(f.creator)).items.map(\.name) == ["Daily 3"])
         #expect(try service.list(search: "sales", actor: .user(f.creator)).items.count == 5)
         #expect(try service.list(search: "%", actor: .user(f.creator)).items.isEmpty)

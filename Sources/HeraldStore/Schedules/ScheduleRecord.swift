@@ -59,7 +59,6 @@ public struct SchedulePage: Sendable {
     public let items: [ScheduleRecord]
     /// The sort-key parts to continue after, when there are more.
     public let next: [String]?
-    public let counts: [ScheduleFilter: Int]
 }
 
 /// A user a schedule is shared with.

@@ -5,7 +5,25 @@ import Postgres
 extension ScheduleService {
     /// The columns of a `ScheduleRecord`, with the report's name, the shares and the last finished run.
     static let selectRecord: PostgresQuery = """
-        SELECT s.id, s.name, s.report_id, r.name AS report_name, s.recurrence::text AS recurrence, s.cron,
+        SELECT \(fragment: columns)
+        FROM schedules s
+        JOIN reports r ON r.id = s.report_id
+        LEFT JOIN LATERAL (\(fragment: lastRun)) lr ON true
+        """
+
+    /// A page of schedules `s` (already chosen and ordered), decorated with what the list shows.
+    static func decorated(_ page: PostgresQuery) -> PostgresQuery {
+        """
+        SELECT \(fragment: columns)
+        FROM (\(fragment: page)) s
+        JOIN reports r ON r.id = s.report_id
+        LEFT JOIN LATERAL (\(fragment: lastRun)) lr ON true
+        ORDER BY s.created_at DESC, s.id DESC
+        """
+    }
+
+    static let columns: PostgresQuery = """
+        s.id, s.name, s.report_id, r.name AS report_name, s.recurrence::text AS recurrence, s.cron,
                s.parameters::text AS parameters, to_json(s.destination_ids)::text AS destination_ids,
                to_json(s.formats)::text AS formats, s.filename_pattern, s.naming, s.misfire_policy, s.overlap_policy,
                s.jitter_seconds, s.priority::int AS priority, s.enabled, s.pause_note, s.broken_reason, s.owner_id,
@@ -13,11 +31,13 @@ extension ScheduleService {
                (SELECT coalesce(json_agg(sh.user_id ORDER BY sh.created_at), '[]')::text FROM schedule_shares sh
                 WHERE sh.schedule_id = s.id) AS shared_with,
                lr.id AS last_id, lr.status AS last_status, lr.finished_at AS last_finished_at
-        FROM schedules s
-        JOIN reports r ON r.id = s.report_id
-        LEFT JOIN LATERAL (SELECT e.id, e.status, e.finished_at FROM executions e
-                           WHERE e.schedule_id = s.id AND e.finished_at IS NOT NULL
-                           ORDER BY e.finished_at DESC, e.id DESC LIMIT 1) lr ON true
+        """
+
+    /// The schedule's last finished run (`s` in scope).
+    static let lastRun: PostgresQuery = """
+        SELECT e.id, e.status, e.finished_at FROM executions e
+        WHERE e.schedule_id = s.id AND e.finished_at IS NOT NULL
+        ORDER BY e.finished_at DESC, e.id DESC LIMIT 1
         """
 
     static func record(_ row: PostgresRow) throws -> ScheduleRecord {
@@ -55,16 +75,13 @@ extension ScheduleService {
         let term = search.trimmingCharacters(in: .whitespaces)
         let pattern = "%" + term.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
             .replacingOccurrences(of: "_", with: "\\_") + "%"
-        let base: PostgresQuery = """
-            \(fragment: Visibility.schedule("s", actor))
-            AND (\(term.isEmpty) OR s.name ILIKE \(pattern) OR r.name ILIKE \(pattern))
-            """
+        let matches: PostgresQuery = "(\(term.isEmpty) OR s.name ILIKE \(pattern) OR r.name ILIKE \(pattern))"
         let filtered: PostgresQuery
         switch filter {
         case .all: filtered = "true"
         case .active: filtered = "s.enabled"
         case .paused: filtered = "NOT s.enabled"
-        case .failing: filtered = "lr.status IN ('failed', 'partial')"
+        case .failing: filtered = "(SELECT lr.status FROM (\(fragment: Self.lastRun)) lr) IN ('failed', 'partial')"
         }
         var keyset: PostgresQuery = "true"
         if let after {
@@ -73,30 +90,54 @@ extension ScheduleService {
             }
             keyset = "(s.created_at, s.id) < (\(after[0])::timestamptz, \(id))"
         }
+        // The page is chosen first, walking an index in (created_at, id) order, and only its rows get their last
+        // run and shares. A non-admin's page is the newest of their own and of those shared with them: two index
+        // walks, each stopping after a page, instead of an OR that makes PostgreSQL sort every visible schedule.
+        let rest: PostgresQuery = "\(fragment: matches) AND \(fragment: filtered) AND \(fragment: keyset)"
+        let order: PostgresQuery = "ORDER BY s.created_at DESC, s.id DESC LIMIT \(limit + 1)"
+        let page: PostgresQuery
+        if let user = actor.userID, !actor.isAdmin {
+            page = """
+                SELECT * FROM (
+                    (SELECT s.* FROM schedules s JOIN reports r ON r.id = s.report_id
+                     WHERE s.owner_id = \(user) AND \(fragment: rest) \(fragment: order))
+                    UNION ALL
+                    (SELECT s.* FROM schedules s JOIN schedule_shares sh ON sh.schedule_id = s.id AND sh.user_id = \(user)
+                     JOIN reports r ON r.id = s.report_id
+                     WHERE s.owner_id IS DISTINCT FROM \(user) AND \(fragment: rest) \(fragment: order))
+                ) s \(fragment: order)
+                """
+        } else {
+            page = "SELECT s.* FROM schedules s JOIN reports r ON r.id = s.report_id WHERE \(fragment: rest) \(fragment: order)"
+        }
         let rows: [PostgresRow]
         do {
-            rows = try connection.query("""
-                \(fragment: Self.selectRecord)
-                WHERE \(fragment: base) AND \(fragment: filtered) AND \(fragment: keyset)
-                ORDER BY s.created_at DESC, s.id DESC LIMIT \(limit + 1)
-                """)
+            rows = try connection.query(Self.decorated(page))
         } catch let error as PostgresError where after != nil && !error.isUniqueViolation {
             throw ValidationError(field: "cursor", message: "is not a cursor this server gave out")
         }
         let items = try rows.prefix(limit).map(Self.record)
         let next = rows.count > limit ? items.last.map { [$0.createdKey, $0.id.uuidString.lowercased()] } : nil
+        return SchedulePage(items: items, next: next)
+    }
+
+    /// How many schedules each filter of the list holds (for its tabs), with the same search. Counting "failing"
+    /// looks at every visible schedule's last run, so only the page asks; the API's list does not.
+    public func counts(search: String = "", actor: Actor) throws -> [ScheduleFilter: Int] {
+        let term = search.trimmingCharacters(in: .whitespaces)
+        let pattern = "%" + term.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_") + "%"
         let countRow = try connection.query("""
             SELECT count(*)::int AS all_count, count(*) FILTER (WHERE s.enabled)::int AS active,
                    count(*) FILTER (WHERE NOT s.enabled)::int AS paused,
                    count(*) FILTER (WHERE lr.status IN ('failed', 'partial'))::int AS failing
             FROM schedules s JOIN reports r ON r.id = s.report_id
-            LEFT JOIN LATERAL (SELECT e.status FROM executions e WHERE e.schedule_id = s.id AND e.finished_at IS NOT NULL
-                               ORDER BY e.finished_at DESC, e.id DESC LIMIT 1) lr ON true
-            WHERE \(fragment: base)
+            LEFT JOIN LATERAL (\(fragment: Self.lastRun)) lr ON true
+            WHERE \(fragment: Visibility.schedule("s", actor))
+              AND (\(term.isEmpty) OR s.name ILIKE \(pattern) OR r.name ILIKE \(pattern))
             """)[0]
-        let counts: [ScheduleFilter: Int] = [.all: try countRow.decode("all_count"), .active: try countRow.decode("active"),
-                                             .paused: try countRow.decode("paused"), .failing: try countRow.decode("failing")]
-        return SchedulePage(items: items, next: next, counts: counts)
+        return [.all: try countRow.decode("all_count"), .active: try countRow.decode("active"),
+                .paused: try countRow.decode("paused"), .failing: try countRow.decode("failing")]
     }
 
     /// The schedule's runs, newest slot first, with their deliveries and artifacts; keyset on (scheduled_for, id).

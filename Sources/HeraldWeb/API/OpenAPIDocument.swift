@@ -111,9 +111,12 @@ public enum OpenAPI {
 
 /// `GET /api/openapi.json`.
 enum OpenAPIRoutes {
+    /// Built once per process: the document only changes with the code.
+    static let document = Result { try OpenAPIDocument.json() }
+
     static func register(_ router: inout Router) {
         router.get("/api/openapi.json", .anyone) { _ in
-            HTTPResponse(headers: [("Content-Type", "application/json"), ("Cache-Control", "public, max-age=300")], body: try OpenAPIDocument.json())
+            HTTPResponse(headers: [("Content-Type", "application/json"), ("Cache-Control", "public, max-age=300")], body: try document.get())
         }
     }
 }
