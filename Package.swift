@@ -60,7 +60,7 @@ let package = Package(
         .executableTarget(
             name: "herald",
             dependencies: [
-                "HeraldCore", "HeraldStore", "HeraldQueue", "HeraldWeb", "HeraldScheduler", "HeraldRender", "HeraldDelivery", "Postgres", "Redis", "Crypto",
+                "HeraldCore", "HeraldStore", "HeraldQueue", "HeraldWeb", "HeraldScheduler", "HeraldRender", "HeraldDelivery", "FastCGI", "Postgres", "Redis", "Crypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -82,13 +82,13 @@ let package = Package(
         .testTarget(name: "HeraldStoreTests", dependencies: ["HeraldStore", "HeraldCore", "Crypto", "Postgres", "TestSupport"]),
         .testTarget(
             name: "HeraldWebTests",
-            dependencies: ["HeraldWeb", "HeraldStore", "HeraldCore", "FastCGI", "Postgres", "Redis", "Crypto", "TestSupport",
+            dependencies: ["HeraldWeb", "HeraldStore", "HeraldCore", "HeraldQueue", "FastCGI", "Postgres", "Redis", "Crypto", "TestSupport",
                            .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "HeraldRenderTests", dependencies: ["HeraldRender"]),
         .testTarget(name: "HeraldDeliveryTests", dependencies: ["HeraldDelivery", "HeraldCore"]),
         .testTarget(name: "HeraldQueueTests", dependencies: ["HeraldQueue", "Redis", "TestSupport"]),
         .testTarget(name: "HeraldSchedulerTests", dependencies: ["HeraldScheduler", "HeraldStore", "Postgres", "Crypto", "Redis", "TestSupport"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "Postgres", "Redis", "HeraldCore"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "Postgres", "Redis", "HeraldCore", "HeraldQueue"]),
     ]
 )
