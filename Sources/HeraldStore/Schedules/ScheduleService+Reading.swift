@@ -46,7 +46,7 @@ extension ScheduleService {
         return ScheduleRecord(
             id: try row.decode("id"), name: try row.decode("name"), reportID: try row.decode("report_id"),
             reportName: try row.decode("report_name"), recurrence: recurrence, cron: try row.decode("cron", as: String?.self),
-            description: (try? recurrence.describe()) ?? "(not valid)",
+            description: RecurrenceDescriptions.shared.describe(recurrence, key: try row.decode("recurrence")),
             parameters: (try? row.decodeJSON("parameters", as: [String: String].self)) ?? [:],
             destinationIDs: try row.decodeJSON("destination_ids"), formats: try row.decodeJSON("formats"),
             filenamePattern: try row.decode("filename_pattern"), naming: try row.decode("naming"),
