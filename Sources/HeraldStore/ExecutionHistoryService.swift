@@ -119,13 +119,15 @@ public struct ExecutionHistoryService {
     public func storedArtifact(id: UUID) throws -> StoredArtifact? {
         try connection.query("""
             SELECT id, execution_id, format, file_name, byte_count, encode(sha256, 'hex') AS sha256, created_at, expires_at, storage_path
-            FROM artifacts WHERE id = \(id)
+            FROM artifacts WHERE id = \(id) AND (expires_at IS NULL OR expires_at > now())
             """).first.map { StoredArtifact(artifact: try ArtifactRecord(row: $0), storagePath: try $0.decode("storage_path")) }
     }
 
     /// Checks visibility and writes the `artifact.download` audit row: who asked for which file of which run.
     public func authorizeDownload(artifactID: UUID, actor: Actor) throws -> StoredArtifact {
         let stored = try artifact(id: artifactID, actor: actor)
+        // Retention removes expired files; until it has, an expired artifact is not offered either.
+        if let expires = stored.artifact.expiresAt, expires <= Date() { throw NotFound("artifact (it has expired)") }
         try AuditLog(connection: connection).record(
             actorID: actor.userID, actorLabel: actor.label, action: "artifact.download", subjectType: "artifact",
             subjectID: artifactID.uuidString.lowercased(),

@@ -70,6 +70,23 @@ struct ArtifactDownloadTests {
         #expect(web.respond("GET", path, query: query).status == .notFound)
     }
 
+    @Test func anExpiredArtifactIsNotOfferedNorServed() async throws {
+        let web = try await WebHarness()
+        let ada = try web.addUser("ada@example.org", role: .creator)
+        let fx = ExecutionFixtures(store: web.store)
+        let run = try fx.execution(schedule: try fx.schedule(owner: ada.id), status: "succeeded", at: Date())
+        let file = try fx.artifact(execution: run)
+        let link = ArtifactLink.issue(for: file, key: Self.key)
+        try web.store.execute("UPDATE artifacts SET expires_at = now() - interval '1 minute' WHERE id = \(file)")
+        let browser = web.browser()
+        browser.signIn("ada@example.org")
+        #expect(browser.request("GET", "/artifacts/\(file.uuidString.lowercased())/download").status == .notFound)
+        let (path, query) = Self.split(link.path)
+        let served = web.respond("GET", path, query: query)
+        #expect(served.status != .ok)
+        #expect(served.header("X-Accel-Redirect") == nil)
+    }
+
     @Test func aStoragePathOutsideTheArtifactsFolderIsNeverHandedToNginx() {
         #expect(ArtifactRoutes.accelPath("artifacts/2026/12/02/a-b.csv") == "/_artifacts/2026/12/02/a-b.csv")
         for path in ["artifacts/../secrets", "/etc/passwd", "deliveries/x.csv", "artifacts//x", "artifacts/a b.csv", "artifacts/", "artifacts/./x"] {
