@@ -61,25 +61,6 @@ public struct ScheduleRepository {
         return id
     }
 
-    public struct Listed: Sendable, Codable {
-        public let id: UUID
-        public let name: String
-        public let cron: String?
-        public let timeZone: String
-        public let enabled: Bool
-        public let nextRunAt: Date?
-        /// Why the firing loop took this schedule out of firing, if it did (see `ScheduleFiring`).
-        public let brokenReason: String?
-    }
-
-    public func list() throws -> [Listed] {
-        try connection.query("SELECT id, name, cron, time_zone, enabled, next_run_at, broken_reason FROM schedules ORDER BY created_at").map {
-            Listed(id: try $0.decode("id"), name: try $0.decode("name"), cron: try $0.decode("cron", as: String?.self),
-                   timeZone: try $0.decode("time_zone"), enabled: try $0.decode("enabled"),
-                   nextRunAt: try $0.decode("next_run_at", as: Date?.self), brokenReason: try $0.decode("broken_reason", as: String?.self))
-        }
-    }
-
     /// Pauses or resumes; resuming recomputes the next slot from `now`, so a paused schedule does not catch up, and
     /// clears a broken mark (resuming a schedule whose recurrence still does not compile throws instead). The row is
     /// locked in the same transaction as the update, so a firing scheduler cannot move it in between.

@@ -132,10 +132,21 @@ struct ScheduleCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Lists schedules.")
         func run() {
-            for s in withStore({ connection, _ in try ScheduleRepository(connection: connection).list() }) {
+            let schedules = withStore { connection, config in
+                let service = ScheduleService(connection: connection, limits: config.scheduleLimits)
+                var all: [ScheduleRecord] = []
+                var after: [String]?
+                repeat {
+                    let page = try service.list(limit: 200, after: after, actor: .commandLine)
+                    all += page.items
+                    after = page.next
+                } while after != nil
+                return all
+            }
+            for s in schedules {
                 let next = s.nextRunAt.map { UTCInstant.format(Int64($0.timeIntervalSince1970)) } ?? "-"
-                let state = s.brokenReason != nil ? "broken" : s.enabled ? "active" : "paused"
-                print("\(s.id.uuidString.lowercased())  \(state)  \(s.cron ?? "once")  \(s.timeZone)  next \(next)\(s.brokenReason.map { "  (\($0))" } ?? "")")
+                let state = s.brokenReason != nil ? "broken" : s.paused ? "paused" : "active"
+                print("\(s.id.uuidString.lowercased())  \(state)  \(s.cron ?? "once")  \(s.recurrence.timeZone)  next \(next)\(s.brokenReason.map { "  (\($0))" } ?? "")")
             }
         }
     }

@@ -182,11 +182,11 @@ struct ScheduleFiringTests {
         #expect(try told.first?.decode("title", as: String.self).contains("poison") == true)
         #expect(try told.first?.decode("body", as: String.self) == reason)
         // Listed as broken, with the reason; the next round does not pick it again.
-        #expect(try repository.list().first { $0.id == poison }?.brokenReason == reason)
+        #expect(try ScheduleService(connection: connection, limits: ScheduleLimits(minimumInterval: 60, maxSchedulesPerUser: 10)).get(poison, actor: .commandLine).brokenReason == reason)
         #expect(try ScheduleFiring(connection: connection).fire(now: created.addingTimeInterval(3600 + 20)).claimed == 0)
         // Resuming it fails the same way and leaves it broken.
         #expect(throws: (any Error).self) { try repository.setEnabled(poison, true, now: created) }
-        #expect(try repository.list().first { $0.id == poison }?.brokenReason == reason)
+        #expect(try ScheduleService(connection: connection, limits: ScheduleLimits(minimumInterval: 60, maxSchedulesPerUser: 10)).get(poison, actor: .commandLine).brokenReason == reason)
     }
 
     @Test func manualAndTestRunsNeverTakeOrCollideWithASlot() throws {
