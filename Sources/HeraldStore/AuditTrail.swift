@@ -60,8 +60,7 @@ public struct AuditTrail {
             afterAt = after[0]
             afterID = id
         }
-        let action = filter.action.map { $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-            .replacingOccurrences(of: "_", with: "\\_") }
+        let action = filter.action.map(LikePattern.escaped)
         let rows = try connection.query("""
             SELECT id, at, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at_key, actor_label, action,
                    subject_type, subject_id,

@@ -73,8 +73,7 @@ extension ScheduleService {
     public func list(filter: ScheduleFilter = .all, search: String = "", limit: Int = 50, after: [String]? = nil,
                      actor: Actor) throws -> SchedulePage {
         let term = search.trimmingCharacters(in: .whitespaces)
-        let pattern = "%" + term.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-            .replacingOccurrences(of: "_", with: "\\_") + "%"
+        let pattern = LikePattern.containing(term)
         let matches: PostgresQuery = "(\(term.isEmpty) OR s.name ILIKE \(pattern) OR r.name ILIKE \(pattern))"
         let filtered: PostgresQuery
         switch filter {
@@ -125,8 +124,7 @@ extension ScheduleService {
     /// looks at every visible schedule's last run, so only the page asks; the API's list does not.
     public func counts(search: String = "", actor: Actor) throws -> [ScheduleFilter: Int] {
         let term = search.trimmingCharacters(in: .whitespaces)
-        let pattern = "%" + term.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-            .replacingOccurrences(of: "_", with: "\\_") + "%"
+        let pattern = LikePattern.containing(term)
         let countRow = try connection.query("""
             SELECT count(*)::int AS all_count, count(*) FILTER (WHERE s.enabled)::int AS active,
                    count(*) FILTER (WHERE NOT s.enabled)::int AS paused,
