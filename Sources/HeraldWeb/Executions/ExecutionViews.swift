@@ -118,7 +118,8 @@ struct ExecutionPageView: Sendable {
     let scheduleHref: String?
     let reportName: String
     let trigger: String
-    let requestedBy: String
+    /// Who asked for the run; nil for the scheduler or the command line (the page then says no name).
+    let requestedBy: String?
     let slot: TimeView
     let enqueued: TimeView?
     let started: TimeView?
@@ -151,7 +152,7 @@ struct ExecutionPageView: Sendable {
         scheduleHref = record.scheduleID.map { "/schedules/\($0.uuidString.lowercased())" }
         reportName = record.reportName
         trigger = ExecutionWords.trigger(record.trigger)
-        requestedBy = detail.requestedBy
+        requestedBy = detail.requestedBy.isEmpty ? nil : detail.requestedBy
         slot = TimeView(record.scheduledFor, zone: zone)
         enqueued = detail.enqueuedAt.map { TimeView($0, zone: zone) }
         started = record.startedAt.map { TimeView($0, zone: zone) }
