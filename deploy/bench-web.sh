@@ -8,6 +8,7 @@
 # Knobs (environment): WRK_CONNECTIONS=32 RUNS=1 (median reported) HERALD_WEB_THREADS=16 PEER=1 (0 skips the peer)
 #   PEER_DIR=../shared/peers/fastapi PEER_VENV (default: a fresh venv under the work folder) PEER_QUIET_BUDGET=120
 #   PEER_REDO_MAX=2 (runs the peer redoes when other processes were busy during one)
+#   PERF_DIR (when set, `perf record -g` samples herald web during each route's first run into PERF_DIR/LABEL.data)
 #   ROUTES: one "label|path|auth" per line, auth = none, bearer or session; a route answering 404 is reported
 #   "not available yet" and skipped (the schedule list and its API are being built), any other non-200 stops the run.
 # The benchmark's nginx differs from the shipped one in one way: the per-address rate limits of /api/ and /login are
@@ -129,12 +130,18 @@ measure() {
         out=$work/wrk/$(echo "$label" | tr -c 'a-zA-Z0-9' _).$run.txt
         timeout $((seconds + 30)) $pin wrk -t1 -c"$connections" -d"${seconds}s" --timeout 5s --latency "${args[@]}" \
             "$base$path" > "$out" &
-        local wrk_pid=$! rss
+        local wrk_pid=$! rss perf_pid=""
+        if [ -n "${PERF_DIR:-}" ] && [ "$run" = 1 ]; then
+            mkdir -p "$PERF_DIR"
+            perf record -q -g -p "$web_pid" -o "$PERF_DIR/$(echo "$label" | tr -c 'a-zA-Z0-9' _).data" >/dev/null 2>&1 &
+            perf_pid=$!
+        fi
         while kill -0 "$wrk_pid" 2>/dev/null; do
             rss=$(rss_kb "$web_pid"); [ "${rss:-0}" -gt "$max_rss" ] && max_rss=$rss
             sleep 0.25
         done
         wait "$wrk_pid" || true
+        if [ -n "$perf_pid" ]; then kill -INT "$perf_pid" 2>/dev/null || true; wait "$perf_pid" 2>/dev/null || true; fi
         /usr/bin/python3 "$peer_dir/wrkstats.py" parse "$out" >> "$work/wrk/$$.runs"
     done
     # Written before the result line: the caller reads that line and then this file.

@@ -26,29 +26,14 @@ public struct HTTPResponse: Sendable {
         HTTPResponse(status: status, headers: [("Content-Type", "text/plain; charset=utf-8")], body: Array(text.utf8))
     }
 
-    /// JSON with snake_case keys and instants as UTC ISO-8601 with `Z`. A value that fails to encode is a thrown
-    /// error (a 500), never an empty 200.
+    /// JSON with snake_case keys and instants as UTC ISO-8601 with `Z` (`JSONWriter`). A value that fails to encode
+    /// is a thrown error (a 500), never an empty 200.
     /// `keepingKeys`: for formats whose keys are fixed elsewhere in camelCase (health checks).
     public static func json(_ value: some Encodable, status: HTTPStatus = .ok, contentType: String = "application/json",
                             keepingKeys: Bool = false) throws -> HTTPResponse {
         HTTPResponse(status: status, headers: [("Content-Type", contentType)],
-                     body: Array(try (keepingKeys ? plainEncoder : encoder).encode(value)))
+                     body: try JSONWriter.encode(value, snakeCaseKeys: !keepingKeys))
     }
-
-    static let plainEncoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return encoder
-    }()
-
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        return encoder
-    }()
 
     /// RFC 9457 problem details, with every bad field of a 422 in `errors`.
     public static func problem(_ status: HTTPStatus, detail: String, instance: String? = nil, errors: [ValidationError] = []) -> HTTPResponse {
@@ -59,8 +44,8 @@ public struct HTTPResponse: Sendable {
         let problem = Problem(type: "about:blank", title: status.reason, status: status.code, detail: detail, instance: instance,
                               errors: errors.isEmpty ? nil : errors.map { FieldError(field: $0.field, message: $0.message) })
         // Plain strings and numbers always encode.
-        let body = (try? encoder.encode(problem)) ?? Data(#"{"status":500,"title":"Internal Server Error","type":"about:blank"}"#.utf8)
-        return HTTPResponse(status: status, headers: [("Content-Type", "application/problem+json")], body: Array(body))
+        let body = (try? JSONWriter.encode(problem)) ?? Array(#"{"type":"about:blank","title":"Internal Server Error","status":500}"#.utf8)
+        return HTTPResponse(status: status, headers: [("Content-Type", "application/problem+json")], body: body)
     }
 
     public static func redirect(to location: String, status: HTTPStatus = .seeOther) -> HTTPResponse {
