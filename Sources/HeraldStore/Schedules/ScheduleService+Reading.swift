@@ -3,12 +3,11 @@ import HeraldCore
 import Postgres
 
 extension ScheduleService {
-    /// The columns of a `ScheduleRecord`, with the report's name, the shares and the last finished run.
+    /// The columns of a `ScheduleRecord`, with the report's name and the shares.
     static let selectRecord: PostgresQuery = """
         SELECT \(fragment: columns)
         FROM schedules s
         JOIN reports r ON r.id = s.report_id
-        LEFT JOIN LATERAL (\(fragment: lastRun)) lr ON true
         """
 
     /// A page of schedules `s` (already chosen and ordered), decorated with what the list shows.
@@ -17,7 +16,6 @@ extension ScheduleService {
         SELECT \(fragment: columns)
         FROM (\(fragment: page)) s
         JOIN reports r ON r.id = s.report_id
-        LEFT JOIN LATERAL (\(fragment: lastRun)) lr ON true
         ORDER BY s.created_at DESC, s.id DESC
         """
     }
@@ -30,15 +28,11 @@ extension ScheduleService {
                s.next_run_at, s.created_at, s.updated_at, s.created_at::text AS created_key,
                (SELECT coalesce(json_agg(sh.user_id ORDER BY sh.created_at), '[]')::text FROM schedule_shares sh
                 WHERE sh.schedule_id = s.id) AS shared_with,
-               lr.id AS last_id, lr.status AS last_status, lr.finished_at AS last_finished_at
+               s.last_execution_id AS last_id, s.last_status, s.last_finished_at
         """
 
-    /// The schedule's last finished run (`s` in scope).
-    static let lastRun: PostgresQuery = """
-        SELECT e.id, e.status, e.finished_at FROM executions e
-        WHERE e.schedule_id = s.id AND e.finished_at IS NOT NULL
-        ORDER BY e.finished_at DESC, e.id DESC LIMIT 1
-        """
+    /// A schedule whose last finished run (kept on the row by migration 0012's triggers) failed, in part or whole.
+    static let failing: PostgresQuery = "s.last_status IN ('failed', 'partial')"
 
     static func record(_ row: PostgresRow) throws -> ScheduleRecord {
         let recurrence = try row.decodeJSON("recurrence", as: Recurrence.self)
@@ -80,7 +74,7 @@ extension ScheduleService {
         case .all: filtered = "true"
         case .active: filtered = "s.enabled"
         case .paused: filtered = "NOT s.enabled"
-        case .failing: filtered = "(SELECT lr.status FROM (\(fragment: Self.lastRun)) lr) IN ('failed', 'partial')"
+        case .failing: filtered = Self.failing
         }
         var keyset: PostgresQuery = "true"
         if let after {
@@ -120,22 +114,18 @@ extension ScheduleService {
         return SchedulePage(items: items, next: next)
     }
 
-    /// How many schedules each filter of the list holds (for its tabs), with the same search. Counting "failing"
-    /// looks at every visible schedule's last run, so only the page asks; the API's list does not.
-    public func counts(search: String = "", actor: Actor) throws -> [ScheduleFilter: Int] {
+    /// How many of the schedules the actor sees are failing, with the same search: the one count the list's tabs
+    /// show. It walks only failing schedules (`schedules_failing_idx`); counting every visible schedule for the
+    /// other tabs would cost each page view a scan of all of them.
+    public func failingCount(search: String = "", actor: Actor) throws -> Int {
         let term = search.trimmingCharacters(in: .whitespaces)
         let pattern = LikePattern.containing(term)
-        let countRow = try connection.query("""
-            SELECT count(*)::int AS all_count, count(*) FILTER (WHERE s.enabled)::int AS active,
-                   count(*) FILTER (WHERE NOT s.enabled)::int AS paused,
-                   count(*) FILTER (WHERE lr.status IN ('failed', 'partial'))::int AS failing
+        return try connection.query("""
+            SELECT count(*)::int AS failing
             FROM schedules s JOIN reports r ON r.id = s.report_id
-            LEFT JOIN LATERAL (\(fragment: Self.lastRun)) lr ON true
-            WHERE \(fragment: Visibility.schedule("s", actor))
+            WHERE \(fragment: Self.failing) AND \(fragment: Visibility.schedule("s", actor))
               AND (\(term.isEmpty) OR s.name ILIKE \(pattern) OR r.name ILIKE \(pattern))
-            """)[0]
-        return [.all: try countRow.decode("all_count"), .active: try countRow.decode("active"),
-                .paused: try countRow.decode("paused"), .failing: try countRow.decode("failing")]
+            """)[0].decode("failing")
     }
 
     /// The schedule's runs, newest slot first, with their deliveries and artifacts; keyset on (scheduled_for, id).

@@ -87,9 +87,9 @@ enum AccountPageRoutes {
 }
 
 /// `pages/account/show`.
-struct AccountPageView: Sendable {
-    struct Choice: Sendable { let value: String; let label: String; let selected: Bool }
-    struct TokenRow: Sendable {
+struct AccountPageView: Sendable, Encodable {
+    struct Choice: Sendable, Encodable { let value: String; let label: String; let selected: Bool }
+    struct TokenRow: Sendable, Encodable {
         let id: String
         let name: String
         let prefix: String
@@ -127,7 +127,7 @@ struct AccountPageView: Sendable {
 }
 
 /// `pages/account/token-created`: the only time the token is shown.
-struct TokenCreatedView: Sendable {
+struct TokenCreatedView: Sendable, Encodable {
     let chrome: PageChrome
     let name: String
     let token: String

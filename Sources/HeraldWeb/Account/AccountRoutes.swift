@@ -75,7 +75,7 @@ enum AccountRoutes {
 }
 
 /// `pages/login`.
-struct LoginPageView: Sendable {
+struct LoginPageView: Sendable, Encodable {
     let chrome: PageChrome
     let email: String
     let error: String?

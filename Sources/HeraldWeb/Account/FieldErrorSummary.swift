@@ -2,8 +2,8 @@ import HeraldCore
 
 /// A form's failed fields for the GOV.UK error summary (links to each field by id) and the inline messages beside
 /// them (`fields.<name>`). Field names are the inputs' ids.
-struct FieldErrorSummary: Sendable {
-    struct Item: Sendable { let href: String; let message: String }
+struct FieldErrorSummary: Sendable, Encodable {
+    struct Item: Sendable, Encodable { let href: String; let message: String }
     let items: [Item]
     let fields: [String: String]
     /// Stored, not computed: Mustache reads stored properties only.

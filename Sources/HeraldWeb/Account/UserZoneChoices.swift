@@ -5,7 +5,7 @@ import HeraldCore
 /// sorted, read once. A stored zone missing from the list (an alias such as `US/Eastern`) is still offered, so
 /// a form never silently changes it.
 enum UserZoneChoices {
-    struct Option: Sendable { let value: String; let selected: Bool }
+    struct Option: Sendable, Encodable { let value: String; let selected: Bool }
 
     static let all: [String] = {
         let text = ["/usr/share/zoneinfo/zone1970.tab", "/usr/share/zoneinfo/zone.tab"].lazy

@@ -104,11 +104,11 @@ enum AdminUserRoutes {
     }
 }
 
-struct RoleChoice: Sendable { let value: String; let label: String; let hint: String; let selected: Bool }
+struct RoleChoice: Sendable, Encodable { let value: String; let label: String; let hint: String; let selected: Bool }
 
 /// `pages/admin/users`.
-struct AdminUsersView: Sendable {
-    struct Row: Sendable {
+struct AdminUsersView: Sendable, Encodable {
+    struct Row: Sendable, Encodable {
         let href: String, name: String, email: String, role: String, timeZone: String, disabled: Bool
         init(_ user: User) {
             href = "/admin/users/\(user.id.uuidString.lowercased())"
@@ -126,7 +126,7 @@ struct AdminUsersView: Sendable {
 }
 
 /// `pages/admin/user-new`.
-struct NewUserView: Sendable {
+struct NewUserView: Sendable, Encodable {
     let chrome: PageChrome
     let summary: FieldErrorSummary
     let fields: [String: String]
@@ -137,7 +137,7 @@ struct NewUserView: Sendable {
 }
 
 /// `pages/admin/user`.
-struct AdminUserView: Sendable {
+struct AdminUserView: Sendable, Encodable {
     let chrome: PageChrome
     let summary: FieldErrorSummary
     let fields: [String: String]
@@ -155,7 +155,7 @@ struct AdminUserView: Sendable {
 }
 
 /// `pages/admin/user-secret`: a generated password, shown once.
-struct UserSecretView: Sendable {
+struct UserSecretView: Sendable, Encodable {
     let chrome: PageChrome
     let heading: String
     let id: String

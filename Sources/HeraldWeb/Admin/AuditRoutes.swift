@@ -55,9 +55,9 @@ enum AuditRoutes {
 }
 
 /// `pages/admin/audit`.
-struct AuditPageView: Sendable {
-    struct Detail: Sendable { let key: String; let value: String }
-    struct Row: Sendable {
+struct AuditPageView: Sendable, Encodable {
+    struct Detail: Sendable, Encodable { let key: String; let value: String }
+    struct Row: Sendable, Encodable {
         let at: TimeView
         let actor: String
         let action: String

@@ -90,8 +90,8 @@ enum DataSourcePages {
 }
 
 /// `pages/datasources/list`.
-struct DataSourceListView: Sendable {
-    struct Row: Sendable { let id: String; let name: String; let timeout: String; let concurrency: String }
+struct DataSourceListView: Sendable, Encodable {
+    struct Row: Sendable, Encodable { let id: String; let name: String; let timeout: String; let concurrency: String }
     let chrome: PageChrome
     let rows: [Row]
     let empty: Bool
@@ -99,8 +99,8 @@ struct DataSourceListView: Sendable {
 }
 
 /// `pages/datasources/form`: new and edit; the URL field is always empty (write-only).
-struct DataSourceFormView: Sendable {
-    struct Values: Sendable {
+struct DataSourceFormView: Sendable, Encodable {
+    struct Values: Sendable, Encodable {
         let name: String
         let timeout: String
         let concurrency: String
@@ -116,7 +116,7 @@ struct DataSourceFormView: Sendable {
                       concurrency: String(source.maxConcurrency ?? DataSourceService.defaultMaxConcurrency))
         }
     }
-    struct Test: Sendable { let ok: Bool; let message: String; let elapsedMs: Int }
+    struct Test: Sendable, Encodable { let ok: Bool; let message: String; let elapsedMs: Int }
     let chrome: PageChrome
     let heading: String
     let action: String
@@ -130,7 +130,7 @@ struct DataSourceFormView: Sendable {
 }
 
 /// `pages/datasources/delete`.
-struct DataSourceDeleteView: Sendable {
+struct DataSourceDeleteView: Sendable, Encodable {
     let chrome: PageChrome
     let id: String
     let name: String

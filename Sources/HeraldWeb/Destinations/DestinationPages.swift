@@ -81,8 +81,8 @@ enum DestinationPages {
 }
 
 /// `pages/destinations/list`.
-struct DestinationListView: Sendable {
-    struct Row: Sendable { let id: String; let name: String; let kind: String; let path: String; let shared: Bool; let mayChange: Bool }
+struct DestinationListView: Sendable, Encodable {
+    struct Row: Sendable, Encodable { let id: String; let name: String; let kind: String; let path: String; let shared: Bool; let mayChange: Bool }
     let chrome: PageChrome
     let rows: [Row]
     let empty: Bool
@@ -91,7 +91,7 @@ struct DestinationListView: Sendable {
 }
 
 /// `pages/destinations/form`: new and edit.
-struct DestinationFormView: Sendable {
+struct DestinationFormView: Sendable, Encodable {
     let chrome: PageChrome
     let heading: String
     let action: String
@@ -105,7 +105,7 @@ struct DestinationFormView: Sendable {
 }
 
 /// `pages/destinations/delete`: the confirmation page.
-struct DestinationDeleteView: Sendable {
+struct DestinationDeleteView: Sendable, Encodable {
     let chrome: PageChrome
     let id: String
     let name: String

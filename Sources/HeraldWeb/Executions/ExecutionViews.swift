@@ -32,7 +32,7 @@ enum ExecutionWords {
 }
 
 /// One row of a list of runs.
-struct ExecutionRowView: Sendable {
+struct ExecutionRowView: Sendable, Encodable {
     let id: String
     let href: String
     let scheduleName: String
@@ -65,9 +65,9 @@ struct ExecutionRowView: Sendable {
 }
 
 /// `pages/executions/list`: the runs the user may see, with the filter form and the next page's link.
-struct ExecutionListPageView: Sendable {
-    struct Option: Sendable { let value: String; let label: String; let selected: Bool }
-    struct ErrorLink: Sendable { let href: String; let message: String }
+struct ExecutionListPageView: Sendable, Encodable {
+    struct Option: Sendable, Encodable { let value: String; let label: String; let selected: Bool }
+    struct ErrorLink: Sendable, Encodable { let href: String; let message: String }
     let chrome: PageChrome
     let errorMessages: [ErrorLink]
     let statusError: String?
@@ -86,9 +86,9 @@ struct ExecutionListPageView: Sendable {
 }
 
 /// `pages/executions/show`: one run.
-struct ExecutionPageView: Sendable {
-    struct StepView: Sendable { let name: String; let duration: String; let share: Int }
-    struct DeliveryView: Sendable {
+struct ExecutionPageView: Sendable, Encodable {
+    struct StepView: Sendable, Encodable { let name: String; let duration: String; let share: Int }
+    struct DeliveryView: Sendable, Encodable {
         let target: String
         let channel: String
         let recipient: String
@@ -99,7 +99,7 @@ struct ExecutionPageView: Sendable {
         let nextAttempt: TimeView?
         let delivered: TimeView?
     }
-    struct ArtifactView: Sendable {
+    struct ArtifactView: Sendable, Encodable {
         let fileName: String
         let format: String
         let size: String

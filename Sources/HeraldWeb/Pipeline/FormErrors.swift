@@ -2,7 +2,7 @@ import HeraldCore
 
 /// A form's errors beside their fields: a page handler catches `ValidationError(s)` from its service, re-renders the
 /// form with what was typed, and its view model exposes `errors.<field>` (swift-mustache reads dictionary keys).
-public struct FormErrors: Sendable {
+public struct FormErrors: Sendable, Encodable {
     /// The message for each field (the first, when a field has several).
     public let fields: [String: String]
     /// All messages, in order, for a summary at the top of the form (`role="alert"`).

@@ -3,9 +3,9 @@ import HeraldCore
 
 /// What every page's layout needs besides its own content: the title, who is signed in, the navigation (what the
 /// principal's role may reach, the current section marked), the CSRF token for forms, and the request id.
-public struct PageChrome: Sendable {
-    public struct NavItem: Sendable { let label: String; let href: String; let current: Bool }
-    public struct SignedIn: Sendable { let name: String; let email: String; let role: String }
+public struct PageChrome: Sendable, Encodable {
+    public struct NavItem: Sendable, Encodable { let label: String; let href: String; let current: Bool }
+    public struct SignedIn: Sendable, Encodable { let name: String; let email: String; let role: String }
 
     public let title: String
     public let requestID: String
@@ -69,7 +69,7 @@ public enum SessionCookie {
 }
 
 /// An instant as pages show it: in the viewer's zone, in a `<time>` whose `datetime` and `title` carry UTC.
-public struct TimeView: Sendable {
+public struct TimeView: Sendable, Encodable {
     public let iso: String
     public let local: String
     public let utc: String

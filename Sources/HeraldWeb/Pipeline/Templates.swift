@@ -39,8 +39,9 @@ public struct Templates: Sendable {
         return try box.result!.get()
     }
 
-    public func render(_ view: some Sendable, template: String) throws -> String {
-        guard let html = library.render(view, withTemplate: template) else {
+    /// The view model is handed to swift-mustache as dictionaries (`TemplateContext`), never reflected.
+    public func render(_ view: some Encodable & Sendable, template: String) throws -> String {
+        guard let html = library.render(try TemplateContext.make(view), withTemplate: template) else {
             throw TemplateError("there is no template named \(template)")
         }
         return html
@@ -57,7 +58,7 @@ public struct TemplateError: Error, CustomStringConvertible {
 }
 
 /// `pages/error`: 404, 405, 500 and friends.
-public struct ErrorPageView: Sendable {
+public struct ErrorPageView: Sendable, Encodable {
     public let chrome: PageChrome
     public let status: Int
     public let heading: String

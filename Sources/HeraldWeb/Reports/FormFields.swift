@@ -12,7 +12,7 @@ struct PostedForm {
 }
 
 /// A `<select>` option.
-struct SelectOption: Sendable {
+struct SelectOption: Sendable, Encodable {
     let value: String
     let label: String
     let selected: Bool

@@ -90,8 +90,8 @@ enum ReportPages {
 }
 
 /// `pages/reports/list`.
-struct ReportListView: Sendable {
-    struct Row: Sendable { let id: String; let name: String; let dataSource: String; let updated: TimeView }
+struct ReportListView: Sendable, Encodable {
+    struct Row: Sendable, Encodable { let id: String; let name: String; let dataSource: String; let updated: TimeView }
     let chrome: PageChrome
     let rows: [Row]
     let nextHref: String?
@@ -107,8 +107,8 @@ struct ReportListView: Sendable {
 
 /// `pages/reports/form`: new and edit. `previewHTML` is cmark's safe-mode output (raw HTML and `javascript:` links
 /// removed), the only unescaped field.
-struct ReportFormView: Sendable {
-    struct Values: Sendable {
+struct ReportFormView: Sendable, Encodable {
+    struct Values: Sendable, Encodable {
         let name: String
         let dataSourceID: String
         let sql: String
@@ -143,7 +143,7 @@ struct ReportFormView: Sendable {
 }
 
 /// `pages/reports/delete`: the confirmation page.
-struct ReportDeleteView: Sendable {
+struct ReportDeleteView: Sendable, Encodable {
     let chrome: PageChrome
     let id: String
     let name: String

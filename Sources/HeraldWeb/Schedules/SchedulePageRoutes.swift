@@ -89,7 +89,7 @@ enum SchedulePageRoutes {
         let search = String((context.request.queryValue("q") ?? "").prefix(200))
         let service = try context.schedules()
         let page = try service.list(filter: filter, search: search, limit: list.limit, after: list.after, actor: context.actor)
-        let counts = try service.counts(search: search, actor: context.actor)
+        let failing = try service.failingCount(search: search, actor: context.actor)
         let zone = context.principal!.timeZone
         func href(_ status: ScheduleFilter, cursor: String? = nil) -> String {
             var items = [URLQueryItem(name: "status", value: status.rawValue)]
@@ -103,13 +103,13 @@ enum SchedulePageRoutes {
         let labels: [(ScheduleFilter, String)] = [(.all, "All"), (.active, "Active"), (.paused, "Paused"), (.failing, "Failing")]
         let view = ScheduleListView(
             chrome: PageChrome(title: "Schedules", context: context, section: "schedules"),
-            tabs: labels.map { .init(label: $0.1, href: href($0.0), count: counts[$0.0] ?? 0, current: $0.0 == filter) },
+            tabs: labels.map { .init(label: $0.1, href: href($0.0), count: $0.0 == .failing ? failing : nil, current: $0.0 == filter) },
             search: search, filter: filter.rawValue,
             rows: page.items.map { ScheduleRowView($0, viewerZone: zone, mayChange: service.mayChange($0, actor: context.actor)) },
             nextHref: page.next.map { href(filter, cursor: ListRequest.cursor($0)) },
             canCreate: context.principal!.has(.creator),
-            noneYet: page.items.isEmpty && (counts[.all] ?? 0) == 0 && search.isEmpty,
-            noMatches: page.items.isEmpty && !((counts[.all] ?? 0) == 0 && search.isEmpty))
+            noneYet: page.items.isEmpty && filter == .all && search.isEmpty && list.after == nil,
+            noMatches: page.items.isEmpty && !(filter == .all && search.isEmpty && list.after == nil))
         return .html(try templates.render(view, template: "pages/schedules/list"))
     }
 

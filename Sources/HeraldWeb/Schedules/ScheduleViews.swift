@@ -3,7 +3,7 @@ import HeraldCore
 import HeraldStore
 
 /// A status as a tag: the word always, the colour only as a second cue.
-struct StatusTag: Sendable {
+struct StatusTag: Sendable, Encodable {
     let word: String
     let tone: String
 
@@ -19,14 +19,13 @@ struct StatusTag: Sendable {
 }
 
 /// A row of `/schedules`.
-struct ScheduleRowView: Sendable {
-    struct LastRun: Sendable { let time: TimeView?; let tag: StatusTag; let href: String }
+struct ScheduleRowView: Sendable, Encodable {
+    struct LastRun: Sendable, Encodable { let time: TimeView?; let tag: StatusTag; let href: String }
     let id: String
     let href: String
     let name: String
     let reportName: String
     let description: String
-    let zone: String
     let state: StatusTag
     let lastRun: LastRun?
     let nextRun: TimeView?
@@ -40,7 +39,6 @@ struct ScheduleRowView: Sendable {
         name = s.name.isEmpty ? "(unnamed)" : s.name
         reportName = s.reportName
         description = s.description
-        zone = s.recurrence.timeZone
         state = StatusTag(s.brokenReason != nil ? "broken" : s.paused ? "paused" : "active")
         lastRun = s.lastRun.map { LastRun(time: $0.finishedAt.map { TimeView($0, zone: viewerZone) }, tag: StatusTag($0.status),
                                           href: "/executions/\($0.id.uuidString.lowercased())") }
@@ -52,8 +50,9 @@ struct ScheduleRowView: Sendable {
 }
 
 /// `pages/schedules/list`.
-struct ScheduleListView: Sendable {
-    struct Tab: Sendable { let label: String; let href: String; let count: Int; let current: Bool }
+struct ScheduleListView: Sendable, Encodable {
+    /// `count`: only the failing tab has one (see `ScheduleService.failingCount`).
+    struct Tab: Sendable, Encodable { let label: String; let href: String; let count: Int?; let current: Bool }
     let chrome: PageChrome
     let tabs: [Tab]
     let search: String
@@ -66,7 +65,7 @@ struct ScheduleListView: Sendable {
 }
 
 /// `pages/schedules/delete` and `pages/schedules/edit`: a page that asks before a POST.
-struct ScheduleConfirmView: Sendable {
+struct ScheduleConfirmView: Sendable, Encodable {
     let chrome: PageChrome
     let id: String
     let name: String
@@ -75,8 +74,8 @@ struct ScheduleConfirmView: Sendable {
 
 /// A success-rate sparkline drawn by the template as plain `<rect>`s (no markup from Swift), with a sentence for
 /// screen readers and for everyone.
-struct SparklineView: Sendable {
-    struct Bar: Sendable { let x: Int; let y: Int; let height: Int; let tone: String; let label: String }
+struct SparklineView: Sendable, Encodable {
+    struct Bar: Sendable, Encodable { let x: Int; let y: Int; let height: Int; let tone: String; let label: String }
     let bars: [Bar]
     let width: Int
     let summary: String
@@ -94,9 +93,9 @@ struct SparklineView: Sendable {
 }
 
 /// One run in the schedule page's history.
-struct ScheduleRunView: Sendable {
-    struct Delivery: Sendable { let target: String; let tag: StatusTag; let attempts: Int; let error: String? }
-    struct Artifact: Sendable { let href: String; let fileName: String; let size: String }
+struct ScheduleRunView: Sendable, Encodable {
+    struct Delivery: Sendable, Encodable { let target: String; let tag: StatusTag; let attempts: Int; let error: String? }
+    struct Artifact: Sendable, Encodable { let href: String; let fileName: String; let size: String }
     let id: String
     let href: String
     let slot: TimeView
@@ -136,7 +135,7 @@ struct ScheduleRunView: Sendable {
 }
 
 /// One upcoming run, in three zones.
-struct UpcomingRunView: Sendable {
+struct UpcomingRunView: Sendable, Encodable {
     let iso: String
     let scheduleLocal: String
     let userLocal: String
@@ -145,10 +144,10 @@ struct UpcomingRunView: Sendable {
 }
 
 /// `pages/schedules/show`.
-struct ScheduleShowView: Sendable {
-    struct Row: Sendable { let key: String; let value: String }
-    struct Share: Sendable { let userID: String; let label: String }
-    struct Choice: Sendable { let id: String; let name: String }
+struct ScheduleShowView: Sendable, Encodable {
+    struct Row: Sendable, Encodable { let key: String; let value: String }
+    struct Share: Sendable, Encodable { let userID: String; let label: String }
+    struct Choice: Sendable, Encodable { let id: String; let name: String }
     let chrome: PageChrome
     let id: String
     /// The same as `id`, under a name no nested row has, for forms inside the history rows.

@@ -3,24 +3,24 @@ import HeraldCore
 import HeraldStore
 
 /// A radio button, checkbox or select option.
-struct Choice: Sendable {
+struct Choice: Sendable, Encodable {
     let value: String
     let label: String
     let checked: Bool
 }
 
 /// An error in the summary at the top, linking to its field.
-struct ErrorLink: Sendable { let href: String; let message: String }
+struct ErrorLink: Sendable, Encodable { let href: String; let message: String }
 
 /// Step 1.
-struct ReportStepView: Sendable {
+struct ReportStepView: Sendable, Encodable {
     let reports: [Choice]
     let name: String
     let hasReports: Bool
 }
 
 /// Step 2: every recurrence kind's fields (all visible without JavaScript), bounds, policies, and the preview.
-struct FrequencyStepView: Sendable {
+struct FrequencyStepView: Sendable, Encodable {
     let kinds: [Choice]
     let timeZone: String
     let at: String
@@ -89,7 +89,7 @@ struct FrequencyStepView: Sendable {
 }
 
 /// Step 4.
-struct DistributionStepView: Sendable {
+struct DistributionStepView: Sendable, Encodable {
     let destinations: [Choice]
     let hasDestinations: Bool
     let formats: [Choice]
@@ -98,14 +98,14 @@ struct DistributionStepView: Sendable {
 }
 
 /// Step 5: check answers.
-struct ReviewStepView: Sendable {
-    struct Row: Sendable { let key: String; let value: String; let changeHref: String; let changeLabel: String }
+struct ReviewStepView: Sendable, Encodable {
+    struct Row: Sendable, Encodable { let key: String; let value: String; let changeHref: String; let changeLabel: String }
     let rows: [Row]
     let pauseNote: String
 }
 
 /// `pages/schedules/wizard-<step>`.
-struct WizardView: Sendable {
+struct WizardView: Sendable, Encodable {
     let chrome: PageChrome
     let stepNumber: Int
     let stepTitle: String

@@ -1,15 +1,15 @@
 import Foundation
 
 /// `pages/status`: what `/readyz` checks, the queue, the workers, the last day's runs and the week ahead.
-struct StatusPageView: Sendable {
-    struct Row: Sendable { let name: String; let status: String; let passed: Bool; let detail: String }
-    struct Depth: Sendable { let priority: Int; let depth: Int }
-    struct Worker: Sendable { let id: String; let role: String; let host: String; let pid: Int; let version: String; let started: TimeView; let beat: TimeView; let age: String; let inFlight: Int }
-    struct RunCount: Sendable { let status: String; let count: Int; let href: String }
-    struct Cell: Sendable { let x: Int; let y: Int; let opacity: String; let label: String }
-    struct HourLabel: Sendable { let x: Int; let text: String }
-    struct DayLabel: Sendable { let y: Int; let text: String }
-    struct TableRow: Sendable { let day: String; let counts: [Int] }
+struct StatusPageView: Sendable, Encodable {
+    struct Row: Sendable, Encodable { let name: String; let status: String; let passed: Bool; let detail: String }
+    struct Depth: Sendable, Encodable { let priority: Int; let depth: Int }
+    struct Worker: Sendable, Encodable { let id: String; let role: String; let host: String; let pid: Int; let version: String; let started: TimeView; let beat: TimeView; let age: String; let inFlight: Int }
+    struct RunCount: Sendable, Encodable { let status: String; let count: Int; let href: String }
+    struct Cell: Sendable, Encodable { let x: Int; let y: Int; let opacity: String; let label: String }
+    struct HourLabel: Sendable, Encodable { let x: Int; let text: String }
+    struct DayLabel: Sendable, Encodable { let y: Int; let text: String }
+    struct TableRow: Sendable, Encodable { let day: String; let counts: [Int] }
 
     let chrome: PageChrome
     let rows: [Row]
