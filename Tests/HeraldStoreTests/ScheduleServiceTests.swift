@@ -163,12 +163,48 @@ struct ScheduleServiceTests {
             after = page.next
         } while after != nil
         #expect(seen == ["Daily 4", "Daily 3", "Daily 2", "Daily 1", "Daily 0"])
-        let counts = try service.counts(actor: .user(f.creator))
-        #expect(counts[.all] == 5 && counts[.active] == 5 && counts[.paused] == 0 && counts[.failing] == 0)
-        #expect(try service.counts(search: "daily 3", actor: .user(f.creator))[.all] == 1)
+        #expect(try service.failingCount(actor: .user(f.creator)) == 0)
         #expect(try service.list(search: "daily 3", actor: .user(f.creator)).items.map(\.name) == ["Daily 3"])
         #expect(try service.list(search: "sales", actor: .user(f.creator)).items.count == 5)
         #expect(try service.list(search: "%", actor: .user(f.creator)).items.isEmpty)
+    }
+
+    /// Migration 0012's triggers keep each schedule's last finished run on the schedule, whoever writes the runs:
+    /// the newest finished_at wins, a run that stops being finished (requeued) or is deleted hands it back.
+    @Test func theLastRunIsKeptOnTheScheduleByTheDatabase() throws {
+        let f = try ScheduleFixture()
+        let service = f.service(max: 100)
+        let a = try service.create(f.draft("Alpha", time: "01:30"), actor: .user(f.creator))
+        let b = try service.create(f.draft("Beta", time: "02:30"), actor: .user(f.creator))
+        func run(_ schedule: ScheduleRecord, _ slot: String, _ status: String, finished: String?) throws -> UUID {
+            try f.connection.query("""
+                INSERT INTO executions (schedule_id, report_id, scheduled_for, status, finished_at)
+                VALUES (\(schedule.id), \(schedule.reportID), \(slot)::timestamptz, \(status), \(finished)::timestamptz) RETURNING id
+                """)[0].decode("id")
+        }
+        func last(_ schedule: ScheduleRecord) throws -> (UUID, String)? {
+            try service.get(schedule.id, actor: .user(f.creator)).lastRun.map { ($0.id, $0.status) }
+        }
+        #expect(try last(a) == nil)
+        let older = try run(a, "2026-01-01T01:30:00Z", "succeeded", finished: "2026-01-01T01:31:00Z")
+        let newer = try run(a, "2026-01-02T01:30:00Z", "queued", finished: nil)
+        #expect(try last(a)?.0 == older)
+        try f.connection.query("UPDATE executions SET status = 'failed', finished_at = '2026-01-02T01:31:00Z' WHERE id = \(newer)")
+        #expect(try last(a)! == (newer, "failed"))
+        _ = try run(b, "2026-01-02T02:30:00Z", "partial", finished: "2026-01-02T02:31:00Z")
+        #expect(try service.failingCount(actor: .user(f.creator)) == 2)
+        #expect(try service.failingCount(search: "alp", actor: .user(f.creator)) == 1)
+        #expect(try service.failingCount(actor: .user(f.viewer)) == 0)
+        #expect(try service.list(filter: .failing, actor: .user(f.creator)).items.map(\.name) == ["Beta", "Alpha"])
+        // An older run finishing late does not become the last; the newest one requeued hands it back.
+        try f.connection.query("UPDATE executions SET status = 'succeeded' WHERE id = \(older)")
+        #expect(try last(a)?.0 == newer)
+        try f.connection.query("UPDATE executions SET status = 'queued', finished_at = NULL WHERE id = \(newer)")
+        #expect(try last(a)! == (older, "succeeded"))
+        #expect(try service.failingCount(actor: .user(f.creator)) == 1)
+        try f.connection.query("DELETE FROM executions WHERE id = \(older)")
+        #expect(try last(a) == nil)
+        #expect(try service.list(filter: .failing, actor: .user(f.creator)).items.map(\.name) == ["Beta"])
     }
 
     @Test func previewShowsRunsInThreeZonesWithDSTAndStoresNothing() throws {

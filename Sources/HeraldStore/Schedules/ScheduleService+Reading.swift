@@ -22,11 +22,11 @@ extension ScheduleService {
 
     static let columns: PostgresQuery = """
         s.id, s.name, s.report_id, r.name AS report_name, s.recurrence::text AS recurrence, s.cron,
-               s.parameters::text AS parameters, to_json(s.destination_ids)::text AS destination_ids,
-               to_json(s.formats)::text AS formats, s.filename_pattern, s.naming, s.misfire_policy, s.overlap_policy,
+               s.parameters::text AS parameters, array_to_string(s.destination_ids, ',') AS destination_ids,
+               array_to_string(s.formats, ',') AS formats, s.filename_pattern, s.naming, s.misfire_policy, s.overlap_policy,
                s.jitter_seconds, s.priority::int AS priority, s.enabled, s.pause_note, s.broken_reason, s.owner_id,
                s.next_run_at, s.created_at, s.updated_at, s.created_at::text AS created_key,
-               (SELECT coalesce(json_agg(sh.user_id ORDER BY sh.created_at), '[]')::text FROM schedule_shares sh
+               (SELECT coalesce(string_agg(sh.user_id::text, ',' ORDER BY sh.created_at), '') FROM schedule_shares sh
                 WHERE sh.schedule_id = s.id) AS shared_with,
                s.last_execution_id AS last_id, s.last_status, s.last_finished_at
         """
@@ -35,23 +35,37 @@ extension ScheduleService {
     static let failing: PostgresQuery = "s.last_status IN ('failed', 'partial')"
 
     static func record(_ row: PostgresRow) throws -> ScheduleRecord {
-        let recurrence = try row.decodeJSON("recurrence", as: Recurrence.self)
+        let (recurrence, description) = try StoredRecurrences.shared.decode(try row.decode("recurrence"))
+        let parameters: String = try row.decode("parameters")
         let lastID = try row.decode("last_id", as: UUID?.self)
         return ScheduleRecord(
             id: try row.decode("id"), name: try row.decode("name"), reportID: try row.decode("report_id"),
             reportName: try row.decode("report_name"), recurrence: recurrence, cron: try row.decode("cron", as: String?.self),
-            description: RecurrenceDescriptions.shared.describe(recurrence, key: try row.decode("recurrence")),
-            parameters: (try? row.decodeJSON("parameters", as: [String: String].self)) ?? [:],
-            destinationIDs: try row.decodeJSON("destination_ids"), formats: try row.decodeJSON("formats"),
+            description: description,
+            parameters: parameters == "{}" ? [:] : (try? row.decodeJSON("parameters", as: [String: String].self)) ?? [:],
+            destinationIDs: try ids(row.decode("destination_ids")), formats: words(try row.decode("formats")),
             filenamePattern: try row.decode("filename_pattern"), naming: try row.decode("naming"),
             misfirePolicy: try row.decode("misfire_policy"), overlapPolicy: try row.decode("overlap_policy"),
             jitterSeconds: try row.decode("jitter_seconds"), priority: try row.decode("priority"),
             paused: !(try row.decode("enabled", as: Bool.self)), pauseNote: try row.decode("pause_note"),
-            brokenReason: try row.decode("broken_reason", as: String?.self), sharedWith: try row.decodeJSON("shared_with"),
+            brokenReason: try row.decode("broken_reason", as: String?.self), sharedWith: try ids(row.decode("shared_with")),
             ownerID: try row.decode("owner_id", as: UUID?.self), nextRunAt: try row.decode("next_run_at", as: Date?.self),
             lastRun: try lastID.map { ScheduleRecord.LastRun(id: $0, status: try row.decode("last_status"),
                                                              finishedAt: try row.decode("last_finished_at", as: Date?.self)) },
             createdAt: try row.decode("created_at"), updatedAt: try row.decode("updated_at"), createdKey: try row.decode("created_key"))
+    }
+
+    /// A uuid[] column read as `array_to_string(…, ',')` (no JSON to decode; uuids hold no commas).
+    static func ids(_ text: String) throws -> [UUID] {
+        try words(text).map {
+            guard let id = UUID(uuidString: $0) else { throw PostgresError(kind: .decoding, message: "a stored id is not a uuid") }
+            return id
+        }
+    }
+
+    /// A text[] column of plain words (formats) read as `array_to_string(…, ',')`.
+    static func words(_ text: String) -> [String] {
+        text.isEmpty ? [] : text.split(separator: ",").map(String.init)
     }
 
     /// One schedule the actor may see; `NotFound` otherwise.
