@@ -19,7 +19,7 @@ struct WebCommand: ParsableCommand {
             maxSchedulesPerUser: config.maxSchedulesPerUser, deliveryRoot: config.deliveryRoot, dataDirectory: config.dataDirectory,
             session: SessionService.Settings(idleSeconds: config.sessionIdleSeconds, absoluteSeconds: config.sessionAbsoluteSeconds))
         do {
-            application = WebApplication(templates: try Templates.loadBlocking(directory: config.templatesDirectory), settings: settings,
+            application = WebApplication(templates: try Templates.load(directory: config.templatesDirectory), settings: settings,
                                          logger: logger, routes: WebRoutes.register)
             server = try FastCGIServer(socketPath: config.fastCGISocket, threadCount: config.webThreads,
                                        limits: FastCGILimits(maxBodyBytes: config.maxRequestBytes))

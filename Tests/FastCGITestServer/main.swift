@@ -77,7 +77,7 @@ logger.logLevel = .warning
 do {
     // No database behind this server: only routes open to anyone, and no session cookie in the tests.
     let settings = WebSettings(secretKey: Array(repeating: 7, count: 32))
-    let application = WebApplication(templates: try Templates.loadBlocking(directory: arguments[3]), settings: settings, logger: logger) { router, _ in
+    let application = WebApplication(templates: try Templates.load(directory: arguments[3]), settings: settings, logger: logger) { router, _ in
         router.get("/echo", .anyone, echo)
         router.post("/echo", .anyone, echo)
         router.post("/api/echo", .anyone, echo)

@@ -5,7 +5,7 @@ import Testing
 /// The OpenAPI document stays true to the router: every `/api/` route is in it with its method.
 struct OpenAPIDocumentTests {
     @Test func everyAPIRouteIsDocumented() async throws {
-        let templates = try await Templates.load(directory: WebHarness.templatesDirectory)
+        let templates = try Templates.load(directory: WebHarness.templatesDirectory)
         let app = WebApplication(templates: templates, settings: WebSettings(secretKey: Array(repeating: 3, count: 32)),
                                  logger: .init(label: "test"), routes: WebRoutes.register)
         let router = app.makeRouter(checks: [])

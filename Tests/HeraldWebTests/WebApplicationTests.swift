@@ -19,7 +19,7 @@ struct WebApplicationTests {
     struct Failure: Error {}
 
     func application() async throws -> WebApplication {
-        WebApplication(templates: try await Templates.load(directory: Self.templatesDirectory),
+        WebApplication(templates: try Templates.load(directory: Self.templatesDirectory),
                        settings: WebSettings(secretKey: Array(repeating: 9, count: 32)), logger: Logger(label: "test")) { router, _ in
             router.get("/fail", .anyone) { _ in throw Failure() }
             router.get("/api/fail", .anyone) { _ in throw Failure() }
@@ -141,9 +141,9 @@ struct WebApplicationTests {
     }
 
     @Test func startUpFailsWithoutTheTemplates() async {
-        await #expect(throws: TemplateError.self) { try await Templates.load(directory: "/nonexistent") }
+        #expect(throws: TemplateError.self) { try Templates.load(directory: "/nonexistent") }
         let empty = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path
         try? FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
-        await #expect(throws: TemplateError.self) { try await Templates.load(directory: empty) }
+        #expect(throws: TemplateError.self) { try Templates.load(directory: empty) }
     }
 }

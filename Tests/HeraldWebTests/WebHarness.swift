@@ -27,7 +27,7 @@ final class WebHarness {
         redisURL = try TestEnvironment.isolatedRedisURL()
         var logger = Logger(label: "web-test")
         logger.logLevel = .critical
-        app = WebApplication(templates: try await Templates.load(directory: Self.templatesDirectory), settings: settings, logger: logger, routes: routes)
+        app = WebApplication(templates: try Templates.load(directory: Self.templatesDirectory), settings: settings, logger: logger, routes: routes)
         router = app.makeRouter(checks: [])
         connections = WebConnections(databaseURL: databaseURL, redisURL: redisURL)
     }

@@ -77,9 +77,8 @@ public struct TimeView: Sendable, Encodable {
     public init(_ date: Date, zone: String) {
         let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
         iso = UTCInstant.format(seconds)
-        utc = iso.replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: " UTC")
+        utc = UTCInstant.format(seconds, separator: 0x20, seconds: true, suffix: " UTC")
         let offset = (try? ZoneRules.named(zone).offset(at: seconds)) ?? 0
-        let shifted = UTCInstant.format(seconds + Int64(offset))
-        local = String(shifted.prefix(16)).replacingOccurrences(of: "T", with: " ")
+        local = UTCInstant.format(seconds + Int64(offset), separator: 0x20, seconds: false, suffix: "")
     }
 }

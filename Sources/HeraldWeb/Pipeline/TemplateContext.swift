@@ -15,7 +15,7 @@ enum TemplateContext {
 
 private final class TreeEncoder: Encoder {
     /// What the value encoded: a leaf, or a box still being filled.
-    var result: Any?
+    @exclusivity(unchecked) var result: Any?
     var codingPath: [any CodingKey] { [] }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
@@ -56,12 +56,12 @@ private final class TreeEncoder: Encoder {
 
 /// `hasNested`: a nested container's box sits among the members (hand-written `encode(to:)` only).
 private final class ObjectBox {
-    var members: [String: Any] = [:]
+    @exclusivity(unchecked) var members: [String: Any] = [:]
     var hasNested = false
 }
 
 private final class ArrayBox {
-    var items: [Any] = []
+    @exclusivity(unchecked) var items: [Any] = []
     var hasNested = false
 }
 

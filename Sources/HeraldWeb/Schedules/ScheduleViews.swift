@@ -8,7 +8,7 @@ struct StatusTag: Sendable, Encodable {
     let tone: String
 
     init(_ status: String) {
-        word = status.replacingOccurrences(of: "_", with: " ")
+        word = status.contains("_") ? String(status.map { $0 == "_" ? " " : $0 }) : status
         switch status {
         case "succeeded", "active": tone = "pass"
         case "failed", "dead", "broken": tone = "fail"
