@@ -119,8 +119,13 @@ auth_args() {
     esac
 }
 
-# measure LABEL PATH AUTH: a warm-up, then RUNS wrk runs; prints "rps p50_ms p99_ms errors bytes" of the run with
-# the median req/s, and records in $work/max_rss the largest herald web RSS seen so far while wrk ran.
+# cpu_ticks PID: user + system CPU time of a process so far, in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+
+# measure LABEL PATH AUTH: a warm-up, then RUNS wrk runs; prints "rps p50_ms p99_ms errors bytes cpu_ms" of the run
+# with the median req/s (cpu_ms: herald web's CPU time per request during that run), and records in $work/max_rss
+# the largest herald web RSS seen so far while wrk ran.
 measure() {
     local label=$1 path=$2 auth=$3 run out args=() line bytes
     mapfile -t args < <(auth_args "$auth")
@@ -128,6 +133,8 @@ measure() {
     timeout 30 $pin wrk -t1 -c"$connections" -d3s "${args[@]}" "$base$path" >/dev/null
     for run in $(seq 1 "$runs"); do
         out=$work/wrk/$(echo "$label" | tr -c 'a-zA-Z0-9' _).$run.txt
+        local ticks_before ticks_after requests
+        ticks_before=$(cpu_ticks "$web_pid")
         timeout $((seconds + 30)) $pin wrk -t1 -c"$connections" -d"${seconds}s" --timeout 5s --latency "${args[@]}" \
             "$base$path" > "$out" &
         local wrk_pid=$! rss perf_pid=""
@@ -142,12 +149,16 @@ measure() {
         done
         wait "$wrk_pid" || true
         if [ -n "$perf_pid" ]; then kill -INT "$perf_pid" 2>/dev/null || true; wait "$perf_pid" 2>/dev/null || true; fi
-        /usr/bin/python3 "$peer_dir/wrkstats.py" parse "$out" >> "$work/wrk/$$.runs"
+        ticks_after=$(cpu_ticks "$web_pid")
+        requests=$(awk '/requests in/ { print $1 }' "$out")
+        printf '%s %s\n' "$(/usr/bin/python3 "$peer_dir/wrkstats.py" parse "$out")" \
+            "$(awk -v t=$((ticks_after - ticks_before)) -v n="${requests:-0}" -v hz="$hz" 'BEGIN { if (n > 0) printf "%.3f", t * 1000 / hz / n; else print "-" }')" \
+            >> "$work/wrk/$$.runs"
     done
     # Written before the result line: the caller reads that line and then this file.
     echo "$max_rss" > "$work/max_rss"
     # The run with the median req/s; errors = socket errors + non-2xx.
-    sort -n "$work/wrk/$$.runs" | awk -v n="$runs" -v b="$bytes" '{ r[NR]=$0 } END { split(r[int((n+1)/2)], f, " "); printf "%s %s %s %d %s\n", f[1], f[2], f[3], f[4]+f[5], b }'
+    sort -n "$work/wrk/$$.runs" | awk -v n="$runs" -v b="$bytes" '{ r[NR]=$0 } END { split(r[int((n+1)/2)], f, " "); printf "%s %s %s %d %s %s\n", f[1], f[2], f[3], f[4]+f[5], b, f[7] }'
     rm -f "$work/wrk/$$.runs"
 }
 [ -f "$peer_dir/wrkstats.py" ] || die "the peer is not at ${PEER_DIR:-$root/../shared/peers/fastapi} (its wrkstats.py parses wrk's output)"
@@ -163,10 +174,10 @@ while IFS='|' read -r label path auth; do
         printf '%s\t%s\n' "$label" "not available yet (404)" >> "$results"; say "$label: not available yet (404), skipped"; continue
     fi
     [ "$code" = 200 ] || die "$label: $path answers $code"
-    read -r rps p50 p99 errors bytes < <(measure "$label" "$path" "$auth")
+    read -r rps p50 p99 errors bytes cpu < <(measure "$label" "$path" "$auth")
     max_rss=$(cat "$work/max_rss")
-    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$rps" "$p50" "$p99" "$errors" "$bytes" >> "$results"
-    say "$label: $rps req/s, p50 $p50 ms, p99 $p99 ms, errors $errors"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$rps" "$p50" "$p99" "$errors" "$bytes" "$cpu" >> "$results"
+    say "$label: $rps req/s, p50 $p50 ms, p99 $p99 ms, errors $errors, herald web CPU $cpu ms a request"
 done <<< "$routes"
 load_rss=$max_rss
 after_rss=$(rss_kb "$web_pid")
@@ -192,16 +203,16 @@ peer_idle=$( [ -n "$peer_results" ] && grep -m1 'idle worker RSS kB after start'
 echo
 echo "## $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, wrk -t1 -c$connections -d${seconds}s --latency, median of $runs"
 echo
-printf '| %-44s | %10s | %8s | %8s | %7s | %8s |\n' "route (herald through nginx, HTTPS)" "req/s" "p50 ms" "p99 ms" "errors" "bytes"
-echo "|---|---:|---:|---:|---:|---:|"
-while IFS=$'\t' read -r label rps p50 p99 errors bytes; do
+printf '| %-44s | %10s | %8s | %8s | %7s | %8s | %8s |\n' "route (herald through nginx, HTTPS)" "req/s" "p50 ms" "p99 ms" "errors" "bytes" "CPU ms"
+echo "|---|---:|---:|---:|---:|---:|---:|"
+while IFS=$'\t' read -r label rps p50 p99 errors bytes cpu; do
     if [ -z "${p50:-}" ]; then printf '| %-44s | %s |\n' "$label" "$rps"; continue; fi
-    printf '| %-44s | %10s | %8s | %8s | %7s | %8s |\n' "$label" "$rps" "$p50" "$p99" "$errors" "$bytes"
+    printf '| %-44s | %10s | %8s | %8s | %7s | %8s | %8s |\n' "$label" "$rps" "$p50" "$p99" "$errors" "$bytes" "$cpu"
 done < "$results"
 if [ -n "$peer_results" ]; then
     for endpoint in 'return 200 "ok"' 'GET /healthz' 'GET /api/v1/schedules?limit=50' 'GET /schedules (Jinja2)'; do
-        printf '| %-44s | %10s | %8s | %8s | %7s | %8s |\n' "peer (HTTP): $endpoint" "$(peer_stat "$endpoint" 4)" \
-            "$(peer_stat "$endpoint" 5)" "$(peer_stat "$endpoint" 6)" "-" "-"
+        printf '| %-44s | %10s | %8s | %8s | %7s | %8s | %8s |\n' "peer (HTTP): $endpoint" "$(peer_stat "$endpoint" 4)" \
+            "$(peer_stat "$endpoint" 5)" "$(peer_stat "$endpoint" 6)" "-" "-" "-"
     done
 fi
 echo

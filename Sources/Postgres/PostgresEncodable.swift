@@ -58,8 +58,8 @@ extension Bool: PostgresEncodable, PostgresDecodable {
 }
 
 extension UUID: PostgresEncodable, PostgresDecodable {
-    public var postgresText: String { uuidString.lowercased() }
-    public init(postgresText: String) throws(PostgresError) { self = try parse(postgresText, as: UUID.self) { UUID(uuidString: $0) } }
+    public var postgresText: String { PostgresUUID.format(self) }
+    public init(postgresText: String) throws(PostgresError) { self = try parse(postgresText, as: UUID.self) { PostgresUUID.parse($0) } }
 }
 
 extension Date: PostgresEncodable, PostgresDecodable {

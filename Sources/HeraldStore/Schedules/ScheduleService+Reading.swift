@@ -58,7 +58,7 @@ extension ScheduleService {
     /// A uuid[] column read as `array_to_string(…, ',')` (no JSON to decode; uuids hold no commas).
     static func ids(_ text: String) throws -> [UUID] {
         try words(text).map {
-            guard let id = UUID(uuidString: $0) else { throw PostgresError(kind: .decoding, message: "a stored id is not a uuid") }
+            guard let id = try? UUID(postgresText: $0) else { throw PostgresError(kind: .decoding, message: "a stored id is not a uuid") }
             return id
         }
     }

@@ -34,7 +34,9 @@ public struct HTTPRequest: Sendable {
         let params = request.params
         var headers: [String: String] = [:]
         for (key, value) in params where key.hasPrefix("HTTP_") {
-            headers[key.dropFirst(5).replacingOccurrences(of: "_", with: "-").lowercased()] = value
+            // HTTP_X_REQUEST_ID → x-request-id, byte by byte (Foundation's replacingOccurrences was 4% of a request).
+            let name = key.utf8.dropFirst(5).map { $0 == 0x5F ? 0x2D : $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }
+            headers[String(decoding: name, as: UTF8.self)] = value
         }
         if let type = params["CONTENT_TYPE"], !type.isEmpty { headers["content-type"] = type }
         if let length = params["CONTENT_LENGTH"], !length.isEmpty { headers["content-length"] = length }
