@@ -75,13 +75,20 @@ public struct SessionService {
 
     /// The live session a cookie names, its idle clock restarted; nil when it is unknown, idle too long, past its
     /// absolute end, or its user is disabled.
+    /// The session is marked seen at most once a `touchSeconds` (the idle timeout is that precise): a request that
+    /// writes nothing commits without waiting for the WAL to reach the disk.
     public func session(cookieValue: String) throws -> Session? {
         guard let row = try connection.query("""
-            UPDATE sessions s SET last_seen_at = now()
-            FROM users u
-            WHERE s.token_hash = \(Self.hash(cookieValue)) AND u.id = s.user_id AND u.disabled_at IS NULL
-              AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => \(settings.idleSeconds))
-            RETURNING s.id, s.csrf_token, u.id AS user_id, u.email, u.display_name, u.role, u.time_zone
+            WITH found AS (
+                SELECT s.id, s.csrf_token, s.last_seen_at, u.id AS user_id, u.email, u.display_name, u.role, u.time_zone
+                FROM sessions s JOIN users u ON u.id = s.user_id
+                WHERE s.token_hash = \(Self.hash(cookieValue)) AND u.disabled_at IS NULL
+                  AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => \(settings.idleSeconds))
+            ), touched AS (
+                UPDATE sessions SET last_seen_at = now()
+                WHERE id IN (SELECT id FROM found WHERE last_seen_at < now() - make_interval(secs => \(Self.touchSeconds)))
+            )
+            SELECT * FROM found
             """).first else { return nil }
         return Session(id: try row.decode("id"), principal: try UserRepository.principal(from: row), csrfToken: try row.decode("csrf_token"))
     }
@@ -92,13 +99,20 @@ public struct SessionService {
     }
 
     /// The principal of a live bearer token whose user is not disabled.
+    /// `last_used_at` moves at most once a `touchSeconds`, as a session's `last_seen_at` does.
     public func principal(bearerToken: String) throws -> Principal? {
         guard let row = try connection.query("""
-            UPDATE api_tokens t SET last_used_at = now()
-            FROM users u
-            WHERE t.token_hash = \(Digest.sha256(Array(bearerToken.utf8))) AND u.id = t.user_id AND u.disabled_at IS NULL
-              AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
-            RETURNING u.id AS user_id, u.email, u.display_name, u.role, u.time_zone
+            WITH found AS (
+                SELECT t.id AS token_id, t.last_used_at, u.id AS user_id, u.email, u.display_name, u.role, u.time_zone
+                FROM api_tokens t JOIN users u ON u.id = t.user_id
+                WHERE t.token_hash = \(Digest.sha256(Array(bearerToken.utf8))) AND u.disabled_at IS NULL
+                  AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
+            ), touched AS (
+                UPDATE api_tokens SET last_used_at = now()
+                WHERE id IN (SELECT token_id FROM found
+                             WHERE last_used_at IS NULL OR last_used_at < now() - make_interval(secs => \(Self.touchSeconds)))
+            )
+            SELECT * FROM found
             """).first else { return nil }
         return try UserRepository.principal(from: row)
     }
@@ -116,6 +130,9 @@ public struct SessionService {
             DELETE FROM sessions WHERE expires_at <= now() OR last_seen_at <= now() - make_interval(secs => \(settings.idleSeconds))
             """)
     }
+
+    /// How stale a session's `last_seen_at` or a token's `last_used_at` may be before a request moves it.
+    static let touchSeconds = 60
 
     static func hash(_ cookieValue: String) -> [UInt8] { Digest.sha256(Array(cookieValue.utf8)) }
 }
