@@ -36,3 +36,27 @@ struct TemplateContextTests {
         #expect(escaping.escapeText("") == "")
     }
 }
+
+/// A remembered fragment is the same HTML the template renders, keyed by every field of its view model.
+struct FragmentCacheTests {
+    struct Row: Encodable, Sendable { let name: String; let note: String? }
+
+    @Test func aFragmentIsRenderedOnceAndKeyedByItsWholeViewModel() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fragments-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for name in Templates.required + ["row"] {
+            let file = folder.appendingPathComponent(name + ".mustache")
+            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data((name == "row" ? "<td>{{name}}{{#note}} ({{.}}){{/note}}</td>" : "").utf8).write(to: file)
+        }
+        let templates = try Templates.load(directory: folder.path)
+        let hostile = Row(name: "<script>alert(1)</script>", note: nil)
+        let first = try templates.renderFragment(hostile, template: "row")
+        #expect(first == "<td>&lt;script&gt;alert(1)&lt;/script&gt;</td>")
+        #expect(try templates.renderFragment(hostile, template: "row") == first)
+        #expect(try templates.renderFragment(Row(name: "<script>alert(1)</script>", note: "x"), template: "row")
+                == "<td>&lt;script&gt;alert(1)&lt;/script&gt; (x)</td>")
+        #expect(try templates.renderFragment(Row(name: "b", note: nil), template: "row") == "<td>b</td>")
+        #expect(templates.fragments.count == 3)
+    }
+}

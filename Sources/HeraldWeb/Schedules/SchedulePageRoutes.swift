@@ -105,7 +105,10 @@ enum SchedulePageRoutes {
             chrome: PageChrome(title: "Schedules", context: context, section: "schedules"),
             tabs: labels.map { .init(label: $0.1, href: href($0.0), count: $0.0 == .failing ? failing : nil, current: $0.0 == filter) },
             search: search, filter: filter.rawValue,
-            rows: page.items.map { ScheduleRowView($0, viewerZone: zone, mayChange: service.mayChange($0, actor: context.actor)) },
+            rows: try page.items.map {
+                try templates.renderFragment(ScheduleRowView($0, viewerZone: zone, mayChange: service.mayChange($0, actor: context.actor)),
+                                             template: "pages/schedules/row")
+            },
             nextHref: page.next.map { href(filter, cursor: ListRequest.cursor($0)) },
             canCreate: context.principal!.has(.creator),
             noneYet: page.items.isEmpty && filter == .all && search.isEmpty && list.after == nil,

@@ -57,7 +57,8 @@ struct ScheduleListView: Sendable, Encodable {
     let tabs: [Tab]
     let search: String
     let filter: String
-    let rows: [ScheduleRowView]
+    /// Each row's HTML, rendered from its `ScheduleRowView` by `pages/schedules/row` (`Templates.renderFragment`).
+    let rows: [String]
     let nextHref: String?
     let canCreate: Bool
     let noneYet: Bool
