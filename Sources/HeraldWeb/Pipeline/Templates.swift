@@ -68,16 +68,22 @@ public struct Templates: Sendable {
 final class FragmentCache: @unchecked Sendable {
     let capacity = 4096
     private let lock = NSLock()
-    private var known: [[UInt8]: String] = [:]
+    private var known: [Key: String] = [:]
+
+    /// The key's bytes hashed in one call (an `[UInt8]` hashes itself byte by byte).
+    struct Key: Hashable {
+        let bytes: [UInt8]
+        func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
+    }
 
     var count: Int { lock.withLock { known.count } }
 
-    func get(_ key: [UInt8]) -> String? { lock.withLock { known[key] } }
+    func get(_ key: [UInt8]) -> String? { lock.withLock { known[Key(bytes: key)] } }
 
     func set(_ key: [UInt8], _ html: String) {
         lock.withLock {
             if known.count >= capacity { known.removeAll(keepingCapacity: true) }
-            known[key] = html
+            known[Key(bytes: key)] = html
         }
     }
 }
