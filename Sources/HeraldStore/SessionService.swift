@@ -38,7 +38,7 @@ public struct SessionService {
     /// exchange both come here). Unknown e-mail, wrong password and disabled account all return nil after the same
     /// work; an account that must still wait is `Throttled`.
     public func authenticate(email rawEmail: String, password: String, limiter: any SignInLimiter) throws -> Principal? {
-        let account = rawEmail.trimmingCharacters(in: .whitespaces).lowercased()
+        let account = Self.limiterAccount(rawEmail)
         let wait = try limiter.wait(for: account)
         if wait > 0 { throw Throttled(retryAfterSeconds: wait) }
         let row = try connection.query("""
@@ -116,6 +116,9 @@ public struct SessionService {
             DELETE FROM sessions WHERE expires_at <= now() OR last_seen_at <= now() - make_interval(secs => \(settings.idleSeconds))
             """)
     }
+
+    /// The name the limiter counts an account's failures under, whichever check failed (sign-in, current password).
+    static func limiterAccount(_ email: String) -> String { email.trimmingCharacters(in: .whitespaces).lowercased() }
 
     static func hash(_ cookieValue: String) -> [UInt8] { Digest.sha256(Array(cookieValue.utf8)) }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import HeraldCore
+import HeraldQueue
 import HeraldStore
 
 /// `/account`: the signed-in user's time zone, password and API tokens. Each form posts to its own address, calls
@@ -24,7 +25,7 @@ enum AccountPageRoutes {
             do {
                 try UserService(connection: try context.store()).changeOwnPassword(
                     actor: context.actor, current: form["current_password"]?.first ?? "", new: form["new_password"]?.first ?? "",
-                    keepingSession: context.session?.id)
+                    keepingSession: context.session?.id, limiter: SignInThrottle(redis: try context.redis()))
             } catch let error where FieldErrorSummary.from(error) != nil {
                 return try page(context, templates: templates, password: FieldErrorSummary.from(error, labels: passwordLabels)!)
             }
