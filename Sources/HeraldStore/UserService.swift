@@ -57,19 +57,12 @@ public struct UserService {
 
     public func list(actor: Actor, after: [String]? = nil, limit: Int = 50) throws -> Page {
         try requireAdmin(actor)
-        var afterEmail: String?, afterID: UUID?
-        if let after {
-            guard after.count == 2, let id = UUID(uuidString: after[1]) else {
-                throw ValidationError(field: "cursor", message: "is not a cursor this server gave out")
-            }
-            afterEmail = after[0]
-            afterID = id
-        }
-        var users = try UserRepository(connection: connection).list(afterEmail: afterEmail, afterID: afterID, limit: limit)
+        let key = try Keyset.after(after, key: .text)
+        var users = try UserRepository(connection: connection).list(afterEmail: key?.key, afterID: key?.id, limit: limit)
         var next: [String]?
         if users.count > limit {
             users.removeLast(users.count - limit)
-            next = users.last.map { [$0.email.lowercased(), $0.id.uuidString] }
+            next = users.last.map { Keyset.parts($0.email.lowercased(), $0.id) }
         }
         return Page(users: users, next: next)
     }
