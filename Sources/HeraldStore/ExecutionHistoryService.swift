@@ -13,18 +13,21 @@ public struct ExecutionHistoryService {
     /// The statuses an execution can have (the `executions.status` check).
     public static let statuses = ["queued", "running", "succeeded", "partial", "failed", "skipped", "cancelled"]
 
-    /// Which runs to list; every field optional. `from`/`to` bound the slot (`scheduled_for`), `to` exclusive.
+    /// Which runs to list; every field optional. `from`/`to` bound the slot (`scheduled_for`), `to` exclusive;
+    /// `deadLettered` keeps only runs that crashed their workers or lost every delivery.
     public struct Filter: Sendable, Equatable {
         public var status: String?
         public var scheduleID: UUID?
         public var from: Date?
         public var to: Date?
+        public var deadLettered: Bool
 
-        public init(status: String? = nil, scheduleID: UUID? = nil, from: Date? = nil, to: Date? = nil) {
+        public init(status: String? = nil, scheduleID: UUID? = nil, from: Date? = nil, to: Date? = nil, deadLettered: Bool = false) {
             self.status = status
             self.scheduleID = scheduleID
             self.from = from
             self.to = to
+            self.deadLettered = deadLettered
         }
 
         /// Refuses what cannot match anything: an unknown status, a range that ends before it starts.
@@ -54,6 +57,7 @@ public struct ExecutionHistoryService {
               AND (\(filter.scheduleID)::uuid IS NULL OR e.schedule_id = \(filter.scheduleID))
               AND (\(filter.from)::timestamptz IS NULL OR e.scheduled_for >= \(filter.from)::timestamptz)
               AND (\(filter.to)::timestamptz IS NULL OR e.scheduled_for < \(filter.to)::timestamptz)
+              AND (NOT \(filter.deadLettered) OR e.dead_lettered_at IS NOT NULL)
               AND \(fragment: keyset)
             ORDER BY e.scheduled_for DESC, e.id DESC
             LIMIT \(limit + 1)
