@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(name: "MarkdownTests", dependencies: ["Markdown"]),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
         .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore"]),
-        .testTarget(name: "HeraldStoreTests", dependencies: ["HeraldStore", "HeraldCore", "Crypto", "Postgres", "TestSupport"]),
+        .testTarget(name: "HeraldStoreTests", dependencies: ["HeraldStore", "HeraldCore", "HeraldQueue", "Crypto", "Postgres", "Redis", "TestSupport"]),
         .testTarget(
             name: "HeraldWebTests",
             dependencies: ["HeraldWeb", "HeraldStore", "HeraldCore", "HeraldQueue", "FastCGI", "Postgres", "Redis", "Crypto", "TestSupport",

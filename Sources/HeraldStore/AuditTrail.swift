@@ -52,17 +52,10 @@ public struct AuditTrail {
 
     public func list(actor: Actor, filter: Filter, after: [String]? = nil, limit: Int = 50) throws -> Page {
         guard actor.isAdmin else { throw Forbidden("Only admins read the audit log.") }
-        var afterAt: String?, afterID: Int64?
-        if let after {
-            guard after.count == 2, let id = Int64(after[1]) else {
-                throw ValidationError(field: "cursor", message: "is not a cursor this server gave out")
-            }
-            afterAt = after[0]
-            afterID = id
-        }
+        let key = try Keyset.after(after, key: .instant) { Int64($0) }
         let action = filter.action.map(LikePattern.escaped)
         let rows = try connection.query("""
-            SELECT id, at, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at_key, actor_label, action,
+            SELECT id, at, \(unsafeRaw: instantSortKey("at")) AS at_key, actor_label, action,
                    subject_type, subject_id,
                    CASE WHEN jsonb_typeof(details) = 'object'
                         THEN (SELECT coalesce(jsonb_object_agg(key, value), '{}'::jsonb) FROM jsonb_each_text(details))::text
@@ -73,7 +66,7 @@ public struct AuditTrail {
               AND (\(filter.subjectType)::text IS NULL OR subject_type = \(filter.subjectType)::text)
               AND (\(filter.from)::timestamptz IS NULL OR at >= \(filter.from)::timestamptz)
               AND (\(filter.to)::timestamptz IS NULL OR at < \(filter.to)::timestamptz)
-              AND (\(afterAt)::timestamptz IS NULL OR (at, id) < (\(afterAt)::timestamptz, \(afterID)::bigint))
+              AND (\(key?.key)::timestamptz IS NULL OR (at, id) < (\(key?.key)::timestamptz, \(key?.id)::bigint))
             ORDER BY at DESC, id DESC
             LIMIT \(limit + 1)
             """)

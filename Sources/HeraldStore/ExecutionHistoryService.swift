@@ -13,18 +13,21 @@ public struct ExecutionHistoryService {
     /// The statuses an execution can have (the `executions.status` check).
     public static let statuses = ["queued", "running", "succeeded", "partial", "failed", "skipped", "cancelled"]
 
-    /// Which runs to list; every field optional. `from`/`to` bound the slot (`scheduled_for`), `to` exclusive.
+    /// Which runs to list; every field optional. `from`/`to` bound the slot (`scheduled_for`), `to` exclusive;
+    /// `deadLettered` keeps only runs that crashed their workers or lost every delivery.
     public struct Filter: Sendable, Equatable {
         public var status: String?
         public var scheduleID: UUID?
         public var from: Date?
         public var to: Date?
+        public var deadLettered: Bool
 
-        public init(status: String? = nil, scheduleID: UUID? = nil, from: Date? = nil, to: Date? = nil) {
+        public init(status: String? = nil, scheduleID: UUID? = nil, from: Date? = nil, to: Date? = nil, deadLettered: Bool = false) {
             self.status = status
             self.scheduleID = scheduleID
             self.from = from
             self.to = to
+            self.deadLettered = deadLettered
         }
 
         /// Refuses what cannot match anything: an unknown status, a range that ends before it starts.
@@ -43,11 +46,8 @@ public struct ExecutionHistoryService {
     public func list(_ filter: Filter, limit: Int, after: [String]?, actor: Actor) throws -> (items: [ExecutionRecord], next: [String]?) {
         try filter.validate()
         var keyset: PostgresQuery = "true"
-        if let after {
-            guard after.count == 2, let id = UUID(uuidString: after[1]), Self.isSortKey(after[0]) else {
-                throw ValidationError(field: "cursor", message: "is not a cursor this server gave out")
-            }
-            keyset = "(e.scheduled_for, e.id) < (\(after[0])::timestamptz, \(id)::uuid)"
+        if let key = try Keyset.after(after, key: .instant) {
+            keyset = "(e.scheduled_for, e.id) < (\(key.key)::timestamptz, \(key.id)::uuid)"
         }
         let rows = try connection.query("""
             SELECT \(unsafeRaw: Self.columns)
@@ -57,6 +57,7 @@ public struct ExecutionHistoryService {
               AND (\(filter.scheduleID)::uuid IS NULL OR e.schedule_id = \(filter.scheduleID))
               AND (\(filter.from)::timestamptz IS NULL OR e.scheduled_for >= \(filter.from)::timestamptz)
               AND (\(filter.to)::timestamptz IS NULL OR e.scheduled_for < \(filter.to)::timestamptz)
+              AND (NOT \(filter.deadLettered) OR e.dead_lettered_at IS NOT NULL)
               AND \(fragment: keyset)
             ORDER BY e.scheduled_for DESC, e.id DESC
             LIMIT \(limit + 1)
@@ -65,7 +66,7 @@ public struct ExecutionHistoryService {
         var next: [String]?
         if items.count > limit {
             items.removeLast(items.count - limit)
-            next = [try rows[limit - 1].decode("sort_key", as: String.self), items[limit - 1].id.uuidString.lowercased()]
+            next = Keyset.parts(try rows[limit - 1].decode("sort_key", as: String.self), items[limit - 1].id)
         }
         return (items, next)
     }
@@ -135,16 +136,9 @@ public struct ExecutionHistoryService {
         return stored
     }
 
-    /// `YYYY-MM-DDTHH:MM:SS.ffffffZ`, as `columns` writes `sort_key`: a cursor's part is checked before it reaches SQL.
-    static func isSortKey(_ text: String) -> Bool {
-        let b = Array(text.utf8)
-        guard b.count == 27, b[19] == 46, b[26] == 90, b[20..<26].allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return false }
-        return UTCInstant.parse(String(text.prefix(19)) + "Z") != nil
-    }
-
     static let columns = """
         e.id, e.schedule_id, coalesce(s.name, '') AS schedule_name, e.report_id, r.name AS report_name, e.scheduled_for,
-        to_char(e.scheduled_for AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS sort_key, e.trigger, e.status,
+        \(instantSortKey("e.scheduled_for")) AS sort_key, e.trigger, e.status,
         e.attempts, e.priority, e.started_at, e.finished_at, e.row_count, e.error
         """
 }

@@ -66,11 +66,6 @@ public struct ExecutionService {
         return true
     }
 
-    /// Dead letters, newest first.
-    public func deadLetters(limit: Int = 100) throws -> [ExecutionSummary] {
-        try ExecutionRepository(connection: connection).list(scheduleID: nil, deadOnly: true, limit: limit)
-    }
-
     /// The schedule exists and the actor may see it (else `NotFound`), and may run it: a creator who owns it, or an admin.
     private func checkMayRun(scheduleID: UUID, actor: Actor) throws {
         guard let row = try connection.query("""

@@ -38,7 +38,7 @@ public struct SessionService {
     /// exchange both come here). Unknown e-mail, wrong password and disabled account all return nil after the same
     /// work; an account that must still wait is `Throttled`.
     public func authenticate(email rawEmail: String, password: String, limiter: any SignInLimiter) throws -> Principal? {
-        let account = rawEmail.trimmingCharacters(in: .whitespaces).lowercased()
+        let account = Self.limiterAccount(rawEmail)
         let wait = try limiter.wait(for: account)
         if wait > 0 { throw Throttled(retryAfterSeconds: wait) }
         let row = try connection.query("""
@@ -133,6 +133,9 @@ public struct SessionService {
 
     /// How stale a session's `last_seen_at` or a token's `last_used_at` may be before a request moves it.
     static let touchSeconds = 60
+
+    /// The name the limiter counts an account's failures under, whichever check failed (sign-in, current password).
+    static func limiterAccount(_ email: String) -> String { email.trimmingCharacters(in: .whitespaces).lowercased() }
 
     static func hash(_ cookieValue: String) -> [UInt8] { Digest.sha256(Array(cookieValue.utf8)) }
 }

@@ -57,19 +57,12 @@ public struct UserService {
 
     public func list(actor: Actor, after: [String]? = nil, limit: Int = 50) throws -> Page {
         try requireAdmin(actor)
-        var afterEmail: String?, afterID: UUID?
-        if let after {
-            guard after.count == 2, let id = UUID(uuidString: after[1]) else {
-                throw ValidationError(field: "cursor", message: "is not a cursor this server gave out")
-            }
-            afterEmail = after[0]
-            afterID = id
-        }
-        var users = try UserRepository(connection: connection).list(afterEmail: afterEmail, afterID: afterID, limit: limit)
+        let key = try Keyset.after(after, key: .text)
+        var users = try UserRepository(connection: connection).list(afterEmail: key?.key, afterID: key?.id, limit: limit)
         var next: [String]?
         if users.count > limit {
             users.removeLast(users.count - limit)
-            next = users.last.map { [$0.email.lowercased(), $0.id.uuidString] }
+            next = users.last.map { Keyset.parts($0.email.lowercased(), $0.id) }
         }
         return Page(users: users, next: next)
     }
@@ -178,13 +171,22 @@ public struct UserService {
     }
 
     /// Changes the actor's own password after checking the current one. Every other session ends and every token is
-    /// revoked; `keepingSession` (the session the change came from) stays signed in.
-    public func changeOwnPassword(actor: Actor, current: String, new: String, keepingSession: UUID?) throws {
+    /// revoked; `keepingSession` (the session the change came from) stays signed in. Wrong current passwords count as
+    /// failed sign-ins of the account in `limiter`, so a stolen session cannot guess the password any faster than
+    /// the sign-in form can (an account that must still wait is `Throttled`).
+    public func changeOwnPassword(actor: Actor, current: String, new: String, keepingSession: UUID?,
+                                  limiter: any SignInLimiter) throws {
         let id = try signedIn(actor)
         var errors: [ValidationError] = []
         let users = UserRepository(connection: connection)
-        guard let hash = try users.passwordHash(userID: id) else { throw NotFound("user") }
-        if !PasswordHasher.verify(current, against: hash) {
+        guard let user = try users.find(id: id), let hash = try users.passwordHash(userID: id) else { throw NotFound("user") }
+        let account = SessionService.limiterAccount(user.email)
+        let wait = try limiter.wait(for: account)
+        if wait > 0 { throw Throttled(retryAfterSeconds: wait) }
+        if PasswordHasher.verify(current, against: hash) {
+            try limiter.reset(for: account)
+        } else {
+            try limiter.recordFailure(for: account)
             errors.append(ValidationError(field: "current_password", message: "is not your current password"))
         }
         do { try PasswordPolicy.validate(new) } catch {

@@ -24,10 +24,6 @@ func withStore<T>(_ body: (PostgresConnection, HeraldConfig) throws -> T) -> T {
         fail(error.description, status: 2)
     } catch let error as UserExists {
         fail(error.description, status: 3)
-    } catch let error as ValidationErrors {
-        fail(error.description, status: 2)
-    } catch let error as NotFound {
-        fail(error.description, status: 2)
     } catch {
         fail("\(error)")
     }
@@ -113,17 +109,14 @@ struct ScheduleCommand: ParsableCommand {
                     }
                     return user.id
                 }
-                var draft = ScheduleDraft(reportID: reportID, recurrence: recurrence, filenamePattern: filename, naming: naming,
+                let draft = ScheduleDraft(reportID: reportID, recurrence: recurrence, filenamePattern: filename, naming: naming,
                                           misfirePolicy: misfirePolicy.rawValue, overlapPolicy: overlapPolicy.rawValue, priority: priority)
-                let preview = service.preview(draft, actor: .commandLine)
-                for warning in preview.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
-                if let error = preview.errors.first(where: { $0.field != "destination_ids" }) { throw error }
-                // A folder named on the command line becomes a destination of its own, as before. The services run
-                // their own transactions (they do not nest), so everything the schedule needs was checked above.
-                draft.destinationIDs = [try DestinationService(connection: connection, deliveryRoot: config.deliveryRoot).create(
-                    DestinationInput(name: folder, kind: "folder", path: folder), actor: .commandLine, ownerID: ownerID,
-                    filenamePattern: filename, naming: naming).id]
-                return try service.create(draft, actor: .commandLine, ownerID: ownerID).id
+                for warning in service.preview(draft, actor: .commandLine).warnings {
+                    FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
+                }
+                // The folder becomes a destination of its own, made with the schedule in one transaction.
+                return try service.create(draft, intoNewFolder: folder, deliveryRoot: config.deliveryRoot, actor: .commandLine,
+                                          ownerID: ownerID).id
             }
             print(id.uuidString.lowercased())
         }

@@ -17,8 +17,10 @@ struct ExecutionCommand: ParsableCommand {
         func run() {
             let scheduleID = schedule.map { parseID($0, "schedule") }
             guard (1...10_000).contains(limit) else { fail("--limit must be from 1 to 10000", status: 2) }
+            // The runs the /executions page and the API list, through the same service, as the command line.
             let executions = withStore { connection, _ in
-                try ExecutionRepository(connection: connection).list(scheduleID: scheduleID, deadOnly: dead, limit: limit)
+                try ExecutionHistoryService(connection: connection).list(.init(scheduleID: scheduleID, deadLettered: dead), limit: limit,
+                                                                          after: nil, actor: .commandLine).items
             }
             if json {
                 // Every key in every object, absent values as null: scripts index them without checking.

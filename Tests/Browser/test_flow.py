@@ -76,9 +76,24 @@ def test_admin_adds_a_creator_who_schedules_runs_and_downloads_a_report(browser:
     browser.fill_form({report_name: True, "Name of the schedule": schedule_name})
     browser.submit("Continue")
 
-    # Step 2: the frequency. Every kind's fields are on the page at once; the kind is chosen by its label.
+    # Step 2: the frequency. Without JavaScript every kind's fields are on the page at once; with it only the chosen
+    # kind's show, another kind's appear when it is chosen, and hidden fields keep what was typed. The kind is chosen
+    # by its label.
     browser.wait_for_path(lambda path: path.endswith("/frequency"), "of step 2")
     assert "Step 2 of 5" in browser.text()
+    cron = browser.driver.find_element(By.ID, "cron")
+    once = browser.driver.find_element(By.ID, "at")
+    time_of_day = browser.driver.find_element(By.ID, "time")
+    wait_for(lambda: time_of_day.is_displayed() and not cron.is_displayed() and not once.is_displayed(),
+             what="only the default kind's fields (daily) to show")
+    browser.fill_form({"A cron expression": True})
+    wait_for(lambda: cron.is_displayed() and not time_of_day.is_displayed(), what="the cron field to appear when its kind is chosen")
+    browser.fill_form({"Cron expression": "5 4 * * 1"})
+    browser.fill_form({"Once": True})
+    wait_for(lambda: once.is_displayed() and not cron.is_displayed(), what="the date field to replace the cron field")
+    browser.fill_form({"A cron expression": True})
+    wait_for(lambda: cron.is_displayed(), what="the cron field to come back")
+    assert cron.get_attribute("value") == "5 4 * * 1", "the hidden cron field lost its value"
     browser.fill_form({"Every day (or every weekday)": True, "Daily, weekly and monthly: time of day": "06:15",
                        "Time zone": "Europe/Berlin"})
     browser.submit("Preview")

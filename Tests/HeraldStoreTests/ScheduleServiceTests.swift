@@ -61,6 +61,33 @@ func fields(_ body: () throws -> Void) -> [String] {
 }
 
 struct ScheduleServiceTests {
+    @Test func aScheduleIntoANewFolderIsMadeWithItsDestinationOrNotAtAll() throws {
+        let f = try ScheduleFixture()
+        let root = NSTemporaryDirectory() + "herald-root-" + UUID().uuidString.prefix(8)
+        func destinations() throws -> Int { try f.connection.query("SELECT count(*)::int AS n FROM destinations")[0].decode("n") }
+        let before = try destinations()
+        var refused = f.draft()
+        refused.recurrence = Recurrence(kind: .custom, timeZone: "UTC", cron: "*/5 * * * *")
+        #expect(throws: ValidationErrors.self) {
+            try f.service().create(refused, intoNewFolder: "nightly", deliveryRoot: root, actor: .commandLine)
+        }
+        #expect(try destinations() == before)
+        var noReport = f.draft()
+        noReport.reportID = UUID()
+        #expect(throws: ValidationErrors.self) {
+            try f.service().create(noReport, intoNewFolder: "nightly", deliveryRoot: root, actor: .commandLine, ownerID: f.creator.userID)
+        }
+        #expect(try destinations() == before)
+
+        let made = try f.service().create(f.draft(), intoNewFolder: "nightly", deliveryRoot: root, actor: .commandLine,
+                                          ownerID: f.creator.userID)
+        #expect(try destinations() == before + 1)
+        let folder = try DestinationService(connection: f.connection, deliveryRoot: root).get(try #require(made.destinationIDs.first),
+                                                                                                actor: .commandLine)
+        #expect(folder.name == "nightly" && folder.ownerID == f.creator.userID)
+        #expect(made.ownerID == f.creator.userID)
+    }
+
     @Test func createsAScheduleWithItsNextRunAndAnAuditRow() throws {
         let f = try ScheduleFixture()
         let created = try f.service().create(f.draft(), actor: .user(f.creator))

@@ -1,7 +1,9 @@
 import Crypto
 import Foundation
 import HeraldCore
+import HeraldQueue
 import Postgres
+import Redis
 import Testing
 import TestSupport
 @testable import HeraldStore
@@ -124,15 +126,43 @@ struct UserServiceTests {
         let elsewhere = try f.session(f.creatorUser, password: "a creator passphrase")
         _ = try f.service.createToken(actor: f.creator, name: "ci", expiresAt: nil)
         #expect(throws: ValidationErrors.self) {
-            try f.service.changeOwnPassword(actor: f.creator, current: "wrong", new: "a new passphrase", keepingSession: here.id)
+            try f.service.changeOwnPassword(actor: f.creator, current: "wrong", new: "a new passphrase", keepingSession: here.id,
+                                            limiter: NoLimiter())
         }
         #expect(try f.count("SELECT count(*)::int AS n FROM sessions") == 2)
-        try f.service.changeOwnPassword(actor: f.creator, current: "a creator passphrase", new: "a new passphrase", keepingSession: here.id)
+        try f.service.changeOwnPassword(actor: f.creator, current: "a creator passphrase", new: "a new passphrase", keepingSession: here.id,
+                                        limiter: NoLimiter())
         let left = try f.connection.query("SELECT id FROM sessions").map { try $0.decode("id", as: UUID.self) }
         #expect(left == [here.id])
         #expect(!left.contains(elsewhere.id))
         #expect(try f.count("SELECT count(*)::int AS n FROM api_tokens WHERE revoked_at IS NULL") == 0)
         #expect(throws: Never.self) { _ = try f.session(f.creatorUser, password: "a new passphrase") }
+    }
+
+    @Test func wrongCurrentPasswordsCountAsFailedSignInsOfTheAccount() throws {
+        let f = try Fixture()
+        let throttle = SignInThrottle(redis: try RedisConnection(url: try TestEnvironment.isolatedRedisURL()))
+        let sessions = SessionService(connection: f.connection)
+        func change(current: String) throws {
+            try f.service.changeOwnPassword(actor: f.creator, current: current, new: "a new passphrase", keepingSession: nil, limiter: throttle)
+        }
+        // The free failures are shared: three at the sign-in form (the e-mail typed in another case), three here.
+        for _ in 0..<3 { #expect(try sessions.authenticate(email: " Cara@Example.org", password: "guess", limiter: throttle) == nil) }
+        for _ in 0..<3 { #expect(throws: ValidationErrors.self) { try change(current: "guess") } }
+        // Now even the right current password waits, and so does signing in.
+        let throttled = #expect(throws: Throttled.self) { try change(current: "a creator passphrase") }
+        #expect((throttled?.retryAfterSeconds ?? 0) >= 1)
+        #expect(throws: Throttled.self) { _ = try sessions.authenticate(email: "cara@example.org", password: "a creator passphrase", limiter: throttle) }
+        #expect(try f.count("SELECT count(*)::int AS n FROM audit_log WHERE action = 'user.password'") == 0)
+
+        // A right current password, once the account may try again, clears the count like a sign-in does.
+        try throttle.reset(for: "cara@example.org")
+        for _ in 0..<5 { #expect(throws: ValidationErrors.self) { try change(current: "guess") } }
+        try change(current: "a creator passphrase")
+        #expect(try throttle.wait(for: "cara@example.org") == 0)
+        #expect(try sessions.authenticate(email: "cara@example.org", password: "guess", limiter: throttle) == nil)
+        #expect(try throttle.wait(for: "cara@example.org") == 0)
+        #expect(try sessions.authenticate(email: "cara@example.org", password: "a new passphrase", limiter: throttle) != nil)
     }
 
     @Test func ownTimeZoneIsValidated() throws {

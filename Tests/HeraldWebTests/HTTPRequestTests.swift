@@ -1,4 +1,6 @@
 import FastCGI
+import Foundation
+import HeraldCore
 import Testing
 @testable import HeraldWeb
 
@@ -53,21 +55,51 @@ struct HTTPRequestTests {
         #expect(request.cookies == ["a": "1", "b": "two", "c": ""])
     }
 
-    struct Payload: Decodable, Equatable { let name: String; let count: Int }
+    struct Payload: Decodable, Equatable {
+        struct Window: Decodable, Equatable { let startsAt: Date; let timeZone: String }
+        let name: String; let count: Int; var window: Window?; var ids: [UUID]?
+    }
 
     @Test func decodesJSONAndExplainsBadBodies() throws {
         func request(_ body: String, type: String = "application/json") -> HTTPRequest {
             HTTPRequest(method: "POST", path: "/api/x", headers: ["Content-Type": type], body: Array(body.utf8))
         }
         #expect(try request(#"{"name":"a","count":2}"#).json(Payload.self) == Payload(name: "a", count: 2))
+        let at = try request(#"{"name":"a","count":2,"window":{"starts_at":"2026-03-29T08:00:00+02:00","time_zone":"UTC"}}"#).json(Payload.self)
+        #expect(at.window?.startsAt == Date(timeIntervalSince1970: 1_774_764_000))
         let broken = #expect(throws: HTTPError.self) { try request(#"{"name":"#).json(Payload.self) }
         #expect(broken?.status == .badRequest)
         #expect(broken?.message.contains("not valid JSON") == true)
-        let missing = #expect(throws: HTTPError.self) { try request(#"{"name":"a"}"#).json(Payload.self) }
-        #expect(missing?.message.contains("missing field count") == true)
-        let wrongType = #expect(throws: HTTPError.self) { try request(#"{"name":"a","count":"x"}"#).json(Payload.self) }
-        #expect(wrongType?.message.contains("count should be a number") == true)
+        let array = #expect(throws: HTTPError.self) { try request("[1]").json(Payload.self) }
+        #expect(array?.status == .badRequest)
         let notJSON = #expect(throws: HTTPError.self) { try request("{}", type: "text/plain").json(Payload.self) }
         #expect(notJSON?.status == .unsupportedMediaType)
+    }
+
+    @Test func wrongTypesAndMissingFieldsNameTheFieldInSnakeCase() throws {
+        func fieldErrors(_ body: String) -> [ValidationError]? {
+            let request = HTTPRequest(method: "POST", path: "/api/x", headers: ["Content-Type": "application/json"], body: Array(body.utf8))
+            return #expect(throws: ValidationErrors.self) { try request.json(Payload.self) }?.errors
+        }
+        #expect(fieldErrors(#"{"name":"a"}"#) == [ValidationError(field: "count", message: "is required")])
+        #expect(fieldErrors(#"{"name":"a","count":"x"}"#) == [ValidationError(field: "count", message: "must be an integer")])
+        #expect(fieldErrors(#"{"name":"a","count":null}"#) == [ValidationError(field: "count", message: "must be an integer")])
+        #expect(fieldErrors(#"{"name":"a","count":1.5}"#) == [ValidationError(field: "count", message: "must be an integer")])
+        #expect(fieldErrors(#"{"name":"a","count":1e30}"#) == [ValidationError(field: "count", message: "must be an integer")])
+        #expect(fieldErrors(#"{"name":7,"count":1}"#) == [ValidationError(field: "name", message: "must be a string")])
+        #expect(fieldErrors(#"{"name":"a","count":1,"window":5}"#) == [ValidationError(field: "window", message: "must be an object")])
+        #expect(fieldErrors(#"{"name":"a","count":1,"window":{"starts_at":"2026-03-29T08:00:00Z"}}"#)
+                == [ValidationError(field: "window.time_zone", message: "is required")])
+        #expect(fieldErrors(#"{"name":"a","count":1,"window":{"starts_at":"tomorrow","time_zone":"UTC"}}"#)
+                == [ValidationError(field: "window.starts_at", message: JSONBody.dateMessage)])
+        #expect(fieldErrors(#"{"name":"a","count":1,"ids":"x"}"#) == [ValidationError(field: "ids", message: "must be an array")])
+        #expect(fieldErrors(#"{"name":"a","count":1,"ids":["\#(UUID())","nope"]}"#) == [ValidationError(field: "ids[1]", message: "must be a UUID")])
+    }
+
+    @Test func swiftKeysBecomeTheirJSONNames() {
+        #expect(JSONBody.snakeCase("displayName") == "display_name")
+        #expect(JSONBody.snakeCase("sourceURL") == "source_url")
+        #expect(JSONBody.snakeCase("urlPath") == "url_path")
+        #expect(JSONBody.snakeCase("destination_ids") == "destination_ids")
     }
 }

@@ -75,6 +75,34 @@ struct ScheduleAPITests {
         #expect(f.api("POST", "/api/v1/schedules", token: token, json: "{not json").status == .badRequest)
     }
 
+    @Test func wrongJSONTypesAre422sNamingTheField() async throws {
+        let f = try await ScheduleWebFixture()
+        let token = try f.token("ada@example.org")
+        func errors(_ method: String, _ path: String, _ body: String) -> [[String: String]] {
+            let response = f.api(method, path, token: token, json: body)
+            #expect(response.status == .unprocessableContent, "\(body): \(text(response))")
+            #expect(response.header("Content-Type") == "application/problem+json")
+            return ((jsonObject(response)["errors"] as? [[String: Any]]) ?? []).map { $0.compactMapValues { $0 as? String } }
+        }
+        #expect(errors("POST", "/api/v1/schedules", #"{"name": "x", "priority": "high"}"#)
+                == [["field": "priority", "message": "must be an integer"]])
+        #expect(errors("POST", "/api/v1/schedules", #"{"priority": 1.5}"#) == [["field": "priority", "message": "must be an integer"]])
+        #expect(errors("POST", "/api/v1/schedules", #"{"recurrence": 5}"#) == [["field": "recurrence", "message": "must be an object"]])
+        #expect(errors("POST", "/api/v1/schedules", #"{"recurrence": {"time_zone": "UTC"}}"#)
+                == [["field": "recurrence.kind", "message": "is required"]])
+        #expect(errors("POST", "/api/v1/schedules/preview", #"{"recurrence": {"kind": "daily", "time_zone": 3}}"#)
+                == [["field": "recurrence.time_zone", "message": "must be a string"]])
+        #expect(errors("POST", "/api/v1/schedules", #"{"destination_ids": ["nope"]}"#)
+                == [["field": "destination_ids[0]", "message": "must be a UUID"]])
+
+        let id = try #require(jsonObject(f.api("POST", "/api/v1/schedules", token: token, json: f.body()))["id"] as? String)
+        #expect(errors("PATCH", "/api/v1/schedules/\(id)", #"{"paused": "yes"}"#) == [["field": "paused", "message": "must be true or false"]])
+        #expect(errors("POST", "/api/v1/schedules/\(id)/pause", #"{"note": 3}"#) == [["field": "note", "message": "must be a string"]])
+        #expect(f.api("PATCH", "/api/v1/schedules/\(id)", token: token, json: #"{"paused": tru"#).status == .badRequest)
+        #expect(f.api("POST", "/api/v1/schedules", token: token, json: "[1]").status == .badRequest)
+        #expect(f.api("POST", "/api/v1/schedules/\(id)/pause", token: token, json: #"{"note": "#).status == .badRequest)
+    }
+
     @Test func theLimitIsA422() async throws {
         let f = try await ScheduleWebFixture(settings: WebSettings(secretKey: Array(repeating: 3, count: 32), maxSchedulesPerUser: 1))
         let token = try f.token("ada@example.org")

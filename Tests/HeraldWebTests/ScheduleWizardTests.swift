@@ -57,6 +57,11 @@ struct ScheduleWizardTests {
         let back = text(b.request("GET", base + "/frequency"))
         #expect(back.contains("value=\"07:30\"") && back.contains("value=\"Europe/Berlin\""))
         #expect(back.contains("id=\"kind-daily\" name=\"kind\" value=\"daily\" checked"))
+        // The script that shows only the chosen kind's fields, and the kinds each field belongs to.
+        #expect(back.contains(#"<script src="/static/wizard-frequency.js" defer></script>"#))
+        #expect(back.contains(#"id="field-cron" data-kinds="custom""#) && back.contains(#"id="field-at" data-kinds="once""#))
+        let script = try String(contentsOfFile: WebHarness.templatesDirectory + "/../static/wizard-frequency.js", encoding: .utf8)
+        #expect(script.contains("data-kinds") && !script.contains("eval(") && !script.contains("innerHTML"))
 
         // Step 3 and 4.
         b.request("GET", base + "/parameters")

@@ -160,6 +160,23 @@ struct UserPagesTests {
         #expect(try web.store.query("SELECT count(*)::int AS n FROM api_tokens WHERE revoked_at IS NULL")[0].decode("n", as: Int.self) == 0)
     }
 
+    @Test func wrongCurrentPasswordsOnTheAccountPageAreThrottledLikeSignIns() async throws {
+        let web = try await WebHarness()
+        try web.addUser("ada@example.org", role: .viewer)
+        let browser = web.browser()
+        browser.signIn("ada@example.org")
+        func change(current: String) -> HTTPResponse {
+            browser.request("GET", "/account")
+            return browser.request("POST", "/account/password", form: [("csrf_token", browser.csrfToken ?? ""),
+                                                                       ("current_password", current), ("new_password", "another passphrase")])
+        }
+        for _ in 0..<6 { #expect(change(current: "guess").status == .unprocessableContent) }
+        let locked = change(current: WebHarness.password)
+        #expect(locked.status == .tooManyRequests)
+        #expect(Int(locked.header("Retry-After") ?? "") ?? 0 >= 1)
+        #expect(web.browser().signIn("ada@example.org").status == .tooManyRequests)
+    }
+
     @Test func theAuditPageListsChangesNewestFirstWithFiltersAndEscapedDetails() async throws {
         let web = try await WebHarness()
         try web.addUser("root@example.org", role: .admin)

@@ -220,6 +220,12 @@ struct CatalogCommandTests {
         #expect(try herald(["schedule", "add", "--report", reportID, "--cron", "0 7 * * *", "--tz", "UTC", "--folder", "/tmp/x"]).status == 2)
         #expect(try herald(["schedule", "add", "--report", reportID, "--cron", "0 7 * * *", "--tz", "UTC", "--folder", "a/../../x"]).output
             .contains("inside the delivery root"))
+        // Each refused schedule took its folder destination with it: two schedules, two destinations.
+        let counts = try PostgresConnection(url: url).query("""
+            SELECT (SELECT count(*) FROM schedules)::int AS schedules, (SELECT count(*) FROM destinations)::int AS destinations
+            """)[0]
+        #expect(try counts.decode("schedules", as: Int.self) == 2)
+        #expect(try counts.decode("destinations", as: Int.self) == 2)
 
         #expect(try herald(["schedule", "list"]).output.contains("\(scheduleID)  active  0 7 * * 1-5  Europe/Berlin  next "))
         #expect(try herald(["schedule", "pause", scheduleID]).status == 0)

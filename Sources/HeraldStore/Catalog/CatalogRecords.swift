@@ -106,18 +106,6 @@ public struct CatalogPage<Item: Sendable>: Sendable {
     public let nextAfter: [String]?
 }
 
-/// Lists are ordered by name then id, so a page continues after `(name, id)` of the previous page's last item.
-struct CatalogKeyset {
-    let name: String
-    let id: UUID
-
-    init?(_ parts: [String]?) {
-        guard let parts, parts.count == 2, let id = UUID(uuidString: parts[1]) else { return nil }
-        name = parts[0]
-        self.id = id
-    }
-}
-
 /// Names are 1 to 200 characters, trimmed.
 func validatedName(_ raw: String?, field: String = "name", into errors: inout [ValidationError]) -> String? {
     let trimmed = (raw ?? "").trimmingCharacters(in: .whitespacesAndNewlines)

@@ -22,14 +22,14 @@ public struct DataSourceService {
 
     public func list(actor: Actor, after: [String]? = nil, limit: Int = 50) throws -> CatalogPage<DataSource> {
         guard actor.has(.creator) else { throw Forbidden("Only creators and admins may see data sources.") }
-        let key = CatalogKeyset(after)
+        let key = try Keyset.after(after, key: .text)
         let rows = try connection.query("""
             SELECT id, name, statement_timeout_ms, max_concurrency FROM data_sources
-            WHERE \(key == nil) OR (name, id) > (\(key?.name ?? ""), \(key?.id ?? UUID())::uuid)
+            WHERE \(key == nil) OR (name, id) > (\(key?.key ?? ""), \(key?.id ?? UUID())::uuid)
             ORDER BY name, id LIMIT \(limit + 1)
             """)
         let items = try rows.prefix(limit).map { try record($0, admin: actor.isAdmin) }
-        return CatalogPage(items: items, nextAfter: rows.count > limit ? items.last.map { [$0.name, $0.id.uuidString.lowercased()] } : nil)
+        return CatalogPage(items: items, nextAfter: rows.count > limit ? items.last.map { Keyset.parts($0.name, $0.id) } : nil)
     }
 
     public func get(_ id: UUID, actor: Actor) throws -> DataSource {

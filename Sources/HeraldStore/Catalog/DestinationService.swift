@@ -20,15 +20,15 @@ public struct DestinationService {
 
     public func list(actor: Actor, after: [String]? = nil, limit: Int = 50) throws -> CatalogPage<Destination> {
         try checkCreator(actor)
-        let key = CatalogKeyset(after)
+        let key = try Keyset.after(after, key: .text)
         let rows = try connection.query("""
             \(fragment: Self.select)
             WHERE \(fragment: Self.usable("d", actor))
-              AND (\(key == nil) OR (d.name, d.id) > (\(key?.name ?? ""), \(key?.id ?? UUID())::uuid))
+              AND (\(key == nil) OR (d.name, d.id) > (\(key?.key ?? ""), \(key?.id ?? UUID())::uuid))
             ORDER BY d.name, d.id LIMIT \(limit + 1)
             """)
         let items = try rows.prefix(limit).map(Self.record)
-        return CatalogPage(items: items, nextAfter: rows.count > limit ? items.last.map { [$0.name, $0.id.uuidString.lowercased()] } : nil)
+        return CatalogPage(items: items, nextAfter: rows.count > limit ? items.last.map { Keyset.parts($0.name, $0.id) } : nil)
     }
 
     public func get(_ id: UUID, actor: Actor) throws -> Destination {

@@ -15,15 +15,15 @@ public struct ReportService {
 
     public func list(actor: Actor, after: [String]? = nil, limit: Int = 50) throws -> CatalogPage<Report> {
         try checkCreator(actor)
-        let key = CatalogKeyset(after)
+        let key = try Keyset.after(after, key: .text)
         let rows = try connection.query("""
             \(fragment: Self.select)
             WHERE \(fragment: Visibility.owned("r", actor))
-              AND (\(key == nil) OR (r.name, r.id) > (\(key?.name ?? ""), \(key?.id ?? UUID())::uuid))
+              AND (\(key == nil) OR (r.name, r.id) > (\(key?.key ?? ""), \(key?.id ?? UUID())::uuid))
             ORDER BY r.name, r.id LIMIT \(limit + 1)
             """)
         let items = try rows.prefix(limit).map(Self.record)
-        return CatalogPage(items: items, nextAfter: rows.count > limit ? items.last.map { [$0.name, $0.id.uuidString.lowercased()] } : nil)
+        return CatalogPage(items: items, nextAfter: rows.count > limit ? items.last.map { Keyset.parts($0.name, $0.id) } : nil)
     }
 
     public func get(_ id: UUID, actor: Actor) throws -> Report {

@@ -22,10 +22,18 @@ public struct ScheduleDraftRepository {
 
     public init(connection: PostgresConnection) { self.connection = connection }
 
-    /// A new draft for a creator; editing a schedule starts from it (and needs the right to change it).
+    /// How many expired drafts (anyone's) each new draft sweeps away: enough to keep up with the drafts made, few
+    /// enough that starting the wizard never waits on a large delete.
+    public static let sweepBatch = 100
+
+    /// A new draft for a creator; editing a schedule starts from it (and needs the right to change it). Expired
+    /// drafts of every user go first, a bounded batch at a time; rows another sweep holds are left to it.
     public func create(_ draft: ScheduleDraft, editing scheduleID: UUID? = nil, actor: Actor) throws -> UUID {
         guard let user = actor.userID, actor.has(.creator) else { throw Forbidden("Only creators and admins make schedules.") }
-        try connection.execute("DELETE FROM schedule_drafts WHERE user_id = \(user) AND expires_at < now()")
+        try connection.execute("""
+            DELETE FROM schedule_drafts WHERE id IN (
+                SELECT id FROM schedule_drafts WHERE expires_at < now() LIMIT \(Self.sweepBatch) FOR UPDATE SKIP LOCKED)
+            """)
         return try connection.query("""
             INSERT INTO schedule_drafts (user_id, schedule_id, body) VALUES (\(user), \(scheduleID), \(PostgresJSON(draft))::jsonb)
             RETURNING id

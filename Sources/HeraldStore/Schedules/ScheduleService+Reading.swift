@@ -25,7 +25,7 @@ extension ScheduleService {
                s.parameters::text AS parameters, array_to_string(s.destination_ids, ',') AS destination_ids,
                array_to_string(s.formats, ',') AS formats, s.filename_pattern, s.naming, s.misfire_policy, s.overlap_policy,
                s.jitter_seconds, s.priority::int AS priority, s.enabled, s.pause_note, s.broken_reason, s.owner_id,
-               s.next_run_at, s.created_at, s.updated_at, s.created_at::text AS created_key,
+               s.next_run_at, s.created_at, s.updated_at, \(unsafeRaw: instantSortKey("s.created_at")) AS created_key,
                (SELECT coalesce(string_agg(sh.user_id::text, ',' ORDER BY sh.created_at), '') FROM schedule_shares sh
                 WHERE sh.schedule_id = s.id) AS shared_with,
                s.last_execution_id AS last_id, s.last_status, s.last_finished_at
@@ -91,11 +91,8 @@ extension ScheduleService {
         case .failing: filtered = Self.failing
         }
         var keyset: PostgresQuery = "true"
-        if let after {
-            guard after.count == 2, let id = UUID(uuidString: after[1]) else {
-                throw ValidationError(field: "cursor", message: "is not a cursor this server gave out")
-            }
-            keyset = "(s.created_at, s.id) < (\(after[0])::timestamptz, \(id))"
+        if let key = try Keyset.after(after, key: .instant) {
+            keyset = "(s.created_at, s.id) < (\(key.key)::timestamptz, \(key.id))"
         }
         // The page is chosen first, walking an index in (created_at, id) order, and only its rows get their last
         // run and shares. A non-admin's page is the newest of their own and of those shared with them: two index
@@ -124,7 +121,7 @@ extension ScheduleService {
             throw ValidationError(field: "cursor", message: "is not a cursor this server gave out")
         }
         let items = try rows.prefix(limit).map(Self.record)
-        let next = rows.count > limit ? items.last.map { [$0.createdKey, $0.id.uuidString.lowercased()] } : nil
+        let next = rows.count > limit ? items.last.map { Keyset.parts($0.createdKey, $0.id) } : nil
         return SchedulePage(items: items, next: next)
     }
 
@@ -146,14 +143,11 @@ extension ScheduleService {
     public func history(_ id: UUID, limit: Int = 20, after: [String]? = nil, actor: Actor) throws -> (runs: [ScheduleRun], next: [String]?) {
         _ = try get(id, actor: actor)
         var keyset: PostgresQuery = "true"
-        if let after {
-            guard after.count == 2, let runID = UUID(uuidString: after[1]) else {
-                throw ValidationError(field: "cursor", message: "is not a cursor this server gave out")
-            }
-            keyset = "(e.scheduled_for, e.id) < (\(after[0])::timestamptz, \(runID))"
+        if let key = try Keyset.after(after, key: .instant) {
+            keyset = "(e.scheduled_for, e.id) < (\(key.key)::timestamptz, \(key.id))"
         }
         let rows = try connection.query("""
-            SELECT e.id, e.scheduled_for, e.scheduled_for::text AS slot_key, e.trigger, e.status, e.attempts, e.started_at,
+            SELECT e.id, e.scheduled_for, \(unsafeRaw: instantSortKey("e.scheduled_for")) AS slot_key, e.trigger, e.status, e.attempts, e.started_at,
                    e.finished_at, e.row_count, e.error
             FROM executions e WHERE e.schedule_id = \(id) AND \(fragment: keyset)
             ORDER BY e.scheduled_for DESC, e.id DESC LIMIT \(limit + 1)
@@ -192,7 +186,7 @@ extension ScheduleService {
                                rowCount: try row.decode("row_count", as: Int64?.self), error: try row.decode("error", as: String?.self),
                                deliveries: deliveries[runID] ?? [], artifacts: artifacts[runID] ?? [])
         }
-        let next = rows.count > limit ? try page.last.map { [try $0.decode("slot_key", as: String.self), try $0.decode("id", as: UUID.self).uuidString.lowercased()] } : nil
+        let next = rows.count > limit ? try page.last.map { Keyset.parts(try $0.decode("slot_key"), try $0.decode("id")) } : nil
         return (runs, next)
     }
 

@@ -21,7 +21,7 @@ public struct ScheduleService {
         guard actor.has(.creator) else { throw Forbidden("Viewers cannot create schedules.") }
         let owner = actor.isAdmin ? (ownerID ?? actor.userID) : actor.userID
         let id = UUID()
-        try connection.transaction {
+        try atomically(connection) {
             let checked = try validate(draft, actor: actor, now: now)
             try checkLimit(owner: owner, actor: actor)
             let next = checked.paused ? nil : try nextRun(checked.recurrence, id: id, runsSoFar: 0, jitter: checked.jitterSeconds, now: now)
@@ -41,6 +41,21 @@ public struct ScheduleService {
             try connection.notify(ScheduleRepository.changeChannel, payload: id.uuidString)
         }
         return try get(id, actor: actor)
+    }
+
+    /// Stores a new schedule delivering into a folder destination made for it (`herald schedule add --folder`), named
+    /// after the folder and naming files as the schedule does, in one transaction: a refused schedule leaves no
+    /// destination behind.
+    public func create(_ draft: ScheduleDraft, intoNewFolder folder: String, deliveryRoot: String, actor: Actor,
+                       ownerID: UUID? = nil, now: Date = Date()) throws -> ScheduleRecord {
+        try connection.transaction {
+            var draft = draft
+            let destination = try DestinationService(connection: connection, deliveryRoot: deliveryRoot).create(
+                DestinationInput(name: folder, kind: "folder", path: folder), actor: actor, ownerID: ownerID,
+                filenamePattern: draft.filenamePattern, naming: draft.naming)
+            draft.destinationIDs = [destination.id]
+            return try create(draft, actor: actor, ownerID: ownerID, now: now)
+        }
     }
 
     /// Replaces the whole definition (the same checks as `create`); the next run is recomputed from now, keeping the

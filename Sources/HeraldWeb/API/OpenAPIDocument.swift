@@ -101,10 +101,10 @@ public enum OpenAPI {
     }
 
     static var errorResponses: [String: Any] {
-        let reasons = ["400": "Malformed request or JSON", "401": "Not signed in, or the token is not valid",
+        let reasons = ["400": "Malformed request, or a body that is not a JSON object", "401": "Not signed in, or the token is not valid",
                        "403": "The role does not allow this, or the CSRF token is missing", "404": "Missing, or not yours",
                        "409": "Conflicts with what is stored", "413": "The body is too large",
-                       "415": "Not JSON", "422": "Validation failed; errors lists every bad field", "429": "Throttled"]
+                       "415": "Not JSON", "422": "Validation failed, or a field has the wrong JSON type or is missing; errors names every bad field", "429": "Throttled"]
         return reasons.mapValues { ["description": $0, "content": ["application/problem+json": ["schema": ref("Problem")]]] as [String: Any] }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import HeraldCore
+import HeraldQueue
 import HeraldStore
 
 /// `/account`: the signed-in user's time zone, password and API tokens. Each form posts to its own address, calls
@@ -14,8 +15,9 @@ enum AccountPageRoutes {
             let zone = try context.request.form()["time_zone"]?.first ?? ""
             do {
                 try UserService(connection: try context.store()).setOwnTimeZone(actor: context.actor, zone)
-            } catch let error where FieldErrorSummary.from(error) != nil {
-                return try page(context, templates: templates, zone: (FieldErrorSummary.from(error)!, zone))
+            } catch {
+                guard let errors = FormErrors.from(error, labels: ["time_zone": "Time zone"]) else { throw error }
+                return try page(context, templates: templates, errors: errors, zone: zone)
             }
             return .redirect(to: "/account?done=time-zone")
         }
@@ -24,9 +26,10 @@ enum AccountPageRoutes {
             do {
                 try UserService(connection: try context.store()).changeOwnPassword(
                     actor: context.actor, current: form["current_password"]?.first ?? "", new: form["new_password"]?.first ?? "",
-                    keepingSession: context.session?.id)
-            } catch let error where FieldErrorSummary.from(error) != nil {
-                return try page(context, templates: templates, password: FieldErrorSummary.from(error, labels: passwordLabels)!)
+                    keepingSession: context.session?.id, limiter: SignInThrottle(redis: try context.redis()))
+            } catch {
+                guard let errors = FormErrors.from(error, labels: passwordLabels) else { throw error }
+                return try page(context, templates: templates, errors: errors)
             }
             return .redirect(to: "/account?done=password")
         }
@@ -38,8 +41,9 @@ enum AccountPageRoutes {
             do {
                 created = try UserService(connection: try context.store()).createToken(
                     actor: context.actor, name: name, expiresAt: try expiry(days: days))
-            } catch let error where FieldErrorSummary.from(error) != nil {
-                return try page(context, templates: templates, token: (FieldErrorSummary.from(error, labels: ["name": "Token name"])!, name, days))
+            } catch {
+                guard let errors = FormErrors.from(error, labels: ["name": "Token name", "expires_in_days": "Expiry"]) else { throw error }
+                return try page(context, templates: templates, errors: errors, tokenName: name, tokenDays: days)
             }
             let zone = context.principal!.timeZone
             let view = TokenCreatedView(chrome: PageChrome(title: "Your new API token", context: context, section: "account"),
@@ -65,24 +69,21 @@ enum AccountPageRoutes {
         return Date().addingTimeInterval(Double(count) * 86_400)
     }
 
-    static func page(_ context: RequestContext, templates: Templates, zone: (FieldErrorSummary, String)? = nil,
-                     password: FieldErrorSummary? = nil, token: (FieldErrorSummary, String, String)? = nil) throws -> HTTPResponse {
+    /// The page, with the errors of the one form that failed and what was typed into it.
+    static func page(_ context: RequestContext, templates: Templates, errors: FormErrors = FormErrors(), zone: String? = nil,
+                     tokenName: String = "", tokenDays: String = "90") throws -> HTTPResponse {
         let service = UserService(connection: try context.store())
         let principal = context.principal!
-        let summary = zone?.0 ?? password ?? token?.0 ?? FieldErrorSummary()
-        let tokenDays = token?.2 ?? "90"
         let tokens = try service.tokens(actor: context.actor).map { AccountPageView.TokenRow($0, zone: principal.timeZone) }
         let view = AccountPageView(
-            chrome: PageChrome(title: (summary.any ? "Error: " : "") + "Your account", context: context, section: "account"),
+            chrome: PageChrome(title: errors.title("Your account"), context: context, section: "account"),
             email: principal.email, displayName: principal.displayName, role: principal.role.rawValue,
-            summary: summary,
-            zones: UserZoneChoices.options(selected: zone?.1 ?? principal.timeZone),
-            zoneError: zone?.0.fields["time_zone"],
-            currentPasswordError: password?.fields["current_password"], newPasswordError: password?.fields["new_password"],
-            tokenName: token?.1 ?? "", tokenNameError: token?.0.fields["name"], expiryError: token?.0.fields["expires_in_days"],
+            errors: errors,
+            zones: UserZoneChoices.options(selected: zone ?? principal.timeZone),
+            tokenName: tokenName,
             expiryOptions: expiryChoices.map { AccountPageView.Choice(value: $0.value, label: $0.label, selected: $0.value == tokenDays) },
             tokens: tokens, hasTokens: !tokens.isEmpty)
-        return .html(try templates.render(view, template: "pages/account/show"), status: summary.any ? .unprocessableContent : .ok)
+        return .html(try templates.render(view, template: "pages/account/show"), status: errors.any ? .unprocessableContent : .ok)
     }
 }
 
@@ -113,14 +114,9 @@ struct AccountPageView: Sendable, Encodable {
     let email: String
     let displayName: String
     let role: String
-    let summary: FieldErrorSummary
+    let errors: FormErrors
     let zones: [UserZoneChoices.Option]
-    let zoneError: String?
-    let currentPasswordError: String?
-    let newPasswordError: String?
     let tokenName: String
-    let tokenNameError: String?
-    let expiryError: String?
     let expiryOptions: [Choice]
     let tokens: [TokenRow]
     let hasTokens: Bool

@@ -15,7 +15,7 @@ enum AdminUserRoutes {
             return .html(try templates.render(view, template: "pages/admin/users"))
         }
         router.get("/admin/users/new", .signedIn(.admin)) { context in
-            try newUserPage(context, templates: templates, input: UserService.NewUserInput(email: "", role: .viewer), summary: FieldErrorSummary())
+            try newUserPage(context, templates: templates, input: UserService.NewUserInput(email: "", role: .viewer))
         }
         router.post("/admin/users", .signedIn(.admin)) { context in
             let form = try context.request.form()
@@ -31,8 +31,9 @@ enum AdminUserRoutes {
                     return .redirect(to: "/admin/users/\(created.user.id.uuidString.lowercased())?done=created")
                 }
                 return try secretPage(context, templates: templates, user: created.user, password: generated, created: true)
-            } catch let error where FieldErrorSummary.from(error) != nil {
-                return try newUserPage(context, templates: templates, input: input, role: role, summary: FieldErrorSummary.from(error, labels: labels)!)
+            } catch {
+                guard let errors = FormErrors.from(error, labels: labels, links: links) else { throw error }
+                return try newUserPage(context, templates: templates, input: input, role: role, errors: errors)
             }
         }
         router.get("/admin/users/:id", .signedIn(.admin)) { context in
@@ -63,14 +64,16 @@ enum AdminUserRoutes {
                 guard let generated else { return .redirect(to: "/admin/users/\(id.uuidString.lowercased())?done=user-password") }
                 return try secretPage(context, templates: templates, user: try service.get(actor: context.actor, id: id),
                                       password: generated, created: false)
-            } catch let error where FieldErrorSummary.from(error) != nil {
-                return try userPage(context, templates: templates, user: try service.get(actor: context.actor, id: id),
-                                    summary: FieldErrorSummary.from(error, labels: labels)!)
+            } catch {
+                guard let errors = FormErrors.from(error, labels: labels, links: links) else { throw error }
+                return try userPage(context, templates: templates, user: try service.get(actor: context.actor, id: id), errors: errors)
             }
         }
     }
 
     static let labels = ["email": "E-mail", "display_name": "Name", "time_zone": "Time zone", "password": "Password", "role": "Role"]
+    /// The role radios' first input.
+    static let links = ["role": "#role-viewer"]
 
     static func roleChoices(_ selected: UserRole?) -> [RoleChoice] {
         [RoleChoice(value: "viewer", label: "Viewer", hint: "Sees the schedules shared with them and their runs; changes nothing.", selected: selected == .viewer),
@@ -79,21 +82,21 @@ enum AdminUserRoutes {
     }
 
     static func newUserPage(_ context: RequestContext, templates: Templates, input: UserService.NewUserInput, role: UserRole? = nil,
-                            summary: FieldErrorSummary) throws -> HTTPResponse {
-        let view = NewUserView(chrome: PageChrome(title: (summary.any ? "Error: " : "") + "Add a user", context: context, section: "admin"),
-                               summary: summary, fields: summary.fields, email: input.email, displayName: input.displayName,
-                               roles: roleChoices(summary.any ? role : nil), zones: UserZoneChoices.options(selected: input.timeZone))
-        return .html(try templates.render(view, template: "pages/admin/user-new"), status: summary.any ? .unprocessableContent : .ok)
+                            errors: FormErrors = FormErrors()) throws -> HTTPResponse {
+        let view = NewUserView(chrome: PageChrome(title: errors.title("Add a user"), context: context, section: "admin"),
+                               errors: errors, email: input.email, displayName: input.displayName,
+                               roles: roleChoices(errors.any ? role : nil), zones: UserZoneChoices.options(selected: input.timeZone))
+        return .html(try templates.render(view, template: "pages/admin/user-new"), status: errors.any ? .unprocessableContent : .ok)
     }
 
-    static func userPage(_ context: RequestContext, templates: Templates, user: User, summary: FieldErrorSummary = FieldErrorSummary()) throws -> HTTPResponse {
+    static func userPage(_ context: RequestContext, templates: Templates, user: User, errors: FormErrors = FormErrors()) throws -> HTTPResponse {
         let zone = context.principal!.timeZone
-        let view = AdminUserView(chrome: PageChrome(title: (summary.any ? "Error: " : "") + user.name, context: context, section: "admin"),
-                                 summary: summary, fields: summary.fields, id: user.id.uuidString.lowercased(), email: user.email,
+        let view = AdminUserView(chrome: PageChrome(title: errors.title(user.name), context: context, section: "admin"),
+                                 errors: errors, id: user.id.uuidString.lowercased(), email: user.email,
                                  name: user.name, displayName: user.displayName, role: user.role.rawValue, timeZone: user.timeZone,
                                  created: TimeView(user.createdAt, zone: zone), disabled: user.disabledAt.map { TimeView($0, zone: zone) },
                                  isDisabled: user.isDisabled, isSelf: context.principal?.userID == user.id, roles: roleChoices(user.role))
-        return .html(try templates.render(view, template: "pages/admin/user"), status: summary.any ? .unprocessableContent : .ok)
+        return .html(try templates.render(view, template: "pages/admin/user"), status: errors.any ? .unprocessableContent : .ok)
     }
 
     static func secretPage(_ context: RequestContext, templates: Templates, user: User, password: String, created: Bool) throws -> HTTPResponse {
@@ -128,8 +131,7 @@ struct AdminUsersView: Sendable, Encodable {
 /// `pages/admin/user-new`.
 struct NewUserView: Sendable, Encodable {
     let chrome: PageChrome
-    let summary: FieldErrorSummary
-    let fields: [String: String]
+    let errors: FormErrors
     let email: String
     let displayName: String
     let roles: [RoleChoice]
@@ -139,8 +141,7 @@ struct NewUserView: Sendable, Encodable {
 /// `pages/admin/user`.
 struct AdminUserView: Sendable, Encodable {
     let chrome: PageChrome
-    let summary: FieldErrorSummary
-    let fields: [String: String]
+    let errors: FormErrors
     let id: String
     let email: String
     let name: String

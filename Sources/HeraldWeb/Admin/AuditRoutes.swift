@@ -23,8 +23,8 @@ enum AuditRoutes {
             }
             let filter = AuditTrail.Filter(actor: text("actor").nilIfEmpty, action: text("action").nilIfEmpty,
                                            subjectType: text("subject_type").nilIfEmpty, from: day("from"), to: day("to", plusDays: 1))
-            let summary = FieldErrorSummary(errors, labels: ["from": "From", "to": "To"])
-            let page = summary.any ? AuditTrail.Page(entries: [], next: nil)
+            let formErrors = FormErrors(errors, labels: ["from": "From", "to": "To"])
+            let page = formErrors.any ? AuditTrail.Page(entries: [], next: nil)
                 : try AuditTrail(connection: try context.store()).list(actor: context.actor, filter: filter, after: list.after, limit: list.limit)
             var query = ["actor", "action", "subject_type", "from", "to"].compactMap { name -> String? in
                 let value = text(name)
@@ -37,11 +37,11 @@ enum AuditRoutes {
                 nextHref = "/admin/audit?" + query.joined(separator: "&")
             }
             let view = AuditPageView(
-                chrome: PageChrome(title: (summary.any ? "Error: " : "") + "Audit log", context: context, section: "admin"),
-                summary: summary, fields: summary.fields, actor: text("actor"), action: text("action"), subjectType: text("subject_type"),
+                chrome: PageChrome(title: formErrors.title("Audit log"), context: context, section: "admin"),
+                errors: formErrors, actor: text("actor"), action: text("action"), subjectType: text("subject_type"),
                 from: text("from"), to: text("to"), zone: zone, filtered: filtered,
                 entries: page.entries.map { AuditPageView.Row($0, zone: zone) }, hasEntries: !page.entries.isEmpty, nextHref: nextHref)
-            return .html(try templates.render(view, template: "pages/admin/audit"), status: summary.any ? .unprocessableContent : .ok)
+            return .html(try templates.render(view, template: "pages/admin/audit"), status: formErrors.any ? .unprocessableContent : .ok)
         }
     }
 
@@ -74,8 +74,7 @@ struct AuditPageView: Sendable, Encodable {
         }
     }
     let chrome: PageChrome
-    let summary: FieldErrorSummary
-    let fields: [String: String]
+    let errors: FormErrors
     let actor: String
     let action: String
     let subjectType: String

@@ -70,20 +70,23 @@ enum DataSourcePages {
             _ = try service.create(input, actor: context.actor)
             return .redirect(to: "/datasources?done=created")
         } catch {
-            guard let found = FormErrors.from(error) else { throw error }
+            guard let found = FormErrors.from(error, labels: labels) else { throw error }
             return try form(context, templates, source: source, values: values, errors: found, status: .unprocessableContent)
         }
     }
+
+    /// How the error summary names the fields whose label is not their name.
+    static let labels = ["url": "Connection URL", "statement_timeout_ms": "Statement timeout", "max_concurrency": "Runs at the same time"]
 
     static func form(_ context: RequestContext, _ templates: Templates, source: DataSource?, values: DataSourceFormView.Values,
                      errors: FormErrors = FormErrors(), test: DataSourceTestResult? = nil, status: HTTPStatus = .ok) throws -> HTTPResponse {
         let title = source.map { "Edit \($0.name)" } ?? "New data source"
         let id = source?.id.uuidString.lowercased()
         let view = DataSourceFormView(
-            chrome: PageChrome(title: formTitle(title, errors), context: context, section: "datasources"),
+            chrome: PageChrome(title: errors.title(title), context: context, section: "datasources"),
             heading: title, action: id.map { "/datasources/\($0)" } ?? "/datasources",
             testAction: id.map { "/datasources/\($0)/test" }, deleteHref: id.map { "/datasources/\($0)/delete" },
-            isNew: source == nil, values: values, errors: errors, hasErrors: errors.any,
+            isNew: source == nil, values: values, errors: errors,
             test: test.map { DataSourceFormView.Test(ok: $0.ok, message: $0.message, elapsedMs: $0.elapsedMs) })
         return .html(try templates.render(view, template: "pages/datasources/form"), status: status)
     }
@@ -125,7 +128,6 @@ struct DataSourceFormView: Sendable, Encodable {
     let isNew: Bool
     let values: Values
     let errors: FormErrors
-    let hasErrors: Bool
     let test: Test?
 }
 

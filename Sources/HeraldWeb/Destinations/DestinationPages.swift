@@ -60,22 +60,25 @@ enum DestinationPages {
             _ = try service.create(input, actor: context.actor)
             return .redirect(to: "/destinations?done=created")
         } catch {
-            guard let found = FormErrors.from(error) else { throw error }
+            guard let found = FormErrors.from(error, labels: labels) else { throw error }
             return try form(context, templates, destination: destination, name: posted["name"], kind: posted["kind"], path: posted["path"],
                             errors: found, status: .unprocessableContent)
         }
     }
 
+    /// How the error summary names the fields whose label is not their name.
+    static let labels = ["path": "Sub-folder"]
+
     static func form(_ context: RequestContext, _ templates: Templates, destination: Destination?, name: String, kind: String, path: String,
                      errors: FormErrors = FormErrors(), status: HTTPStatus = .ok) throws -> HTTPResponse {
         let title = destination.map { "Edit \($0.name)" } ?? "New destination"
         let view = DestinationFormView(
-            chrome: PageChrome(title: formTitle(title, errors), context: context, section: "destinations"),
+            chrome: PageChrome(title: errors.title(title), context: context, section: "destinations"),
             heading: title, action: destination.map { "/destinations/\($0.id.uuidString.lowercased())" } ?? "/destinations",
             deleteHref: destination.map { "/destinations/\($0.id.uuidString.lowercased())/delete" },
             name: name, path: path, root: context.settings.deliveryRoot,
             kinds: DestinationService.kinds.map { SelectOption(value: $0, label: $0 == "folder" ? "Folder" : $0, selected: $0 == kind) },
-            errors: errors, hasErrors: errors.any)
+            errors: errors)
         return .html(try templates.render(view, template: "pages/destinations/form"), status: status)
     }
 }
@@ -101,7 +104,6 @@ struct DestinationFormView: Sendable, Encodable {
     let root: String
     let kinds: [SelectOption]
     let errors: FormErrors
-    let hasErrors: Bool
 }
 
 /// `pages/destinations/delete`: the confirmation page.

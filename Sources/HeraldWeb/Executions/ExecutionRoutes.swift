@@ -32,9 +32,9 @@ enum ExecutionRoutes {
         }
     }
 
-    /// Each filter field's input (`#filter-…`), in the form's order; a bad cursor or limit is shown at the last one.
-    static let fieldInputs: [(String, String)] = [("status", "status"), ("schedule_id", "schedule"), ("from", "from"), ("to", "to"),
-                                                   ("cursor", "to"), ("limit", "to")]
+    /// Each filter field's input; a bad cursor or limit is shown at the last one.
+    static let links = ["status": "#filter-status", "schedule_id": "#filter-schedule", "from": "#filter-from", "to": "#filter-to",
+                        "cursor": "#filter-to", "limit": "#filter-to"]
     static let labels = ["status": "Status", "schedule_id": "Schedule", "from": "From", "to": "To", "cursor": "The page link", "limit": "Limit"]
 
     static func listPage(_ context: RequestContext, templates: Templates) throws -> HTTPResponse {
@@ -49,25 +49,21 @@ enum ExecutionRoutes {
             filter = try ExecutionFilterInput.parse(context.request, zone: zone)
             page = try service.list(filter, limit: list.limit, after: list.after, actor: context.actor)
         } catch {
-            guard let formErrors = FormErrors.from(error) else { throw error }
+            guard let formErrors = FormErrors.from(error, labels: labels, links: links) else { throw error }
             errors = formErrors
         }
         let schedules = try service.scheduleChoices(actor: context.actor)
         let query = ExecutionFilterInput.query(context.request)
         let title = list.after == nil ? "Runs" : "Runs (continued)"
         let view = ExecutionListPageView(
-            chrome: PageChrome(title: errors.any ? "Error: " + title : title, context: context, section: "executions"),
-            errorMessages: fieldInputs.compactMap { field, input in
-                errors.fields[field].map { .init(href: "#filter-" + input, message: (labels[field] ?? field) + " " + $0) }
-            },
-            statusError: errors.fields["status"], scheduleError: errors.fields["schedule_id"],
-            fromError: errors.fields["from"], toError: errors.fields["to"] ?? errors.fields["cursor"] ?? errors.fields["limit"],
+            chrome: PageChrome(title: errors.title(title), context: context, section: "executions"),
+            errors: errors, toError: errors.fields["to"] ?? errors.fields["cursor"] ?? errors.fields["limit"],
             statuses: ExecutionHistoryService.statuses.map { .init(value: $0, label: $0, selected: context.request.queryValue("status") == $0) },
             schedules: schedules.map { .init(value: $0.id.uuidString.lowercased(), label: $0.name,
                                              selected: context.request.queryValue("schedule_id")?.lowercased() == $0.id.uuidString.lowercased()) },
             from: context.request.queryValue("from") ?? "", to: context.request.queryValue("to") ?? "",
             filtered: filter != ExecutionHistoryService.Filter() || errors.any,
-            rows: page.items.map { ExecutionRowView($0, zone: zone) }, hasRows: !page.items.isEmpty, hasErrors: errors.any,
+            rows: page.items.map { ExecutionRowView($0, zone: zone) }, hasRows: !page.items.isEmpty,
             nextHref: page.next.map { "/executions?" + (query.isEmpty ? "" : query + "&") + "cursor=" + ListRequest.cursor($0) })
         return .html(try templates.render(view, template: "pages/executions/list"), status: errors.any ? .unprocessableContent : .ok)
     }

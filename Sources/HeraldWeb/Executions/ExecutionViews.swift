@@ -67,12 +67,9 @@ struct ExecutionRowView: Sendable, Encodable {
 /// `pages/executions/list`: the runs the user may see, with the filter form and the next page's link.
 struct ExecutionListPageView: Sendable, Encodable {
     struct Option: Sendable, Encodable { let value: String; let label: String; let selected: Bool }
-    struct ErrorLink: Sendable, Encodable { let href: String; let message: String }
     let chrome: PageChrome
-    let errorMessages: [ErrorLink]
-    let statusError: String?
-    let scheduleError: String?
-    let fromError: String?
+    let errors: FormErrors
+    /// The to field's message, or a bad cursor's or limit's (they have no field of their own).
     let toError: String?
     let statuses: [Option]
     let schedules: [Option]
@@ -81,7 +78,6 @@ struct ExecutionListPageView: Sendable, Encodable {
     let filtered: Bool
     let rows: [ExecutionRowView]
     let hasRows: Bool
-    let hasErrors: Bool
     let nextHref: String?
 }
 

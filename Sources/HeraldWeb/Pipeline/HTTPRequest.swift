@@ -87,21 +87,13 @@ public struct HTTPRequest: Sendable {
         return FormDecoding.decode(text)
     }
 
-    /// Decodes an `application/json` body; a malformed body is a 400 that says where.
-    public func json<T: Decodable>(_ type: T.Type = T.self) throws(HTTPError) -> T {
+    /// Decodes an `application/json` body: malformed JSON is a 400 that says where; well-formed JSON with a field of
+    /// the wrong type or a required field missing is a 422 naming each (`JSONBody`).
+    public func json<T: Decodable>(_ type: T.Type = T.self) throws -> T {
         guard contentType == "application/json" || contentType?.hasSuffix("+json") == true else {
             throw HTTPError(.unsupportedMediaType, "expected a JSON body (Content-Type: application/json)")
         }
-        do {
-            let decoder = JSONDecoder()
-            decoder.keyDecodingStrategy = .convertFromSnakeCase
-            decoder.dateDecodingStrategy = .iso8601
-            return try decoder.decode(T.self, from: Data(body))
-        } catch let error as DecodingError {
-            throw HTTPError(.badRequest, "the JSON body is invalid: \(JSONErrorDescription.describe(error))")
-        } catch {
-            throw HTTPError(.badRequest, "the JSON body is invalid")
-        }
+        return try JSONBody.decode(T.self, from: Data(body), convertingFromSnakeCase: true)
     }
 
     static func saneRequestID(_ value: String?) -> String? {
@@ -133,30 +125,5 @@ enum FormDecoding {
     static func unescape(_ part: Substring) -> String {
         let spaced = part.replacingOccurrences(of: "+", with: " ")
         return spaced.removingPercentEncoding ?? spaced
-    }
-}
-
-enum JSONErrorDescription {
-    static func describe(_ error: DecodingError) -> String {
-        func path(_ keys: [any CodingKey]) -> String {
-            keys.isEmpty ? "the top level" : keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-        }
-        switch error {
-        case .keyNotFound(let key, let context): return "missing field \(path(context.codingPath + [key]))"
-        case .typeMismatch(let type, let context): return "\(path(context.codingPath)) should be \(typeName(type))"
-        case .valueNotFound(let type, let context): return "\(path(context.codingPath)) should be \(typeName(type))"
-        case .dataCorrupted(let context):
-            return context.codingPath.isEmpty ? "not valid JSON" : "invalid value at \(path(context.codingPath))"
-        @unknown default: return "not valid JSON"
-        }
-    }
-
-    static func typeName(_ type: Any.Type) -> String {
-        switch type {
-        case is String.Type: "a string"
-        case is Int.Type, is Int64.Type, is Double.Type: "a number"
-        case is Bool.Type: "true or false"
-        default: "\(type)"
-        }
     }
 }

@@ -18,5 +18,3 @@ struct SelectOption: Sendable, Encodable {
     let selected: Bool
 }
 
-/// "Error: " before the title of a page that shows form errors (GOV.UK pattern).
-func formTitle(_ title: String, _ errors: FormErrors) -> String { errors.any ? "Error: " + title : title }

@@ -67,10 +67,13 @@ enum ReportPages {
             _ = try service.create(input, actor: context.actor)
             return .redirect(to: "/reports?done=created")
         } catch {
-            guard let found = FormErrors.from(error) else { throw error }
+            guard let found = FormErrors.from(error, labels: labels) else { throw error }
             return try form(context, templates, report: report, values: values, errors: found, status: .unprocessableContent)
         }
     }
+
+    /// How the error summary names the fields whose label is not their name.
+    static let labels = ["data_source_id": "Data source", "sql": "SQL", "description_md": "Description", "max_duration_seconds": "Maximum duration"]
 
     static func form(_ context: RequestContext, _ templates: Templates, report: Report?, values: ReportFormView.Values,
                      errors: FormErrors = FormErrors(), preview: Bool = false, status: HTTPStatus = .ok) throws -> HTTPResponse {
@@ -78,12 +81,12 @@ enum ReportPages {
             .list(actor: context.actor, limit: ListRequest.maximumLimit).items
         let title = report.map { "Edit \($0.name)" } ?? "New report"
         let view = ReportFormView(
-            chrome: PageChrome(title: formTitle(title, errors), context: context, section: "reports"),
+            chrome: PageChrome(title: errors.title(title), context: context, section: "reports"),
             heading: title, action: report.map { "/reports/\($0.id.uuidString.lowercased())" } ?? "/reports",
             deleteHref: report.map { "/reports/\($0.id.uuidString.lowercased())/delete" },
             values: values,
             sources: sources.map { SelectOption(value: $0.id.uuidString.lowercased(), label: $0.name, selected: $0.id.uuidString.lowercased() == values.dataSourceID.lowercased()) },
-            noSources: sources.isEmpty, errors: errors, hasErrors: errors.any,
+            noSources: sources.isEmpty, errors: errors,
             previewHTML: preview ? Markdown.html(from: values.descriptionMd) : nil, preview: preview)
         return .html(try templates.render(view, template: "pages/reports/form"), status: status)
     }
@@ -136,8 +139,6 @@ struct ReportFormView: Sendable, Encodable {
     let sources: [SelectOption]
     let noSources: Bool
     let errors: FormErrors
-    /// Stored (templates see stored properties only): whether the error summary shows.
-    let hasErrors: Bool
     let previewHTML: String?
     let preview: Bool
 }

@@ -141,11 +141,7 @@ enum ScheduleBody {
     }
 
     static func decode<T: Decodable>(_ type: T.Type, from object: [String: Any]) throws -> T {
-        do {
-            return try JSONDecoder().decode(T.self, from: JSONSerialization.data(withJSONObject: object))
-        } catch let error as DecodingError {
-            throw HTTPError(.badRequest, "the JSON body is invalid: \(JSONErrorDescription.describe(error))")
-        }
+        try JSONBody.decode(T.self, from: JSONSerialization.data(withJSONObject: object), convertingFromSnakeCase: false)
     }
 }
 

@@ -121,7 +121,7 @@ extension OpenAPIDocument {
             "/api/v1/schedules/preview": [
                 "post": op("previewSchedule", "The next runs, field errors and conflicts of a draft; nothing is stored", [
                     "requestBody": body("ScheduleInput"),
-                    "responses": responses(["200": OpenAPI.json(OpenAPI.ref("SchedulePreview"), "The preview")], ["400", "401", "415"])]),
+                    "responses": responses(["200": OpenAPI.json(OpenAPI.ref("SchedulePreview"), "The preview")], ["400", "401", "415", "422"])]),
             ],
             "/api/v1/schedules/{id}": [
                 "get": op("getSchedule", "One schedule", ["parameters": id, "responses": responses(["200": one], ["401", "404"])]),

@@ -53,8 +53,9 @@ enum SchedulePageRoutes {
             let form = try context.request.form()
             do {
                 try context.schedules().share(id, emails: (form["email"]?.first ?? "").split(separator: ",").map(String.init), actor: context.actor)
-            } catch let error where FormErrors.from(error) != nil {
-                return try showPage(context, templates: templates, id: id, errors: FormErrors.from(error)!)
+            } catch {
+                guard let errors = FormErrors.from(error, labels: ["email": "E-mail"], links: ["email": "#share-email"]) else { throw error }
+                return try showPage(context, templates: templates, id: id, errors: errors)
             }
             return .redirect(to: "/schedules/\(id.uuidString.lowercased())?done=shared")
         }
@@ -144,7 +145,7 @@ enum SchedulePageRoutes {
             .init(key: "Owner", value: owner ?? "nobody"),
         ]
         let view = ScheduleShowView(
-            chrome: PageChrome(title: errors.any ? "Error: \(s.name)" : s.name, context: context, section: "schedules"),
+            chrome: PageChrome(title: errors.title(s.name), context: context, section: "schedules"),
             id: id.uuidString.lowercased(), scheduleID: id.uuidString.lowercased(), name: s.name,
             state: StatusTag(s.brokenReason != nil ? "broken" : s.paused ? "paused" : "active"), paused: s.paused,
             pauseNote: s.pauseNote.isEmpty ? nil : s.pauseNote, brokenReason: s.brokenReason, summary: summary,
@@ -158,7 +159,7 @@ enum SchedulePageRoutes {
             shares: try service.shares(id, actor: actor).map { .init(userID: $0.userID.uuidString.lowercased(), label: $0.displayName.isEmpty ? $0.email : "\($0.displayName) (\($0.email))") },
             destinations: destinations.map { .init(id: $0.id.uuidString.lowercased(), name: $0.name) },
             latestFailedRun: mayChange ? try service.latestFailedRun(id, actor: actor).map { $0.uuidString.lowercased() } : nil,
-            errors: errors, hasErrors: errors.any)
+            errors: errors)
         return .html(try templates.render(view, template: "pages/schedules/show"), status: errors.any ? .unprocessableContent : .ok)
     }
 }

@@ -169,5 +169,4 @@ struct ScheduleShowView: Sendable, Encodable {
     let destinations: [Choice]
     let latestFailedRun: String?
     let errors: FormErrors
-    let hasErrors: Bool
 }

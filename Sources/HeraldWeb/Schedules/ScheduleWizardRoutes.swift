@@ -81,8 +81,8 @@ enum ScheduleWizardRoutes {
                 ?? service.create(stored.draft, actor: context.actor)
             try ScheduleDraftRepository(connection: try context.store()).delete(stored.id, actor: context.actor)
             return .redirect(to: "/schedules/\(schedule.id.uuidString.lowercased())?done=\(schedule.paused ? "saved-paused" : "activated")")
-        } catch let error where FormErrors.from(error) != nil {
-            let errors: [ValidationError] = (error as? ValidationErrors)?.errors ?? [error as! ValidationError]
+        } catch {
+            guard let errors = (error as? ValidationErrors)?.errors ?? (error as? ValidationError).map({ [$0] }) else { throw error }
             return try render(context, templates: templates, step: .review, draftID: stored.id, stored: stored.draft,
                               editing: stored.scheduleID != nil, errors: errors)
         }
@@ -94,17 +94,12 @@ enum ScheduleWizardRoutes {
         let actor = context.actor
         let zone = context.principal!.timeZone
         let base = draftID.map { "/schedules/new/\($0.uuidString.lowercased())" }
-        let formErrors = FormErrors(errors)
-        let links = errors.map { error -> ErrorLink in
-            let owner = WizardStep.owning(error.field)
-            let anchor = "#field-\(error.field)"
-            let href = owner == step || base == nil ? anchor : "\(base!)/\(owner.rawValue)\(anchor)"
-            return ErrorLink(href: href, message: "\(error.field.replacingOccurrences(of: "_", with: " ")) \(error.message)")
-        }
+        var anchors = WizardStep.anchors
         var report: ReportStepView?, frequency: FrequencyStepView?, distribution: DistributionStepView?, review: ReviewStepView?
         switch step {
         case .report:
             let reports = try service.reportChoices(actor: actor)
+            if let first = reports.first { anchors["report_id"] = "report-\(first.id.uuidString.lowercased())" }
             report = ReportStepView(reports: reports.map { Choice(value: $0.id.uuidString.lowercased(), label: $0.name, checked: $0.id == draft.reportID) },
                                     name: draft.name, hasReports: !reports.isEmpty)
         case .frequency:
@@ -113,6 +108,7 @@ enum ScheduleWizardRoutes {
             break
         case .distribution:
             let destinations = try service.destinationChoices(actor: actor)
+            if let first = destinations.first { anchors["destination_ids"] = "destination-\(first.id.uuidString.lowercased())" }
             distribution = DistributionStepView(
                 destinations: destinations.map { Choice(value: $0.id.uuidString.lowercased(), label: "\($0.name) (\($0.kind))", checked: draft.destinationIDs.contains($0.id)) },
                 hasDestinations: !destinations.isEmpty,
@@ -123,6 +119,8 @@ enum ScheduleWizardRoutes {
         case .review:
             let reports = try service.reportChoices(actor: actor)
             let destinations = try service.destinationChoices(actor: actor)
+            if let first = reports.first { anchors["report_id"] = "report-\(first.id.uuidString.lowercased())" }
+            if let first = destinations.first { anchors["destination_ids"] = "destination-\(first.id.uuidString.lowercased())" }
             let preview = service.preview(draft, actor: actor, count: 0)
             func row(_ key: String, _ value: String, _ step: WizardStep) -> ReviewStepView.Row {
                 .init(key: key, value: value, changeHref: "\(base ?? "/schedules/new")/\(step.rawValue)", changeLabel: key.lowercased())
@@ -144,12 +142,19 @@ enum ScheduleWizardRoutes {
                 row("If the file exists", draft.naming == "timestamp" ? "add a timestamp" : "overwrite it", .distribution),
             ], pauseNote: draft.pauseNote)
         }
-        let title = (errors.isEmpty ? "" : "Error: ") + step.title + (editing ? " (editing)" : "")
+        // A field another step asks for links to that step's page (the review step lists every field's error).
+        var links: [String: String] = [:]
+        for field in Set(errors.map(\.field)) {
+            let owner = WizardStep.owning(field)
+            let anchor = "#" + (anchors[field] ?? field)
+            links[field] = owner == step || base == nil ? anchor : "\(base!)/\(owner.rawValue)\(anchor)"
+        }
+        let formErrors = FormErrors(errors, labels: WizardStep.labels, links: links)
         let view = WizardView(
-            chrome: PageChrome(title: title, context: context, section: "schedules"), stepNumber: step.number, stepTitle: step.title,
+            chrome: PageChrome(title: formErrors.title(step.title + (editing ? " (editing)" : "")), context: context, section: "schedules"), stepNumber: step.number, stepTitle: step.title,
             action: base.map { "\($0)/\(step.rawValue)" } ?? "/schedules/new",
             backHref: step.previous.flatMap { previous in base.map { "\($0)/\(previous.rawValue)" } } ?? "/schedules",
-            editing: editing, hasErrors: !errors.isEmpty, errorLinks: links, errors: formErrors,
+            editing: editing, errors: formErrors,
             report: report, frequency: frequency, distribution: distribution, review: review)
         return .html(try templates.render(view, template: "pages/schedules/wizard-\(step.rawValue)"),
                      status: errors.isEmpty ? .ok : .unprocessableContent)

@@ -1,4 +1,5 @@
 import HeraldCore
+import HeraldStore
 
 /// The wizard's five steps, in order, and which fields each one asks for (so a step shows only its own errors).
 enum WizardStep: String, CaseIterable, Sendable {
@@ -23,6 +24,22 @@ enum WizardStep: String, CaseIterable, Sendable {
     static let parameterFields: Set<String> = ["parameters"]
     static let distributionFields: Set<String> = ["destination_ids", "formats", "filename_pattern", "naming"]
     static let reviewFields: Set<String> = ["limit", "pause_note", "shared_with"]
+
+    /// The input an error summary links to, for fields whose input is not id'd after them: a group's first input,
+    /// or (a report's or a destination's radio being known only with the choices) the group's box.
+    static let anchors = [
+        "recurrence": "kind-\(Recurrence.Kind.once.rawValue)", "interval": "interval_minutes", "days": "day-0",
+        "misfire_policy": "misfire-\(MisfirePolicy.allCases[0].rawValue)", "overlap_policy": "overlap-\(OverlapPolicy.allCases[0].rawValue)",
+        "report_id": "field-report_id", "destination_ids": "field-destination_ids", "formats": "format-\(ScheduleService.formats[0])",
+        "naming": "naming-overwrite", "limit": "field-limit",
+    ]
+
+    /// How the error summary names fields whose label is not their name.
+    static let labels = ["report_id": "Report", "recurrence": "Frequency", "at": "Date and time", "day_of_month": "Day of the month",
+                         "cron": "Cron expression", "starts_at": "Not before", "ends_at": "Not after", "max_runs": "Most runs",
+                         "misfire_policy": "Missed runs", "overlap_policy": "Overlapping runs", "jitter_seconds": "Jitter",
+                         "destination_ids": "Destinations", "filename_pattern": "File name", "naming": "If the file exists",
+                         "pause_note": "Note"]
 
     /// The step that asks for `field` (recurrence fields, policies and jitter are all on the frequency step).
     static func owning(_ field: String) -> WizardStep {

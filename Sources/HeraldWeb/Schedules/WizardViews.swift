@@ -9,9 +9,6 @@ struct Choice: Sendable, Encodable {
     let checked: Bool
 }
 
-/// An error in the summary at the top, linking to its field.
-struct ErrorLink: Sendable, Encodable { let href: String; let message: String }
-
 /// Step 1.
 struct ReportStepView: Sendable, Encodable {
     let reports: [Choice]
@@ -112,8 +109,6 @@ struct WizardView: Sendable, Encodable {
     let action: String
     let backHref: String?
     let editing: Bool
-    let hasErrors: Bool
-    let errorLinks: [ErrorLink]
     let errors: FormErrors
     let report: ReportStepView?
     let frequency: FrequencyStepView?
