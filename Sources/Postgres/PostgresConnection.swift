@@ -167,12 +167,14 @@ public final class PostgresConnection {
     static func rows(_ result: OpaquePointer) -> [PostgresRow] {
         let columnCount = PQnfields(result)
         let rowCount = PQntuples(result)
-        let columns = (0..<columnCount).map { String(cString: PQfname(result, $0)) }
+        let columns = PostgresColumnNames((0..<columnCount).map { String(cString: PQfname(result, $0)) })
         var rows: [PostgresRow] = []
         rows.reserveCapacity(Int(rowCount))
         for row in 0..<rowCount {
             let values: [String?] = (0..<columnCount).map { column in
-                PQgetisnull(result, row, column) == 1 ? nil : String(cString: PQgetvalue(result, row, column))
+                PQgetisnull(result, row, column) == 1 ? nil
+                    : String(decoding: UnsafeRawBufferPointer(start: PQgetvalue(result, row, column),
+                                                              count: Int(PQgetlength(result, row, column))), as: UTF8.self)
             }
             rows.append(PostgresRow(columns: columns, values: values))
         }

@@ -1,17 +1,35 @@
 import Foundation
 
+/// A result's column names, shared by its rows, with each name's position (rows are read by name, many times).
+final class PostgresColumnNames: Sendable {
+    let names: [String]
+    let index: [String: Int]
+
+    init(_ names: [String]) {
+        self.names = names
+        var index: [String: Int] = [:]
+        for (position, name) in names.enumerated() where index[name] == nil { index[name] = position }
+        self.index = index
+    }
+}
+
 /// One result row, copied out of the PGresult at once (text values; nil is NULL).
 public struct PostgresRow: Sendable {
-    public let columns: [String]
+    public var columns: [String] { names.names }
+    let names: PostgresColumnNames
     let values: [String?]
 
-    init(columns: [String], values: [String?]) {
-        self.columns = columns
+    init(columns: PostgresColumnNames, values: [String?]) {
+        self.names = columns
         self.values = values
     }
 
+    init(columns: [String], values: [String?]) {
+        self.init(columns: PostgresColumnNames(columns), values: values)
+    }
+
     func text(_ column: String) throws(PostgresError) -> String? {
-        guard let index = columns.firstIndex(of: column) else {
+        guard let index = names.index[column] else {
             throw PostgresError(kind: .decoding, message: "no such column in the result (columns: \(columns.joined(separator: ", ")))",
                                 column: column)
         }

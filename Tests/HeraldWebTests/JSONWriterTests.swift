@@ -26,6 +26,9 @@ struct JSONWriterTests {
         let nested: [[Int]]
         let parameters: [String: String]
         let myURL: URL
+        let checksum: UInt64
+        let small: Int8
+        let single: Float
     }
     /// A hand-written `encode(to:)` that writes a member after a nested container and a `null` on purpose.
     struct Handwritten: Encodable {
@@ -61,7 +64,8 @@ struct JSONWriterTests {
             note: "a note", missing: nil, paused: true, priority: -3, bytes: 1 << 40, ratio: 0.125, whole: 3,
             at: Date(timeIntervalSince1970: 1_764_662_400.75), tone: .fail, tags: ["a", ""],
             inners: [Inner(urlString: "https://x.test/a?b=c", count: 1), Inner(urlString: "", count: 0)],
-            nested: [[], [1, 2]], parameters: ["fromDate": "2026-01-01", "region": "EU"], myURL: URL(string: "https://h.test/p")!)
+            nested: [[], [1, 2]], parameters: ["fromDate": "2026-01-01", "region": "EU"], myURL: URL(string: "https://h.test/p")!,
+            checksum: .max, small: -8, single: 0.5)
         let expected = try foundation(value) as! [String: Any]
         let actual = try ours(value) as! [String: Any]
         // Foundation converts the keys of a [String: V] too; ours keeps them, as they are data.
@@ -73,6 +77,7 @@ struct JSONWriterTests {
         #expect(actual["my_url"] as? String == "https://h.test/p")
         #expect(actual["missing"] == nil)
         #expect(actual["whole"] as? Int == 3)
+        #expect(String(decoding: try JSONWriter.encode(UInt64.max), as: UTF8.self) == "18446744073709551615")
     }
 
     @Test func keepsTheOrderOfAHandwrittenEncodeAndItsNulls() throws {

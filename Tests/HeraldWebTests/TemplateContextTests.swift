@@ -8,7 +8,9 @@ import Testing
 struct TemplateContextTests {
     struct Tag: Encodable, Sendable { let word: String; let tone: String }
     struct Row: Encodable, Sendable { let name: String; let note: String?; let tag: Tag; let count: Int; let flag: Bool }
-    struct View: Encodable, Sendable { let title: String; let note: String; let rows: [Row]; let empty: [Row]; let at: Date; let id: UUID }
+    struct View: Encodable, Sendable {
+        let title: String; let note: String; let rows: [Row]; let empty: [Row]; let at: Date; let id: UUID; let big: UInt64; let ratio: Float
+    }
 
     func render(_ view: View, _ template: String) throws -> String {
         MustacheContentTypes.register(HTMLEscaping(), named: HTMLEscaping.name)
@@ -22,10 +24,10 @@ struct TemplateContextTests {
         let view = View(title: "T", note: "outer note", rows: [
             Row(name: "a", note: nil, tag: Tag(word: "ok", tone: "pass"), count: 0, flag: true),
             Row(name: "b", note: "inner", tag: Tag(word: "no", tone: "fail"), count: 2, flag: false),
-        ], empty: [], at: at, id: id)
-        let html = try render(view, "{{title}}|{{#rows}}{{name}}:{{note}}:{{#tag}}{{word}}/{{tone}}{{/tag}}:{{count}}:{{#flag}}F{{/flag}}{{^flag}}f{{/flag}};{{/rows}}|{{^empty}}none{{/empty}}|{{at}}|{{id}}")
+        ], empty: [], at: at, id: id, big: .max, ratio: 0.5)
+        let html = try render(view, "{{title}}|{{#rows}}{{name}}:{{note}}:{{#tag}}{{word}}/{{tone}}{{/tag}}:{{count}}:{{#flag}}F{{/flag}}{{^flag}}f{{/flag}};{{/rows}}|{{^empty}}none{{/empty}}|{{at}}|{{id}}|{{big}}|{{ratio}}")
         // A nil optional is a missing key: the lookup goes up the stack and finds the outer note, as with Mirror.
-        #expect(html == "T|a:outer note:ok/pass:0:F;b:inner:no/fail:2:f;|none|\(at)|\(id)")
+        #expect(html == "T|a:outer note:ok/pass:0:F;b:inner:no/fail:2:f;|none|\(at)|\(id)|18446744073709551615|0.5")
     }
 
     @Test func escapesTheFiveCharactersAndNothingElse() {

@@ -48,10 +48,14 @@ private final class JSONSink: Encoder {
         else if T.self == Int.self { writeInteger(value as! Int) }
         else if T.self == Bool.self { bytes.append(contentsOf: (value as! Bool) ? Self.true : Self.false) }
         else if T.self == Date.self { writeDate(value as! Date) }
-        else if T.self == UUID.self { writeString((value as! UUID).uuidString) }
+        else if T.self == UUID.self { writeUUID(value as! UUID) }
         else if T.self == Double.self { try writeDouble(value as! Double) }
         else if T.self == Int64.self { writeInteger(value as! Int64) }
         else if T.self == URL.self { writeString((value as! URL).absoluteString) }
+        // The other integer and floating-point types (their own `encode(to:)` asks a single value container to
+        // encode themselves, which would come back here).
+        else if let integer = value as? any BinaryInteger { writeInteger(integer) }
+        else if let number = value as? any BinaryFloatingPoint { try writeDouble(Double(number)) }
         else if let dictionary = value as? any StringKeyedDictionary { try dictionary.writeMembers(to: self) }
         else {
             let start = open.count
@@ -64,13 +68,25 @@ private final class JSONSink: Encoder {
         }
     }
 
+    /// As `uuidString` spells it (upper case), without the `snprintf` per byte Foundation uses.
+    func writeUUID(_ id: UUID) {
+        bytes.append(0x22)
+        withUnsafeBytes(of: id.uuid) { raw in
+            for (index, byte) in raw.enumerated() {
+                if index == 4 || index == 6 || index == 8 || index == 10 { bytes.append(0x2D) }
+                bytes.append(Self.upperHex[Int(byte >> 4)]); bytes.append(Self.upperHex[Int(byte & 0xF)])
+            }
+        }
+        bytes.append(0x22)
+    }
+
     func writeBool(_ value: Bool) { bytes.append(contentsOf: value ? Self.true : Self.false) }
 
     func writeDate(_ value: Date) { writeString(UTCInstant.format(Int64(value.timeIntervalSince1970.rounded(.down)))) }
 
     func writeNil() { bytes.append(contentsOf: Self.null) }
 
-    func writeInteger(_ value: some BinaryInteger) {
+    func writeInteger(_ value: any BinaryInteger) {
         bytes.append(contentsOf: String(value).utf8)
     }
 
@@ -189,7 +205,7 @@ private final class JSONSink: Encoder {
 
     static let `true` = Array("true".utf8), `false` = Array("false".utf8), null = Array("null".utf8)
     static let emptyObject = Array("{}".utf8)
-    static let hex = Array("0123456789abcdef".utf8)
+    static let hex = Array("0123456789abcdef".utf8), upperHex = Array("0123456789ABCDEF".utf8)
 }
 
 /// `[String: V]`, told apart at run time so its keys stay as they are.

@@ -22,7 +22,8 @@ private final class TreeEncoder: Encoder {
     /// Leaves by metatype comparison (no casts for the common cases), anything else by its own `encode(to:)`.
     static func value<T: Encodable>(of value: T) throws -> Any? {
         if T.self == String.self || T.self == Int.self || T.self == Bool.self || T.self == Double.self
-            || T.self == Date.self || T.self == UUID.self || T.self == Int64.self {
+            || T.self == Date.self || T.self == UUID.self || T.self == Int64.self
+            || value is any BinaryInteger || value is any BinaryFloatingPoint {
             return value
         }
         let encoder = TreeEncoder()
