@@ -53,9 +53,12 @@ private final class JSONSink: Encoder {
         else if T.self == Int64.self { writeInteger(value as! Int64) }
         else if T.self == URL.self { writeString((value as! URL).absoluteString) }
         // The other integer and floating-point types (their own `encode(to:)` asks a single value container to
-        // encode themselves, which would come back here).
-        else if let integer = value as? any BinaryInteger { writeInteger(integer) }
-        else if let number = value as? any BinaryFloatingPoint { try writeDouble(Double(number)) }
+        // encode themselves, which would come back here). Metatypes again: a cast would cost every value a lookup.
+        else if T.self == UInt64.self || T.self == UInt32.self || T.self == UInt16.self || T.self == UInt8.self
+                    || T.self == UInt.self || T.self == Int32.self || T.self == Int16.self || T.self == Int8.self {
+            bytes.append(contentsOf: String(describing: value).utf8)
+        }
+        else if T.self == Float.self { try writeDouble(Double(value as! Float)) }
         else if let dictionary = value as? any StringKeyedDictionary { try dictionary.writeMembers(to: self) }
         else {
             let start = open.count
@@ -86,7 +89,7 @@ private final class JSONSink: Encoder {
 
     func writeNil() { bytes.append(contentsOf: Self.null) }
 
-    func writeInteger(_ value: any BinaryInteger) {
+    func writeInteger<I: BinaryInteger>(_ value: I) {
         bytes.append(contentsOf: String(value).utf8)
     }
 

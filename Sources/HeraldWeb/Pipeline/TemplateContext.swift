@@ -22,8 +22,9 @@ private final class TreeEncoder: Encoder {
     /// Leaves by metatype comparison (no casts for the common cases), anything else by its own `encode(to:)`.
     static func value<T: Encodable>(of value: T) throws -> Any? {
         if T.self == String.self || T.self == Int.self || T.self == Bool.self || T.self == Double.self
-            || T.self == Date.self || T.self == UUID.self || T.self == Int64.self
-            || value is any BinaryInteger || value is any BinaryFloatingPoint {
+            || T.self == Date.self || T.self == UUID.self || T.self == Int64.self || T.self == UInt64.self
+            || T.self == UInt32.self || T.self == UInt16.self || T.self == UInt8.self || T.self == UInt.self
+            || T.self == Int32.self || T.self == Int16.self || T.self == Int8.self || T.self == Float.self {
             return value
         }
         let encoder = TreeEncoder()
