@@ -78,6 +78,9 @@ public final class ExecutionRunner {
     private var sources: LRUCache<UUID, (url: String, connection: PostgresConnection, checkedAt: Date)>
     /// When the cache last dropped connections of deleted data sources.
     private var sourcesPrunedAt = Date()
+    /// Channels built from destination settings, by kind and settings text: decoding and checking them per delivery
+    /// was a tenth of a worker's own time. An edited destination has other settings text, so it is built anew.
+    private var channels = LRUCache<String, any DeliveryChannel>(capacity: 64)
 
     public init(store: PostgresConnection, secretKey: [UInt8], settings: Settings, owner: String, breaker: CircuitBreaker? = nil,
                 wake: (([WokenRun]) -> Void)? = nil) {
@@ -272,7 +275,7 @@ public final class ExecutionRunner {
             guard try holdsLease() else { return .done(.leaseLost) }
             var host: String?
             do {
-                let channel = try DeliveryChannels.make(kind: delivery.kind, settingsJSON: delivery.settings, deliveryRoot: settings.deliveryRoot)
+                let channel = try channel(kind: delivery.kind, settingsJSON: delivery.settings)
                 host = channel.breakerHost
                 if let until = breaker?.openUntil(channel.breakerHost) {
                     outcomes.append(DeliveryOutcome(deliveryID: delivery.id, result: .postponed(
@@ -351,6 +354,14 @@ public final class ExecutionRunner {
     /// Data-source connections open now (for tests and diagnostics).
     var openSourceConnections: Int { sources.count }
 
+    private func channel(kind: String, settingsJSON: String) throws -> any DeliveryChannel {
+        let key = kind + "\u{0}" + settingsJSON
+        if let cached = channels.get(key) { return cached }
+        let made = try DeliveryChannels.make(kind: kind, settingsJSON: settingsJSON, deliveryRoot: settings.deliveryRoot)
+        channels.set(key, made)
+        return made
+    }
+
     // MARK: Artifacts
 
     /// Keeps the rendering under `HERALD_DATA_DIR/artifacts/YYYY/MM/DD/`, so a retry or a re-send delivers the same
@@ -358,7 +369,7 @@ public final class ExecutionRunner {
     /// path of its own (`<execution>-<token>.csv`), recorded only while the lease holds: a worker that lost its lease
     /// can never replace the file another attempt recorded, and removes its own.
     private func keepArtifact(_ file: RenderedFile, job: ClaimedExecution) throws -> (format: String, fileName: String, storagePath: String, byteCount: Int, sha256: [UInt8]) {
-        let day = UTCInstant.format(Int64(job.scheduledFor.timeIntervalSince1970)).prefix(10).replacingOccurrences(of: "-", with: "/")
+        let day = String(UTCInstant.format(Int64(job.scheduledFor.timeIntervalSince1970)).prefix(10).map { $0 == "-" ? "/" : $0 })
         let token = String(UInt32.random(in: .min ... .max), radix: 16)
         let relative = "artifacts/\(day)/\(job.id.uuidString.lowercased())-\(token).\(file.format)"
         let path = settings.dataDirectory + "/" + relative
@@ -373,7 +384,6 @@ public final class ExecutionRunner {
     private func localDateTime(_ job: ClaimedExecution) throws -> String {
         let zone = try ZoneRules.named(job.timeZone)
         let slot = Int64(job.scheduledFor.timeIntervalSince1970)
-        return UTCInstant.format(slot + Int64(zone.offset(at: slot))).replacingOccurrences(of: "T", with: " ")
-            .replacingOccurrences(of: "Z", with: "")
+        return UTCInstant.format(slot + Int64(zone.offset(at: slot)), separator: 0x20, seconds: true, suffix: "")
     }
 }
