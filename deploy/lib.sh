@@ -44,9 +44,15 @@ install_packages() {
 # $bin to their folder and $work to a fresh scratch folder (mode 755, so the postgres user can reach its data inside).
 bench_prepare() {
     install_packages "$@"
-    say "building (release)"
-    swift build -c release >/dev/null
-    bin=$(swift build -c release --show-bin-path)
+    # HERALD_BENCH_BIN: a folder holding another build's `herald` (bench-scheduler.sh takes several, `a:b`, and
+    # rotates through them run by run, so two builds are compared under the same machine state).
+    if [ -n "${HERALD_BENCH_BIN:-}" ]; then
+        bin=${HERALD_BENCH_BIN%%:*}
+    else
+        say "building (release)"
+        swift build -c release >/dev/null
+        bin=$(swift build -c release --show-bin-path)
+    fi
     work=$(mktemp -d /tmp/herald-bench.XXXXXX)
     chmod 755 "$work"
 }
