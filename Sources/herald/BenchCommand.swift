@@ -248,7 +248,6 @@ struct BenchDatabase {
         }
         try Migrator(connection: store, migrations: try Migration.bundled()).migrate()
         print("bench: in its own database \(name), dropped at the end")
-        if let sql = ProcessInfo.processInfo.environment["HERALD_BENCH_EXPERIMENT_SQL"] { try store.execute(PostgresQuery(unsafeSQL: sql)) }
         source = try DataSourceRepository(connection: store, secretKey: config.secretKey).create(name: "bench", url: config.databaseURL)
         report = try ReportRepository(connection: store).create(name: "Bench", dataSourceID: source, sql: Self.reportSQL.sql)
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from selenium.webdriver.common.by import By
 
-from harness import Browser, Login, describe
+from harness import Browser, Login, describe, wait_for
 
 ADMIN_NAV = ["Schedules", "Runs", "Reports", "Destinations", "Data sources", "Users", "Audit", "Status"]
 
@@ -88,3 +88,16 @@ def test_fetch_uses_the_browsers_session(browser: Browser, admin: Login):
     browser.sign_in(admin)
     status, _, body = browser.fetch("/status")
     assert status == 200 and b"<h1>Status</h1>" in body
+
+
+# A form that comes back with errors puts the keyboard on its error summary, and the summary's link moves to the
+# field (static/error-summary.js); the token form, so that no password attempt counts against the shared admin.
+def test_an_error_summary_takes_focus_and_its_link_moves_to_the_field(browser: Browser, admin: Login):
+    browser.sign_in(admin)
+    browser.open("/account")
+    browser.submit("Create token")
+    def focused_class() -> str:
+        return browser.driver.switch_to.active_element.get_attribute("class") or ""
+    wait_for(lambda: "error-summary" in focused_class(), what="the error summary to have the focus")
+    browser.driver.find_element(By.CSS_SELECTOR, ".error-summary a[href='#name']").click()
+    wait_for(lambda: browser.driver.switch_to.active_element.get_attribute("id") == "name", what="the name field to have the focus")

@@ -174,6 +174,11 @@ struct UserPagesTests {
         let locked = change(current: WebHarness.password)
         #expect(locked.status == .tooManyRequests)
         #expect(Int(locked.header("Retry-After") ?? "") ?? 0 >= 1)
+        // The account page again, the reason beside the field, not a bare error page.
+        let html = String(decoding: locked.body, as: UTF8.self)
+        #expect(html.contains("id=\"current_password-error\""))
+        #expect(html.contains("was wrong too many times; try again in"))
+        #expect(html.contains("name=\"new_password\""))
         #expect(web.browser().signIn("ada@example.org").status == .tooManyRequests)
     }
 

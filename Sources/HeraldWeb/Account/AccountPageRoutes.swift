@@ -27,6 +27,14 @@ enum AccountPageRoutes {
                 try UserService(connection: try context.store()).changeOwnPassword(
                     actor: context.actor, current: form["current_password"]?.first ?? "", new: form["new_password"]?.first ?? "",
                     keepingSession: context.session?.id, limiter: SignInThrottle(redis: try context.redis()))
+            } catch let error as Throttled {
+                // The form again, the reason beside the field, rather than a bare 429 page that loses the form.
+                let errors = FormErrors([ValidationError(field: "current_password", message: "was wrong too many times; try again in \(error.retryAfterSeconds) seconds")],
+                                        labels: passwordLabels)
+                var response = try page(context, templates: templates, errors: errors)
+                response.status = .tooManyRequests
+                response.headers.append(("Retry-After", String(error.retryAfterSeconds)))
+                return response
             } catch {
                 guard let errors = FormErrors.from(error, labels: passwordLabels) else { throw error }
                 return try page(context, templates: templates, errors: errors)
