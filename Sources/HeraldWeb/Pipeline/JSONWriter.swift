@@ -98,32 +98,7 @@ private final class JSONSink: Encoder {
         if value == value.rounded(), abs(value) < 1e15 { writeInteger(Int64(value)) } else { bytes.append(contentsOf: "\(value)".utf8) }
     }
 
-    func writeString(_ string: String) {
-        var string = string
-        string.withUTF8 { utf8 in
-            bytes.append(0x22)
-            // Runs of bytes that need no escape are copied at once.
-            var runStart = 0
-            for index in 0..<utf8.count {
-                let byte = utf8[index]
-                guard byte == 0x22 || byte == 0x5C || byte < 0x20 else { continue }
-                if runStart < index { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index])) }
-                runStart = index + 1
-                switch byte {
-                case 0x22: bytes.append(0x5C); bytes.append(0x22)
-                case 0x5C: bytes.append(0x5C); bytes.append(0x5C)
-                case 0x0A: bytes.append(0x5C); bytes.append(0x6E)
-                case 0x0D: bytes.append(0x5C); bytes.append(0x72)
-                case 0x09: bytes.append(0x5C); bytes.append(0x74)
-                default:
-                    bytes.append(contentsOf: [0x5C, 0x75, 0x30, 0x30])
-                    bytes.append(Self.hex[Int(byte >> 4)]); bytes.append(Self.hex[Int(byte & 0xF)])
-                }
-            }
-            if runStart < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<utf8.count])) }
-            bytes.append(0x22)
-        }
-    }
+    func writeString(_ string: String) { JSONText.appendString(string, to: &bytes) }
 
     /// The separator and `"key":` of the next member of the object at `depth`.
     func writeKey(_ key: String, depth: Int, convert: Bool) {
@@ -208,7 +183,7 @@ private final class JSONSink: Encoder {
 
     static let `true` = Array("true".utf8), `false` = Array("false".utf8), null = Array("null".utf8)
     static let emptyObject = Array("{}".utf8)
-    static let hex = Array("0123456789abcdef".utf8), upperHex = Array("0123456789ABCDEF".utf8)
+    static let upperHex = Array("0123456789ABCDEF".utf8)
 }
 
 /// `[String: V]`, told apart at run time so its keys stay as they are.
