@@ -28,4 +28,46 @@ public struct ReportQueryRunner {
         }
         return results[2]
     }
+
+    /// How a streamed run ended.
+    public struct Streamed: Sendable, Equatable {
+        public let rowCount: Int
+        /// The result had more than `rowLimit` rows: only the first `rowLimit` were handed over.
+        public let truncated: Bool
+        public init(rowCount: Int, truncated: Bool) {
+            self.rowCount = rowCount
+            self.truncated = truncated
+        }
+    }
+
+    /// Runs the report as `run` does, in the same single round trip, but hands its rows over as they arrive (one
+    /// query feeds every format of a run, in bounded memory). `binds` are the `$n` values of the report's
+    /// parameters, never spliced into its text. A result longer than `rowLimit` stops there: the rest of the query
+    /// is cancelled and the run is marked truncated.
+    public func stream(sql: String, binds: [String?] = [], statementTimeoutMs: Int, rowLimit: Int,
+                       watch: (PostgresCancel) -> Void = { _ in },
+                       columns: ([PostgresColumn]) throws -> Void, row: ([String?]) throws -> Void) throws -> Streamed {
+        let cancel = try connection.makeCancel()
+        watch(cancel)
+        var count = 0
+        var truncated = false
+        do {
+            _ = try connection.stream(
+                PostgresQuery(unsafeSQL: sql, binds: binds),
+                after: ["BEGIN READ ONLY", PostgresQuery(unsafeSQL: "SET LOCAL statement_timeout = \(max(statementTimeoutMs, 1))")],
+                before: ["COMMIT"], cancel: cancel, columns: columns
+            ) { values in
+                guard count < rowLimit else { truncated = true; return false }
+                count += 1
+                try row(values)
+                return true
+            }
+        } catch {
+            if connection.isConnected { _ = try? connection.execute("ROLLBACK") }
+            throw error
+        }
+        // Stopped early, the cancelled query left its transaction aborted (the COMMIT after it did not run).
+        if connection.inTransaction { _ = try connection.execute("ROLLBACK") }
+        return Streamed(rowCount: count, truncated: truncated)
+    }
 }

@@ -147,7 +147,7 @@ public final class PostgresConnection {
     }
 
     /// Turns a failed result into a `PostgresError`, copying every field at once.
-    private func check(_ result: OpaquePointer?) throws(PostgresError) {
+    func check(_ result: OpaquePointer?) throws(PostgresError) {
         let status = result.map { PQresultStatus($0) } ?? PGRES_FATAL_ERROR
         if status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY { return }
         func field(_ code: Character) -> String? {
@@ -240,7 +240,7 @@ public final class PostgresConnection {
     }
 
     /// The connection broke mid-call: the next call reconnects.
-    private func lost() -> PostgresError {
+    func lost() -> PostgresError {
         needsReconnect = true
         return PostgresError(kind: .connectionLost, message: "the connection to PostgreSQL was lost: \(Self.errorMessage(handle))")
     }
