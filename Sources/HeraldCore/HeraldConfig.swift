@@ -25,6 +25,8 @@ public struct HeraldConfig: Sendable {
     public var retry: RetryPolicy
     /// Schedules a creator may own (admins are exempt).
     public var maxSchedulesPerUser: Int
+    /// The largest row limit a report may set.
+    public var maxRowLimit: Int
     /// Folder destinations deliver only below this folder.
     public var deliveryRoot: String
     /// A session ends after this long without a request, and this long after sign-in whatever happens.
@@ -89,6 +91,7 @@ public struct HeraldConfig: Sendable {
         leaseSeconds = try number("HERALD_LEASE_SECONDS", default: 30, 1...3600)
         drainSeconds = try number("HERALD_DRAIN_SECONDS", default: 30, 0...3600)
         maxSchedulesPerUser = Int(try number("HERALD_MAX_SCHEDULES_PER_USER", default: 10, 0...1_000_000))
+        maxRowLimit = Int(try number("HERALD_MAX_ROW_LIMIT", default: 10_000_000, 1...1_000_000_000))
         deliveryRoot = value("HERALD_DELIVERY_ROOT") ?? (dataDirectory as NSString).appendingPathComponent("deliveries")
         guard deliveryRoot.hasPrefix("/") else {
             throw ConfigError(key: "HERALD_DELIVERY_ROOT", reason: "must be an absolute path")

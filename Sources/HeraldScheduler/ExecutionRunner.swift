@@ -201,6 +201,7 @@ public final class ExecutionRunner {
         var rowCount: Int?
         var kept: (format: String, fileName: String, storagePath: String, byteCount: Int, sha256: [UInt8])?
         var heldSlot: Int?
+        var truncated = false
         if let stored = job.artifactPath, let bytes = FileManager.default.contents(atPath: settings.dataDirectory + "/" + stored) {
             release(job.sourceSlot)
             file = RenderedFile(bytes: [UInt8](bytes), format: "csv")
@@ -213,7 +214,7 @@ public final class ExecutionRunner {
             // The slot is given back by `startDelivering` (one round trip fewer), or here when something fails first.
             heldSlot = slot
             let queried = clock.now
-            let table: PostgresTable
+            let table: (columns: [String], rows: [[String?]], truncated: Bool)
             var cancelledByDeadline = false
             do {
                 table = try query(job, deadline: deadline, cancelled: &cancelledByDeadline)
@@ -232,6 +233,7 @@ public final class ExecutionRunner {
             }
             timings["query"] = seconds(clock.now - queried)
             rowCount = table.rows.count
+            truncated = table.truncated
             let rendered = clock.now
             file = RenderedFile(bytes: CSVRenderer.render(columns: table.columns, rows: table.rows), format: "csv")
             if Date() > deadline {
@@ -255,7 +257,8 @@ public final class ExecutionRunner {
 
         // Deliver what has not been delivered yet.
         let delivering = clock.now
-        let started = try leases.startDelivering(executionID, owner: owner, destinations: job.destinationIDs, rowCount: rowCount, artifact: kept,
+        let started = try leases.startDelivering(executionID, owner: owner, destinations: job.destinationIDs, rowCount: rowCount,
+                                                 truncated: truncated, artifact: kept,
                                                  releasing: heldSlot.map { (job.dataSourceID, $0) })
         wake(started.woken)
         guard let due = started.due else {
@@ -303,7 +306,8 @@ public final class ExecutionRunner {
     // MARK: Query
 
     /// Runs the report on its data source; a watchdog cancels it (`PQcancel`) when the run's deadline passes.
-    private func query(_ job: ClaimedExecution, deadline: Date, cancelled: inout Bool) throws -> PostgresTable {
+    /// The rows (at most the report's row limit: a longer result is cut there, `truncated`).
+    private func query(_ job: ClaimedExecution, deadline: Date, cancelled: inout Bool) throws -> (columns: [String], rows: [[String?]], truncated: Bool) {
         if Date() >= deadline {
             cancelled = true
             throw DeliveryError("the run passed its deadline before its query")
@@ -312,9 +316,13 @@ public final class ExecutionRunner {
         var watch: DeadlineWatch?
         defer { if watch?.finish() == true { cancelled = true } }
         do {
-            return try ReportQueryRunner(connection: source).run(sql: job.sql, statementTimeoutMs: job.statementTimeoutMs) { cancel in
-                watch = DeadlineWatch(deadline: deadline) { try? cancel.cancel() }
-            }
+            var columns: [String] = []
+            var rows: [[String?]] = []
+            let streamed = try ReportQueryRunner(connection: source).stream(
+                sql: job.sql, statementTimeoutMs: job.statementTimeoutMs, rowLimit: job.rowLimit,
+                watch: { cancel in watch = DeadlineWatch(deadline: deadline) { try? cancel.cancel() } },
+                columns: { columns = $0.map(\.name) }, row: { rows.append($0) })
+            return (columns, rows, streamed.truncated)
         } catch {
             if !source.isConnected { sources.remove(job.dataSourceID) }
             throw error

@@ -139,7 +139,7 @@ public struct ExecutionHistoryService {
     static let columns = """
         e.id, e.schedule_id, coalesce(s.name, '') AS schedule_name, e.report_id, r.name AS report_name, e.scheduled_for,
         \(instantSortKey("e.scheduled_for")) AS sort_key, e.trigger, e.status,
-        e.attempts, e.priority, e.started_at, e.finished_at, e.row_count, e.error
+        e.attempts, e.priority, e.started_at, e.finished_at, e.row_count, e.truncated, e.error
         """
 }
 
@@ -158,6 +158,8 @@ public struct ExecutionRecord: Sendable, Codable, Equatable {
     public let startedAt: Date?
     public let finishedAt: Date?
     public let rowCount: Int64?
+    /// The result reached the report's row limit: `rowCount` rows were kept, the rest cut.
+    public let truncated: Bool
     public let error: String?
 
     /// Still to end: a page showing it refreshes.
@@ -177,6 +179,7 @@ public struct ExecutionRecord: Sendable, Codable, Equatable {
         startedAt = try row.decode("started_at", as: Date?.self)
         finishedAt = try row.decode("finished_at", as: Date?.self)
         rowCount = try row.decode("row_count", as: Int64?.self)
+        truncated = try row.decode("truncated")
         error = try row.decode("error", as: String?.self)
     }
 }

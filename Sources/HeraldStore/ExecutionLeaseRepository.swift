@@ -15,6 +15,8 @@ public struct ClaimedExecution: Sendable {
     public let maxConcurrency: Int
     /// The report's deadline: a run still going this long after its claim is cancelled and fails.
     public let maxDurationSeconds: Int
+    /// The report's row limit: a longer result stops there and the run is marked truncated.
+    public let rowLimit: Int
     public let destinationIDs: [UUID]
     public let timeZone: String
     public let overlapPolicy: String?
@@ -108,7 +110,7 @@ public struct ExecutionLeaseRepository {
               AND ((e.status = 'queued' AND (e.not_before IS NULL OR e.not_before <= clock_timestamp()))
                    OR (e.status = 'running' AND e.lease_expires_at < clock_timestamp()))
             RETURNING e.id, e.schedule_id, e.scheduled_for, e.attempts, e.crashes, r.name, r.sql, r.data_source_id,
-                      d.statement_timeout_ms, d.max_concurrency, r.max_duration_seconds,
+                      d.statement_timeout_ms, d.max_concurrency, r.max_duration_seconds, r.row_limit,
                       coalesce(e.destination_ids, (SELECT s.destination_ids FROM schedules s WHERE s.id = e.schedule_id), '{}')::text AS destinations,
                       coalesce((SELECT s.time_zone FROM schedules s WHERE s.id = e.schedule_id), 'UTC') AS time_zone,
                       (SELECT s.overlap_policy FROM schedules s WHERE s.id = e.schedule_id) AS overlap_policy,
@@ -139,7 +141,7 @@ public struct ExecutionLeaseRepository {
             scheduledFor: try row.decode("scheduled_for"), attempts: try row.decode("attempts"), crashes: try row.decode("crashes"),
             reportName: try row.decode("name"), sql: try row.decode("sql"), dataSourceID: try row.decode("data_source_id"),
             statementTimeoutMs: try row.decode("statement_timeout_ms"), maxConcurrency: try row.decode("max_concurrency"),
-            maxDurationSeconds: try row.decode("max_duration_seconds"),
+            maxDurationSeconds: try row.decode("max_duration_seconds"), rowLimit: try row.decode("row_limit"),
             destinationIDs: Self.uuids(try row.decode("destinations")), timeZone: try row.decode("time_zone"),
             overlapPolicy: try row.decode("overlap_policy", as: String?.self), ownerID: try row.decode("owner_id", as: UUID?.self),
             artifactPath: try row.decode("artifact_path", as: String?.self), sourceSlot: try row.decode("source_slot", as: Int?.self)))
@@ -270,7 +272,7 @@ public struct ExecutionLeaseRepository {
     /// dead ones are never sent again by a retry. One statement.
     /// Every write is conditioned on the lease (nil: it was lost, and nothing was recorded), except `releasing`:
     /// the data source slot the query held is freed whatever happens, and the best run parked on it woken.
-    public func startDelivering(_ id: UUID, owner: String, destinations: [UUID], rowCount: Int?,
+    public func startDelivering(_ id: UUID, owner: String, destinations: [UUID], rowCount: Int?, truncated: Bool = false,
                                 artifact: (format: String, fileName: String, storagePath: String, byteCount: Int, sha256: [UInt8])?,
                                 releasing slot: (dataSourceID: UUID, slot: Int)? = nil) throws -> (due: [DueDelivery]?, woken: [WokenRun]) {
         let rows = try connection.query("""
@@ -283,7 +285,8 @@ public struct ExecutionLeaseRepository {
                             ORDER BY priority DESC, scheduled_for LIMIT 1 FOR UPDATE SKIP LOCKED)
                 RETURNING id, priority
             ), step AS (
-                UPDATE executions SET step = 'deliver', row_count = coalesce(\(rowCount), row_count)
+                UPDATE executions SET step = 'deliver', row_count = coalesce(\(rowCount), row_count),
+                    truncated = truncated OR \(truncated)
                 WHERE id = \(id) AND status = 'running' AND lease_owner = \(owner)
                 RETURNING id
             ), art AS (

@@ -60,12 +60,15 @@ struct ReportCommand: ParsableCommand {
         @Option(help: "The query.") var sql: String
         @Option(name: .customLong("max-duration"), help: "Seconds a run may take before it is cancelled and fails (default 1800).")
         var maxDuration = ReportService.defaultMaxDurationSeconds
+        @Option(name: .customLong("row-limit"), help: "Rows a run keeps; a longer result is cut there and marked truncated (default 1000000).")
+        var rowLimit = ReportService.defaultRowLimit
         @Option(help: "A Markdown description.") var description = ""
         func run() {
             let source = parseID(datasource, "datasource")
-            let id = withStore { connection, _ in
-                try ReportService(connection: connection).create(
-                    ReportInput(name: name, dataSourceID: source, sql: sql, descriptionMd: description, maxDurationSeconds: maxDuration),
+            let id = withStore { connection, config in
+                try ReportService(connection: connection, maximumRowLimit: config.maxRowLimit).create(
+                    ReportInput(name: name, dataSourceID: source, sql: sql, descriptionMd: description, maxDurationSeconds: maxDuration,
+                                rowLimit: rowLimit),
                     actor: .commandLine).id
             }
             print(id.uuidString.lowercased())

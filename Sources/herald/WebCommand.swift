@@ -16,7 +16,7 @@ struct WebCommand: ParsableCommand {
         let server: FastCGIServer
         let settings = WebSettings(
             secretKey: config.secretKey, baseURL: config.baseURL, minimumInterval: config.minimumInterval,
-            maxSchedulesPerUser: config.maxSchedulesPerUser, deliveryRoot: config.deliveryRoot, dataDirectory: config.dataDirectory,
+            maxSchedulesPerUser: config.maxSchedulesPerUser, maxRowLimit: config.maxRowLimit, deliveryRoot: config.deliveryRoot, dataDirectory: config.dataDirectory,
             session: SessionService.Settings(idleSeconds: config.sessionIdleSeconds, absoluteSeconds: config.sessionAbsoluteSeconds))
         do {
             application = WebApplication(templates: try Templates.load(directory: config.templatesDirectory), settings: settings,

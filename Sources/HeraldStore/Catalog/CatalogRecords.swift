@@ -45,6 +45,8 @@ public struct Report: Sendable, Equatable, Codable {
     /// The typed parameters arrive with the reports issue; stored as JSON text until then.
     public let parametersJSON: String
     public let maxDurationSeconds: Int
+    /// A result longer than this stops there and the run is marked truncated.
+    public let rowLimit: Int
     public let ownerID: UUID?
     public let createdAt: Date
     public let updatedAt: Date
@@ -57,9 +59,11 @@ public struct ReportInput: Sendable, Equatable, Decodable {
     public var sql: String?
     public var descriptionMd: String?
     public var maxDurationSeconds: Int?
+    public var rowLimit: Int?
 
     public init(name: String? = nil, dataSourceID: UUID? = nil, sql: String? = nil, descriptionMd: String? = nil,
-                maxDurationSeconds: Int? = nil) {
+                maxDurationSeconds: Int? = nil, rowLimit: Int? = nil) {
+        self.rowLimit = rowLimit
         self.name = name
         self.dataSourceID = dataSourceID
         self.sql = sql
@@ -68,7 +72,7 @@ public struct ReportInput: Sendable, Equatable, Decodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, dataSourceID = "dataSourceId", sql, descriptionMd, maxDurationSeconds
+        case name, dataSourceID = "dataSourceId", sql, descriptionMd, maxDurationSeconds, rowLimit
     }
 }
 

@@ -6,8 +6,16 @@ import Postgres
 /// viewers are kept out of reports altogether. A report someone else owns is `NotFound` to a creator.
 public struct ReportService {
     let connection: PostgresConnection
+    /// The largest row limit a report may set (`HERALD_MAX_ROW_LIMIT`, the admin's).
+    let maximumRowLimit: Int
 
-    public init(connection: PostgresConnection) { self.connection = connection }
+    public init(connection: PostgresConnection, maximumRowLimit: Int = ReportService.defaultMaximumRowLimit) {
+        self.connection = connection
+        self.maximumRowLimit = maximumRowLimit
+    }
+
+    public static let defaultRowLimit = 1_000_000
+    public static let defaultMaximumRowLimit = 10_000_000
 
     public static let defaultMaxDurationSeconds = ReportRepository.defaultMaxDurationSeconds
     public static let maximumDescriptionLength = 20_000
@@ -40,8 +48,9 @@ public struct ReportService {
         let owner = actor.principal == nil ? ownerID : actor.userID
         return try atomically(connection) {
             let id: UUID = try connection.query("""
-                INSERT INTO reports (name, data_source_id, sql, description_md, owner_id, max_duration_seconds)
-                VALUES (\(valid.name), \(valid.dataSourceID), \(valid.sql), \(valid.descriptionMd), \(owner), \(valid.maxDurationSeconds))
+                INSERT INTO reports (name, data_source_id, sql, description_md, owner_id, max_duration_seconds, row_limit)
+                VALUES (\(valid.name), \(valid.dataSourceID), \(valid.sql), \(valid.descriptionMd), \(owner), \(valid.maxDurationSeconds),
+                        \(valid.rowLimit))
                 RETURNING id
                 """)[0].decode("id")
             let created = try get(id, actor: actor)
@@ -58,7 +67,8 @@ public struct ReportService {
         return try atomically(connection) {
             try connection.execute("""
                 UPDATE reports SET name = \(valid.name), data_source_id = \(valid.dataSourceID), sql = \(valid.sql),
-                    description_md = \(valid.descriptionMd), max_duration_seconds = \(valid.maxDurationSeconds), updated_at = now()
+                    description_md = \(valid.descriptionMd), max_duration_seconds = \(valid.maxDurationSeconds),
+                    row_limit = \(valid.rowLimit), updated_at = now()
                 WHERE id = \(id)
                 """)
             let after = try get(id, actor: actor)
@@ -92,6 +102,7 @@ public struct ReportService {
         let sql: String
         let descriptionMd: String
         let maxDurationSeconds: Int
+        let rowLimit: Int
     }
 
     /// Every field at once, so a form shows each error beside its field and the API lists them all.
@@ -120,8 +131,13 @@ public struct ReportService {
         if !(1...604_800).contains(duration) {
             errors.append(ValidationError(field: "max_duration_seconds", message: "must be from 1 to 604800 seconds (a week)"))
         }
+        let rowLimit = input.rowLimit ?? before?.rowLimit ?? min(Self.defaultRowLimit, maximumRowLimit)
+        if !(1...maximumRowLimit).contains(rowLimit) {
+            errors.append(ValidationError(field: "row_limit", message: "must be from 1 to \(maximumRowLimit) rows (this server's maximum)"))
+        }
         guard errors.isEmpty, let name, let source else { throw ValidationErrors(errors) }
-        return Valid(name: name, dataSourceID: source, sql: sql, descriptionMd: description, maxDurationSeconds: duration)
+        return Valid(name: name, dataSourceID: source, sql: sql, descriptionMd: description, maxDurationSeconds: duration,
+                     rowLimit: rowLimit)
     }
 
     private func checkCreator(_ actor: Actor) throws {
@@ -134,12 +150,12 @@ public struct ReportService {
     }
 
     static func describe(_ report: Report) -> String {
-        "name=\(report.name) data_source_id=\(report.dataSourceID.uuidString.lowercased()) max_duration_seconds=\(report.maxDurationSeconds) sql=\(report.sql.prefix(500))"
+        "name=\(report.name) data_source_id=\(report.dataSourceID.uuidString.lowercased()) max_duration_seconds=\(report.maxDurationSeconds) row_limit=\(report.rowLimit) sql=\(report.sql.prefix(500))"
     }
 
     static let select: PostgresQuery = """
         SELECT r.id, r.name, r.data_source_id, d.name AS data_source_name, r.sql, r.description_md, r.parameters::text AS parameters,
-               r.max_duration_seconds, r.owner_id, r.created_at, r.updated_at
+               r.max_duration_seconds, r.row_limit, r.owner_id, r.created_at, r.updated_at
         FROM reports r JOIN data_sources d ON d.id = r.data_source_id
         """
 
@@ -147,6 +163,7 @@ public struct ReportService {
         Report(id: try row.decode("id"), name: try row.decode("name"), dataSourceID: try row.decode("data_source_id"),
                dataSourceName: try row.decode("data_source_name"), sql: try row.decode("sql"), descriptionMd: try row.decode("description_md"),
                parametersJSON: try row.decode("parameters"), maxDurationSeconds: try row.decode("max_duration_seconds"),
+               rowLimit: try row.decode("row_limit"),
                ownerID: try row.decode("owner_id", as: UUID?.self), createdAt: try row.decode("created_at"), updatedAt: try row.decode("updated_at"))
     }
 }

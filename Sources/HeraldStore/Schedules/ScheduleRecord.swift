@@ -97,6 +97,8 @@ public struct ScheduleRun: Sendable, Equatable, Codable {
     public let startedAt: Date?
     public let finishedAt: Date?
     public let rowCount: Int64?
+    /// The result reached the report's row limit.
+    public let truncated: Bool
     public let error: String?
     public let deliveries: [Delivery]
     public let artifacts: [Artifact]

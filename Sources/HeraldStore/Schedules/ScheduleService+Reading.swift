@@ -148,7 +148,7 @@ extension ScheduleService {
         }
         let rows = try connection.query("""
             SELECT e.id, e.scheduled_for, \(unsafeRaw: instantSortKey("e.scheduled_for")) AS slot_key, e.trigger, e.status, e.attempts, e.started_at,
-                   e.finished_at, e.row_count, e.error
+                   e.finished_at, e.row_count, e.truncated, e.error
             FROM executions e WHERE e.schedule_id = \(id) AND \(fragment: keyset)
             ORDER BY e.scheduled_for DESC, e.id DESC LIMIT \(limit + 1)
             """)
@@ -183,8 +183,8 @@ extension ScheduleService {
             return ScheduleRun(id: runID, scheduledFor: try row.decode("scheduled_for"), trigger: try row.decode("trigger"),
                                status: try row.decode("status"), attempts: try row.decode("attempts"),
                                startedAt: try row.decode("started_at", as: Date?.self), finishedAt: try row.decode("finished_at", as: Date?.self),
-                               rowCount: try row.decode("row_count", as: Int64?.self), error: try row.decode("error", as: String?.self),
-                               deliveries: deliveries[runID] ?? [], artifacts: artifacts[runID] ?? [])
+                               rowCount: try row.decode("row_count", as: Int64?.self), truncated: try row.decode("truncated"),
+                               error: try row.decode("error", as: String?.self), deliveries: deliveries[runID] ?? [], artifacts: artifacts[runID] ?? [])
         }
         let next = rows.count > limit ? try page.last.map { Keyset.parts(try $0.decode("slot_key"), try $0.decode("id")) } : nil
         return (runs, next)

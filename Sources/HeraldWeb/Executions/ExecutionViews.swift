@@ -3,6 +3,11 @@ import HeraldStore
 
 /// Words and badges every execution view shares.
 enum ExecutionWords {
+    /// A run's row count, saying so when the report's row limit cut the result (never silently).
+    static func rows(_ count: Int64, truncated: Bool) -> String {
+        truncated ? "\(count) (truncated: the result reached the report's row limit)" : String(count)
+    }
+
     static func duration(from start: Date?, to end: Date?) -> String {
         guard let start, let end else { return "" }
         return seconds(end.timeIntervalSince(start))
@@ -59,7 +64,7 @@ struct ExecutionRowView: Sendable, Encodable {
         attempts = record.attempts
         started = record.startedAt.map { TimeView($0, zone: zone) }
         duration = ExecutionWords.duration(from: record.startedAt, to: record.finishedAt)
-        rows = record.rowCount.map(String.init) ?? ""
+        rows = record.rowCount.map { ExecutionWords.rows($0, truncated: record.truncated) } ?? ""
         error = record.error
     }
 }
@@ -156,7 +161,7 @@ struct ExecutionPageView: Sendable, Encodable {
         duration = ExecutionWords.duration(from: record.startedAt, to: record.finishedAt)
         lateness = detail.latenessMs.map { ExecutionWords.seconds(max($0, 0) / 1000) } ?? ""
         attempts = record.attempts
-        rows = record.rowCount.map(String.init) ?? ""
+        rows = record.rowCount.map { ExecutionWords.rows($0, truncated: record.truncated) } ?? ""
         missedCount = detail.missedCount
         skipReason = detail.skipReason
         deadLettered = detail.deadLetteredAt.map { TimeView($0, zone: zone) }

@@ -22,14 +22,16 @@ extension OpenAPIDocument {
              "description": "Runs whose slot is before this instant, or before the end of this UTC day (YYYY-MM-DD)"],
         ]
         // Keys whose value may be null are left out of the object when null (summaries, deliveries, artifacts).
+        let truncated: [String: Any] = ["type": "boolean", "description": "The result reached the report's row limit: row_count rows were kept, the rest cut"]
         let execution: [String: Any] = [
             "type": "object",
-            "required": ["id", "schedule_name", "report_id", "report_name", "scheduled_for", "trigger", "status", "attempts", "priority"],
+            "required": ["id", "schedule_name", "report_id", "report_name", "scheduled_for", "trigger", "status", "attempts", "priority",
+                         "truncated"],
             "properties": [
                 "id": uuid, "schedule_id": uuid, "schedule_name": ["type": "string"], "report_id": uuid, "report_name": ["type": "string"],
                 "scheduled_for": instant, "trigger": trigger, "status": status, "attempts": ["type": "integer"],
                 "priority": ["type": "integer", "minimum": 0, "maximum": 9], "started_at": instant, "finished_at": instant,
-                "row_count": ["type": "integer"], "error": ["type": "string"],
+                "row_count": ["type": "integer"], "truncated": truncated, "error": ["type": "string"],
             ],
         ]
         let delivery: [String: Any] = [
@@ -53,7 +55,7 @@ extension OpenAPIDocument {
             ],
         ]
         let detailKeys = ["id", "schedule_id", "schedule_name", "report_id", "report_name", "scheduled_for", "trigger", "status", "step",
-                          "attempts", "priority", "enqueued_at", "started_at", "finished_at", "row_count", "lateness_ms", "missed_count",
+                          "attempts", "priority", "enqueued_at", "started_at", "finished_at", "row_count", "truncated", "lateness_ms", "missed_count",
                           "skip_reason", "dead_lettered_at", "error", "requested_by", "created_at", "steps", "deliveries", "artifacts"]
         let detail: [String: Any] = [
             "type": "object", "required": detailKeys,
@@ -62,7 +64,7 @@ extension OpenAPIDocument {
                 "report_name": ["type": "string"], "scheduled_for": instant, "trigger": trigger, "status": status,
                 "step": nullable(["type": "string"]), "attempts": ["type": "integer"], "priority": ["type": "integer", "minimum": 0, "maximum": 9],
                 "enqueued_at": nullable(instant), "started_at": nullable(instant), "finished_at": nullable(instant),
-                "row_count": nullable(["type": "integer"]), "lateness_ms": nullable(["type": "number"]), "missed_count": ["type": "integer"],
+                "row_count": nullable(["type": "integer"]), "truncated": truncated, "lateness_ms": nullable(["type": "number"]), "missed_count": ["type": "integer"],
                 "skip_reason": nullable(["type": "string"]), "dead_lettered_at": nullable(instant), "error": nullable(["type": "string"]),
                 "requested_by": nullable(["type": "string", "description": "E-mail of who asked for a manual or test run"]),
                 "created_at": instant,

@@ -13,6 +13,8 @@ public struct WebSettings: Sendable {
     /// The shortest gap allowed between a schedule's runs, in seconds.
     public var minimumInterval: Int64
     public var maxSchedulesPerUser: Int
+    /// The largest row limit a report may set (`HERALD_MAX_ROW_LIMIT`).
+    public var maxRowLimit: Int
     /// Folder destinations deliver below this folder, never elsewhere.
     public var deliveryRoot: String
     public var dataDirectory: String
@@ -20,13 +22,14 @@ public struct WebSettings: Sendable {
     public var statementTimeoutMs: Int
 
     public init(secretKey: [UInt8], baseURL: String = "https://localhost:8443", minimumInterval: Int64 = 3600,
-                maxSchedulesPerUser: Int = 10, deliveryRoot: String = "/var/lib/herald/deliveries",
+                maxSchedulesPerUser: Int = 10, maxRowLimit: Int = 10_000_000, deliveryRoot: String = "/var/lib/herald/deliveries",
                 dataDirectory: String = "/var/lib/herald", statementTimeoutMs: Int = 10_000,
                 session: SessionService.Settings = SessionService.Settings()) {
         self.secretKey = secretKey
         self.baseURL = baseURL
         self.minimumInterval = minimumInterval
         self.maxSchedulesPerUser = maxSchedulesPerUser
+        self.maxRowLimit = maxRowLimit
         self.deliveryRoot = deliveryRoot
         self.dataDirectory = dataDirectory
         self.statementTimeoutMs = statementTimeoutMs

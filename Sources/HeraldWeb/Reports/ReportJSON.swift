@@ -13,6 +13,7 @@ struct ReportJSON: Encodable {
     /// Typed parameters arrive with the reports issue; always empty until then.
     let parameters: [String]
     let maxDurationSeconds: Int
+    let rowLimit: Int
     let ownerId: UUID?
     let createdAt: Date
     let updatedAt: Date
@@ -26,6 +27,7 @@ struct ReportJSON: Encodable {
         descriptionHtml = Markdown.html(from: report.descriptionMd)
         parameters = []
         maxDurationSeconds = report.maxDurationSeconds
+        rowLimit = report.rowLimit
         ownerId = report.ownerID
         createdAt = report.createdAt
         updatedAt = report.updatedAt
@@ -60,7 +62,7 @@ extension OpenAPIDocument {
             "Report": [
                 "type": "object",
                 "required": ["id", "name", "data_source_id", "sql", "description_md", "description_html", "parameters", "max_duration_seconds",
-                             "owner_id", "created_at", "updated_at"],
+                             "row_limit", "owner_id", "created_at", "updated_at"],
                 "properties": [
                     "id": ["type": "string", "format": "uuid"], "name": ["type": "string"],
                     "data_source_id": ["type": "string", "format": "uuid"], "sql": ["type": "string"],
@@ -68,6 +70,7 @@ extension OpenAPIDocument {
                     "description_html": ["type": "string", "readOnly": true, "description": "description_md rendered by cmark in safe mode"],
                     "parameters": ["type": "array", "items": ["type": "object"], "description": "Typed parameters (none yet)"],
                     "max_duration_seconds": ["type": "integer"],
+                    "row_limit": ["type": "integer", "description": "Rows a run keeps; a longer result is cut there and the run marked truncated"],
                     "owner_id": ["type": ["string", "null"], "format": "uuid"],
                     "created_at": ["type": "string", "format": "date-time"], "updated_at": ["type": "string", "format": "date-time"],
                 ],
@@ -80,6 +83,8 @@ extension OpenAPIDocument {
                     "sql": ["type": "string", "minLength": 1],
                     "description_md": ["type": "string", "maxLength": 20000],
                     "max_duration_seconds": ["type": "integer", "minimum": 1, "maximum": 604800, "default": 1800],
+                    "row_limit": ["type": "integer", "minimum": 1, "default": 1000000,
+                                  "description": "At most the server's HERALD_MAX_ROW_LIMIT (default 10,000,000)"],
                 ],
             ],
         ])

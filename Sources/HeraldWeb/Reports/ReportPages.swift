@@ -9,7 +9,7 @@ enum ReportPages {
     static func register(_ router: inout Router, templates: Templates) {
         router.get("/reports", .signedIn(.creator)) { context in
             let list = try ListRequest(context.request)
-            let page = try ReportService(connection: try context.store()).list(actor: context.actor, after: list.after, limit: list.limit)
+            let page = try context.reports().list(actor: context.actor, after: list.after, limit: list.limit)
             let zone = context.principal!.timeZone
             let view = ReportListView(
                 chrome: PageChrome(title: "Reports", context: context, section: "reports"),
@@ -19,21 +19,22 @@ enum ReportPages {
             return .html(try templates.render(view, template: "pages/reports/list"))
         }
         router.get("/reports/new", .signedIn(.creator)) { context in
-            try form(context, templates, report: nil, values: .init(name: "", dataSourceID: "", sql: "", descriptionMd: "", maxDuration: "1800"))
+            try form(context, templates, report: nil, values: .init(name: "", dataSourceID: "", sql: "", descriptionMd: "", maxDuration: "1800",
+                                                                     rowLimit: String(ReportService.defaultRowLimit)))
         }
         router.post("/reports", .signedIn(.creator)) { context in
             try save(context, templates, report: nil)
         }
         router.get("/reports/:id", .signedIn(.creator)) { context in
-            let report = try ReportService(connection: try context.store()).get(try context.id("id", "report"), actor: context.actor)
+            let report = try context.reports().get(try context.id("id", "report"), actor: context.actor)
             return try form(context, templates, report: report, values: .init(report))
         }
         router.post("/reports/:id", .signedIn(.creator)) { context in
-            let report = try ReportService(connection: try context.store()).get(try context.id("id", "report"), actor: context.actor)
+            let report = try context.reports().get(try context.id("id", "report"), actor: context.actor)
             return try save(context, templates, report: report)
         }
         router.get("/reports/:id/delete", .signedIn(.creator)) { context in
-            let service = ReportService(connection: try context.store())
+            let service = try context.reports()
             let report = try service.get(try context.id("id", "report"), actor: context.actor)
             let schedules = try service.scheduleCount(report.id, actor: context.actor)
             let view = ReportDeleteView(chrome: PageChrome(title: "Delete \(report.name)", context: context, section: "reports"),
@@ -42,7 +43,7 @@ enum ReportPages {
             return .html(try templates.render(view, template: "pages/reports/delete"))
         }
         router.post("/reports/:id/delete", .signedIn(.creator)) { context in
-            try ReportService(connection: try context.store()).delete(try context.id("id", "report"), actor: context.actor)
+            try context.reports().delete(try context.id("id", "report"), actor: context.actor)
             return .redirect(to: "/reports?done=deleted")
         }
     }
@@ -51,14 +52,17 @@ enum ReportPages {
     static func save(_ context: RequestContext, _ templates: Templates, report: Report?) throws -> HTTPResponse {
         let posted = try PostedForm(context)
         let values = ReportFormView.Values(name: posted["name"], dataSourceID: posted["data_source_id"], sql: posted["sql"],
-                                           descriptionMd: posted["description_md"], maxDuration: posted["max_duration_seconds"])
+                                           descriptionMd: posted["description_md"], maxDuration: posted["max_duration_seconds"],
+                                           rowLimit: posted["row_limit"])
         if posted["action"] == "preview" { return try form(context, templates, report: report, values: values, preview: true) }
         // Text that is not a number reaches the service as an out-of-range value, so every field is checked in one place.
         let durationText = values.maxDuration.trimmingCharacters(in: .whitespaces)
         let duration = durationText.isEmpty ? ReportService.defaultMaxDurationSeconds : Int(durationText) ?? -1
+        let limitText = values.rowLimit.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: ",", with: "")
+        let rowLimit = limitText.isEmpty ? ReportService.defaultRowLimit : Int(limitText) ?? -1
         let input = ReportInput(name: values.name, dataSourceID: UUID(uuidString: values.dataSourceID), sql: values.sql,
-                                descriptionMd: values.descriptionMd, maxDurationSeconds: duration)
-        let service = ReportService(connection: try context.store())
+                                descriptionMd: values.descriptionMd, maxDurationSeconds: duration, rowLimit: rowLimit)
+        let service = try context.reports()
         do {
             if let report {
                 _ = try service.update(report.id, input, actor: context.actor, replacing: true)
@@ -73,7 +77,7 @@ enum ReportPages {
     }
 
     /// How the error summary names the fields whose label is not their name.
-    static let labels = ["data_source_id": "Data source", "sql": "SQL", "description_md": "Description", "max_duration_seconds": "Maximum duration"]
+    static let labels = ["data_source_id": "Data source", "sql": "SQL", "description_md": "Description", "max_duration_seconds": "Maximum duration", "row_limit": "Row limit"]
 
     static func form(_ context: RequestContext, _ templates: Templates, report: Report?, values: ReportFormView.Values,
                      errors: FormErrors = FormErrors(), preview: Bool = false, status: HTTPStatus = .ok) throws -> HTTPResponse {
@@ -117,8 +121,10 @@ struct ReportFormView: Sendable, Encodable {
         let sql: String
         let descriptionMd: String
         let maxDuration: String
+        let rowLimit: String
 
-        init(name: String, dataSourceID: String, sql: String, descriptionMd: String, maxDuration: String) {
+        init(name: String, dataSourceID: String, sql: String, descriptionMd: String, maxDuration: String, rowLimit: String) {
+            self.rowLimit = rowLimit
             self.name = name
             self.dataSourceID = dataSourceID
             self.sql = sql
@@ -128,7 +134,8 @@ struct ReportFormView: Sendable, Encodable {
 
         init(_ report: Report) {
             self.init(name: report.name, dataSourceID: report.dataSourceID.uuidString.lowercased(), sql: report.sql,
-                      descriptionMd: report.descriptionMd, maxDuration: String(report.maxDurationSeconds))
+                      descriptionMd: report.descriptionMd, maxDuration: String(report.maxDurationSeconds),
+                      rowLimit: String(report.rowLimit))
         }
     }
     let chrome: PageChrome

@@ -7,26 +7,33 @@ enum ReportsAPI {
     static func register(_ router: inout Router) {
         router.get("/api/v1/reports", .signedIn(.creator)) { context in
             let list = try ListRequest(context.request)
-            let page = try ReportService(connection: try context.store()).list(actor: context.actor, after: list.after, limit: list.limit)
+            let page = try context.reports().list(actor: context.actor, after: list.after, limit: list.limit)
             return try .json(ListPage(items: page.items.map(ReportJSON.init), nextCursor: page.nextAfter.map(ListRequest.cursor)))
         }
         router.post("/api/v1/reports", .signedIn(.creator)) { context in
             let input = try context.request.json(ReportInput.self)
-            return try .json(ReportJSON(try ReportService(connection: try context.store()).create(input, actor: context.actor)), status: .created)
+            return try .json(ReportJSON(try context.reports().create(input, actor: context.actor)), status: .created)
         }
         router.get("/api/v1/reports/:id", .signedIn(.creator)) { context in
-            try .json(ReportJSON(try ReportService(connection: try context.store()).get(try context.id("id", "report"), actor: context.actor)))
+            try .json(ReportJSON(try context.reports().get(try context.id("id", "report"), actor: context.actor)))
         }
         for (method, replacing) in [("PUT", true), ("PATCH", false)] {
             router.add(method, "/api/v1/reports/:id", .signedIn(.creator)) { context in
                 let id = try context.id("id", "report")
                 let input = try context.request.json(ReportInput.self)
-                return try .json(ReportJSON(try ReportService(connection: try context.store()).update(id, input, actor: context.actor, replacing: replacing)))
+                return try .json(ReportJSON(try context.reports().update(id, input, actor: context.actor, replacing: replacing)))
             }
         }
         router.delete("/api/v1/reports/:id", .signedIn(.creator)) { context in
-            try ReportService(connection: try context.store()).delete(try context.id("id", "report"), actor: context.actor)
+            try context.reports().delete(try context.id("id", "report"), actor: context.actor)
             return HTTPResponse(status: .noContent)
         }
+    }
+}
+
+extension RequestContext {
+    /// The report service with this server's row-limit maximum.
+    func reports() throws -> ReportService {
+        ReportService(connection: try store(), maximumRowLimit: settings.maxRowLimit)
     }
 }

@@ -77,10 +77,11 @@ extension OpenAPIDocument {
             "Schedule": ["type": "object", "required": readable.keys.sorted(), "properties": readable],
             "ScheduleRun": [
                 "type": "object",
-                "required": ["id", "scheduled_for", "trigger", "status", "attempts", "deliveries", "artifacts"],
+                "required": ["id", "scheduled_for", "trigger", "status", "attempts", "truncated", "deliveries", "artifacts"],
                 "properties": ["id": uuid, "scheduled_for": time, "trigger": ["type": "string", "enum": ["schedule", "manual", "test", "catch_up"]],
                                "status": ["type": "string"], "attempts": ["type": "integer"], "started_at": nullableTime, "finished_at": nullableTime,
-                               "duration_seconds": ["type": ["number", "null"]], "row_count": ["type": ["integer", "null"]], "error": nullableString,
+                               "duration_seconds": ["type": ["number", "null"]], "row_count": ["type": ["integer", "null"]],
+                               "truncated": ["type": "boolean", "description": "The result reached the report's row limit"], "error": nullableString,
                                "deliveries": ["type": "array", "items": delivery], "artifacts": ["type": "array", "items": artifact]],
             ],
             "SchedulePreview": [

@@ -120,7 +120,7 @@ struct ScheduleRunView: Sendable, Encodable {
         started = r.startedAt.map { TimeView($0, zone: zone) }
         finished = r.finishedAt.map { TimeView($0, zone: zone) }
         duration = r.durationSeconds.map { String(format: "%.1f s", $0) } ?? "–"
-        rows = r.rowCount.map(String.init) ?? "–"
+        rows = r.rowCount.map { ExecutionWords.rows($0, truncated: r.truncated) } ?? "–"
         tag = StatusTag(r.status)
         attempts = r.attempts
         error = r.error
