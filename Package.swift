@@ -42,7 +42,7 @@ let package = Package(
         ),
         // The Redis key layout and what lives under it (streams, heartbeats, breakers), shared by every process.
         .target(name: "HeraldQueue", dependencies: ["HeraldCore", "Redis"]),
-        .target(name: "HeraldRender", dependencies: ["HeraldCore"]),
+        .target(name: "HeraldRender", dependencies: ["HeraldCore", .product(name: "Mustache", package: "swift-mustache")]),
         .target(name: "HeraldDelivery", dependencies: ["HeraldCore"]),
         .target(
             name: "HeraldWeb",
