@@ -31,7 +31,9 @@ struct WorkerFixture {
         environment.merge(extra) { $1 }
         let migrate = try runCommand(HeraldCommandTests.herald, ["migrate"], environment: environment)
         guard migrate.status == 0 else { throw FixtureError("migrate failed: \(migrate.output)") }
-        let added = try runCommand(HeraldCommandTests.herald, ["datasource", "add", "--name", "self", "--url", url], environment: environment)
+        // The reports run on a database of their own: a data source that can read Herald's tables is refused.
+        let reporting = try TestDatabase.create()
+        let added = try runCommand(HeraldCommandTests.herald, ["datasource", "add", "--name", "reporting", "--url", reporting], environment: environment)
         guard added.status == 0, let sourceID = UUID(uuidString: added.output.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw FixtureError("datasource add failed: \(added.output)")
         }
