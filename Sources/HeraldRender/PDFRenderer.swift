@@ -7,7 +7,9 @@ import PangoCairo
 /// "n / N" needs N before the first page is drawn, while the rows arrive once: they are spooled to an unlinked file
 /// next to the output as they come (`RowSpool`), and `finish` lays them out twice, once to count the pages and once to
 /// draw them, each page emitted as soon as it is full. Memory holds one page's drawing state, never the rows.
-/// Column widths are shared out from the header and the first `sampleRows` rows, measured as they arrive.
+/// Column widths are shared out from the header and the first `sampleRows` rows, measured as they arrive, and from
+/// each column's longest value (by UTF-8 length, the first `longestKept` bytes kept), measured at `finish`: a later
+/// row with a longer number (1000 after 999) still fits on one line.
 public final class PDFRenderer: ReportRenderer {
     public enum Orientation: String, Sendable, Codable, CaseIterable {
         /// Landscape when there are more than `autoLandscapeColumns` columns.
@@ -23,6 +25,7 @@ public final class PDFRenderer: ReportRenderer {
     static let autoLandscapeColumns = 6
     /// About two pages of rows: enough to see what the columns hold, bounded however long the result.
     static let sampleRows = 100
+    static let longestKept = 200
 
     let file: OutputFile
     let spool: RowSpool
@@ -31,6 +34,7 @@ public final class PDFRenderer: ReportRenderer {
     private var document: PDFReportDocument?
     private var naturalWidths: [Double] = []
     private var sampledRows = 0
+    private var longest: [String] = []
     private let writeFailure = WriteFailure()
 
     /// The file's first failed write, kept for `finish`: cairo only learns that a write failed, not why.
@@ -62,12 +66,18 @@ public final class PDFRenderer: ReportRenderer {
             }
         }
         naturalWidths = columns.map { document.naturalWidth(header: $0.name) }
+        longest = Array(repeating: "", count: columns.count)
         self.document = document
     }
 
     public func append(_ row: [String?]) throws {
         guard let document else { throw RenderError("PDF: append before begin") }
         try spool.append(row)
+        for (index, value) in row.prefix(longest.count).enumerated() {
+            if let value, value.utf8.count > longest[index].utf8.count, longest[index].utf8.count < Self.longestKept {
+                longest[index] = String(value.utf8.prefix(Self.longestKept)) ?? String(value.prefix(Self.longestKept / 4))
+            }
+        }
         guard sampledRows < Self.sampleRows else { return }
         sampledRows += 1
         for (index, value) in row.prefix(naturalWidths.count).enumerated() {
@@ -77,6 +87,7 @@ public final class PDFRenderer: ReportRenderer {
 
     public func finish(truncated: Bool) throws {
         guard let document else { throw RenderError("PDF: finish before begin") }
+        for (index, value) in longest.enumerated() { naturalWidths[index] = max(naturalWidths[index], document.naturalWidth(cell: value)) }
         try Self.converting { try document.setColumnWidths(natural: naturalWidths) }
         let pages = try document.layOut(spool.forEachRow, truncated: truncated, pageCount: nil)
         _ = try document.layOut(spool.forEachRow, truncated: truncated, pageCount: pages)

@@ -193,7 +193,7 @@ final class PDFReportDocument {
             paragraph(lines.joined(separator: "\n"), font: proseFont, gap: 4)
         }
         let zone = PangoMarkup.escape(context.timeZone)
-        paragraph("<b>Logical time</b>: \(PangoMarkup.escape(context.logicalTime)) (\(zone))    "
+        paragraph("<b>Logical time</b>: \(PangoMarkup.escape(context.logicalTime)) (\(zone))\n"
                   + "<b>Generated at</b>: \(PangoMarkup.escape(context.generatedAt)) (\(zone))", font: proseFont, gap: 10)
         return y
     }
@@ -244,7 +244,8 @@ final class PDFReportDocument {
     func drawFooter(page: Int, of pages: Int) {
         prose.setFont(cellFont)
         prose.setAlignment(.center)
-        prose.setText("\(page) / \(pages)")
+        // Two spaces each side: with one, text extraction (pdftotext) sees "1/6", the glyphs' gaps being too narrow.
+        prose.setText("\(page)  /  \(pages)")
         cairo.setColor(red: 0.35, green: 0.38, blue: 0.42)
         prose.draw(x: Self.margin, y: surface.height - Self.margin - prose.size.height / 2)
         prose.setAlignment(.left)

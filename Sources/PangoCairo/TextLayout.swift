@@ -14,7 +14,6 @@ public final class TextLayout {
         self.context = context
         pango_layout_set_font_description(layout, font.pointer)
         pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR)
-        pango_layout_set_ellipsize(layout, PANGO_ELLIPSIZE_END)
     }
 
     deinit { g_object_unref(UnsafeMutableRawPointer(pointer)) }
@@ -38,6 +37,8 @@ public final class TextLayout {
 
     /// The height beyond which lines are dropped and the last one kept ends in "…", in points; nil: no limit.
     public func setMaxHeight(_ height: Double?) {
+        // Without a limit ellipsizing must be off: Pango reads height -1 with ellipsizing as "one line per paragraph".
+        pango_layout_set_ellipsize(pointer, height == nil ? PANGO_ELLIPSIZE_NONE : PANGO_ELLIPSIZE_END)
         pango_layout_set_height(pointer, height.map { Int32(($0 * Double(PANGO_SCALE)).rounded(.down)) } ?? -1)
     }
 
