@@ -132,7 +132,7 @@ final class PDFReportDocument {
 
         mutating func startPage() throws {
             y = PDFReportDocument.margin
-            if page == 1 { y = document.titleBlock(at: y, draw: draws) }
+            if page == 1 { y = try PDFRenderer.converting { try document.titleBlock(at: y, draw: draws) } }
             if draws { document.drawHeader(at: y) }
             y += document.headerHeight
         }
@@ -172,28 +172,28 @@ final class PDFReportDocument {
     private func ink() { cairo.setColor(red: 0.12, green: 0.14, blue: 0.16) }
 
     /// Name, description, parameters and times; returns where the table starts.
-    func titleBlock(at top: Double, draw: Bool) -> Double {
+    func titleBlock(at top: Double, draw: Bool) throws(PangoCairoError) -> Double {
         var y = top
-        func paragraph(_ markup: String, font: FontDescription, gap: Double) {
+        func paragraph(_ markup: String, font: FontDescription, gap: Double) throws(PangoCairoError) {
             prose.setFont(font)
-            do { try prose.setMarkup(markup) } catch { prose.setText(markup) }
+            try prose.setMarkup(markup)
             if draw { ink(); prose.draw(x: Self.margin, y: y) }
             y += prose.size.height + gap
         }
         prose.setMaxHeight(nil)
-        paragraph(PangoMarkup.escape(context.reportName), font: titleFont, gap: 6)
+        try paragraph(PangoMarkup.escape(context.reportName), font: titleFont, gap: 6)
         let description = DescriptionMarkup.markup(fromMarkdown: context.descriptionMarkdown)
         if !description.isEmpty {
             prose.setMaxHeight((bodyBottom - Self.margin) / 2)
-            paragraph(description, font: proseFont, gap: 6)
+            try paragraph(description, font: proseFont, gap: 6)
             prose.setMaxHeight(nil)
         }
         if !context.parameters.isEmpty {
             let lines = context.parameters.map { "<b>\(PangoMarkup.escape($0.name))</b>: \(PangoMarkup.escape($0.value))" }
-            paragraph(lines.joined(separator: "\n"), font: proseFont, gap: 4)
+            try paragraph(lines.joined(separator: "\n"), font: proseFont, gap: 4)
         }
         let zone = PangoMarkup.escape(context.timeZone)
-        paragraph("<b>Logical time</b>: \(PangoMarkup.escape(context.logicalTime)) (\(zone))\n"
+        try paragraph("<b>Logical time</b>: \(PangoMarkup.escape(context.logicalTime)) (\(zone))\n"
                   + "<b>Generated at</b>: \(PangoMarkup.escape(context.generatedAt)) (\(zone))", font: proseFont, gap: 10)
         return y
     }
