@@ -67,8 +67,16 @@ struct PDFRendererTests {
         }
         #expect(text[0].contains("Sales <EU> & Co"))
         #expect(!text.joined().contains("Truncated"))
+        // Every row once, in order, across the page breaks: the first word of a table line is its id.
+        let ids = text.joined().split(separator: "\n").compactMap { line -> Int? in
+            let words = line.split(separator: " ")
+            guard words.count > 1, words[1] != "/" else { return nil }
+            return Int(words[0])
+        }
+        #expect(ids == Array(0..<150))
     }
 
+    /// "東京" comes back as text only if a font drew it: Pango draws a missing glyph as a box of hex digits instead.
     @Test func hostileValuesArePrintedAsText() throws {
         let all = try pages(try render(rows: Self.rows(150))).joined()
         for value in Self.hostile { #expect(all.contains(value), "missing \(value)") }
