@@ -7,6 +7,8 @@ final class PDFReportDocument {
     static let shortSide = 595.276, longSide = 841.89
     static let margin = 36.0, footerHeight = 18.0
     static let paddingX = 3.0, paddingY = 2.0, gridWidth = 0.5
+    /// A header cell taller than this is cut with "…" (a column name is not a paragraph).
+    static let tallestHeader = 80.0
     static let cellFont = "DejaVu Sans 8", headerFont = "DejaVu Sans Bold 8"
 
     let context: ReportContext
@@ -62,18 +64,19 @@ final class PDFReportDocument {
     /// measured and drawn without laying its text out twice.
     func setColumnWidths(natural: [Double]) throws(PangoCairoError) {
         widths = Self.share(tableWidth, among: natural)
-        let tallestCell = bodyBottom - Self.margin - 80 - 2 * Self.paddingY
+        // A cell is cut with "…" where it would not fit on an empty page below the header.
+        let tallestCell = bodyBottom - Self.margin - Self.tallestHeader - 2 * Self.paddingY
         cells = []; headers = []
         for (index, column) in columns.enumerated() {
             let numeric = column.type == .integer || column.type == .number
             let cell = try TextLayout(context: cairo, font: cellFont)
             let header = try TextLayout(context: cairo, font: headerFont)
             for layout in [cell, header] {
-                layout.setWidth(widths[index] - 2 * Self.paddingX)
+                layout.setWidth(max(widths[index] - 2 * Self.paddingX, 1))
                 layout.setAlignment(numeric ? .right : .left)
                 layout.setMaxHeight(tallestCell)
             }
-            header.setMaxHeight(80)
+            header.setMaxHeight(Self.tallestHeader)
             header.setText(column.name)
             cells.append(cell)
             headers.append(header)
