@@ -88,10 +88,14 @@ public final class PDFRenderer: ReportRenderer {
     public func finish(truncated: Bool) throws {
         guard let document else { throw RenderError("PDF: finish before begin") }
         for (index, value) in longest.enumerated() { naturalWidths[index] = max(naturalWidths[index], document.naturalWidth(cell: value)) }
-        try Self.converting { try document.setColumnWidths(natural: naturalWidths) }
-        let pages = try document.layOut(spool.forEachRow, truncated: truncated, pageCount: nil)
-        _ = try document.layOut(spool.forEachRow, truncated: truncated, pageCount: pages)
-        try Self.converting { try document.finish() }
+        do {
+            try Self.converting { try document.setColumnWidths(natural: naturalWidths) }
+            let pages = try document.layOut(spool.forEachRow, truncated: truncated, pageCount: nil)
+            _ = try document.layOut(spool.forEachRow, truncated: truncated, pageCount: pages)
+            try Self.converting { try document.finish() }
+        } catch {
+            throw writeFailure.error ?? error   // cairo says only that a write failed; the file's error says why
+        }
         if let error = writeFailure.error { throw error }
         try file.close()
     }
