@@ -28,7 +28,7 @@ enum RelativeDate {
         guard let signIndex else { return date }
         let offset = text[text.index(after: signIndex)...]
         guard let unit = offset.last, offset.count >= 2, offset.count <= 6,
-              let amount = Int(offset.dropLast()), offset.dropLast().allSatisfy(\.isASCII) else { return nil }
+              offset.dropLast().allSatisfy({ $0.isASCII && $0.isNumber }), let amount = Int(offset.dropLast()) else { return nil }
         let signed = text[signIndex] == "-" ? -amount : amount
         switch unit {
         case "d": return adding(days: signed, to: date)
