@@ -94,11 +94,14 @@ struct NamedParameterSQLTests {
     }
 
     @Test func aListInsideInIsRefusedWithTheSpellingThatWorks() throws {
-        for sql in ["WHERE r IN (:regions)", "WHERE r in(:regions)", "WHERE r NOT IN ( :regions )"] {
+        for sql in ["WHERE r IN (:regions)", "WHERE r in(:regions)", "WHERE r NOT IN ( :regions )", "WHERE r IN ('x', :regions)",
+                    "WHERE r IN /* why */ (:regions)", "WHERE (r) IN ((:regions))"] {
             #expect(Self.refusal(sql) == ["sql uses IN (:regions) with a list parameter; write = ANY(:regions) instead"], "\(sql)")
         }
         #expect(try Self.rewrite("WHERE r IN (:region, :from)", Array(Self.declared.prefix(2))).sql == "WHERE r IN ($1, $2)")
         #expect(try Self.rewrite("WHERE r <> ALL(:regions)", [Self.declared[2]]).sql == "WHERE r <> ALL($1)")
+        let subquery = "WHERE r IN (SELECT code FROM regions WHERE code = ANY(:regions)) AND (r = ANY(:regions))"
+        #expect(try Self.rewrite(subquery, [Self.declared[2]]).sql == "WHERE r IN (SELECT code FROM regions WHERE code = ANY($1)) AND (r = ANY($1))")
     }
 
     @Test func numberedPlaceholdersWrittenByHandAreRefused() {

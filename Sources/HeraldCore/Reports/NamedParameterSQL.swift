@@ -19,13 +19,13 @@ public struct NamedParameterSQL: Sendable, Equatable {
         }
         while let token = scanner.next() {
             switch token {
-            case .placeholder(let name, let afterInParenthesis):
+            case .placeholder(let name, let inInList):
                 guard let type = types[name] else {
                     refuse(name, "uses :\(name), which is not a declared parameter")
                     scanner.emit(":" + name)
                     continue
                 }
-                if type == .list && afterInParenthesis {
+                if type == .list && inInList {
                     refuse("in:" + name, "uses IN (:\(name)) with a list parameter; write = ANY(:\(name)) instead")
                 }
                 if positions[name] == nil {

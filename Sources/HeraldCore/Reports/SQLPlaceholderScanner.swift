@@ -3,8 +3,8 @@
 /// reports them better than we could.
 struct SQLPlaceholderScanner {
     enum Token {
-        /// `:name`; `afterInParenthesis` when it directly follows `IN (`.
-        case placeholder(String, afterInParenthesis: Bool)
+        /// `:name`; `inInList` when it is an item of an `IN (…)` list, where an array cannot go.
+        case placeholder(String, inInList: Bool)
         /// `$1`, which would clash with the numbers the rewriter assigns.
         case positional(String)
     }
@@ -12,8 +12,10 @@ struct SQLPlaceholderScanner {
     let bytes: [UInt8]
     var index = 0
     private(set) var output: [UInt8] = []
-    /// The last two significant tokens (words lowercased), to recognise `IN (`.
-    var recent = ("", "")
+    /// The last significant token (a word lowercased, or the punctuation), to recognise `IN (` and list items.
+    var previous = ""
+    /// One entry per open parenthesis: whether it opened an `IN (…)` list.
+    var parentheses: [Bool] = []
 
     init(_ bytes: [UInt8]) {
         self.bytes = bytes
@@ -51,10 +53,10 @@ struct SQLPlaceholderScanner {
             case 0x3A where peek(1).map(Self.isNameStart) ?? false:
                 let end = bytes[(index + 1)...].firstIndex { !Self.isNameStart($0) && !Self.isDigit($0) } ?? bytes.count
                 let name = String(decoding: bytes[(index + 1)..<end], as: UTF8.self)
-                let afterIn = recent == ("in", "(")
+                let inInList = isListItemPosition
                 index = end
                 note("$")
-                return .placeholder(name, afterInParenthesis: afterIn)
+                return .placeholder(name, inInList: inInList)
             case _ where Self.isNameStart(byte) || byte >= 0x80:
                 let end = bytes[index...].firstIndex { !Self.isWordByte($0) } ?? bytes.count
                 let word = String(decoding: bytes[index..<end], as: UTF8.self).lowercased()
@@ -69,6 +71,9 @@ struct SQLPlaceholderScanner {
                 copy(to: bytes[index...].firstIndex { !Self.isDigit($0) && $0 != 0x2E } ?? bytes.count)
                 note("0")
             default:
+                // `IN ((:x))` is still an item of the list.
+                if byte == 0x28 { parentheses.append(previous == "in" || isListItemPosition) }
+                if byte == 0x29 { _ = parentheses.popLast() }
                 copy(to: index + 1)
                 note(String(UnicodeScalar(byte)))
             }
@@ -81,7 +86,9 @@ struct SQLPlaceholderScanner {
         index = end
     }
 
-    private mutating func note(_ token: String) { recent = (recent.1, token) }
+    private var isListItemPosition: Bool { parentheses.last == true && (previous == "(" || previous == ",") }
+
+    private mutating func note(_ token: String) { previous = token }
 
     private func peek(_ offset: Int) -> UInt8? { index + offset < bytes.count ? bytes[index + offset] : nil }
 
