@@ -36,8 +36,8 @@ struct NamedParameterSQLTests {
     }
 
     @Test func castsAreLeftAlone() throws {
-        let query = try Self.rewrite("SELECT x::int, y:: text, :from::date, :region::text[], '1'::numeric", Array(Self.declared.prefix(2)))
-        #expect(query.sql == "SELECT x::int, y:: text, $1::date, $2::text[], '1'::numeric")
+        let query = try Self.rewrite("SELECT x::int, y:: text, :from::date, :region::text[], '1'::numeric, z::region", Array(Self.declared.prefix(2)))
+        #expect(query.sql == "SELECT x::int, y:: text, $1::date, $2::text[], '1'::numeric, z::region")
     }
 
     @Test func stringLiteralsAreLeftAlone() throws {

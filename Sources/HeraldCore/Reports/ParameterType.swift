@@ -2,7 +2,4 @@
 /// others) so a multi-select can be bound as one array for `= ANY(:name)`.
 public enum ParameterType: String, Codable, Sendable, CaseIterable {
     case text, integer, number, date, timestamp, boolean, choice, list
-
-    /// The words a person may write, for error messages.
-    static let spelled = allCases.map(\.rawValue).joined(separator: ", ")
 }
