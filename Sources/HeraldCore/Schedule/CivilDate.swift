@@ -1,11 +1,11 @@
 /// Proleptic Gregorian calendar arithmetic on plain integers, so the schedule engine never needs Foundation's
 /// Calendar (slow, and locale- and ICU-dependent). Day 0 is 1970-01-01, a Thursday.
-struct CivilDate: Equatable, Comparable {
-    let year: Int
-    let month: Int
-    let day: Int
+public struct CivilDate: Equatable, Comparable, Hashable, Sendable {
+    public let year: Int
+    public let month: Int
+    public let day: Int
 
-    init(year: Int, month: Int, day: Int) {
+    public init(year: Int, month: Int, day: Int) {
         self.year = year
         self.month = month
         self.day = day
@@ -58,7 +58,7 @@ struct CivilDate: Equatable, Comparable {
         }
     }
 
-    static func < (a: CivilDate, b: CivilDate) -> Bool { (a.year, a.month, a.day) < (b.year, b.month, b.day) }
+    public static func < (a: CivilDate, b: CivilDate) -> Bool { (a.year, a.month, a.day) < (b.year, b.month, b.day) }
 }
 
 /// A wall-clock time as seconds since 1970-01-01T00:00 *local*, with its calendar fields.
