@@ -86,7 +86,7 @@ let package = Package(
             dependencies: ["HeraldWeb", "HeraldStore", "HeraldCore", "HeraldQueue", "FastCGI", "Postgres", "Redis", "Crypto", "TestSupport",
                            .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "HeraldRenderTests", dependencies: ["HeraldRender"]),
+        .testTarget(name: "HeraldRenderTests", dependencies: ["HeraldRender"], exclude: ["Checkers"]),
         .testTarget(name: "HeraldDeliveryTests", dependencies: ["HeraldDelivery", "HeraldCore"]),
         .testTarget(name: "HeraldQueueTests", dependencies: ["HeraldQueue", "Redis", "TestSupport"]),
         .testTarget(name: "HeraldSchedulerTests", dependencies: ["HeraldScheduler", "HeraldStore", "Postgres", "Crypto", "Redis", "TestSupport"]),
