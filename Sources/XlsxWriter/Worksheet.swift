@@ -54,7 +54,7 @@ public final class Worksheet {
     }
 
     private func live() throws(XlsxWriterError) -> UnsafeMutablePointer<lxw_worksheet> {
-        _ = try workbook.open()
+        _ = try workbook.live()
         return pointer
     }
 

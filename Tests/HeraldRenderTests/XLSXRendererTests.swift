@@ -30,8 +30,9 @@ struct XLSXRendererTests {
         try renderer.begin(columns: columns)
         for row in rows { try renderer.append(row) }
         try renderer.finish(truncated: truncated)
-        // libxlsxwriter's row files in the folder are gone: only the workbook is left.
+        // libxlsxwriter's row files in the folder are gone and closed: only the workbook is left.
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["report.xlsx"])
+        #expect(try openFiles(under: folder) == 0)
         return try check(path, printedRows: printedRows)
     }
 
@@ -151,6 +152,24 @@ struct XLSXRendererTests {
         #expect(Self.cells(book["rows"]).isEmpty)
     }
 
+    /// A renderer dropped half-way (the query failed) closes its row files; the caller removes the placeholder file.
+    @Test func anAbandonedRenderLeavesNoFileOpen() throws {
+        let folder = try StreamedExportTests.folder()
+        do {
+            let renderer = try XLSXRenderer(path: folder + "/report.xlsx", context: Self.context)
+            try renderer.begin(columns: Self.columns)
+            try renderer.append(Self.rows[0])
+            #expect(try Self.openFiles(under: folder) == 2)
+        }
+        #expect(try Self.openFiles(under: folder) == 0)
+    }
+
+    @Test func aResultWithoutColumnsIsStillAWorkbook() throws {
+        let book = try Self.readBack(columns: [], rows: [])
+        #expect(book["sheets"] as? [String] == ["Sales_ EU_DE _weekly_ _ the ver", "About"])
+        #expect(book["auto_filter"] == nil || book["auto_filter"] is NSNull)
+    }
+
     @Test func anExistingFileIsNeverOverwritten() throws {
         let path = try StreamedExportTests.folder() + "/out.xlsx"
         try Data("kept".utf8).write(to: URL(fileURLWithPath: path))
@@ -201,6 +220,13 @@ struct XLSXRendererTests {
         #expect(book["auto_filter"] as? String == "A1:D100001")
         #expect((book["last_row"] as? [Any] ?? []).map(Cell.init) == [Cell("100000", "int"), Cell("customer 100000 — Zürich", "str"), Cell("100000.25", "float"),
                                                  Cell("2026-11-23T07:00:00", "datetime", "yyyy-mm-dd hh:mm:ss")])
+    }
+
+    /// This process's open files under `folder` (libxlsxwriter's row files are unlinked, so only /proc shows them).
+    static func openFiles(under folder: String) throws -> Int {
+        try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").filter { fd in
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(fd)"))?.hasPrefix(folder + "/") == true
+        }.count
     }
 
     /// VmHWM from /proc/self/status: the peak resident set of this process so far.
