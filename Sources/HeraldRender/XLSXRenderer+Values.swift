@@ -56,6 +56,47 @@ extension XLSXRenderer {
         return value
     }
 
+    /// Excel's limit for a cell's text.
+    static let textLimit = 32_767
+
+    /// Text as a cell must hold it to read back unchanged: `_xHHHH_` is how XLSX spells a character XML cannot
+    /// hold (libxlsxwriter writes control characters so), so a literal one gets its underscore escaped as `_x005F_`;
+    /// U+FFFE and U+FFFF, which XML forbids and libxlsxwriter passes through (the file would not open), become
+    /// U+FFFD. A text longer than Excel's limit (counted as written, so escapes count) is cut and says so at its end.
+    static func excelText(_ value: String) -> (text: String, cut: Bool) {
+        var text = value
+        if value.utf8.contains(where: { $0 == UInt8(ascii: "_") || $0 == 0xEF }) {
+            let bytes = Array(value.utf8)
+            var out: [UInt8] = []
+            out.reserveCapacity(bytes.count)
+            var index = 0
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "_"), index + 6 < bytes.count, bytes[index + 1] == UInt8(ascii: "x"),
+                   bytes[index + 2...index + 5].allSatisfy(\.isHexDigit), bytes[index + 6] == UInt8(ascii: "_") {
+                    out.append(contentsOf: "_x005F".utf8)
+                } else if byte == 0xEF, index + 2 < bytes.count, bytes[index + 1] == 0xBF, bytes[index + 2] >= 0xBE {
+                    out.append(contentsOf: [0xEF, 0xBF, 0xBD])
+                    index += 3
+                    continue
+                }
+                out.append(byte)
+                index += 1
+            }
+            text = String(decoding: out, as: UTF8.self)
+        }
+        guard text.utf8.count > textLimit, text.utf16.count > textLimit || text.unicodeScalars.count > textLimit else { return (text, false) }
+        let note = " … [cut: \(value.count) characters in all, Excel holds \(textLimit)]"
+        var kept = Substring()
+        var units = note.utf16.count
+        for character in text {
+            units += character.utf16.count
+            if units > textLimit { break }
+            kept.append(character)
+        }
+        return (kept + note, true)
+    }
+
     /// The report's name as an Excel sheet name: `[ ] : * ? / \` and control characters become `_`, no apostrophe
     /// at either end, at most 31 characters (UTF-16 units, as Excel counts); "Report" when nothing is left or the
     /// name would clash with the About sheet or Excel's reserved "History".
@@ -76,6 +117,13 @@ extension XLSXRenderer {
         }
         let result = String(trimmed(name))
         return result.isEmpty || ["about", "history"].contains(result.lowercased()) ? "Report" : result
+    }
+}
+
+extension UInt8 {
+    var isHexDigit: Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(self)
+            || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(self)
     }
 }
 

@@ -48,7 +48,7 @@ public final class XLSXRenderer: ReportRenderer {
         widths = columns.map { $0.name.utf8.count + 3 }
         try Self.xlsx(path) {
             for (index, column) in columns.enumerated() {
-                try sheet.write(string: cutToExcelLimit(column.name), row: 0, column: index, format: bold)
+                try sheet.write(string: cellText(column.name), row: 0, column: index, format: bold)
             }
             try sheet.freezePanes(row: 1, column: 0)
         }
@@ -113,7 +113,7 @@ public final class XLSXRenderer: ReportRenderer {
             break
         }
         // Text, and any value Excel cannot hold as its type (NaN, infinity, a year before 1900, an integer too long).
-        let text = cutToExcelLimit(value)
+        let text = cellText(value)
         try sheet.write(string: text, row: row, column: column)
         return text.utf8.count
     }
@@ -124,21 +124,11 @@ public final class XLSXRenderer: ReportRenderer {
 
     static let offsetsListed = 4
 
-    /// Excel's limit for a cell's text; a longer text is cut and says so at its end.
-    static let textLimit = 32_767
-
-    private func cutToExcelLimit(_ text: String) -> String {
-        guard text.utf8.count > Self.textLimit, text.utf16.count > Self.textLimit else { return text }
-        cutTexts += 1
-        let note = " … [cut: \(text.count) characters in all, Excel holds \(Self.textLimit)]"
-        var kept = Substring()
-        var units = note.utf16.count
-        for character in text {
-            units += character.utf16.count
-            if units > Self.textLimit { break }
-            kept.append(character)
-        }
-        return kept + note
+    /// The text of a cell as Excel will show it (`excelText`), counting the texts that had to be cut.
+    private func cellText(_ value: String) -> String {
+        let (text, cut) = Self.excelText(value)
+        if cut { cutTexts += 1 }
+        return text
     }
 
     private func writeAbout(truncated: Bool) throws(XlsxWriterError) {
@@ -158,7 +148,7 @@ public final class XLSXRenderer: ReportRenderer {
         var row = 0
         for (label, value) in lines {
             try about.write(string: label, row: row, column: 0, format: bold)
-            if !value.isEmpty { try about.write(string: cutToExcelLimit(value), row: row, column: 1) }
+            if !value.isEmpty { try about.write(string: cellText(value), row: row, column: 1) }
             row += 1
         }
         try about.write(string: "Rows", row: row, column: 0, format: bold)
@@ -171,8 +161,8 @@ public final class XLSXRenderer: ReportRenderer {
         try about.write(string: "Value", row: row, column: 1, format: bold)
         for parameter in context.parameters {
             row += 1
-            try about.write(string: cutToExcelLimit(parameter.name), row: row, column: 0)
-            if !parameter.value.isEmpty { try about.write(string: cutToExcelLimit(parameter.value), row: row, column: 1) }
+            try about.write(string: cellText(parameter.name), row: row, column: 0)
+            if !parameter.value.isEmpty { try about.write(string: cellText(parameter.value), row: row, column: 1) }
         }
         try about.setWidth(16, column: 0)
         try about.setWidth(80, column: 1)

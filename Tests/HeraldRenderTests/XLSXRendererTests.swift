@@ -17,7 +17,7 @@ struct XLSXRendererTests {
         ["1", "1234.50", "t", "2026-11-23", "2026-11-23 07:00:00", "2026-11-23 07:00:00+01", "=HYPERLINK(\"http://x\")"],
         ["-42", "-0.5e3", "f", "1899-12-31", "2026-11-23 23:59:59.5", "2026-06-01 12:30:00+05:30", "<script>alert(1)</script>"],
         ["9223372036854775807", "NaN", nil, "infinity", "2026-11-23 07:00:00 BC", nil, "Zürich — 東京"],
-        [nil, "Infinity", nil, nil, nil, nil, nil],
+        [nil, "Infinity", nil, nil, nil, nil, "bell\u{7} tab\t cr\r _x0041_ \u{FFFE}\u{FFFF} end"],
         ["0", "0.30000000000000004", "t", "9999-12-31", "1900-01-01 00:00:00", "2026-11-23 07:00:00+01", "+1"],
     ]
 
@@ -92,7 +92,10 @@ struct XLSXRendererTests {
         // A 19-digit id would lose digits as a double; NaN has no Excel value; BC and infinite dates have no serial.
         #expect(rows[2] == [Cell("9223372036854775807", "str"), Cell("NaN", "str"), Cell("", "NoneType"), Cell("infinity", "str"),
                             Cell("2026-11-23 07:00:00 BC", "str"), Cell("", "NoneType"), Cell("Zürich — 東京", "str")])
-        #expect(rows[3].map(\.type) == ["NoneType", "str", "NoneType", "NoneType", "NoneType", "NoneType", "NoneType"])
+        #expect(rows[3].map(\.type) == ["NoneType", "str", "NoneType", "NoneType", "NoneType", "NoneType", "str"])
+        // XLSX spells characters XML cannot hold as `_xHHHH_`, and a literal `_x0041_` as `_x005F_x0041_`, which
+        // Excel decodes and openpyxl shows as written; XML's two forbidden characters became U+FFFD, so the file opens.
+        #expect(rows[3][6].value == "bell_x0007_ tab\t cr_x000D_ _x005F_x0041_ \u{FFFD}\u{FFFD} end")
         // libxlsxwriter writes 16 significant digits (%.16G), so a float8's 17th drops; Excel shows 15 anyway.
         #expect(rows[4][1] == Cell("0.3", "float"))
         #expect(rows[4][3] == Cell("9999-12-31T00:00:00", "datetime", "yyyy-mm-dd"))
@@ -143,6 +146,15 @@ struct XLSXRendererTests {
         #expect(value.hasSuffix(" … [cut: 40000 characters in all, Excel holds 32767]"))
         let about = try #require(book["about"] as? [[Any]])
         #expect(about.contains { $0.first as? String == "Cut texts" })
+    }
+
+    /// The limit holds for the text as written, escapes included, so libxlsxwriter never refuses a cell.
+    @Test func escapedTextIsCutToTheLimitAsWritten() {
+        let (text, cut) = XLSXRenderer.excelText(String(repeating: "_x0041_", count: 4_000))
+        #expect(cut)
+        #expect(text.unicodeScalars.count <= 32_767 && text.utf16.count <= 32_767)
+        #expect(text.hasPrefix("_x005F_x0041__x005F_x0041_"))
+        #expect(XLSXRenderer.excelText("plain_text x_1234_") == ("plain_text x_1234_", false))
     }
 
     @Test func anEmptyResultHasAHeaderAndAFilterOverIt() throws {
