@@ -1,3 +1,4 @@
+import Foundation
 import XlsxWriter
 
 /// An Excel workbook of the result through libxlsxwriter in constant-memory mode (rows go to a temporary file in the
@@ -31,11 +32,17 @@ public final class XLSXRenderer: ReportRenderer {
         self.path = path
         self.context = context
         let folder = path.lastIndex(of: "/").map { String(path[..<$0]) }.map { $0.isEmpty ? "/" : $0 } ?? "."
-        (workbook, sheet, about, bold, dateFormat, dateTimeFormat) = try Self.xlsx(path) {
-            let workbook = try Workbook(path: path, temporaryDirectory: folder)
-            return (workbook, try workbook.addWorksheet(named: Self.sheetName(context.reportName)),
-                    try workbook.addWorksheet(named: "About"), try workbook.addFormat(bold: true),
-                    try workbook.addFormat(numberFormat: "yyyy-mm-dd"), try workbook.addFormat(numberFormat: "yyyy-mm-dd hh:mm:ss"))
+        do {
+            (workbook, sheet, about, bold, dateFormat, dateTimeFormat) = try Self.xlsx(path) {
+                let workbook = try Workbook(path: path, temporaryDirectory: folder)
+                return (workbook, try workbook.addWorksheet(named: Self.sheetName(context.reportName)),
+                        try workbook.addWorksheet(named: "About"), try workbook.addFormat(bold: true),
+                        try workbook.addFormat(numberFormat: "yyyy-mm-dd"), try workbook.addFormat(numberFormat: "yyyy-mm-dd hh:mm:ss"))
+            }
+        } catch {
+            // No renderer reaches the caller, so nobody else would remove the claimed name.
+            try? FileManager.default.removeItem(atPath: path)
+            throw error
         }
     }
 
@@ -113,6 +120,7 @@ public final class XLSXRenderer: ReportRenderer {
             break
         }
         // Text, and any value Excel cannot hold as its type (NaN, infinity, a year before 1900, an integer too long).
+        // An empty text becomes a blank cell, as NULL does: libxlsxwriter writes no empty string.
         let text = cellText(value)
         try sheet.write(string: text, row: row, column: column)
         return text.utf8.count
