@@ -62,7 +62,7 @@ public final class Workbook {
     public func close() throws(XlsxWriterError) {
         let workbook = try live()
         guard let output = fopen(path, "ab") else { throw XlsxWriterError("cannot create \(path): \(String(cString: strerror(errno)))") }
-        fclose(output)
+        fclose(output)  // nothing was written through it, so its close cannot lose data
         closeRowFiles(of: sheets.filter { $0.pointee.dim_rowmin == lxw_row_t(LXW_ROW_MAX) })
         pointer = nil
         let status = workbook_close(workbook)
@@ -75,6 +75,7 @@ public final class Workbook {
         return pointer
     }
 
+    /// The rows in these files are being thrown away, so a failing `fclose` loses nothing.
     private func closeRowFiles(of sheets: [UnsafeMutablePointer<lxw_worksheet>]) {
         for sheet in sheets where sheet.pointee.optimize_tmpfile != nil {
             fclose(sheet.pointee.optimize_tmpfile)
