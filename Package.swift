@@ -74,7 +74,7 @@ let package = Package(
             dependencies: ["HeraldWeb", "FastCGI"],
             path: "Tests/FastCGITestServer"
         ),
-        .testTarget(name: "CLibrariesTests", dependencies: ["CCurl", "CXlsxWriter", "CPangoCairo", "CCmark", "CFastCGI"]),
+        .testTarget(name: "CLibrariesTests", dependencies: ["CCurl", "CPangoCairo", "CCmark", "CFastCGI"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"]),
         .testTarget(name: "MarkdownTests", dependencies: ["Markdown"]),
