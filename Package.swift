@@ -32,6 +32,7 @@ let package = Package(
         .target(name: "Redis", dependencies: ["CHiredis"]),
         .target(name: "Markdown", dependencies: ["CCmark"]),
         .target(name: "Crypto", dependencies: ["CSodium"]),
+        .target(name: "PangoCairo", dependencies: ["CPangoCairo"]),
         .target(name: "XlsxWriter", dependencies: ["CXlsxWriter"]),
 
         // Herald itself.
@@ -43,7 +44,7 @@ let package = Package(
         ),
         // The Redis key layout and what lives under it (streams, heartbeats, breakers), shared by every process.
         .target(name: "HeraldQueue", dependencies: ["HeraldCore", "Redis"]),
-        .target(name: "HeraldRender", dependencies: ["HeraldCore", "XlsxWriter", .product(name: "Mustache", package: "swift-mustache")]),
+        .target(name: "HeraldRender", dependencies: ["HeraldCore", "PangoCairo", "Markdown", "XlsxWriter", .product(name: "Mustache", package: "swift-mustache")]),
         .target(name: "HeraldDelivery", dependencies: ["HeraldCore"]),
         .target(
             name: "HeraldWeb",

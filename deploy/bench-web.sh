@@ -66,7 +66,9 @@ say "migrating and seeding 10,000 schedules owned by one creator"
 email=bench-creator@bench.test
 password=$("$bin/herald" user add --email "$email" --role creator | sed -n 's/^password: //p')
 token=$("$bin/herald" token create --email "$email" --name bench)
-source_id=$("$bin/herald" datasource add --name "Bench source" --url "postgresql://postgres@127.0.0.1:$pg_port/postgres")
+# The report's own database: Herald refuses a data source that can read its tables.
+psql -X -q -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -c "CREATE DATABASE bench_reporting"
+source_id=$("$bin/herald" datasource add --name "Bench source" --url "postgresql://postgres@127.0.0.1:$pg_port/bench_reporting")
 report_id=$("$bin/herald" report add --name "Bench report" --datasource "$source_id" --sql "SELECT 1 AS one")
 psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres <<SQL
 UPDATE reports SET owner_id = (SELECT id FROM users WHERE email = '$email') WHERE id = '$report_id';

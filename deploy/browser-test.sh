@@ -3,7 +3,7 @@
 # PostgreSQL, Redis, nginx (the shipped nginx/herald.conf, rendered as deploy/dev.sh does), `herald web` and
 # `herald scheduler` on free loopback ports, migrates, creates an admin, runs pytest against https://localhost:PORT/,
 # and stops everything by PID whatever happens. deploy/test.sh runs it after the Swift tests; alone it builds first.
-# The tests get the test database's URL too (HERALD_BROWSER_DATABASE_URL), for the data source the flow test adds.
+# The tests get a reporting database's URL too (HERALD_BROWSER_DATABASE_URL), for the data source the flow test adds.
 #   deploy/browser-test.sh [pytest arguments]      e.g. deploy/browser-test.sh -k sign_in
 # Screenshots go to static/screenshots/ (HERALD_SCREENSHOTS_DIR overrides it); the servers' logs are printed when a
 # test fails.
@@ -55,6 +55,10 @@ HERALD_WORKERS=2
 set +a
 
 "$bin/herald" migrate >/dev/null
+# The flow's data source: a reporting database and a login role of its own. Herald refuses a data source that can
+# read its own tables (its database, as its superuser).
+psql -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -q -c "CREATE DATABASE reporting" -c "CREATE ROLE report_reader LOGIN"
+reporting_url="postgresql://report_reader@127.0.0.1:$pg_port/reporting"
 admin_email=admin@browser.test
 admin_password=$("$bin/herald" user add --email "$admin_email" --role admin | sed -n 's/^password: //p')
 [ -n "$admin_password" ] || die "herald user add printed no password"
@@ -84,7 +88,7 @@ say "browser tests against https://localhost:$https_port/"
 status=0
 HERALD_BROWSER_BASE_URL="https://localhost:$https_port" HERALD_BROWSER_ADMIN_EMAIL=$admin_email \
 HERALD_BROWSER_ADMIN_PASSWORD=$admin_password HERALD_BROWSER_DELIVERIES=$HERALD_DELIVERY_ROOT \
-HERALD_BROWSER_DATABASE_URL=$HERALD_DATABASE_URL \
+HERALD_BROWSER_DATABASE_URL=$reporting_url \
 HERALD_SCREENSHOTS_DIR=${HERALD_SCREENSHOTS_DIR:-$root/static/screenshots} PYTHONDONTWRITEBYTECODE=1 \
     "$herald_python" -m pytest -p no:cacheprovider -q "$root/Tests/Browser" "$@" || status=$?
 if [ "$status" != 0 ]; then

@@ -35,7 +35,7 @@ def test_admin_adds_a_creator_who_schedules_runs_and_downloads_a_report(browser:
     destination_name, folder = f"Browser folder {tag}", f"browser/{tag}"
     schedule_name = f"Daily numbers {tag}"
 
-    # The admin: a creator with a chosen password, and a data source on the test PostgreSQL.
+    # The admin: a creator with a chosen password, and a data source on the test server's reporting database.
     browser.sign_in(admin)
     browser.open("/admin/users/new")
     browser.fill_form({"E-mail": creator.email, "Name (optional)": f"Creator {tag}", "Creator": True,

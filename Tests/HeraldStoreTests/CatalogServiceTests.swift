@@ -39,6 +39,39 @@ struct CatalogServiceTests {
         }
     }
 
+    /// READ ONLY is not a boundary against reading: a data source that reaches Herald's own tables (here Herald's
+    /// test database itself, as its superuser) is refused when saved and when tested, beside the URL field; a
+    /// reporting database, even with a `users` table of its own, is not.
+    @Test func aDataSourceThatCanReadHeraldsOwnTablesIsRefused() throws {
+        let f = try Fixture()
+        let herald = try f.connection.query("SELECT current_database() AS d")[0].decode("d", as: String.self)
+        var components = URLComponents(string: try TestEnvironment.databaseURL())!
+        components.path = "/" + herald
+        let refused = #expect(throws: ValidationErrors.self) {
+            try f.sources.create(DataSourceInput(name: "Herald itself", url: components.string!), actor: f.admin)
+        }
+        #expect(refused?.errors.map(\.field) == ["url"])
+        #expect(refused?.errors.first?.message.contains("can read Herald's own tables") == true)
+        #expect(try f.connection.query("SELECT count(*)::int AS n FROM data_sources")[0].decode("n", as: Int.self) == 0)
+
+        let reporting = try TestDatabase.create()
+        try PostgresConnection(url: reporting).execute("CREATE TABLE users (id int, email text)")
+        let source = try f.sources.create(DataSourceInput(name: "Reporting", url: reporting), actor: f.admin)
+        #expect(try f.sources.test(source.id, actor: f.admin).ok)
+        let moved = #expect(throws: ValidationErrors.self) {
+            try f.sources.update(source.id, DataSourceInput(url: components.string!), actor: f.admin)
+        }
+        #expect(moved?.errors.map(\.field) == ["url"])
+
+        // A row stored before this rule (written past the service) fails its test with the reason.
+        try f.connection.execute("""
+            UPDATE data_sources SET url_encrypted = \(try SecretBox(key: f.key).seal(Array(components.string!.utf8))) WHERE id = \(source.id)
+            """)
+        let tested = try f.sources.test(source.id, actor: f.admin)
+        #expect(!tested.ok)
+        #expect(tested.message.contains("can read Herald's own tables"))
+    }
+
     @Test func onlyAdminsChangeDataSourcesAndTheURLNeverComesBack() throws {
         let f = try Fixture()
         let canary = "pw-\(UUID().uuidString.prefix(8))"

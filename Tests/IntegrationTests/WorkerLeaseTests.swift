@@ -166,7 +166,9 @@ struct WorkerLeaseTests {
             INSERT INTO reports (name, data_source_id, sql)
             VALUES ('Blocker', \(fixture.source), 'SELECT 1 AS one FROM (SELECT pg_advisory_xact_lock(4242)) held') RETURNING id
             """)[0].decode("id")
-        try fixture.store.execute("SELECT pg_advisory_lock(4242)")
+        // The report runs on the reporting database: the lock that holds it is taken there.
+        let reporting = try PostgresConnection(url: fixture.reportingURL)
+        try reporting.execute("SELECT pg_advisory_lock(4242)")
         let blocker = try fixture.addSchedules(1, deliver: false)[0]
         try fixture.store.execute("UPDATE schedules SET report_id = \(blockerReport) WHERE id = \(blocker)")
         let scheduler = try fixture.scheduler()
@@ -193,7 +195,7 @@ struct WorkerLeaseTests {
 
         let database = "(SELECT oid FROM pg_database WHERE datname = current_database())"
         try fixture.store.execute(PostgresQuery(unsafeSQL: "SELECT pg_stat_statements_reset(0, \(database), 0)"))
-        try fixture.store.execute("SELECT pg_advisory_unlock(4242)")
+        try reporting.execute("SELECT pg_advisory_unlock(4242)")
         let done = try waitUntil(120) { try fixture.count("SELECT count(*) FROM executions WHERE status = 'succeeded'") == 201 }
         let succeeded = try fixture.count("SELECT count(*) FROM executions WHERE status = 'succeeded'")
         #expect(done, "\(succeeded) of 201\n\(scheduler.output.suffix(2000))")

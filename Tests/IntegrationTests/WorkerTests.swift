@@ -18,6 +18,8 @@ struct WorkerFixture {
     let folder: String
     let destination: UUID
     var environment: [String: String]
+    /// The database the reports run on (advisory locks a report takes live there, not in Herald's).
+    let reportingURL: String
 
     init(sql: String, workers: Int = 4, lease: Double = 2, extra: [String: String] = [:], databaseURL: String? = nil) throws {
         url = try databaseURL ?? TestDatabase.create()
@@ -31,7 +33,9 @@ struct WorkerFixture {
         environment.merge(extra) { $1 }
         let migrate = try runCommand(HeraldCommandTests.herald, ["migrate"], environment: environment)
         guard migrate.status == 0 else { throw FixtureError("migrate failed: \(migrate.output)") }
-        let added = try runCommand(HeraldCommandTests.herald, ["datasource", "add", "--name", "self", "--url", url], environment: environment)
+        // The reports run on a database of their own: a data source that can read Herald's tables is refused.
+        reportingURL = try TestDatabase.create()
+        let added = try runCommand(HeraldCommandTests.herald, ["datasource", "add", "--name", "reporting", "--url", reportingURL], environment: environment)
         guard added.status == 0, let sourceID = UUID(uuidString: added.output.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw FixtureError("datasource add failed: \(added.output)")
         }

@@ -46,6 +46,7 @@ public struct DataSourceService {
         let url = validatedURL(input.url, required: true, into: &errors)
         let timeout = validatedTimeout(input.statementTimeoutMs ?? Self.defaultStatementTimeoutMs, into: &errors)
         let concurrency = validatedConcurrency(input.maxConcurrency ?? Self.defaultMaxConcurrency, into: &errors)
+        if let url, Self.exposesHerald(url) { errors.append(ValidationError(field: "url", message: HeraldTableExposure.message)) }
         guard errors.isEmpty, let name, let url, let timeout, let concurrency else { throw ValidationErrors(errors) }
         return try atomically(connection) {
             let id: UUID
@@ -75,6 +76,7 @@ public struct DataSourceService {
         let newURL = (input.url ?? "").trimmingCharacters(in: .whitespaces).isEmpty ? nil : validatedURL(input.url, required: true, into: &errors)
         let timeout = validatedTimeout(input.statementTimeoutMs ?? before.statementTimeoutMs ?? Self.defaultStatementTimeoutMs, into: &errors)
         let concurrency = validatedConcurrency(input.maxConcurrency ?? before.maxConcurrency ?? Self.defaultMaxConcurrency, into: &errors)
+        if let newURL, Self.exposesHerald(newURL) { errors.append(ValidationError(field: "url", message: HeraldTableExposure.message)) }
         guard errors.isEmpty, let name, let timeout, let concurrency else { throw ValidationErrors(errors) }
         return try atomically(connection) {
             do {
@@ -122,12 +124,24 @@ public struct DataSourceService {
             let separator = url.contains("?") ? "&" : "?"
             let target = try PostgresConnection(url: url + separator + "connect_timeout=\(timeoutSeconds)")
             try target.executeScript(unsafeSQL: "BEGIN READ ONLY; SET LOCAL statement_timeout = \(timeoutSeconds * 1000); SELECT 1; COMMIT")
-            result = DataSourceTestResult(ok: true, message: "Connected and ran SELECT 1 read-only.", elapsedMs: elapsed())
+            if try HeraldTableExposure.readsHeraldTables(target) {
+                result = DataSourceTestResult(ok: false, message: "Refused: this connection " + HeraldTableExposure.message + ".", elapsedMs: elapsed())
+            } else {
+                result = DataSourceTestResult(ok: true, message: "Connected and ran SELECT 1 read-only.", elapsedMs: elapsed())
+            }
         } catch {
             result = DataSourceTestResult(ok: false, message: Self.redacting(url, from: "\(error)"), elapsedMs: elapsed())
         }
         try audit(actor, "datasource.test", id, ["ok": result.ok ? "true" : "false"])
         return result
+    }
+
+    /// Whether a URL being saved reaches Herald's own tables. A server that cannot be reached now cannot be checked:
+    /// it is saved, and "Test connection" (and the next save) checks again.
+    static func exposesHerald(_ url: String) -> Bool {
+        let separator = url.contains("?") ? "&" : "?"
+        guard let target = try? PostgresConnection(url: url + separator + "connect_timeout=3") else { return false }
+        return (try? HeraldTableExposure.readsHeraldTables(target)) == true
     }
 
     /// `message` without the URL, its password or its user info, however libpq quoted them.
