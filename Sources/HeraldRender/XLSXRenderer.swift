@@ -142,7 +142,7 @@ public final class XLSXRenderer: ReportRenderer {
     private func writeAbout(truncated: Bool) throws(XlsxWriterError) {
         var lines: [(String, String)] = [
             ("Report", context.reportName),
-            ("Description", context.descriptionMarkdown),
+            ("Description", DescriptionText.plainText(fromMarkdown: context.descriptionMarkdown)),
             ("Logical time", "\(context.logicalTime) (\(context.timeZone))"),
             ("Generated at", "\(context.generatedAt) (\(context.timeZone))"),
         ]

@@ -6,7 +6,7 @@ import Testing
 /// deploy/test.sh passes as HERALD_TEST_PYTHON): sheets, typed values, the frozen bold header, the autofilter, the
 /// widths and the About sheet.
 struct XLSXRendererTests {
-    static let context = ReportContext(reportName: "Sales: EU/DE [weekly] * the very long name", descriptionMarkdown: "Sales **per region**.",
+    static let context = ReportContext(reportName: "Sales: EU/DE [weekly] * the very long name", descriptionMarkdown: "Sales **per region**, <script>alert(1)</script>see [the wiki](http://x).\n\n1. EU\n2. `US`",
                                        parameters: [.init(name: "region", value: "EU"), .init(name: "from", value: "2026-11-16")],
                                        logicalTime: "2026-11-23 07:00:00", generatedAt: "2026-11-23 07:00:04", timeZone: "Europe/Berlin")
     static let columns = [ReportColumn(name: "id", type: .integer), ReportColumn(name: "amount", type: .number),
@@ -108,7 +108,9 @@ struct XLSXRendererTests {
         let sheet = try #require(try Self.readBack(truncated: true)["about"] as? [[Any]])
         let about: [[String]] = sheet.map { row in row.map { $0 is NSNull ? "" : "\($0)" } }
         #expect(about.contains(["Report", Self.context.reportName]))
-        #expect(about.contains(["Description", "Sales **per region**."]))
+        // The Markdown as plain text: marks gone, raw HTML tags left out (the text between them stays, as cmark
+        // parses it), the link's text kept, list items on lines of their own.
+        #expect(about.contains(["Description", "Sales per region, alert(1)see the wiki.\n1. EU\n2. US"]))
         #expect(about.contains(["Logical time", "2026-11-23 07:00:00 (Europe/Berlin)"]))
         #expect(about.contains(["Generated at", "2026-11-23 07:00:04 (Europe/Berlin)"]))
         #expect(about.contains(["Time zone", "at_zoned: the wall time at the offset PostgreSQL gave (UTC+01, UTC+05:30); Excel cells hold no zone"]))
@@ -251,5 +253,13 @@ struct XLSXRendererTests {
         let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
         let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") })
         return try #require(Int(line.split(separator: " ")[1]))
+    }
+}
+
+/// The description's plain text for the About sheet.
+struct DescriptionTextTests {
+    @Test func listsHeadingsAndCodeBecomeLines() {
+        let text = DescriptionText.plainText(fromMarkdown: "# Weekly *sales*\n\nBy region:\n\n- EU\n  - DE\n- US\n\n```\nSELECT 1\n```\n\n<div>raw</div>")
+        #expect(text == "Weekly sales\nBy region:\n• EU\n    • DE\n• US\nSELECT 1")
     }
 }
