@@ -222,6 +222,7 @@ struct XLSXRendererTests {
     /// benchmark: the peak is the whole test process's), and openpyxl reads every row.
     @Test func aHundredThousandRowsStayInBoundedMemory() throws {
         let folder = try StreamedExportTests.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
         let path = folder + "/big.xlsx"
         let columns = [ReportColumn(name: "id", type: .integer), ReportColumn(name: "name", type: .text),
                        ReportColumn(name: "amount", type: .number), ReportColumn(name: "at", type: .timestamptz)]
