@@ -75,6 +75,8 @@ let package = Package(
             dependencies: ["HeraldWeb", "FastCGI"],
             path: "Tests/FastCGITestServer"
         ),
+        // Renders an XLSX in a process of its own, so that its peak memory can be measured alone.
+        .executableTarget(name: "XLSXRenderProbe", dependencies: ["HeraldRender"], path: "Tests/XLSXRenderProbe"),
         .testTarget(name: "CLibrariesTests", dependencies: ["CCurl", "CPangoCairo", "CCmark", "CFastCGI"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"]),

@@ -40,15 +40,7 @@ struct XLSXRendererTests {
     static func check(_ path: String, streamed: Bool = false) throws -> [String: Any] {
         let python = try #require(ProcessInfo.processInfo.environment["HERALD_TEST_PYTHON"], "HERALD_TEST_PYTHON is not set (deploy/test.sh sets it)")
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Checkers/check_xlsx.py").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script, path] + (streamed ? ["--stream"] : [])
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "check_xlsx.py failed")
+        let data = try run(python, [script, path] + (streamed ? ["--stream"] : []))
         return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
 
@@ -218,28 +210,46 @@ struct XLSXRendererTests {
         #expect(XLSXRenderer.number("-Infinity") == nil)
     }
 
-    /// 100,000 rows through constant-memory mode: the process's peak memory barely moves (a sanity bound, not a
-    /// benchmark: the peak is the whole test process's), and openpyxl reads every row.
+    /// 100,000 rows through constant-memory mode, rendered by XLSXRenderProbe in a process of its own (this one
+    /// runs other tests beside): its peak memory barely moves (a sanity bound, not a benchmark), and openpyxl
+    /// reads every row.
     @Test func aHundredThousandRowsStayInBoundedMemory() throws {
         let folder = try StreamedExportTests.folder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let path = folder + "/big.xlsx"
-        let columns = [ReportColumn(name: "id", type: .integer), ReportColumn(name: "name", type: .text),
-                       ReportColumn(name: "amount", type: .number), ReportColumn(name: "at", type: .timestamptz)]
-        let before = try Self.peakMemoryKiB()
-        let renderer = try XLSXRenderer(path: path, context: Self.context)
-        try renderer.begin(columns: columns)
-        for index in 1...100_000 {
-            try renderer.append(["\(index)", "customer \(index) — Zürich", "\(index).25", "2026-11-23 07:00:00+00"])
-        }
-        try renderer.finish(truncated: false)
-        let growth = try Self.peakMemoryKiB() - before
+        let probe = try Self.run(Self.binDirectory + "/XLSXRenderProbe", [path, "100000"])
+        let peaks = try #require(try JSONSerialization.jsonObject(with: probe) as? [String: Int])
+        let growth = try #require(peaks["after_kib"]) - (try #require(peaks["before_kib"]))
         #expect(growth < 50 * 1024, "peak memory grew by \(growth) KiB")
         let book = try Self.check(path, streamed: true)
-        #expect(book["sheets"] as? [String] == ["Sales_ EU_DE _weekly_ _ the ver", "About"])
+        #expect(book["sheets"] as? [String] == ["Probe", "About"])
         #expect(book["data_rows"] as? Int == 100_000)
         #expect((book["last_row"] as? [Any] ?? []).map(Cell.init) == [Cell("100000", "int"), Cell("customer 100000 — Zürich", "str"), Cell("100000.25", "float"),
                                                  Cell("2026-11-23T07:00:00", "datetime", "yyyy-mm-dd hh:mm:ss")])
+    }
+
+    /// Where SwiftPM put the executables: `HERALD_TEST_BIN_DIR` (deploy/test.sh sets it), else beside the test
+    /// bundle (`.build/debug/HeraldPackageTests.xctest`), as TestSupport's `TestEnvironment.binDirectory` finds it.
+    static var binDirectory: String {
+        if let dir = ProcessInfo.processInfo.environment["HERALD_TEST_BIN_DIR"], !dir.isEmpty { return dir }
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var url = URL(fileURLWithPath: exe).deletingLastPathComponent()
+        if url.lastPathComponent.hasSuffix(".xctest") { url.deleteLastPathComponent() }
+        return url.path
+    }
+
+    /// Runs a program to its end and returns its standard output; it must exit 0.
+    static func run(_ program: String, _ arguments: [String]) throws -> Data {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = arguments
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "\(program) exited with \(process.terminationStatus)")
+        return data
     }
 
     /// This process's open files under `folder` (libxlsxwriter's row files are unlinked, so only /proc shows them).
@@ -247,13 +257,6 @@ struct XLSXRendererTests {
         try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").filter { fd in
             (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(fd)"))?.hasPrefix(folder + "/") == true
         }.count
-    }
-
-    /// VmHWM from /proc/self/status: the peak resident set of this process so far.
-    static func peakMemoryKiB() throws -> Int {
-        let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
-        let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") })
-        return try #require(Int(line.split(separator: " ")[1]))
     }
 }
 
