@@ -2,7 +2,6 @@ import CCmark
 import CCurl
 import CFastCGI
 import CPangoCairo
-import CXlsxWriter
 import Foundation
 import Testing
 
@@ -21,17 +20,6 @@ struct CLibrariesLinkTests {
         defer { curl_easy_cleanup(handle) }
         #expect(ccurl_setopt_string(handle, CURLOPT_URL, "file:///dev/null") == CURLE_OK)
         #expect(ccurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1) == CURLE_OK)
-    }
-
-    @Test func xlsxwriterWritesAWorkbook() throws {
-        let path = NSTemporaryDirectory() + "herald-link-\(UUID().uuidString).xlsx"
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let workbook = workbook_new(path)
-        let sheet = workbook_add_worksheet(workbook, nil)
-        #expect(worksheet_write_string(sheet, 0, 0, "Herald", nil) == LXW_NO_ERROR)
-        #expect(workbook_close(workbook) == LXW_NO_ERROR)
-        let data = try #require(FileManager.default.contents(atPath: path))
-        #expect(data.starts(with: [0x50, 0x4B]))  // a zip container
     }
 
     @Test func pangoCairoWritesAPDF() throws {

@@ -1,0 +1,38 @@
+import Foundation
+import HeraldRender
+
+/// `XLSXRenderProbe PATH ROWS`: renders ROWS rows of four typed columns into PATH in a process of its own and prints
+/// its peak resident memory before and after (VmHWM, KiB) as JSON. XLSXRendererTests runs it so that the bound on
+/// the export's memory is not blurred by the other tests running beside it in the test process.
+enum XLSXRenderProbe {
+    static func peakMemoryKiB() throws -> Int {
+        let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kib = Int(line.split(separator: " ")[1]) else { throw RenderError("no VmHWM in /proc/self/status") }
+        return kib
+    }
+
+    static func run(path: String, rows: Int) throws {
+        let before = try peakMemoryKiB()
+        let context = ReportContext(reportName: "Probe", logicalTime: "2026-11-23 07:00:00", generatedAt: "2026-11-23 07:00:04",
+                                    timeZone: "Europe/Berlin")
+        let renderer = try XLSXRenderer(path: path, context: context)
+        try renderer.begin(columns: [ReportColumn(name: "id", type: .integer), ReportColumn(name: "name", type: .text),
+                                     ReportColumn(name: "amount", type: .number), ReportColumn(name: "at", type: .timestamptz)])
+        for index in 1...max(rows, 1) {
+            try renderer.append(["\(index)", "customer \(index) — Zürich", "\(index).25", "2026-11-23 07:00:00+00"])
+        }
+        try renderer.finish(truncated: false)
+        print(#"{"before_kib":\#(before),"after_kib":\#(try peakMemoryKiB())}"#)
+    }
+}
+
+let arguments = CommandLine.arguments
+guard arguments.count == 3, let rows = Int(arguments[2]) else {
+    FileHandle.standardError.write(Data("usage: XLSXRenderProbe PATH ROWS\n".utf8))
+    exit(2)
+}
+do { try XLSXRenderProbe.run(path: arguments[1], rows: rows) } catch {
+    FileHandle.standardError.write(Data("\(error)\n".utf8))
+    exit(1)
+}
