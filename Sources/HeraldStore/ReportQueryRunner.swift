@@ -8,27 +8,6 @@ public struct ReportQueryRunner {
     /// `connection`: a session on the data source (not on Herald's database).
     public init(connection: PostgresConnection) { self.connection = connection }
 
-    /// `watch` is handed a cancel handle before the statements go out: a deadline watchdog may fire it from another
-    /// thread.
-    public func run(sql: String, statementTimeoutMs: Int, watch: (PostgresCancel) -> Void = { _ in }) throws -> PostgresTable {
-        watch(try connection.makeCancel())
-        // One round trip for the four (the data source is often the busiest server in the picture). The timeout is an
-        // integer from our own column; the report goes alone in its statement, which the extended protocol keeps to one.
-        let results: [PostgresTable]
-        do {
-            results = try connection.pipeline([
-                "BEGIN READ ONLY",
-                PostgresQuery(unsafeSQL: "SET LOCAL statement_timeout = \(max(statementTimeoutMs, 1))"),
-                PostgresQuery(unsafeSQL: sql),
-                "COMMIT",
-            ])
-        } catch {
-            if connection.isConnected { _ = try? connection.execute("ROLLBACK") }
-            throw error
-        }
-        return results[2]
-    }
-
     /// How a streamed run ended.
     public struct Streamed: Sendable, Equatable {
         public let rowCount: Int
@@ -40,8 +19,11 @@ public struct ReportQueryRunner {
         }
     }
 
-    /// Runs the report as `run` does, in the same single round trip, but hands its rows over as they arrive (one
-    /// query feeds every format of a run, in bounded memory). `binds` are the `$n` values of the report's
+    /// Runs the report in one round trip (`BEGIN READ ONLY`, `SET LOCAL statement_timeout`, the query, `COMMIT`:
+    /// the data source is often the busiest server in the picture) and hands its rows over as they arrive (one query
+    /// feeds every format of a run, in bounded memory). The report goes alone in its statement, which the extended
+    /// protocol keeps to one; `watch` is handed a cancel handle first (a deadline watchdog may fire it from another
+    /// thread). `binds` are the `$n` values of the report's
     /// parameters, never spliced into its text. A result longer than `rowLimit` stops there: the rest of the query
     /// is cancelled and the run is marked truncated.
     public func stream(sql: String, binds: [String?] = [], statementTimeoutMs: Int, rowLimit: Int,

@@ -9,9 +9,17 @@ import TestSupport
 struct ReportQueryRunnerTests {
     func connect() throws -> PostgresConnection { try PostgresConnection(url: try TestEnvironment.databaseURL()) }
 
+    /// The whole result of a streamed run.
+    func table(_ runner: ReportQueryRunner, _ sql: String, timeoutMs: Int = 5_000) throws -> (columns: [String], rows: [[String?]]) {
+        var columns: [String] = []
+        var rows: [[String?]] = []
+        _ = try runner.stream(sql: sql, statementTimeoutMs: timeoutMs, rowLimit: 1_000, columns: { columns = $0.map(\.name) },
+                              row: { rows.append($0) })
+        return (columns, rows)
+    }
+
     @Test func returnsTheReportsColumnsAndRows() throws {
-        let table = try ReportQueryRunner(connection: try connect())
-            .run(sql: "SELECT n, 'row ' || n AS label FROM generate_series(1, 3) n", statementTimeoutMs: 5_000)
+        let table = try table(ReportQueryRunner(connection: try connect()), "SELECT n, 'row ' || n AS label FROM generate_series(1, 3) n")
         #expect(table.columns == ["n", "label"])
         #expect(table.rows == [["1", "row 1"], ["2", "row 2"], ["3", "row 3"]])
     }
@@ -25,15 +33,15 @@ struct ReportQueryRunnerTests {
         defer { _ = try? connection.execute(PostgresQuery(unsafeSQL: "DROP TABLE \(name)")) }
 
         let write = #expect(throws: PostgresError.self) {
-            try runner.run(sql: "INSERT INTO \(name) VALUES (1)", statementTimeoutMs: 5_000)
+            try table(runner, "INSERT INTO \(name) VALUES (1)")
         }
         #expect(write?.sqlState == "25006")   // read_only_sql_transaction
         let second = #expect(throws: PostgresError.self) {
-            try runner.run(sql: "SELECT 1; INSERT INTO \(name) VALUES (2)", statementTimeoutMs: 5_000)
+            try table(runner, "SELECT 1; INSERT INTO \(name) VALUES (2)")
         }
         #expect(second?.sqlState == "42601")  // cannot insert multiple commands into a prepared statement
         let slow = #expect(throws: PostgresError.self) {
-            try runner.run(sql: "SELECT pg_sleep(5)", statementTimeoutMs: 100)
+            try table(runner, "SELECT pg_sleep(5)", timeoutMs: 100)
         }
         #expect(slow?.sqlState == "57014")   // query_canceled by statement_timeout
         #expect(try connection.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int AS n FROM \(name)"))[0].decode("n", as: Int.self) == 0)
@@ -41,6 +49,6 @@ struct ReportQueryRunnerTests {
         // No transaction or timeout is left behind on the session.
         #expect(!connection.inTransaction)
         #expect(try connection.query("SELECT current_setting('statement_timeout') AS t")[0].decode("t", as: String.self) == timeoutBefore)
-        #expect(try runner.run(sql: "SELECT 5 AS n", statementTimeoutMs: 5_000).rows == [["5"]])
+        #expect(try table(runner, "SELECT 5 AS n").rows == [["5"]])
     }
 }
