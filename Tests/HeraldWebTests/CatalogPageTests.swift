@@ -102,6 +102,22 @@ struct CatalogPageTests {
         #expect(!audit.contains(canary))
     }
 
+    /// The form says why a data source on Herald's own database is refused, beside the URL, and stores nothing.
+    @Test func aDataSourceOnHeraldsOwnDatabaseIsRefusedBesideTheURL() async throws {
+        let web = try await harness()
+        let admin = try signedIn(web, "admin@example.org", .admin)
+        let database: String = try web.store.query("SELECT current_database() AS d")[0].decode("d")
+        var components = URLComponents(string: try TestEnvironment.databaseURL())!
+        components.path = "/" + database
+        admin.request("GET", "/datasources/new")
+        let refused = admin.request("POST", "/datasources", form: [("csrf_token", admin.csrfToken ?? ""), ("name", "Herald"),
+                                                                   ("url", components.string!), ("statement_timeout_ms", ""), ("max_concurrency", "")])
+        #expect(refused.status == .unprocessableContent)
+        #expect(text(refused).contains("can read Herald&#39;s own tables") || text(refused).contains("can read Herald's own tables"))
+        #expect(text(refused).contains("id=\"url-error\""), "\(text(refused))")
+        #expect(try web.store.query("SELECT count(*)::int AS n FROM data_sources")[0].decode("n", as: Int.self) == 0)
+    }
+
     @Test func theTestButtonSaysAReachableDatabaseWorks() async throws {
         let web = try await harness()
         let admin = try signedIn(web, "admin@example.org", .admin)
