@@ -76,7 +76,7 @@ let package = Package(
             path: "Tests/FastCGITestServer"
         ),
         // Renders an XLSX in a process of its own, so that its peak memory can be measured alone.
-        .executableTarget(name: "XLSXRenderProbe", dependencies: ["HeraldRender"], path: "Tests/XLSXRenderProbe"),
+        .executableTarget(name: "RenderProbe", dependencies: ["HeraldRender"], path: "Tests/RenderProbe"),
         .testTarget(name: "CLibrariesTests", dependencies: ["CCurl", "CPangoCairo", "CCmark", "CFastCGI"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"]),

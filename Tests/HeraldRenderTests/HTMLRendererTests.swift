@@ -52,15 +52,8 @@ struct HTMLRendererTests {
             p = P(); p.feed(open(sys.argv[1], encoding="utf-8").read())
             print(json.dumps({"tags": sorted(p.tags), "attrs": sorted(set(p.attrs)), "text": "".join(p.text)}))
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["-c", script, path]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let (status, data) = try programOutput(python, ["-c", script, path])
+        #expect(status == 0)
         let parsed = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let tags = Set(parsed["tags"] as? [String] ?? [])
         #expect(tags.isSubset(of: Self.allowedTags), "tags from data: \(tags.subtracting(Self.allowedTags))")

@@ -210,14 +210,14 @@ struct XLSXRendererTests {
         #expect(XLSXRenderer.number("-Infinity") == nil)
     }
 
-    /// 100,000 rows through constant-memory mode, rendered by XLSXRenderProbe in a process of its own (this one
+    /// 100,000 rows through constant-memory mode, rendered by RenderProbe in a process of its own (this one
     /// runs other tests beside): its peak memory barely moves (a sanity bound, not a benchmark), and openpyxl
     /// reads every row.
     @Test func aHundredThousandRowsStayInBoundedMemory() throws {
         let folder = try StreamedExportTests.folder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let path = folder + "/big.xlsx"
-        let probe = try Self.run(Self.binDirectory + "/XLSXRenderProbe", [path, "100000"])
+        let probe = try Self.run(testBinDirectory + "/RenderProbe", ["xlsx", path, "100000"])
         let peaks = try #require(try JSONSerialization.jsonObject(with: probe) as? [String: Int])
         let growth = try #require(peaks["after_kib"]) - (try #require(peaks["before_kib"]))
         #expect(growth < 50 * 1024, "peak memory grew by \(growth) KiB")
@@ -228,27 +228,11 @@ struct XLSXRendererTests {
                                                  Cell("2026-11-23T07:00:00", "datetime", "yyyy-mm-dd hh:mm:ss")])
     }
 
-    /// Where SwiftPM put the executables: `HERALD_TEST_BIN_DIR` (deploy/test.sh sets it), else beside the test
-    /// bundle (`.build/debug/HeraldPackageTests.xctest`), as TestSupport's `TestEnvironment.binDirectory` finds it.
-    static var binDirectory: String {
-        if let dir = ProcessInfo.processInfo.environment["HERALD_TEST_BIN_DIR"], !dir.isEmpty { return dir }
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        var url = URL(fileURLWithPath: exe).deletingLastPathComponent()
-        if url.lastPathComponent.hasSuffix(".xctest") { url.deleteLastPathComponent() }
-        return url.path
-    }
 
     /// Runs a program to its end and returns its standard output; it must exit 0.
     static func run(_ program: String, _ arguments: [String]) throws -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "\(program) exited with \(process.terminationStatus)")
+        let (status, data) = try programOutput(program, arguments)
+        try #require(status == 0, "\(program) exited with \(status)")
         return data
     }
 

@@ -1,10 +1,10 @@
 import Foundation
 import HeraldRender
 
-/// `XLSXRenderProbe PATH ROWS`: renders ROWS rows of four typed columns into PATH in a process of its own and prints
-/// its peak resident memory before and after (VmHWM, KiB) as JSON. XLSXRendererTests runs it so that the bound on
-/// the export's memory is not blurred by the other tests running beside it in the test process.
-enum XLSXRenderProbe {
+/// `RenderProbe xlsx|pdf PATH ROWS`: renders ROWS rows of four typed columns into PATH in a process of its own and
+/// prints its peak resident memory before and after (VmHWM, KiB) as JSON. The renderers' tests run it so that the
+/// bound on an export's memory is not blurred by the other tests running beside them in the test process.
+enum RenderProbe {
     static func peakMemoryKiB() throws -> Int {
         let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
         guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
@@ -12,11 +12,16 @@ enum XLSXRenderProbe {
         return kib
     }
 
-    static func run(path: String, rows: Int) throws {
+    static func run(format: String, path: String, rows: Int) throws {
         let before = try peakMemoryKiB()
         let context = ReportContext(reportName: "Probe", logicalTime: "2026-11-23 07:00:00", generatedAt: "2026-11-23 07:00:04",
                                     timeZone: "Europe/Berlin")
-        let renderer = try XLSXRenderer(path: path, context: context)
+        let renderer: any ReportRenderer
+        switch format {
+        case "xlsx": renderer = try XLSXRenderer(path: path, context: context)
+        case "pdf": renderer = try PDFRenderer(path: path, context: context)
+        default: throw RenderError("unknown format \(format)")
+        }
         try renderer.begin(columns: [ReportColumn(name: "id", type: .integer), ReportColumn(name: "name", type: .text),
                                      ReportColumn(name: "amount", type: .number), ReportColumn(name: "at", type: .timestamptz)])
         for index in 1...max(rows, 1) {
@@ -28,11 +33,11 @@ enum XLSXRenderProbe {
 }
 
 let arguments = CommandLine.arguments
-guard arguments.count == 3, let rows = Int(arguments[2]) else {
-    FileHandle.standardError.write(Data("usage: XLSXRenderProbe PATH ROWS\n".utf8))
+guard arguments.count == 4, let rows = Int(arguments[3]) else {
+    FileHandle.standardError.write(Data("usage: RenderProbe xlsx|pdf PATH ROWS\n".utf8))
     exit(2)
 }
-do { try XLSXRenderProbe.run(path: arguments[1], rows: rows) } catch {
+do { try RenderProbe.run(format: arguments[1], path: arguments[2], rows: rows) } catch {
     FileHandle.standardError.write(Data("\(error)\n".utf8))
     exit(1)
 }
