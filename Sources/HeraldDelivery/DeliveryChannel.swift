@@ -1,14 +1,15 @@
 import Foundation
 import HeraldCore
 
-/// A rendered report file, ready to deliver.
+/// A rendered report file, ready to deliver: the run's kept artifact on disk (never held in memory whole).
 public struct RenderedFile: Sendable {
-    public let bytes: [UInt8]
-    /// `csv`, later `xlsx`, `pdf`, `html`.
+    /// An absolute path.
+    public let path: String
+    /// `csv`, `xlsx`, `pdf`, `html`, `json` or `zip`: the extension of the delivered name.
     public let format: String
 
-    public init(bytes: [UInt8], format: String) {
-        self.bytes = bytes
+    public init(path: String, format: String) {
+        self.path = path
         self.format = format
     }
 }
@@ -31,8 +32,8 @@ public struct DeliveryContext: Sendable {
 public protocol DeliveryChannel: Sendable {
     /// What the circuit breaker counts failures against: the server, or for a folder its root.
     var breakerHost: String { get }
-    /// Delivers `file` and says where it went (a path, a message id, a URL), for the history.
-    func deliver(_ file: RenderedFile, context: DeliveryContext) throws -> String
+    /// Delivers a run's files (one per format) and says where they went (paths, a message id, URLs), for the history.
+    func deliver(_ files: [RenderedFile], context: DeliveryContext) throws -> String
 }
 
 /// Builds the channel for a `destinations` row. A folder's `path` is relative to `deliveryRoot`; a stored path that
@@ -65,12 +66,16 @@ struct FolderDelivery: DeliveryChannel {
 
     var breakerHost: String { "folder:" + folder.root }
 
-    func deliver(_ file: RenderedFile, context: DeliveryContext) throws -> String {
-        let name = pattern.fileName(reportName: context.reportName, localDateTime: context.localDateTime, format: file.format,
-                                    executionID: context.executionID.uuidString.lowercased())
+    func deliver(_ files: [RenderedFile], context: DeliveryContext) throws -> String {
         let date = context.localDateTime.prefix(10).split(separator: "-").compactMap { Int($0) }
         guard date.count == 3 else { throw DeliveryError("bad slot date \(context.localDateTime)", permanent: true) }
-        return try folder.deliver(file.bytes, fileName: name, localDate: (date[0], date[1], date[2]),
-                                  stamp: String(context.localDateTime.filter(\.isNumber).prefix(14)))
+        var paths: [String] = []
+        for file in files {
+            let name = pattern.fileName(reportName: context.reportName, localDateTime: context.localDateTime, format: file.format,
+                                        executionID: context.executionID.uuidString.lowercased())
+            paths.append(try folder.deliver(fileAt: file.path, fileName: name, localDate: (date[0], date[1], date[2]),
+                                            stamp: String(context.localDateTime.filter(\.isNumber).prefix(14))))
+        }
+        return paths.joined(separator: "\n")
     }
 }

@@ -26,6 +26,20 @@ public struct LocalFolderChannel: Sendable {
 
     /// Writes `bytes` as `fileName` in the slot's dated folder and returns the final path.
     public func deliver(_ bytes: [UInt8], fileName: String, localDate: (year: Int, month: Int, day: Int), stamp: String) throws -> String {
+        let final = try placement(fileName: fileName, localDate: localDate, stamp: stamp)
+        try AtomicFile.write(bytes, to: final)
+        return final
+    }
+
+    /// Copies the file at `source` as `fileName` into the slot's dated folder and returns the final path.
+    public func deliver(fileAt source: String, fileName: String, localDate: (year: Int, month: Int, day: Int), stamp: String) throws -> String {
+        let final = try placement(fileName: fileName, localDate: localDate, stamp: stamp)
+        try AtomicFile.copy(from: source, to: final)
+        return final
+    }
+
+    /// Where `fileName` goes: the dated folder (made if needed), and a stamped name when the naming keeps old files.
+    func placement(fileName: String, localDate: (year: Int, month: Int, day: Int), stamp: String) throws -> String {
         guard !fileName.isEmpty, !fileName.contains("/"), fileName != ".", fileName != "..", !fileName.hasPrefix(".") else {
             throw DeliveryError("the file name \(fileName.prefix(80)) is not allowed")
         }
@@ -37,9 +51,7 @@ public struct LocalFolderChannel: Sendable {
             let stem = (name as NSString).deletingPathExtension
             name = ext.isEmpty ? "\(stem)_\(stamp)" : "\(stem)_\(stamp).\(ext)"
         }
-        let final = folder + "/" + name
-        try AtomicFile.write(bytes, to: final)
-        return final
+        return folder + "/" + name
     }
 
     /// Creates `root/relative` one component at a time, refusing symbolic links and anything outside `root`.

@@ -21,8 +21,15 @@ public struct ClaimedExecution: Sendable {
     public let timeZone: String
     public let overlapPolicy: String?
     public let ownerID: UUID?
-    /// The rendering an earlier attempt kept (relative to the data directory): a retry re-delivers it.
-    public let artifactPath: String?
+    /// The files an earlier attempt kept (paths relative to the data directory): a retry re-delivers them.
+    public let keptArtifacts: [(format: String, storagePath: String)]
+    /// The report's parameters as JSON (`reports.parameters`) and the schedule's values for them (`{}` for a run
+    /// without a schedule: the defaults).
+    public let parametersJSON: String
+    public let parameterValuesJSON: String
+    /// The schedule's formats (`csv` for a run without a schedule), each rendered from the one query.
+    public let formats: [String]
+    public let reportDescription: String
     /// The data source slot (advisory lock) taken with the claim when a query is needed; nil if none was free.
     public let sourceSlot: Int?
 }
@@ -64,6 +71,25 @@ public struct WokenRun: Sendable, Equatable {
     public let priority: Int
 }
 
+/// A file a run rendered and keeps under the data directory, recorded in `artifacts` with the run's delivery step.
+public struct KeptArtifact: Sendable, Equatable {
+    public let format: String
+    /// The name people download it as.
+    public let fileName: String
+    /// Relative to `HERALD_DATA_DIR`.
+    public let storagePath: String
+    public let byteCount: Int
+    public let sha256Hex: String
+
+    public init(format: String, fileName: String, storagePath: String, byteCount: Int, sha256Hex: String) {
+        self.format = format
+        self.fileName = fileName
+        self.storagePath = storagePath
+        self.byteCount = byteCount
+        self.sha256Hex = sha256Hex
+    }
+}
+
 /// One delivery a worker should attempt now.
 public struct DueDelivery: Sendable {
     public let id: UUID
@@ -103,7 +129,7 @@ public struct ExecutionLeaseRepository {
             SET status = 'running', step = 'query', attempts = e.attempts + 1,
                 crashes = e.crashes + CASE WHEN e.status = 'running' THEN 1 ELSE 0 END,
                 started_at = coalesce(e.started_at, clock_timestamp()), not_before = NULL, waiting_source_id = NULL,
-                claimed_at = clock_timestamp(),
+                claimed_at = clock_timestamp(), report_version = r.version,
                 lease_owner = \(owner), lease_expires_at = clock_timestamp() + make_interval(secs => \(leaseSeconds))
             FROM reports r JOIN data_sources d ON d.id = r.data_source_id
             WHERE e.id = \(id) AND r.id = e.report_id
@@ -115,11 +141,14 @@ public struct ExecutionLeaseRepository {
                       coalesce((SELECT s.time_zone FROM schedules s WHERE s.id = e.schedule_id), 'UTC') AS time_zone,
                       (SELECT s.overlap_policy FROM schedules s WHERE s.id = e.schedule_id) AS overlap_policy,
                       coalesce((SELECT s.owner_id FROM schedules s WHERE s.id = e.schedule_id), r.owner_id) AS owner_id,
-                      (SELECT a.storage_path FROM artifacts a WHERE a.execution_id = e.id AND a.format = 'csv'
-                       ORDER BY a.created_at DESC LIMIT 1) AS artifact_path,
+                      r.parameters::text AS declared, r.description_md,
+                      coalesce((SELECT s.parameters FROM schedules s WHERE s.id = e.schedule_id), '{}')::text AS parameter_values,
+                      coalesce((SELECT array_to_string(s.formats, ',') FROM schedules s WHERE s.id = e.schedule_id), 'csv') AS formats,
+                      (SELECT string_agg(a.format || '=' || a.storage_path, E'\n' ORDER BY a.created_at)
+                       FROM artifacts a WHERE a.execution_id = e.id) AS kept,
                       -- A slot, unless the rendering is kept already or a run parked on the source goes first (higher
                       -- priority, or the same and an earlier slot): the freed slot is for the run its release woke.
-                      CASE WHEN NOT EXISTS (SELECT 1 FROM artifacts a WHERE a.execution_id = e.id AND a.format = 'csv')
+                      CASE WHEN NOT EXISTS (SELECT 1 FROM artifacts a WHERE a.execution_id = e.id)
                                 AND NOT EXISTS (SELECT 1 FROM executions p
                                                 WHERE p.status = 'queued' AND p.waiting_source_id = d.id
                                                   AND (p.priority > e.priority OR (p.priority = e.priority AND p.scheduled_for < e.scheduled_for))) THEN
@@ -144,7 +173,13 @@ public struct ExecutionLeaseRepository {
             maxDurationSeconds: try row.decode("max_duration_seconds"), rowLimit: try row.decode("row_limit"),
             destinationIDs: Self.uuids(try row.decode("destinations")), timeZone: try row.decode("time_zone"),
             overlapPolicy: try row.decode("overlap_policy", as: String?.self), ownerID: try row.decode("owner_id", as: UUID?.self),
-            artifactPath: try row.decode("artifact_path", as: String?.self), sourceSlot: try row.decode("source_slot", as: Int?.self)))
+            keptArtifacts: (try row.decode("kept", as: String?.self) ?? "").split(separator: "\n").compactMap { line in
+                line.firstIndex(of: "=").map { (String(line[..<$0]), String(line[line.index(after: $0)...])) }
+            },
+            parametersJSON: try row.decode("declared"), parameterValuesJSON: try row.decode("parameter_values"),
+            formats: (try row.decode("formats", as: String.self)).split(separator: ",").map(String.init),
+            reportDescription: try row.decode("description_md"),
+            sourceSlot: try row.decode("source_slot", as: Int?.self)))
     }
 
     /// Extends the leases of the executions `owner` is working on now; the owner's heartbeat calls this well inside
@@ -272,8 +307,9 @@ public struct ExecutionLeaseRepository {
     /// dead ones are never sent again by a retry. One statement.
     /// Every write is conditioned on the lease (nil: it was lost, and nothing was recorded), except `releasing`:
     /// the data source slot the query held is freed whatever happens, and the best run parked on it woken.
+    /// `parameters`: the values the run resolved (JSON), kept with it for the history.
     public func startDelivering(_ id: UUID, owner: String, destinations: [UUID], rowCount: Int?, truncated: Bool = false,
-                                artifact: (format: String, fileName: String, storagePath: String, byteCount: Int, sha256: [UInt8])?,
+                                artifacts: [KeptArtifact], parameters: String? = nil,
                                 releasing slot: (dataSourceID: UUID, slot: Int)? = nil) throws -> (due: [DueDelivery]?, woken: [WokenRun]) {
         let rows = try connection.query("""
             WITH released AS MATERIALIZED (
@@ -286,13 +322,15 @@ public struct ExecutionLeaseRepository {
                 RETURNING id, priority
             ), step AS (
                 UPDATE executions SET step = 'deliver', row_count = coalesce(\(rowCount), row_count),
-                    truncated = truncated OR \(truncated)
+                    truncated = truncated OR \(truncated), parameters = coalesce(\(parameters)::jsonb, parameters)
                 WHERE id = \(id) AND status = 'running' AND lease_owner = \(owner)
                 RETURNING id
             ), art AS (
                 INSERT INTO artifacts (execution_id, format, file_name, storage_path, byte_count, sha256)
-                SELECT \(id), \(artifact?.format), \(artifact?.fileName), \(artifact?.storagePath), \(artifact?.byteCount), \(artifact?.sha256)
-                FROM step WHERE \(artifact != nil)
+                SELECT \(id), a.format, a.file_name, a.storage_path, a.byte_count, decode(a.sha256, 'hex')
+                FROM step, unnest(\(artifacts.map(\.format))::text[], \(artifacts.map(\.fileName))::text[], \(artifacts.map(\.storagePath))::text[],
+                                  \(artifacts.map { Int64($0.byteCount) })::bigint[], \(artifacts.map(\.sha256Hex))::text[])
+                     AS a(format, file_name, storage_path, byte_count, sha256)
             ), created AS (
                 INSERT INTO deliveries (execution_id, destination_id, channel, idempotency_key)
                 SELECT \(id), d.id, d.kind, \(id)::text || ':' || d.id::text || ':'
@@ -450,13 +488,15 @@ public struct ExecutionLeaseRepository {
     }
 
     /// Ends an attempt that failed before delivering (the query failed, or workers kept crashing on it).
+    /// `parameters`: the values it resolved, when it got that far.
     @discardableResult
     public func fail(_ id: UUID, owner: String, error: String, timings: [String: Double], deadLetter: Bool = false,
-                     notify ownerID: UUID?, reportName: String) throws -> Bool {
+                     parameters: String? = nil, notify ownerID: UUID?, reportName: String) throws -> Bool {
         try connection.transaction {
             let updated = try connection.execute("""
                 UPDATE executions
                 SET status = 'failed', step = NULL, finished_at = clock_timestamp(), error = \(error),
+                    parameters = coalesce(\(parameters)::jsonb, parameters),
                     step_timings = step_timings || \(PostgresJSON(timings))::jsonb, lease_owner = NULL, lease_expires_at = NULL,
                     dead_lettered_at = CASE WHEN \(deadLetter) THEN clock_timestamp() END
                 WHERE id = \(id) AND status = 'running' AND lease_owner = \(owner)

@@ -63,12 +63,17 @@ struct ReportCommand: ParsableCommand {
         @Option(name: .customLong("row-limit"), help: "Rows a run keeps; a longer result is cut there and marked truncated (default 1000000).")
         var rowLimit = ReportService.defaultRowLimit
         @Option(help: "A Markdown description.") var description = ""
+        @Option(help: #"The parameters its SQL uses as :name, as a JSON array: [{"name":"region","type":"choice","choices":["EU","US"],"default":"EU"}]."#)
+        var parameters = "[]"
         func run() {
             let source = parseID(datasource, "datasource")
+            guard let declared = try? JSONDecoder().decode([ReportParameter].self, from: Data(parameters.utf8)) else {
+                fail(#"--parameters must be a JSON array of {"name", "type", ...} objects"#, status: 2)
+            }
             let id = withStore { connection, config in
                 try ReportService(connection: connection, maximumRowLimit: config.maxRowLimit).create(
                     ReportInput(name: name, dataSourceID: source, sql: sql, descriptionMd: description, maxDurationSeconds: maxDuration,
-                                rowLimit: rowLimit),
+                                rowLimit: rowLimit, parameters: declared),
                     actor: .commandLine).id
             }
             print(id.uuidString.lowercased())
@@ -97,6 +102,10 @@ struct ScheduleCommand: ParsableCommand {
         @Option(help: "overwrite or timestamp: what to do when the file already exists.") var naming = "overwrite"
         @Option(help: "0-9; higher runs first when workers are busy.") var priority = 5
         @Option(help: "The owner's e-mail.") var owner: String?
+        @Option(name: .customLong("param"), help: "A parameter value, name=value (a JSON array after = for a list); repeat for each.")
+        var params: [String] = []
+        @Option(name: .customLong("format"), help: "csv, xlsx, pdf, html or json; repeat for several (default csv).")
+        var formats: [String] = []
 
         func run() {
             let reportID = parseID(report, "report")
@@ -112,7 +121,8 @@ struct ScheduleCommand: ParsableCommand {
                     }
                     return user.id
                 }
-                let draft = ScheduleDraft(reportID: reportID, recurrence: recurrence, filenamePattern: filename, naming: naming,
+                let draft = ScheduleDraft(reportID: reportID, recurrence: recurrence, parameters: try Self.values(params),
+                                          formats: formats.isEmpty ? ["csv"] : formats, filenamePattern: filename, naming: naming,
                                           misfirePolicy: misfirePolicy.rawValue, overlapPolicy: overlapPolicy.rawValue, priority: priority)
                 for warning in service.preview(draft, actor: .commandLine).warnings {
                     FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
@@ -122,6 +132,23 @@ struct ScheduleCommand: ParsableCommand {
                                           ownerID: ownerID).id
             }
             print(id.uuidString.lowercased())
+        }
+
+        /// `name=value` pairs; a value that is a JSON array is a list.
+        static func values(_ pairs: [String]) throws -> [String: ParameterInput] {
+            var values: [String: ParameterInput] = [:]
+            for pair in pairs {
+                guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
+                    throw ValidationError(field: "param", message: "\(pair.prefix(40)) is not name=value")
+                }
+                let name = String(pair[..<equals]), text = String(pair[pair.index(after: equals)...])
+                if text.hasPrefix("["), let list = try? JSONDecoder().decode(ParameterInput.self, from: Data(text.utf8)) {
+                    values[name] = list
+                } else {
+                    values[name] = .string(text)
+                }
+            }
+            return values
         }
     }
 

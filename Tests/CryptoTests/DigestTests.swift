@@ -1,3 +1,4 @@
+import Foundation
 import Crypto
 import Testing
 
@@ -30,5 +31,21 @@ import Testing
         #expect(!Digest.constantTimeEqual([1, 2, 3], [1, 2]))
         #expect(Digest.constantTimeEqual([], []))
         #expect(!Digest.constantTimeEqual([], [0]))
+    }
+}
+
+/// A file's digest, read in chunks, equals the digest of its bytes at once (sizes around the chunk boundary).
+struct FileDigestTests {
+    @Test(arguments: [0, 1, 65_536, 65_537, 200_000])
+    func aFilesDigestEqualsItsBytesDigest(size: Int) throws {
+        let path = NSTemporaryDirectory() + "herald-digest-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        #expect(try Digest.sha256(contentsOf: path) == Digest.sha256(bytes))
+    }
+
+    @Test func aMissingFileIsAnError() {
+        #expect(throws: CryptoError.self) { try Digest.sha256(contentsOf: "/nonexistent/herald-digest") }
     }
 }

@@ -8,13 +8,17 @@ import Testing
 struct DeliveryRootTests {
     let root = (NSTemporaryDirectory() as NSString).standardizingPath + "/herald-root-\(UUID().uuidString.prefix(8))"
     let context = DeliveryContext(reportName: "Sales", localDateTime: "2026-03-29 07:00:00", executionID: UUID())
-    let file = RenderedFile(bytes: Array("a\r\n".utf8), format: "csv")
+    let source = (NSTemporaryDirectory() as NSString).standardizingPath + "/herald-artifact-\(UUID().uuidString.prefix(8)).csv"
+    var file: RenderedFile { RenderedFile(path: source, format: "csv") }
+
+    init() throws { try Data("a\r\n".utf8).write(to: URL(fileURLWithPath: source)) }
 
     @Test func aRelativeSubfolderIsDeliveredUnderTheRoot() throws {
         defer { try? FileManager.default.removeItem(atPath: root) }
         let channel = try DeliveryChannels.make(kind: "folder", settingsJSON: #"{"path":"team/out"}"#, deliveryRoot: root)
-        let path = try channel.deliver(file, context: context)
+        let path = try channel.deliver([file], context: context)
         #expect(path.hasPrefix(root + "/team/out/2026/03/29/"), "\(path)")
+        #expect(FileManager.default.contents(atPath: path) == Data("a\r\n".utf8))
     }
 
     @Test func anOldAbsoluteOrEscapingPathFailsPermanently() throws {
@@ -38,7 +42,7 @@ struct DeliveryRootTests {
         defer { try? FileManager.default.removeItem(atPath: outside) }
         try FileManager.default.createSymbolicLink(atPath: root + "/link", withDestinationPath: outside)
         let channel = try DeliveryChannels.make(kind: "folder", settingsJSON: #"{"path":"link/x"}"#, deliveryRoot: root)
-        #expect(throws: DeliveryError.self) { try channel.deliver(file, context: context) }
+        #expect(throws: DeliveryError.self) { try channel.deliver([file], context: context) }
         #expect(try FileManager.default.contentsOfDirectory(atPath: outside).isEmpty)
     }
 }

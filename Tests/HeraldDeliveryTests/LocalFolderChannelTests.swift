@@ -61,3 +61,19 @@ struct LocalFolderChannelTests {
         #expect(throws: ValidationError.self) { try FileNamePattern("{date.csv") }
     }
 }
+
+/// A kept artifact is copied into the destination in chunks, byte for byte, under the final name only.
+struct LocalFolderCopyTests {
+    @Test func aFileLargerThanOneChunkIsCopiedWhole() throws {
+        let base = (NSTemporaryDirectory() as NSString).standardizingPath + "/herald-copy-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        let bytes = (0..<(200 * 1024 + 17)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        try Data(bytes).write(to: URL(fileURLWithPath: base + "/artifact.xlsx"))
+        let channel = try LocalFolderChannel(root: base + "/root", subfolder: "out")
+        let path = try channel.deliver(fileAt: base + "/artifact.xlsx", fileName: "Sales.xlsx", localDate: (2026, 11, 23), stamp: "0700")
+        #expect(path == base + "/root/out/2026/11/23/Sales.xlsx")
+        #expect(FileManager.default.contents(atPath: path) == Data(bytes))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: base + "/root/out/2026/11/23") == ["Sales.xlsx"])
+    }
+}

@@ -46,3 +46,32 @@ public enum ParameterValue: Equatable, Sendable {
         return String(repeating: "0", count: max(0, 4 - year.count)) + year + "-" + two(date.month) + "-" + two(date.day)
     }
 }
+
+/// How a run's resolved values are kept (`executions.parameters`) and shown in its history: JSON a person reads
+/// (dates as `YYYY-MM-DD`, timestamps in UTC with `Z`, decimals as their exact text).
+extension ParameterValue: Encodable {
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .text(let value), .number(let value): try container.encode(value)
+        case .integer(let value): try container.encode(value)
+        case .date(let date): try container.encode(Self.isoText(date))
+        case .timestamp(let instant): try container.encode(UTCInstant.format(instant))
+        case .boolean(let value): try container.encode(value)
+        case .list(let values): try container.encode(values)
+        }
+    }
+}
+
+extension ParameterInput {
+    /// The value as one line of text for a page: `EU`, `2026-11-01`, `true`, `EU, US`.
+    public var displayText: String {
+        switch self {
+        case .string(let value): value
+        case .integer(let value): String(value)
+        case .number(let value): String(value)
+        case .boolean(let value): value ? "true" : "false"
+        case .list(let values): values.map(\.displayText).joined(separator: ", ")
+        }
+    }
+}

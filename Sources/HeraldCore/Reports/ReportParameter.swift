@@ -24,6 +24,8 @@ public struct ReportParameter: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case name, type, itemType = "item_type", choices, label, `default`, required
+        /// How `item_type` reads after the API's convert-from-snake-case decoder: accepted, never written.
+        case itemTypeConverted = "itemType"
     }
 
     /// Only `name` and `type` must be written; a missing label reads as the name, a missing `required` as false.
@@ -32,10 +34,22 @@ public struct ReportParameter: Codable, Equatable, Sendable {
         name = try container.decode(String.self, forKey: .name)
         type = try container.decode(ParameterType.self, forKey: .type)
         itemType = try container.decodeIfPresent(ParameterType.self, forKey: .itemType)
+            ?? container.decodeIfPresent(ParameterType.self, forKey: .itemTypeConverted)
         choices = try container.decodeIfPresent([String].self, forKey: .choices)
         label = try container.decodeIfPresent(String.self, forKey: .label) ?? name
         self.default = try container.decodeIfPresent(ParameterInput.self, forKey: .default)
         required = try container.decodeIfPresent(Bool.self, forKey: .required) ?? false
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(type, forKey: .type)
+        try container.encodeIfPresent(itemType, forKey: .itemType)
+        try container.encodeIfPresent(choices, forKey: .choices)
+        try container.encode(label, forKey: .label)
+        try container.encodeIfPresent(self.default, forKey: .default)
+        try container.encode(required, forKey: .required)
     }
 
     /// The type of each value: the item type for a list, the type itself otherwise.

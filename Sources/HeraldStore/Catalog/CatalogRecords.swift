@@ -42,8 +42,10 @@ public struct Report: Sendable, Equatable, Codable {
     public let dataSourceName: String
     public let sql: String
     public let descriptionMd: String
-    /// The typed parameters arrive with the reports issue; stored as JSON text until then.
-    public let parametersJSON: String
+    /// The parameters its SQL uses as `:name`, in the order the editor lists them.
+    public let parameters: [ReportParameter]
+    /// Raised by every change of the SQL or the parameters; each run records the version it ran.
+    public let version: Int
     public let maxDurationSeconds: Int
     /// A result longer than this stops there and the run is marked truncated.
     public let rowLimit: Int
@@ -60,10 +62,12 @@ public struct ReportInput: Sendable, Equatable, Decodable {
     public var descriptionMd: String?
     public var maxDurationSeconds: Int?
     public var rowLimit: Int?
+    public var parameters: [ReportParameter]?
 
     public init(name: String? = nil, dataSourceID: UUID? = nil, sql: String? = nil, descriptionMd: String? = nil,
-                maxDurationSeconds: Int? = nil, rowLimit: Int? = nil) {
+                maxDurationSeconds: Int? = nil, rowLimit: Int? = nil, parameters: [ReportParameter]? = nil) {
         self.rowLimit = rowLimit
+        self.parameters = parameters
         self.name = name
         self.dataSourceID = dataSourceID
         self.sql = sql
@@ -72,7 +76,7 @@ public struct ReportInput: Sendable, Equatable, Decodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, dataSourceID = "dataSourceId", sql, descriptionMd, maxDurationSeconds, rowLimit
+        case name, dataSourceID = "dataSourceId", sql, descriptionMd, maxDurationSeconds, rowLimit, parameters
     }
 }
 
@@ -124,4 +128,14 @@ func validatedName(_ raw: String?, field: String = "name", into errors: inout [V
 /// A transaction, or the caller's when one is open (the CLI makes a destination and its schedule in one).
 func atomically<T>(_ connection: PostgresConnection, _ body: () throws -> T) throws -> T {
     connection.inTransaction ? try body() : try connection.transaction(body)
+}
+
+/// One kept version of a report's SQL and parameters (`report_versions`): what runs of that version queried.
+public struct ReportVersion: Sendable, Equatable {
+    public let version: Int
+    public let sql: String
+    public let parameters: [ReportParameter]
+    /// The e-mail of who saved it; nil for the CLI or a deleted user.
+    public let createdBy: String?
+    public let createdAt: Date
 }

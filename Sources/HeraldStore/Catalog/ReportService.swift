@@ -20,6 +20,7 @@ public struct ReportService {
     public static let defaultMaxDurationSeconds = ReportRepository.defaultMaxDurationSeconds
     public static let maximumDescriptionLength = 20_000
     public static let maximumSQLLength = 100_000
+    public static let maximumParameters = 50
 
     public func list(actor: Actor, after: [String]? = nil, limit: Int = 50) throws -> CatalogPage<Report> {
         try checkCreator(actor)
@@ -48,11 +49,12 @@ public struct ReportService {
         let owner = actor.principal == nil ? ownerID : actor.userID
         return try atomically(connection) {
             let id: UUID = try connection.query("""
-                INSERT INTO reports (name, data_source_id, sql, description_md, owner_id, max_duration_seconds, row_limit)
+                INSERT INTO reports (name, data_source_id, sql, description_md, owner_id, max_duration_seconds, row_limit, parameters)
                 VALUES (\(valid.name), \(valid.dataSourceID), \(valid.sql), \(valid.descriptionMd), \(owner), \(valid.maxDurationSeconds),
-                        \(valid.rowLimit))
+                        \(valid.rowLimit), \(PostgresJSON(valid.parameters))::jsonb)
                 RETURNING id
                 """)[0].decode("id")
+            try keepVersion(id, actor: actor)
             let created = try get(id, actor: actor)
             try audit(actor, "report.create", id, ["after": Self.describe(created)])
             return created
@@ -61,16 +63,23 @@ public struct ReportService {
 
     /// Changes what `input` names (nil keeps what is stored).
     /// `replacing` (an API PUT): a missing field is missing, not kept.
+    /// A change of the SQL or the parameters is a new version; one that would leave a schedule's values unusable
+    /// (a parameter it sets removed or retyped, a new required one it lacks) is refused with those schedules named,
+    /// so no schedule meets it as a failed run later.
     public func update(_ id: UUID, _ input: ReportInput, actor: Actor, replacing: Bool = false) throws -> Report {
         let before = try get(id, actor: actor)
         let valid = try validate(input, keeping: replacing ? nil : before)
         return try atomically(connection) {
+            let changesQuery = valid.sql != before.sql || valid.parameters != before.parameters
+            if valid.parameters != before.parameters { try checkSchedulesStillFit(id, valid.parameters) }
             try connection.execute("""
                 UPDATE reports SET name = \(valid.name), data_source_id = \(valid.dataSourceID), sql = \(valid.sql),
                     description_md = \(valid.descriptionMd), max_duration_seconds = \(valid.maxDurationSeconds),
-                    row_limit = \(valid.rowLimit), updated_at = now()
+                    row_limit = \(valid.rowLimit), parameters = \(PostgresJSON(valid.parameters))::jsonb,
+                    version = version + \(changesQuery ? 1 : 0), updated_at = now()
                 WHERE id = \(id)
                 """)
+            if changesQuery { try keepVersion(id, actor: actor) }
             let after = try get(id, actor: actor)
             try audit(actor, "report.update", id, ["before": Self.describe(before), "after": Self.describe(after)])
             return after
@@ -96,6 +105,50 @@ public struct ReportService {
         return try connection.query("SELECT count(*)::int AS n FROM schedules WHERE report_id = \(id)")[0].decode("n")
     }
 
+    /// The versions of a report's SQL and parameters, newest first.
+    public func versions(_ id: UUID, actor: Actor) throws -> [ReportVersion] {
+        _ = try get(id, actor: actor)
+        return try connection.query("""
+            SELECT v.version, v.sql, v.parameters::text AS parameters, v.created_at, u.email AS created_by
+            FROM report_versions v LEFT JOIN users u ON u.id = v.created_by
+            WHERE v.report_id = \(id) ORDER BY v.version DESC
+            """).map { row in
+            ReportVersion(version: try row.decode("version"), sql: try row.decode("sql"),
+                          parameters: try row.decodeJSON("parameters", as: [ReportParameter].self),
+                          createdBy: try row.decode("created_by", as: String?.self), createdAt: try row.decode("created_at"))
+        }
+    }
+
+    /// Copies the report's current SQL and parameters into `report_versions` under its current version.
+    private func keepVersion(_ id: UUID, actor: Actor) throws {
+        try connection.execute("""
+            INSERT INTO report_versions (report_id, version, sql, parameters, created_by)
+            SELECT id, version, sql, parameters, \(actor.userID) FROM reports WHERE id = \(id)
+            """)
+    }
+
+    /// Each schedule of the report must still resolve its values against `parameters`.
+    private func checkSchedulesStillFit(_ id: UUID, _ parameters: [ReportParameter]) throws {
+        let schedules = try connection.query("""
+            SELECT name, parameters::text AS parameters FROM schedules WHERE report_id = \(id) ORDER BY name, id FOR UPDATE
+            """)
+        var broken: [String] = []
+        for row in schedules {
+            let values = try row.decodeJSON("parameters", as: [String: ParameterInput].self)
+            do throws(ValidationErrors) {
+                _ = try ReportParameter.resolve(parameters, values: values, at: LogicalTime(instant: Int64(Date().timeIntervalSince1970), zone: .utc))
+            } catch {
+                let name: String = try row.decode("name")
+                let problems = error.errors.map { "\($0.field.replacingOccurrences(of: "parameters.", with: "")) \($0.message)" }
+                broken.append("“\(name.isEmpty ? "unnamed" : name)” (\(problems.joined(separator: "; ")))")
+            }
+        }
+        guard broken.isEmpty else {
+            throw ValidationErrors([ValidationError(field: "parameters", message:
+                "would break \(broken.count == 1 ? "the schedule" : "the schedules") \(broken.joined(separator: ", ")): change \(broken.count == 1 ? "its" : "their") values first")])
+        }
+    }
+
     struct Valid {
         let name: String
         let dataSourceID: UUID
@@ -103,6 +156,7 @@ public struct ReportService {
         let descriptionMd: String
         let maxDurationSeconds: Int
         let rowLimit: Int
+        let parameters: [ReportParameter]
     }
 
     /// Every field at once, so a form shows each error beside its field and the API lists them all.
@@ -135,9 +189,18 @@ public struct ReportService {
         if !(1...maximumRowLimit).contains(rowLimit) {
             errors.append(ValidationError(field: "row_limit", message: "must be from 1 to \(maximumRowLimit) rows (this server's maximum)"))
         }
+        let parameters = input.parameters ?? before?.parameters ?? []
+        if parameters.count > Self.maximumParameters {
+            errors.append(ValidationError(field: "parameters", message: "at most \(Self.maximumParameters) parameters"))
+        }
+        let parameterErrors = ReportParameter.validate(parameters)
+        errors += parameterErrors
+        if parameterErrors.isEmpty, !sql.isEmpty {
+            do throws(ValidationErrors) { _ = try NamedParameterSQL(sql, parameters: parameters) } catch { errors += error.errors }
+        }
         guard errors.isEmpty, let name, let source else { throw ValidationErrors(errors) }
         return Valid(name: name, dataSourceID: source, sql: sql, descriptionMd: description, maxDurationSeconds: duration,
-                     rowLimit: rowLimit)
+                     rowLimit: rowLimit, parameters: parameters)
     }
 
     private func checkCreator(_ actor: Actor) throws {
@@ -150,19 +213,20 @@ public struct ReportService {
     }
 
     static func describe(_ report: Report) -> String {
-        "name=\(report.name) data_source_id=\(report.dataSourceID.uuidString.lowercased()) max_duration_seconds=\(report.maxDurationSeconds) row_limit=\(report.rowLimit) sql=\(report.sql.prefix(500))"
+        "name=\(report.name) data_source_id=\(report.dataSourceID.uuidString.lowercased()) max_duration_seconds=\(report.maxDurationSeconds) row_limit=\(report.rowLimit) version=\(report.version) parameters=\(report.parameters.map { "\($0.name):\($0.type.rawValue)" }.joined(separator: ",")) sql=\(report.sql.prefix(500))"
     }
 
     static let select: PostgresQuery = """
         SELECT r.id, r.name, r.data_source_id, d.name AS data_source_name, r.sql, r.description_md, r.parameters::text AS parameters,
-               r.max_duration_seconds, r.row_limit, r.owner_id, r.created_at, r.updated_at
+               r.version, r.max_duration_seconds, r.row_limit, r.owner_id, r.created_at, r.updated_at
         FROM reports r JOIN data_sources d ON d.id = r.data_source_id
         """
 
     static func record(_ row: PostgresRow) throws -> Report {
         Report(id: try row.decode("id"), name: try row.decode("name"), dataSourceID: try row.decode("data_source_id"),
                dataSourceName: try row.decode("data_source_name"), sql: try row.decode("sql"), descriptionMd: try row.decode("description_md"),
-               parametersJSON: try row.decode("parameters"), maxDurationSeconds: try row.decode("max_duration_seconds"),
+               parameters: try row.decodeJSON("parameters", as: [ReportParameter].self), version: try row.decode("version"),
+               maxDurationSeconds: try row.decode("max_duration_seconds"),
                rowLimit: try row.decode("row_limit"),
                ownerID: try row.decode("owner_id", as: UUID?.self), createdAt: try row.decode("created_at"), updatedAt: try row.decode("updated_at"))
     }

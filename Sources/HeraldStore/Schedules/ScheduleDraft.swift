@@ -8,8 +8,8 @@ public struct ScheduleDraft: Codable, Sendable, Equatable {
     public var name: String
     public var reportID: UUID?
     public var recurrence: Recurrence?
-    /// Report parameters by name; reports have none yet (the reports issue adds them).
-    public var parameters: [String: String]
+    /// Values for the report's parameters by name, as given (relative dates stay relative until a run).
+    public var parameters: [String: ParameterInput]
     public var destinationIDs: [UUID]
     public var formats: [String]
     public var filenamePattern: String
@@ -25,7 +25,7 @@ public struct ScheduleDraft: Codable, Sendable, Equatable {
 
     public static let defaultFilenamePattern = "{report_name}_{date}_{time}.{format}"
 
-    public init(name: String = "", reportID: UUID? = nil, recurrence: Recurrence? = nil, parameters: [String: String] = [:],
+    public init(name: String = "", reportID: UUID? = nil, recurrence: Recurrence? = nil, parameters: [String: ParameterInput] = [:],
                 destinationIDs: [UUID] = [], formats: [String] = ["csv"], filenamePattern: String = ScheduleDraft.defaultFilenamePattern,
                 naming: String = "overwrite", misfirePolicy: String = MisfirePolicy.runOnce.rawValue,
                 overlapPolicy: String = OverlapPolicy.skip.rawValue, jitterSeconds: Int = 0, priority: Int = 5,
@@ -61,7 +61,7 @@ public struct ScheduleDraft: Codable, Sendable, Equatable {
         name = try c.decodeIfPresent(String.self, forKey: .name) ?? d.name
         reportID = try c.decodeIfPresent(UUID.self, forKey: .reportID)
         recurrence = try c.decodeIfPresent(Recurrence.self, forKey: .recurrence)
-        parameters = try c.decodeIfPresent([String: String].self, forKey: .parameters) ?? d.parameters
+        parameters = try c.decodeIfPresent([String: ParameterInput].self, forKey: .parameters) ?? d.parameters
         destinationIDs = try c.decodeIfPresent([UUID].self, forKey: .destinationIDs) ?? d.destinationIDs
         formats = try c.decodeIfPresent([String].self, forKey: .formats) ?? d.formats
         filenamePattern = try c.decodeIfPresent(String.self, forKey: .filenamePattern) ?? d.filenamePattern

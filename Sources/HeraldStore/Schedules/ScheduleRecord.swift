@@ -17,7 +17,7 @@ public struct ScheduleRecord: Sendable, Equatable {
     public let cron: String?
     /// The recurrence in words ("Every weekday at 07:00, Europe/Berlin").
     public let description: String
-    public let parameters: [String: String]
+    public let parameters: [String: ParameterInput]
     public let destinationIDs: [UUID]
     public let formats: [String]
     public let filenamePattern: String

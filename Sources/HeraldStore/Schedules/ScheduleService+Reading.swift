@@ -42,7 +42,7 @@ extension ScheduleService {
             id: try row.decode("id"), name: try row.decode("name"), reportID: try row.decode("report_id"),
             reportName: try row.decode("report_name"), recurrence: recurrence, cron: try row.decode("cron", as: String?.self),
             description: description,
-            parameters: parameters == "{}" ? [:] : (try? row.decodeJSON("parameters", as: [String: String].self)) ?? [:],
+            parameters: parameters == "{}" ? [:] : (try? row.decodeJSON("parameters", as: [String: ParameterInput].self)) ?? [:],
             destinationIDs: try ids(row.decode("destination_ids")), formats: words(try row.decode("formats")),
             filenamePattern: try row.decode("filename_pattern"), naming: try row.decode("naming"),
             misfirePolicy: try row.decode("misfire_policy"), overlapPolicy: try row.decode("overlap_policy"),

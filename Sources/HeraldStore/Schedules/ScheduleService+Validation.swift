@@ -9,7 +9,7 @@ struct CheckedSchedule {
     let recurrence: Recurrence
     let cron: String?
     let compiled: Recurrence.Compiled
-    let parameters: [String: String]
+    let parameters: [String: ParameterInput]
     let destinationIDs: [UUID]
     let formats: [String]
     let filenamePattern: String
@@ -30,8 +30,8 @@ struct CheckedSchedule {
 }
 
 extension ScheduleService {
-    /// The formats a schedule may deliver today (the reports issue adds more).
-    public static let formats = ["csv"]
+    /// The formats a schedule may deliver, each rendered from the same run of the query.
+    public static let formats = ["csv", "xlsx", "pdf", "html", "json"]
 
     /// Every check of a draft at once; throws `ValidationErrors` listing each bad field.
     func validate(_ draft: ScheduleDraft, actor: Actor, now: Date, scheduleID: UUID? = nil) throws -> CheckedSchedule {
@@ -44,10 +44,13 @@ extension ScheduleService {
     /// The checks themselves: appends what is wrong and returns the typed schedule when nothing is.
     func check(_ draft: ScheduleDraft, actor: Actor, now: Date, errors: inout [ValidationError]) -> CheckedSchedule? {
         var reportName: String?
+        var declared: [ReportParameter] = []
         if let reportID = draft.reportID {
-            reportName = (try? connection.query("""
-                SELECT name FROM reports r WHERE r.id = \(reportID) AND \(fragment: Visibility.owned("r", actor))
-                """).first?.decode("name", as: String.self)) ?? nil
+            let report = try? connection.query("""
+                SELECT name, parameters::text AS parameters FROM reports r WHERE r.id = \(reportID) AND \(fragment: Visibility.owned("r", actor))
+                """).first
+            reportName = try? report?.decode("name", as: String.self)
+            declared = (try? report?.decodeJSON("parameters", as: [ReportParameter].self)) ?? []
             if reportName == nil { errors.append(ValidationError(field: "report_id", message: "is not a report you may use")) }
         } else {
             errors.append(ValidationError(field: "report_id", message: "choose a report"))
@@ -121,7 +124,17 @@ extension ScheduleService {
         if !(0...9).contains(draft.priority) { errors.append(ValidationError(field: "priority", message: "must be from 0 to 9")) }
         let note = draft.pauseNote.trimmingCharacters(in: .whitespacesAndNewlines)
         if note.count > 500 { errors.append(ValidationError(field: "pause_note", message: "must be at most 500 characters")) }
-        if !draft.parameters.isEmpty { errors.append(ValidationError(field: "parameters", message: "this report has no parameters")) }
+        // Checked as a run would resolve them (relative dates at today's date in the schedule's zone), so a run
+        // never meets a value that does not fit; the values are kept as given (relative dates stay relative).
+        if reportName != nil {
+            let zone = draft.recurrence.flatMap { try? ZoneRules.named($0.timeZone) } ?? .utc
+            do throws(ValidationErrors) {
+                _ = try ReportParameter.resolve(declared, values: draft.parameters,
+                                                at: LogicalTime(instant: Int64(now.timeIntervalSince1970), zone: zone))
+            } catch {
+                errors += error.errors
+            }
+        }
 
         guard errors.isEmpty, let reportID = draft.reportID, let recurrence = draft.recurrence, let compiled, let misfire, let overlap else {
             return nil

@@ -13,7 +13,7 @@ struct ScheduleJSON: Encodable {
     let recurrence: Recurrence
     let cron: String?
     let description: String
-    let parameters: [String: String]
+    let parameters: [String: ParameterInput]
     let destinationIds: [UUID]
     let formats: [String]
     let filenamePattern: String
