@@ -7,8 +7,9 @@ import HeraldRender
 import HeraldStore
 import Postgres
 
-/// Runs one execution under a lease: claim it, run the report's query on its data source in a READ ONLY transaction
-/// with a statement timeout (within the source's concurrency limit), render CSV and keep it as an artifact, deliver to
+/// Runs one execution under a lease: claim it, bind the report's parameters at the run's logical time, run its query
+/// on its data source in a READ ONLY transaction with a statement timeout (within the source's concurrency limit),
+/// stream the rows into every format the schedule asks for and keep the files as artifacts, deliver them to
 /// each destination that has not yet received it, and record every outcome. Failed deliveries wait for their backoff
 /// with the execution back in the queue; a retry re-uses the artifact and sends only what failed. A run that finds
 /// its data source at its limit is parked until a release wakes it; a run past its report's maximum duration is
@@ -196,16 +197,31 @@ public final class ExecutionRunner {
             return .finished(Outcome(status: "failed", rowCount: nil, error: message, delivered: []))
         }
 
-        // Query and render, unless an earlier attempt kept its rendering.
-        let file: RenderedFile
+        // Query and render, unless an earlier attempt kept its renderings.
+        var files: [RenderedFile]
         var rowCount: Int?
-        var kept: (format: String, fileName: String, storagePath: String, byteCount: Int, sha256: [UInt8])?
+        var kept: [KeptArtifact] = []
         var heldSlot: Int?
         var truncated = false
-        if let stored = job.artifactPath, let bytes = FileManager.default.contents(atPath: settings.dataDirectory + "/" + stored) {
+        var resolvedParameters: String?
+        let keptFiles = job.keptArtifacts.map { RenderedFile(path: settings.dataDirectory + "/" + $0.storagePath, format: $0.format) }
+        if !keptFiles.isEmpty, keptFiles.allSatisfy({ access($0.path, R_OK) == 0 }) {
             release(job.sourceSlot)
-            file = RenderedFile(bytes: [UInt8](bytes), format: "csv")
+            files = keptFiles
         } else {
+            // The values are resolved at the run's logical time (its slot in the schedule's zone) before a data
+            // source slot is taken: a value that no longer fits fails the run at once, with the reason.
+            let prepared: PreparedReportQuery
+            do {
+                prepared = try PreparedReportQuery(sql: job.sql, declaredJSON: job.parametersJSON, valuesJSON: job.parameterValuesJSON,
+                                                   at: LogicalTime(instant: Int64(job.scheduledFor.timeIntervalSince1970), zone: ZoneRules.named(job.timeZone)))
+            } catch {
+                release(job.sourceSlot)
+                let message = "the report's parameters do not fit: \(error)"
+                try leases.fail(executionID, owner: owner, error: message, timings: timings, notify: job.ownerID, reportName: job.reportName)
+                return .done(.finished(Outcome(status: "failed", rowCount: nil, error: message, delivered: [])))
+            }
+            resolvedParameters = prepared.resolvedJSON
             // No slot free at the claim: park until a holder's release wakes this run (no retry timer, no churn).
             guard let slot = try job.sourceSlot
                     ?? leases.park(executionID, owner: owner, dataSourceID: job.dataSourceID, maxConcurrency: job.maxConcurrency) else {
@@ -214,56 +230,69 @@ public final class ExecutionRunner {
             // The slot is given back by `startDelivering` (one round trip fewer), or here when something fails first.
             heldSlot = slot
             let queried = clock.now
-            let table: (columns: [String], rows: [[String?]], truncated: Bool)
+            let rendering: RunRendering
             var cancelledByDeadline = false
             do {
-                table = try query(job, deadline: deadline, cancelled: &cancelledByDeadline)
+                rendering = try RunRendering(formats: job.formats, options: job.exportOptions, context: try renderContext(job, prepared),
+                                             dataDirectory: settings.dataDirectory, base: artifactBase(job))
             } catch {
                 release(slot)
+                throw error
+            }
+            let streamed: ReportQueryRunner.Streamed
+            do {
+                streamed = try query(job, prepared, into: rendering, deadline: deadline, cancelled: &cancelledByDeadline)
+            } catch {
+                rendering.discard()
+                release(slot)
                 if cancelledByDeadline { return .done(try failOverdue(during: "query")) }
-                let message = "query failed: \(error)"
+                let message = error is PostgresError ? "query failed: \(error)" : "rendering failed: \(error)"
                 // An unreachable data source is tried again with the delivery backoff; a bad query is not.
                 if (error as? PostgresError)?.isTransient == true, let delay = settings.retry.delay(afterAttempt: job.attempts) {
                     let until = Date().addingTimeInterval(delay)
                     try leases.giveBack(executionID, owner: owner, notBefore: until, countAttempt: true, reason: message)
                     return .done(.retrying(until: until, Outcome(status: "queued", rowCount: nil, error: message, delivered: [])))
                 }
-                try leases.fail(executionID, owner: owner, error: message, timings: timings, notify: job.ownerID, reportName: job.reportName)
+                try leases.fail(executionID, owner: owner, error: message, timings: timings, parameters: resolvedParameters,
+                                notify: job.ownerID, reportName: job.reportName)
                 return .done(.finished(Outcome(status: "failed", rowCount: nil, error: message, delivered: [])))
             }
             timings["query"] = seconds(clock.now - queried)
-            rowCount = table.rows.count
-            truncated = table.truncated
+            rowCount = streamed.rowCount
+            truncated = streamed.truncated
             let rendered = clock.now
-            file = RenderedFile(bytes: CSVRenderer.render(columns: table.columns, rows: table.rows), format: "csv")
-            if Date() > deadline {
-                release(slot)
-                return .done(try failOverdue(during: "render"))
-            }
             do {
-                // Checked before the file is written (a worker stopped during its query wakes to find the run taken
-                // over, and writes nothing); the row that records the file is conditioned on the lease as well.
+                kept = try rendering.finish(truncated: truncated, reportName: job.reportName)
+                // Checked before the files are recorded (a worker stopped during its query wakes to find the run taken
+                // over, and keeps nothing); the rows that record them are conditioned on the lease as well.
+                if Date() > deadline {
+                    rendering.discard()
+                    release(slot)
+                    return .done(try failOverdue(during: "render"))
+                }
                 guard try holdsLease() else {
+                    rendering.discard()
                     release(slot)
                     return .done(.leaseLost)
                 }
-                kept = try keepArtifact(file, job: job)
             } catch {
+                rendering.discard()
                 release(slot)
                 throw error
             }
+            files = kept.map { RenderedFile(path: settings.dataDirectory + "/" + $0.storagePath, format: $0.format) }
             timings["render"] = seconds(clock.now - rendered)
         }
 
         // Deliver what has not been delivered yet.
         let delivering = clock.now
         let started = try leases.startDelivering(executionID, owner: owner, destinations: job.destinationIDs, rowCount: rowCount,
-                                                 truncated: truncated, artifact: kept,
+                                                 truncated: truncated, artifacts: kept, parameters: resolvedParameters,
                                                  releasing: heldSlot.map { (job.dataSourceID, $0) })
         wake(started.woken)
         guard let due = started.due else {
-            // Another worker took the run over: this attempt's rendering was not recorded, so it must not stay.
-            if let kept { try? FileManager.default.removeItem(atPath: settings.dataDirectory + "/" + kept.storagePath) }
+            // Another worker took the run over: this attempt's renderings were not recorded, so they must not stay.
+            for artifact in kept { unlink(settings.dataDirectory + "/" + artifact.storagePath) }
             return .done(.leaseLost)
         }
         let context = DeliveryContext(reportName: job.reportName, localDateTime: try localDateTime(job), executionID: executionID)
@@ -285,7 +314,7 @@ public final class ExecutionRunner {
                         reason: "not attempted: \(channel.breakerHost) failed repeatedly; waiting for it", until: until)))
                     continue
                 }
-                let detail = try channel.deliver(file, context: context)
+                let detail = try channel.deliver(files, context: context)
                 breaker?.recordSuccess(channel.breakerHost)
                 delivered.append(detail)
                 outcomes.append(DeliveryOutcome(deliveryID: delivery.id, result: .succeeded(detail: detail)))
@@ -305,9 +334,11 @@ public final class ExecutionRunner {
 
     // MARK: Query
 
-    /// Runs the report on its data source; a watchdog cancels it (`PQcancel`) when the run's deadline passes.
-    /// The rows (at most the report's row limit: a longer result is cut there, `truncated`).
-    private func query(_ job: ClaimedExecution, deadline: Date, cancelled: inout Bool) throws -> (columns: [String], rows: [[String?]], truncated: Bool) {
+    /// Runs the report on its data source, its rows streamed into every format of the run; a watchdog cancels it
+    /// (`PQcancel`) when the run's deadline passes. At most the report's row limit: a longer result is cut there
+    /// (`truncated`).
+    private func query(_ job: ClaimedExecution, _ prepared: PreparedReportQuery, into rendering: RunRendering, deadline: Date,
+                       cancelled: inout Bool) throws -> ReportQueryRunner.Streamed {
         if Date() >= deadline {
             cancelled = true
             throw DeliveryError("the run passed its deadline before its query")
@@ -316,13 +347,10 @@ public final class ExecutionRunner {
         var watch: DeadlineWatch?
         defer { if watch?.finish() == true { cancelled = true } }
         do {
-            var columns: [String] = []
-            var rows: [[String?]] = []
-            let streamed = try ReportQueryRunner(connection: source).stream(
-                sql: job.sql, statementTimeoutMs: job.statementTimeoutMs, rowLimit: job.rowLimit,
+            return try ReportQueryRunner(connection: source).stream(
+                sql: prepared.sql, binds: prepared.binds, statementTimeoutMs: job.statementTimeoutMs, rowLimit: job.rowLimit,
                 watch: { cancel in watch = DeadlineWatch(deadline: deadline) { try? cancel.cancel() } },
-                columns: { columns = $0.map(\.name) }, row: { rows.append($0) })
-            return (columns, rows, streamed.truncated)
+                columns: { try rendering.begin(columns: $0) }, row: { try rendering.append($0) })
         } catch {
             if !source.isConnected { sources.remove(job.dataSourceID) }
             throw error
@@ -372,21 +400,25 @@ public final class ExecutionRunner {
 
     // MARK: Artifacts
 
-    /// Keeps the rendering under `HERALD_DATA_DIR/artifacts/YYYY/MM/DD/`, so a retry or a re-send delivers the same
-    /// bytes without querying again (and, later, the history page can offer it for download). Each attempt writes a
-    /// path of its own (`<execution>-<token>.csv`), recorded only while the lease holds: a worker that lost its lease
-    /// can never replace the file another attempt recorded, and removes its own.
-    private func keepArtifact(_ file: RenderedFile, job: ClaimedExecution) throws -> (format: String, fileName: String, storagePath: String, byteCount: Int, sha256: [UInt8]) {
+    /// Where this attempt's files go, relative to the data directory: `artifacts/YYYY/MM/DD/<execution>-<token>`, so
+    /// a retry or a re-send delivers the same bytes without querying again (and the history offers them for download).
+    /// Each attempt has a path of its own, recorded only while the lease holds: a worker that lost its lease can never
+    /// replace the files another attempt recorded, and removes its own.
+    private func artifactBase(_ job: ClaimedExecution) -> String {
         let day = String(UTCInstant.format(Int64(job.scheduledFor.timeIntervalSince1970)).prefix(10).map { $0 == "-" ? "/" : $0 })
         let token = String(UInt32.random(in: .min ... .max), radix: 16)
-        let relative = "artifacts/\(day)/\(job.id.uuidString.lowercased())-\(token).\(file.format)"
-        let path = settings.dataDirectory + "/" + relative
-        let folder = (path as NSString).deletingLastPathComponent
-        if !FileManager.default.fileExists(atPath: folder) {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        }
-        try AtomicFile.write(file.bytes, to: path)
-        return (file.format, "\(job.reportName).\(file.format)", relative, file.bytes.count, Digest.sha256(file.bytes))
+        return "artifacts/\(day)/\(job.id.uuidString.lowercased())-\(token)"
+    }
+
+    /// What the files say about the run: title, description, resolved values, logical and generated times.
+    private func renderContext(_ job: ClaimedExecution, _ prepared: PreparedReportQuery) throws -> ReportContext {
+        let zone = try ZoneRules.named(job.timeZone)
+        let now = Int64(Date().timeIntervalSince1970)
+        return ReportContext(reportName: job.reportName, descriptionMarkdown: job.reportDescription,
+                             parameters: prepared.shownValues.map { ReportContext.Parameter(name: $0.name, value: $0.value) },
+                             logicalTime: try localDateTime(job),
+                             generatedAt: UTCInstant.format(now + Int64(zone.offset(at: now)), separator: 0x20, seconds: true, suffix: ""),
+                             timeZone: job.timeZone)
     }
 
     private func localDateTime(_ job: ClaimedExecution) throws -> String {

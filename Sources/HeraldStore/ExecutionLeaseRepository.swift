@@ -1,4 +1,5 @@
 import Foundation
+import HeraldCore
 import Postgres
 
 /// What a worker learns when it takes the lease on an execution.
@@ -29,6 +30,7 @@ public struct ClaimedExecution: Sendable {
     public let parameterValuesJSON: String
     /// The schedule's formats (`csv` for a run without a schedule), each rendered from the one query.
     public let formats: [String]
+    public let exportOptions: ExportOptions
     public let reportDescription: String
     /// The data source slot (advisory lock) taken with the claim when a query is needed; nil if none was free.
     public let sourceSlot: Int?
@@ -144,6 +146,7 @@ public struct ExecutionLeaseRepository {
                       r.parameters::text AS declared, r.description_md,
                       coalesce((SELECT s.parameters FROM schedules s WHERE s.id = e.schedule_id), '{}')::text AS parameter_values,
                       coalesce((SELECT array_to_string(s.formats, ',') FROM schedules s WHERE s.id = e.schedule_id), 'csv') AS formats,
+                      coalesce((SELECT s.export_options FROM schedules s WHERE s.id = e.schedule_id), '{}')::text AS export_options,
                       (SELECT string_agg(a.format || '=' || a.storage_path, E'\n' ORDER BY a.created_at)
                        FROM artifacts a WHERE a.execution_id = e.id) AS kept,
                       -- A slot, unless the rendering is kept already or a run parked on the source goes first (higher
@@ -178,6 +181,7 @@ public struct ExecutionLeaseRepository {
             },
             parametersJSON: try row.decode("declared"), parameterValuesJSON: try row.decode("parameter_values"),
             formats: (try row.decode("formats", as: String.self)).split(separator: ",").map(String.init),
+            exportOptions: try row.decodeJSON("export_options", as: ExportOptions.self),
             reportDescription: try row.decode("description_md"),
             sourceSlot: try row.decode("source_slot", as: Int?.self)))
     }

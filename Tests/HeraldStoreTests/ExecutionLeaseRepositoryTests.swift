@@ -98,7 +98,7 @@ struct ExecutionLeaseRepositoryTests {
         #expect(try !loser.stillHeld(setup.executions[0], owner: "loser", leaseSeconds: 30))
 
         let started = try loser.startDelivering(setup.executions[0], owner: "loser", destinations: [], rowCount: 1,
-                                                artifact: ("csv", "sales.csv", "artifacts/x.csv", 3, [1, 2, 3]),
+                                                artifacts: [KeptArtifact(format: "csv", fileName: "sales.csv", storagePath: "artifacts/x.csv", byteCount: 3, sha256Hex: "010203")],
                                                 releasing: (setup.source, slot))
         #expect(started.due == nil)
         #expect(started.woken == [WokenRun(id: setup.executions[1], priority: 9)])
@@ -114,7 +114,7 @@ struct ExecutionLeaseRepositoryTests {
         #expect(job.maxDurationSeconds == 1800)
         #expect(try worker.stillHeld(setup.executions[0], owner: "w", leaseSeconds: 30))
         let started = try worker.startDelivering(setup.executions[0], owner: "w", destinations: [], rowCount: 1,
-                                                 artifact: ("csv", "sales.csv", "artifacts/x.csv", 3, [1, 2, 3]),
+                                                 artifacts: [KeptArtifact(format: "csv", fileName: "sales.csv", storagePath: "artifacts/x.csv", byteCount: 3, sha256Hex: "010203")],
                                                  releasing: (setup.source, try #require(job.sourceSlot)))
         #expect(started.due?.isEmpty == true)
         #expect(started.woken.isEmpty)
@@ -129,7 +129,7 @@ struct ExecutionLeaseRepositoryTests {
             try setup.store.query("SELECT status FROM executions WHERE id = \(id)")[0].decode("status")
         }
         let first = try Self.claimed(try worker.claim(setup.executions[0], owner: "w", leaseSeconds: 30))
-        _ = try worker.startDelivering(setup.executions[0], owner: "w", destinations: [], rowCount: 1, artifact: nil,
+        _ = try worker.startDelivering(setup.executions[0], owner: "w", destinations: [], rowCount: 1, artifacts: [],
                                        releasing: (setup.source, try #require(first.sourceSlot)))
         let finishing = ExecutionLeaseRepository.Finish(id: setup.executions[0], owner: "w", outcomes: [], rowCount: 1, timings: [:],
                                                         notify: nil, reportName: "sales")
@@ -141,7 +141,7 @@ struct ExecutionLeaseRepositoryTests {
         #expect(try status(setup.executions[1]) == "running")
 
         // A run whose lease was taken over records nothing; the claim of the next still goes through.
-        _ = try worker.startDelivering(setup.executions[1], owner: "w", destinations: [], rowCount: 1, artifact: nil,
+        _ = try worker.startDelivering(setup.executions[1], owner: "w", destinations: [], rowCount: 1, artifacts: [],
                                        releasing: (setup.source, 0))
         try setup.store.execute("UPDATE executions SET lease_owner = 'winner' WHERE id = \(setup.executions[1])")
         let lost = try worker.finish(ExecutionLeaseRepository.Finish(id: setup.executions[1], owner: "w", outcomes: [], rowCount: 1,

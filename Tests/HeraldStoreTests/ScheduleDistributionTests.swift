@@ -24,7 +24,7 @@ struct ScheduleDistributionTests {
         let worker = ExecutionLeaseRepository(connection: try PostgresConnection(url: setup.url))
         let job = try ExecutionLeaseRepositoryTests.claimed(try worker.claim(setup.executions[0], owner: "w", leaseSeconds: 30))
         let started = try worker.startDelivering(setup.executions[0], owner: "w", destinations: [plain, own], rowCount: 1,
-                                                 artifact: ("csv", "sales.csv", "artifacts/x.csv", 3, [1, 2, 3]),
+                                                 artifacts: [KeptArtifact(format: "csv", fileName: "sales.csv", storagePath: "artifacts/x.csv", byteCount: 3, sha256Hex: "010203")],
                                                  releasing: (setup.source, try #require(job.sourceSlot)))
         struct Settings: Decodable { let path: String; let filename: String; let naming: String }
         let settings = try #require(started.due).map { try JSONDecoder().decode(Settings.self, from: Data($0.settings.utf8)) }

@@ -19,3 +19,7 @@ SELECT id, 1, sql, parameters, owner_id, updated_at FROM reports;
 ALTER TABLE executions
     ADD COLUMN report_version integer,
     ADD COLUMN parameters jsonb;
+
+-- How a schedule's files are made (CSV delimiter and byte-order mark, PDF orientation, one zip of all files):
+-- `ExportOptions`; `{}` is the defaults.
+ALTER TABLE schedules ADD COLUMN export_options jsonb NOT NULL DEFAULT '{}';

@@ -12,6 +12,7 @@ public struct ScheduleDraft: Codable, Sendable, Equatable {
     public var parameters: [String: ParameterInput]
     public var destinationIDs: [UUID]
     public var formats: [String]
+    public var exportOptions: ExportOptions
     public var filenamePattern: String
     public var naming: String
     public var misfirePolicy: String
@@ -26,7 +27,7 @@ public struct ScheduleDraft: Codable, Sendable, Equatable {
     public static let defaultFilenamePattern = "{report_name}_{date}_{time}.{format}"
 
     public init(name: String = "", reportID: UUID? = nil, recurrence: Recurrence? = nil, parameters: [String: ParameterInput] = [:],
-                destinationIDs: [UUID] = [], formats: [String] = ["csv"], filenamePattern: String = ScheduleDraft.defaultFilenamePattern,
+                destinationIDs: [UUID] = [], formats: [String] = ["csv"], exportOptions: ExportOptions = ExportOptions(), filenamePattern: String = ScheduleDraft.defaultFilenamePattern,
                 naming: String = "overwrite", misfirePolicy: String = MisfirePolicy.runOnce.rawValue,
                 overlapPolicy: String = OverlapPolicy.skip.rawValue, jitterSeconds: Int = 0, priority: Int = 5,
                 paused: Bool = false, pauseNote: String = "", sharedWith: [UUID]? = nil) {
@@ -36,6 +37,7 @@ public struct ScheduleDraft: Codable, Sendable, Equatable {
         self.parameters = parameters
         self.destinationIDs = destinationIDs
         self.formats = formats
+        self.exportOptions = exportOptions
         self.filenamePattern = filenamePattern
         self.naming = naming
         self.misfirePolicy = misfirePolicy
@@ -52,7 +54,7 @@ public struct ScheduleDraft: Codable, Sendable, Equatable {
         case name, recurrence, parameters, formats, naming, priority, paused
         case reportID = "report_id", destinationIDs = "destination_ids", filenamePattern = "filename_pattern"
         case misfirePolicy = "misfire_policy", overlapPolicy = "overlap_policy", jitterSeconds = "jitter_seconds"
-        case pauseNote = "pause_note", sharedWith = "shared_with"
+        case pauseNote = "pause_note", sharedWith = "shared_with", exportOptions = "export_options"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -64,6 +66,7 @@ public struct ScheduleDraft: Codable, Sendable, Equatable {
         parameters = try c.decodeIfPresent([String: ParameterInput].self, forKey: .parameters) ?? d.parameters
         destinationIDs = try c.decodeIfPresent([UUID].self, forKey: .destinationIDs) ?? d.destinationIDs
         formats = try c.decodeIfPresent([String].self, forKey: .formats) ?? d.formats
+        exportOptions = try c.decodeIfPresent(ExportOptions.self, forKey: .exportOptions) ?? d.exportOptions
         filenamePattern = try c.decodeIfPresent(String.self, forKey: .filenamePattern) ?? d.filenamePattern
         naming = try c.decodeIfPresent(String.self, forKey: .naming) ?? d.naming
         misfirePolicy = try c.decodeIfPresent(String.self, forKey: .misfirePolicy) ?? d.misfirePolicy

@@ -20,6 +20,7 @@ public struct ScheduleRecord: Sendable, Equatable {
     public let parameters: [String: ParameterInput]
     public let destinationIDs: [UUID]
     public let formats: [String]
+    public let exportOptions: ExportOptions
     public let filenamePattern: String
     public let naming: String
     public let misfirePolicy: String
@@ -41,7 +42,7 @@ public struct ScheduleRecord: Sendable, Equatable {
     /// What the schedule was made from, for an edit that starts from it.
     public var draft: ScheduleDraft {
         ScheduleDraft(name: name, reportID: reportID, recurrence: recurrence, parameters: parameters, destinationIDs: destinationIDs,
-                      formats: formats, filenamePattern: filenamePattern, naming: naming, misfirePolicy: misfirePolicy,
+                      formats: formats, exportOptions: exportOptions, filenamePattern: filenamePattern, naming: naming, misfirePolicy: misfirePolicy,
                       overlapPolicy: overlapPolicy, jitterSeconds: jitterSeconds, priority: priority, paused: paused,
                       pauseNote: pauseNote, sharedWith: sharedWith)
     }

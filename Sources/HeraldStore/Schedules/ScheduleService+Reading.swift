@@ -23,7 +23,7 @@ extension ScheduleService {
     static let columns: PostgresQuery = """
         s.id, s.name, s.report_id, r.name AS report_name, s.recurrence::text AS recurrence, s.cron,
                s.parameters::text AS parameters, array_to_string(s.destination_ids, ',') AS destination_ids,
-               array_to_string(s.formats, ',') AS formats, s.filename_pattern, s.naming, s.misfire_policy, s.overlap_policy,
+               array_to_string(s.formats, ',') AS formats, s.export_options::text AS export_options, s.filename_pattern, s.naming, s.misfire_policy, s.overlap_policy,
                s.jitter_seconds, s.priority::int AS priority, s.enabled, s.pause_note, s.broken_reason, s.owner_id,
                s.next_run_at, s.created_at, s.updated_at, \(unsafeRaw: instantSortKey("s.created_at")) AS created_key,
                (SELECT coalesce(string_agg(sh.user_id::text, ',' ORDER BY sh.created_at), '') FROM schedule_shares sh
@@ -44,6 +44,7 @@ extension ScheduleService {
             description: description,
             parameters: parameters == "{}" ? [:] : (try? row.decodeJSON("parameters", as: [String: ParameterInput].self)) ?? [:],
             destinationIDs: try ids(row.decode("destination_ids")), formats: words(try row.decode("formats")),
+            exportOptions: try row.decodeJSON("export_options", as: ExportOptions.self),
             filenamePattern: try row.decode("filename_pattern"), naming: try row.decode("naming"),
             misfirePolicy: try row.decode("misfire_policy"), overlapPolicy: try row.decode("overlap_policy"),
             jitterSeconds: try row.decode("jitter_seconds"), priority: try row.decode("priority"),
@@ -213,6 +214,14 @@ extension ScheduleService {
         try connection.query("SELECT r.id, r.name FROM reports r WHERE \(fragment: Visibility.owned("r", actor)) ORDER BY lower(r.name), r.id LIMIT 500").map {
             (try $0.decode("id"), try $0.decode("name"))
         }
+    }
+
+    /// The parameters a report the actor may use declares (the wizard's parameters step asks for their values).
+    public func reportParameters(_ reportID: UUID, actor: Actor) throws -> [ReportParameter] {
+        guard let row = try connection.query("""
+            SELECT r.parameters::text AS parameters FROM reports r WHERE r.id = \(reportID) AND \(fragment: Visibility.owned("r", actor))
+            """).first else { throw NotFound("report") }
+        return try row.decodeJSON("parameters", as: [ReportParameter].self)
     }
 
     /// The destinations the actor may deliver to: their own, the shared ones (no owner), all for an admin.

@@ -12,6 +12,7 @@ struct CheckedSchedule {
     let parameters: [String: ParameterInput]
     let destinationIDs: [UUID]
     let formats: [String]
+    let exportOptions: ExportOptions
     let filenamePattern: String
     let naming: String
     let misfire: MisfirePolicy
@@ -23,7 +24,7 @@ struct CheckedSchedule {
 
     func asDraft(sharedWith: [UUID]?) -> ScheduleDraft {
         ScheduleDraft(name: name, reportID: reportID, recurrence: recurrence, parameters: parameters, destinationIDs: destinationIDs,
-                      formats: formats, filenamePattern: filenamePattern, naming: naming, misfirePolicy: misfire.rawValue,
+                      formats: formats, exportOptions: exportOptions, filenamePattern: filenamePattern, naming: naming, misfirePolicy: misfire.rawValue,
                       overlapPolicy: overlap.rawValue, jitterSeconds: jitterSeconds, priority: priority, paused: paused,
                       pauseNote: pauseNote, sharedWith: sharedWith)
     }
@@ -106,6 +107,7 @@ extension ScheduleService {
         if formats.isEmpty || !formats.allSatisfy(Self.formats.contains) {
             errors.append(ValidationError(field: "formats", message: "choose at least one of \(Self.formats.joined(separator: ", "))"))
         }
+        errors += draft.exportOptions.validate()
         let pattern = draft.filenamePattern.trimmingCharacters(in: .whitespaces)
         if pattern.isEmpty || pattern.count > 200 || pattern.contains("/") || pattern.contains("\\") || pattern.contains("..")
             || pattern.contains(where: { $0.isNewline || $0.asciiValue.map { $0 < 32 } == true }) {
@@ -140,7 +142,8 @@ extension ScheduleService {
             return nil
         }
         return CheckedSchedule(name: name, reportID: reportID, recurrence: recurrence, cron: cron, compiled: compiled,
-                               parameters: draft.parameters, destinationIDs: destinations, formats: formats, filenamePattern: pattern,
+                               parameters: draft.parameters, destinationIDs: destinations, formats: formats,
+                               exportOptions: draft.exportOptions, filenamePattern: pattern,
                                naming: draft.naming, misfire: misfire, overlap: overlap, jitterSeconds: draft.jitterSeconds,
                                priority: draft.priority, paused: draft.paused, pauseNote: draft.paused ? note : "")
     }

@@ -16,6 +16,7 @@ struct ScheduleJSON: Encodable {
     let parameters: [String: ParameterInput]
     let destinationIds: [UUID]
     let formats: [String]
+    let exportOptions: ExportOptions
     let filenamePattern: String
     let naming: String
     let misfirePolicy: String
@@ -33,7 +34,7 @@ struct ScheduleJSON: Encodable {
 
     init(_ s: ScheduleRecord) {
         id = s.id; name = s.name; reportId = s.reportID; recurrence = s.recurrence; cron = s.cron; description = s.description
-        parameters = s.parameters; destinationIds = s.destinationIDs; formats = s.formats; filenamePattern = s.filenamePattern
+        parameters = s.parameters; destinationIds = s.destinationIDs; formats = s.formats; exportOptions = s.exportOptions; filenamePattern = s.filenamePattern
         naming = s.naming; misfirePolicy = s.misfirePolicy; overlapPolicy = s.overlapPolicy; jitterSeconds = s.jitterSeconds
         priority = s.priority; paused = s.paused; pauseNote = s.pauseNote; sharedWith = s.sharedWith; ownerId = s.ownerID
         nextRunAt = s.nextRunAt; lastRun = s.lastRun.map { LastRun(id: $0.id, status: $0.status, finishedAt: $0.finishedAt) }
@@ -43,7 +44,7 @@ struct ScheduleJSON: Encodable {
     /// `null` fields are written out (not left off), as the schema says they are always present.
     func encode(to encoder: any Encoder) throws {
         enum Key: String, CodingKey {
-            case id, name, reportId, recurrence, cron, description, parameters, destinationIds, formats, filenamePattern, naming
+            case id, name, reportId, recurrence, cron, description, parameters, destinationIds, formats, exportOptions, filenamePattern, naming
             case misfirePolicy, overlapPolicy, jitterSeconds, priority, paused, pauseNote, sharedWith, ownerId, nextRunAt, lastRun
             case createdAt, updatedAt
         }
@@ -51,7 +52,7 @@ struct ScheduleJSON: Encodable {
         try c.encode(id, forKey: .id); try c.encode(name, forKey: .name); try c.encode(reportId, forKey: .reportId)
         try c.encode(recurrence, forKey: .recurrence); try c.encode(cron, forKey: .cron); try c.encode(description, forKey: .description)
         try c.encode(parameters, forKey: .parameters); try c.encode(destinationIds, forKey: .destinationIds)
-        try c.encode(formats, forKey: .formats); try c.encode(filenamePattern, forKey: .filenamePattern); try c.encode(naming, forKey: .naming)
+        try c.encode(formats, forKey: .formats); try c.encode(exportOptions, forKey: .exportOptions); try c.encode(filenamePattern, forKey: .filenamePattern); try c.encode(naming, forKey: .naming)
         try c.encode(misfirePolicy, forKey: .misfirePolicy); try c.encode(overlapPolicy, forKey: .overlapPolicy)
         try c.encode(jitterSeconds, forKey: .jitterSeconds); try c.encode(priority, forKey: .priority); try c.encode(paused, forKey: .paused)
         try c.encode(pauseNote, forKey: .pauseNote); try c.encode(sharedWith, forKey: .sharedWith); try c.encode(ownerId, forKey: .ownerId)

@@ -1,4 +1,6 @@
 import Foundation
+import HeraldCore
+import HeraldStore
 
 /// The schedules' part of `/api/openapi.json`.
 extension OpenAPIDocument {
@@ -38,8 +40,17 @@ extension OpenAPIDocument {
         let writable: [String: Any] = [
             "name": ["type": "string", "maxLength": 200, "description": "Empty: the report's name"],
             "report_id": uuid, "recurrence": OpenAPI.ref("Recurrence"),
-            "parameters": ["type": "object", "additionalProperties": ["type": "string"]],
-            "destination_ids": ["type": "array", "items": uuid], "formats": ["type": "array", "items": ["type": "string", "enum": ["csv"]]],
+            "parameters": ["type": "object", "description": "Values for the report's parameters by name; dates may be relative (today-7d, start_of_month)",
+                           "additionalProperties": ["oneOf": [["type": "string"], ["type": "number"], ["type": "boolean"],
+                                                              ["type": "array", "items": ["type": ["string", "number", "boolean"]]]]]],
+            "destination_ids": ["type": "array", "items": uuid],
+            "formats": ["type": "array", "items": ["type": "string", "enum": ScheduleService.formats]],
+            "export_options": ["type": "object", "properties": [
+                "csv_delimiter": ["type": "string", "enum": ExportOptions.csvDelimiters, "default": "comma"],
+                "csv_bom": ["type": "boolean", "default": false, "description": "Start CSV files with a UTF-8 byte-order mark (for Excel)"],
+                "pdf_orientation": ["type": "string", "enum": ExportOptions.pdfOrientations, "default": "auto"],
+                "zip": ["type": "boolean", "default": false, "description": "Deliver all of a run's files as one zip archive"],
+            ]],
             "filename_pattern": ["type": "string"], "naming": ["type": "string", "enum": ["overwrite", "timestamp"]],
             "misfire_policy": ["type": "string", "enum": ["skip", "run_once", "run_all"]],
             "overlap_policy": ["type": "string", "enum": ["skip", "buffer_one", "allow"]],

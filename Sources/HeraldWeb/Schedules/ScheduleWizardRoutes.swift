@@ -95,7 +95,11 @@ enum ScheduleWizardRoutes {
         let zone = context.principal!.timeZone
         let base = draftID.map { "/schedules/new/\($0.uuidString.lowercased())" }
         var anchors = WizardStep.anchors
-        var report: ReportStepView?, frequency: FrequencyStepView?, distribution: DistributionStepView?, review: ReviewStepView?
+        var report: ReportStepView?, frequency: FrequencyStepView?, parameters: ParametersStepView?
+        var distribution: DistributionStepView?, review: ReviewStepView?
+        let declared: [ReportParameter] = draft.reportID.flatMap { try? service.reportParameters($0, actor: actor) } ?? []
+        for p in declared { anchors["parameters.\(p.name)"] = "param-\(p.name)" }
+        let fieldErrors = FormErrors(errors)
         switch step {
         case .report:
             let reports = try service.reportChoices(actor: actor)
@@ -105,7 +109,7 @@ enum ScheduleWizardRoutes {
         case .frequency:
             frequency = FrequencyStepView(draft, userZone: zone, preview: draft.recurrence == nil ? nil : service.preview(draft, actor: actor))
         case .parameters:
-            break
+            parameters = ParametersStepView(declared, values: draft.parameters, errors: fieldErrors)
         case .distribution:
             let destinations = try service.destinationChoices(actor: actor)
             if let first = destinations.first { anchors["destination_ids"] = "destination-\(first.id.uuidString.lowercased())" }
@@ -113,6 +117,14 @@ enum ScheduleWizardRoutes {
                 destinations: destinations.map { Choice(value: $0.id.uuidString.lowercased(), label: "\($0.name) (\($0.kind))", checked: draft.destinationIDs.contains($0.id)) },
                 hasDestinations: !destinations.isEmpty,
                 formats: ScheduleService.formats.map { Choice(value: $0, label: $0.uppercased(), checked: draft.formats.contains($0)) },
+                csvDelimiters: [("comma", "Comma (,)"), ("semicolon", "Semicolon (;) — for Excel in many European locales"), ("tab", "Tab")].map {
+                    Choice(value: $0.0, label: $0.1, checked: draft.exportOptions.csvDelimiter == $0.0)
+                },
+                csvByteOrderMark: draft.exportOptions.csvByteOrderMark,
+                pdfOrientations: [("auto", "Automatic (landscape for more than six columns)"), ("portrait", "Portrait"), ("landscape", "Landscape")].map {
+                    Choice(value: $0.0, label: $0.1, checked: draft.exportOptions.pdfOrientation == $0.0)
+                },
+                zip: draft.exportOptions.zip,
                 filenamePattern: draft.filenamePattern,
                 naming: [Choice(value: "overwrite", label: "Overwrite it", checked: draft.naming != "timestamp"),
                          Choice(value: "timestamp", label: "Keep it and add a timestamp to the new file's name", checked: draft.naming == "timestamp")])
@@ -135,9 +147,10 @@ enum ScheduleWizardRoutes {
                 row("Missed runs", ScheduleWording.misfire(draft.misfirePolicy), .frequency),
                 row("Overlapping runs", ScheduleWording.overlap(draft.overlapPolicy), .frequency),
                 row("Jitter", "up to \(draft.jitterSeconds) seconds", .frequency),
-                row("Parameters", "none", .parameters),
+                row("Parameters", declared.map { p in "\(p.label): \(draft.parameters[p.name]?.displayText ?? p.default.map { "\($0.displayText) (default)" } ?? "none")" }
+                    .joined(separator: "; ").nonEmpty ?? "none", .parameters),
                 row("Destinations", destinations.filter { draft.destinationIDs.contains($0.id) }.map(\.name).joined(separator: ", ").nonEmpty ?? "none chosen", .distribution),
-                row("Formats", draft.formats.joined(separator: ", ").uppercased(), .distribution),
+                row("Formats", draft.formats.joined(separator: ", ").uppercased() + (draft.exportOptions.zip ? ", in one zip archive" : ""), .distribution),
                 row("File name", draft.filenamePattern, .distribution),
                 row("If the file exists", draft.naming == "timestamp" ? "add a timestamp" : "overwrite it", .distribution),
             ], pauseNote: draft.pauseNote)
@@ -155,7 +168,7 @@ enum ScheduleWizardRoutes {
             action: base.map { "\($0)/\(step.rawValue)" } ?? "/schedules/new",
             backHref: step.previous.flatMap { previous in base.map { "\($0)/\(previous.rawValue)" } } ?? "/schedules",
             editing: editing, errors: formErrors,
-            report: report, frequency: frequency, distribution: distribution, review: review)
+            report: report, frequency: frequency, parameters: parameters, distribution: distribution, review: review)
         return .html(try templates.render(view, template: "pages/schedules/wizard-\(step.rawValue)"),
                      status: errors.isEmpty ? .ok : .unprocessableContent)
     }

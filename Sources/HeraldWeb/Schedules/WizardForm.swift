@@ -45,10 +45,32 @@ enum WizardForm {
             draft.overlapPolicy = value("overlap_policy")
             draft.jitterSeconds = integer("jitter_seconds", invalid: -1) ?? 0
         case .parameters:
-            break
+            // `param.<name>` is one value, `param_items.<name>` a comma-separated list, `param_multi.<name>` one
+            // checkbox per chosen item. Left empty, a parameter takes the report's default.
+            var values: [String: ParameterInput] = [:]
+            for (key, entries) in form {
+                let items: [String]
+                if key.hasPrefix("param.") {
+                    let text = (entries.first ?? "").trimmingCharacters(in: .whitespaces)
+                    if !text.isEmpty { values[String(key.dropFirst(6))] = .string(text) }
+                    continue
+                } else if key.hasPrefix("param_items.") {
+                    items = (entries.first ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                } else if key.hasPrefix("param_multi.") {
+                    items = entries
+                } else {
+                    continue
+                }
+                let name = String(key[key.index(after: key.firstIndex(of: ".")!)...])
+                let kept = items.filter { !$0.isEmpty }
+                if !kept.isEmpty { values[name] = .list(kept.map { .string($0) }) }
+            }
+            draft.parameters = values
         case .distribution:
             draft.destinationIDs = (form["destination_ids"] ?? []).compactMap(UUID.init(uuidString:))
             draft.formats = form["formats"] ?? []
+            draft.exportOptions = ExportOptions(csvDelimiter: value("csv_delimiter").nonEmpty ?? "comma", csvByteOrderMark: value("csv_bom") == "on",
+                                                pdfOrientation: value("pdf_orientation").nonEmpty ?? "auto", zip: value("zip") == "on")
             draft.filenamePattern = value("filename_pattern")
             draft.naming = value("naming")
         case .review:

@@ -44,8 +44,8 @@ enum WizardStep: String, CaseIterable, Sendable {
     /// The step that asks for `field` (recurrence fields, policies and jitter are all on the frequency step).
     static func owning(_ field: String) -> WizardStep {
         if reportFields.contains(field) { return .report }
-        if parameterFields.contains(field) { return .parameters }
-        if distributionFields.contains(field) { return .distribution }
+        if parameterFields.contains(field) || field.hasPrefix("parameters.") { return .parameters }
+        if distributionFields.contains(field) || field.hasPrefix("export_options.") { return .distribution }
         if reviewFields.contains(field) { return .review }
         return .frequency
     }

@@ -85,11 +85,74 @@ struct FrequencyStepView: Sendable, Encodable {
     }
 }
 
+/// Step 3: one input per declared parameter, typed by its kind (text, a select for a choice or true/false,
+/// checkboxes for a list of choices, comma-separated text for other lists), its error beside it.
+struct ParametersStepView: Sendable, Encodable {
+    struct Field: Sendable, Encodable {
+        let id: String
+        let inputName: String
+        let label: String
+        let hint: String
+        let value: String
+        let error: String?
+        let textInput: Bool
+        let select: Bool
+        let checkboxes: Bool
+        let options: [Choice]
+    }
+    let fields: [Field]
+    let hasFields: Bool
+
+    init(_ declared: [ReportParameter], values: [String: ParameterInput], errors: FormErrors) {
+        fields = declared.map { p in
+            let given = values[p.name]
+            let isList = p.type == .list
+            let itemType = p.itemType ?? .text
+            let chosen: [String] = {
+                switch given { case .list(let items)?: items.map(\.displayText); case let value?: [value.displayText]; case nil: [] }
+            }()
+            let defaultText = p.default.map { "Left empty: \($0.displayText)." } ?? (p.required ? "Required." : "Left empty: no value (NULL).")
+            let kind: String
+            switch isList ? itemType : p.type {
+            case .date: kind = "A date such as 2026-03-01, or today, yesterday, start_of_week, start_of_month, last_month_start, today-7d, start_of_month-1m."
+            case .timestamp: kind = "A date and time such as 2026-03-01T08:00:00Z, or a relative date such as today."
+            case .integer: kind = "A whole number."
+            case .number: kind = "A number such as 12.5."
+            case .boolean: kind = "True or false."
+            default: kind = ""
+            }
+            let listNote = isList && itemType != .choice ? " Several values: separate them with commas." : ""
+            let checkboxes = isList && itemType == .choice
+            let select = !isList && (p.type == .choice || p.type == .boolean)
+            let options: [Choice]
+            if checkboxes {
+                options = (p.choices ?? []).map { Choice(value: $0, label: $0, checked: chosen.contains($0)) }
+            } else if select {
+                let items = p.type == .boolean ? ["true", "false"] : p.choices ?? []
+                options = [Choice(value: "", label: p.default.map { "Default (\($0.displayText))" } ?? "(none)", checked: chosen.isEmpty)]
+                    + items.map { Choice(value: $0, label: $0, checked: chosen == [$0]) }
+            } else {
+                options = []
+            }
+            return Field(id: "param-\(p.name)", inputName: (checkboxes ? "param_multi." : isList ? "param_items." : "param.") + p.name,
+                         label: p.label, hint: [kind + listNote, defaultText].filter { !$0.isEmpty }.joined(separator: " "),
+                         value: chosen.joined(separator: ", "), error: errors.fields["parameters.\(p.name)"]
+                             ?? errors.fields.first { $0.key.hasPrefix("parameters.\(p.name)[") }?.value,
+                         textInput: !checkboxes && !select, select: select, checkboxes: checkboxes, options: options)
+        }
+        hasFields = !fields.isEmpty
+    }
+}
+
 /// Step 4.
 struct DistributionStepView: Sendable, Encodable {
     let destinations: [Choice]
     let hasDestinations: Bool
     let formats: [Choice]
+    let csvDelimiters: [Choice]
+    let csvByteOrderMark: Bool
+    let pdfOrientations: [Choice]
+    let zip: Bool
     let filenamePattern: String
     let naming: [Choice]
 }
@@ -112,6 +175,7 @@ struct WizardView: Sendable, Encodable {
     let errors: FormErrors
     let report: ReportStepView?
     let frequency: FrequencyStepView?
+    let parameters: ParametersStepView?
     let distribution: DistributionStepView?
     let review: ReviewStepView?
 }

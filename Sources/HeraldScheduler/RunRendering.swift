@@ -1,0 +1,84 @@
+import Crypto
+import Foundation
+import HeraldCore
+import HeraldRender
+import HeraldStore
+import Postgres
+
+/// Every format a run delivers, rendered at once from its one query: each row is handed to every renderer as it
+/// arrives, each writing its own file under the data directory (`artifacts/YYYY/MM/DD/<execution>-<token>.<format>`),
+/// so memory does not grow with the result. The paths are this attempt's own: a file is recorded only while the
+/// lease holds, and `discard` removes what a failed or overtaken attempt wrote.
+final class RunRendering {
+    let dataDirectory: String
+    /// `artifacts/…/<execution>-<token>`, relative to the data directory; each format adds its extension.
+    let base: String
+    let formats: [String]
+    let options: ExportOptions
+    let context: ReportContext
+    private var renderers: [any ReportRenderer] = []
+    private var begun = false
+
+    init(formats: [String], options: ExportOptions, context: ReportContext, dataDirectory: String, base: String) throws {
+        self.formats = formats
+        self.options = options
+        self.context = context
+        self.dataDirectory = dataDirectory
+        self.base = base
+        let folder = ((dataDirectory + "/" + base) as NSString).deletingLastPathComponent
+        if !FileManager.default.fileExists(atPath: folder) {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
+    }
+
+    func relativePath(_ format: String) -> String { base + "." + format }
+
+    /// Makes the renderers once the result's columns are known (a query that fails first leaves no file).
+    func begin(columns: [PostgresColumn]) throws {
+        begun = true
+        let columns = columns.map { ReportColumn(name: $0.name, type: ColumnType(postgresOID: $0.typeOID)) }
+        for format in formats {
+            let path = dataDirectory + "/" + relativePath(format)
+            let renderer: any ReportRenderer
+            switch format {
+            case "csv":
+                renderer = try CSVRenderer(path: path, options: CSVRenderer.Options(
+                    delimiter: CSVRenderer.Delimiter(rawValue: options.csvDelimiter) ?? .comma, byteOrderMark: options.csvByteOrderMark))
+            case "xlsx": renderer = try XLSXRenderer(path: path, context: context)
+            case "pdf":
+                renderer = try PDFRenderer(path: path, context: context, options: PDFRenderer.Options(
+                    orientation: PDFRenderer.Orientation(rawValue: options.pdfOrientation) ?? .auto))
+            case "html": renderer = try HTMLRenderer(path: path, context: context)
+            case "json": renderer = try JSONRenderer(path: path)
+            default: throw RenderError("\(format) is not a format Herald renders")
+            }
+            renderers.append(renderer)
+            try renderer.begin(columns: columns)
+        }
+    }
+
+    func append(_ row: [String?]) throws {
+        for renderer in renderers { try renderer.append(row) }
+    }
+
+    /// Completes every file and describes each for the `artifacts` row (size, SHA-256 read back from disk).
+    func finish(truncated: Bool, reportName: String) throws -> [KeptArtifact] {
+        if !begun { try begin(columns: []) }
+        var kept: [KeptArtifact] = []
+        for (format, renderer) in zip(formats, renderers) {
+            try renderer.finish(truncated: truncated)
+            let relative = relativePath(format)
+            let path = dataDirectory + "/" + relative
+            let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+            kept.append(KeptArtifact(format: format, fileName: "\(reportName).\(format)", storagePath: relative, byteCount: size,
+                                     sha256Hex: Hex.encode(try Digest.sha256(contentsOf: path))))
+        }
+        return kept
+    }
+
+    /// Removes whatever this attempt wrote.
+    func discard() {
+        renderers.removeAll()
+        for format in formats { unlink(dataDirectory + "/" + relativePath(format)) }
+    }
+}
