@@ -104,7 +104,7 @@ struct ScheduleServiceTests {
         let f = try ScheduleFixture()
         var draft = ScheduleDraft(name: String(repeating: "x", count: 201), reportID: f.otherReport,
                                   recurrence: Recurrence(kind: .daily, timeZone: "Europe/Berlin", time: "25:00"),
-                                  destinationIDs: [f.otherDestination], formats: ["pdf"], filenamePattern: "../x", naming: "sometimes",
+                                  destinationIDs: [f.otherDestination], formats: ["docx"], filenamePattern: "../x", naming: "sometimes",
                                   misfirePolicy: "never", overlapPolicy: "maybe", jitterSeconds: 9999, priority: 12)
         draft.pauseNote = String(repeating: "n", count: 501)
         let bad = fields { _ = try f.service().create(draft, actor: .user(f.creator)) }

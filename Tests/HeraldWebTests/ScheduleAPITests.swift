@@ -63,7 +63,7 @@ struct ScheduleAPITests {
         let token = try f.token("ada@example.org")
         let response = f.api("POST", "/api/v1/schedules", token: token, json: """
             {"name": "x", "report_id": "\(f.bobReport.uuidString)", "destination_ids": ["\(f.bobFolder.uuidString)"],
-             "recurrence": {"kind": "every_minutes", "time_zone": "Mars/Base", "interval": 7}, "formats": ["pdf"],
+             "recurrence": {"kind": "every_minutes", "time_zone": "Mars/Base", "interval": 7}, "formats": ["docx"],
              "filename_pattern": "../up", "naming": "x", "misfire_policy": "x", "overlap_policy": "x", "jitter_seconds": -1, "priority": 10}
             """)
         #expect(response.status == .unprocessableContent)
