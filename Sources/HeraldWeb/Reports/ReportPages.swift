@@ -61,7 +61,8 @@ enum ReportPages {
         let limitText = values.rowLimit.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: ",", with: "")
         let rowLimit = limitText.isEmpty ? ReportService.defaultRowLimit : Int(limitText) ?? -1
         let input = ReportInput(name: values.name, dataSourceID: UUID(uuidString: values.dataSourceID), sql: values.sql,
-                                descriptionMd: values.descriptionMd, maxDurationSeconds: duration, rowLimit: rowLimit)
+                                descriptionMd: values.descriptionMd, maxDurationSeconds: duration, rowLimit: rowLimit,
+                                parameters: report?.parameters ?? [])
         let service = try context.reports()
         do {
             if let report {
