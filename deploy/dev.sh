@@ -63,30 +63,54 @@ status() {
     if [ -f "$(pg_data)/postmaster.pid" ]; then echo "PostgreSQL: running on 127.0.0.1:$pg_port"; else echo "PostgreSQL: stopped"; fi
 }
 
-# Demo content for a new installation: a small shop database read through a role that may only SELECT, a report
-# on it, a weekday 07:00 Europe/Berlin schedule into .herald/deliveries/demo/, and one run queued now, so the scheduler
-# has something to show as soon as it starts.
+# Demo content for a new installation: a shop database of two years of sales in four regions, read through a role
+# that may only SELECT; two reports with parameters (a region choice and a relative date range; a list of regions
+# and last month); a weekday 07:00 Europe/Berlin schedule delivering XLSX, PDF and CSV and a monthly one delivering
+# PDF and HTML into .herald/deliveries/; and a run of each queued now, so real files appear in the first minutes.
 seed_demo() {
-    say "seeding the demo (shop database, report, schedule)"
+    say "seeding the demo (shop database, reports, schedules)"
     local sql="psql -h 127.0.0.1 -p $pg_port -U postgres -q"
     $sql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'demo_shop'" | grep -q 1 \
         || $sql -d postgres -c "CREATE DATABASE demo_shop"
     $sql -d demo_shop <<'SQL'
-CREATE TABLE IF NOT EXISTS sales (id serial PRIMARY KEY, sold_on date NOT NULL, region text NOT NULL, amount numeric(10,2) NOT NULL);
-INSERT INTO sales (sold_on, region, amount)
-SELECT current_date - (n % 28), (ARRAY['North', 'South', 'East', 'West'])[1 + n % 4], round((20 + (n * 37) % 400)::numeric, 2)
-FROM generate_series(1, 2000) n WHERE NOT EXISTS (SELECT 1 FROM sales);
+CREATE TABLE IF NOT EXISTS sales (
+    id serial PRIMARY KEY, sold_on date NOT NULL, region text NOT NULL, city text NOT NULL, product text NOT NULL,
+    quantity integer NOT NULL, amount numeric(10,2) NOT NULL, paid boolean NOT NULL
+);
+INSERT INTO sales (sold_on, region, city, product, quantity, amount, paid)
+SELECT current_date - (n % 730),
+       (ARRAY['EU', 'US', 'APAC', 'LATAM'])[1 + n % 4],
+       (ARRAY[ARRAY['Zürich', 'Berlin', 'Paris'], ARRAY['New York', 'Austin', 'Seattle'],
+              ARRAY['東京', 'Singapore', 'Sydney'], ARRAY['São Paulo', 'Bogotá', 'Lima']])[1 + n % 4][1 + (n / 4) % 3],
+       (ARRAY['Starter plan', 'Team plan', 'Enterprise plan', 'Support hours', 'Training day'])[1 + (n * 7) % 5],
+       1 + (n * 13) % 9, round((49 + (n * 37) % 950)::numeric + ((n % 100) / 100.0), 2), n % 11 <> 0
+FROM generate_series(1, 3650) n WHERE NOT EXISTS (SELECT 1 FROM sales);
 DO $$ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'demo_reader') THEN CREATE ROLE demo_reader LOGIN; END IF;
 END $$;
 GRANT SELECT ON sales TO demo_reader;
 SQL
-    local source report schedule
+    local source weekly monthly schedule
     source=$("$bin/herald" datasource add --name "Demo shop" --url "postgresql://demo_reader@127.0.0.1:$pg_port/demo_shop")
-    report=$("$bin/herald" report add --name "Sales by region, last 7 days" --datasource "$source" --sql \
-        "SELECT region, count(*) AS orders, sum(amount) AS revenue FROM sales WHERE sold_on > current_date - 7 GROUP BY region ORDER BY region")
-    schedule=$("$bin/herald" schedule add --report "$report" --cron "0 7 * * 1-5" --tz Europe/Berlin \
-        --folder demo --owner "$admin_email")
+    weekly=$("$bin/herald" report add --name "Sales of one region, last week" --datasource "$source" \
+        --description $'Every sale of the chosen region from **Monday to Sunday of last week**, with city and product.\n\nUnpaid orders are marked *false* in the last column.' \
+        --parameters '[{"name":"region","type":"choice","label":"Region","choices":["EU","US","APAC","LATAM"],"default":"EU"},
+                       {"name":"from","type":"date","label":"From (inclusive)","default":"start_of_week-1w"},
+                       {"name":"to","type":"date","label":"To (exclusive)","default":"start_of_week"}]' \
+        --sql "SELECT sold_on, city, product, quantity, amount, paid FROM sales
+WHERE region = :region AND sold_on >= :from AND sold_on < :to ORDER BY sold_on, id")
+    monthly=$("$bin/herald" report add --name "Revenue by region, last month" --datasource "$source" \
+        --description "Orders and revenue per region and product for **last month**." \
+        --parameters '[{"name":"regions","type":"list","item_type":"choice","label":"Regions","choices":["EU","US","APAC","LATAM"],"default":["EU","US","APAC","LATAM"]},
+                       {"name":"month_start","type":"date","label":"First day","default":"last_month_start"},
+                       {"name":"month_end","type":"date","label":"Last day","default":"last_month_end"}]' \
+        --sql "SELECT region, product, count(*) AS orders, sum(quantity) AS units, sum(amount) AS revenue FROM sales
+WHERE region = ANY(:regions) AND sold_on BETWEEN :month_start AND :month_end GROUP BY region, product ORDER BY region, product")
+    schedule=$("$bin/herald" schedule add --report "$weekly" --cron "0 7 * * 1-5" --tz Europe/Berlin --param region=EU \
+        --format xlsx --format pdf --format csv --folder demo/weekly --owner "$admin_email")
+    "$bin/herald" execution run "$schedule" >/dev/null
+    schedule=$("$bin/herald" schedule add --report "$monthly" --cron "0 8 1 * *" --tz Europe/Berlin --param 'regions=["EU","US"]' \
+        --format pdf --format html --folder demo/monthly --owner "$admin_email")
     "$bin/herald" execution run "$schedule" >/dev/null
 }
 

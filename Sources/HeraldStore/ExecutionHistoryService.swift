@@ -139,7 +139,8 @@ public struct ExecutionHistoryService {
     static let columns = """
         e.id, e.schedule_id, coalesce(s.name, '') AS schedule_name, e.report_id, r.name AS report_name, e.scheduled_for,
         \(instantSortKey("e.scheduled_for")) AS sort_key, e.trigger, e.status,
-        e.attempts, e.priority, e.started_at, e.finished_at, e.row_count, e.truncated, e.error
+        e.attempts, e.priority, e.started_at, e.finished_at, e.row_count, e.truncated, e.error,
+        coalesce(e.parameters, '{}')::text AS parameters, e.report_version
         """
 }
 
@@ -161,6 +162,10 @@ public struct ExecutionRecord: Sendable, Codable, Equatable {
     /// The result reached the report's row limit: `rowCount` rows were kept, the rest cut.
     public let truncated: Bool
     public let error: String?
+    /// The parameter values the run resolved at its logical time (relative dates as the dates they became).
+    public let parameters: [String: ParameterInput]
+    /// The version of the report's SQL and parameters it ran; nil until it was claimed.
+    public let reportVersion: Int?
 
     /// Still to end: a page showing it refreshes.
     public var isActive: Bool { status == "queued" || status == "running" }
@@ -181,6 +186,8 @@ public struct ExecutionRecord: Sendable, Codable, Equatable {
         rowCount = try row.decode("row_count", as: Int64?.self)
         truncated = try row.decode("truncated")
         error = try row.decode("error", as: String?.self)
+        parameters = try row.decodeJSON("parameters", as: [String: ParameterInput].self)
+        reportVersion = try row.decode("report_version", as: Int?.self)
     }
 }
 

@@ -64,6 +64,11 @@ extension ParameterValue: Encodable {
 }
 
 extension ParameterInput {
+    /// A run's resolved values as one line for its history: `from = 2026-02-01 · region = EU`, by name.
+    public static func summary(_ values: [String: ParameterInput]) -> String {
+        values.keys.sorted().map { "\($0) = \(values[$0]!.displayText)" }.joined(separator: " · ")
+    }
+
     /// The value as one line of text for a page: `EU`, `2026-11-01`, `true`, `EU, US`.
     public var displayText: String {
         switch self {

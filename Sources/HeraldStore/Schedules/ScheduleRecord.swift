@@ -101,6 +101,8 @@ public struct ScheduleRun: Sendable, Equatable, Codable {
     /// The result reached the report's row limit.
     public let truncated: Bool
     public let error: String?
+    /// The parameter values the run resolved at its logical time (relative dates as the dates they became).
+    public let parameters: [String: ParameterInput]
     public let deliveries: [Delivery]
     public let artifacts: [Artifact]
 

@@ -149,7 +149,7 @@ extension ScheduleService {
         }
         let rows = try connection.query("""
             SELECT e.id, e.scheduled_for, \(unsafeRaw: instantSortKey("e.scheduled_for")) AS slot_key, e.trigger, e.status, e.attempts, e.started_at,
-                   e.finished_at, e.row_count, e.truncated, e.error
+                   e.finished_at, e.row_count, e.truncated, e.error, coalesce(e.parameters, '{}')::text AS parameters
             FROM executions e WHERE e.schedule_id = \(id) AND \(fragment: keyset)
             ORDER BY e.scheduled_for DESC, e.id DESC LIMIT \(limit + 1)
             """)
@@ -185,7 +185,9 @@ extension ScheduleService {
                                status: try row.decode("status"), attempts: try row.decode("attempts"),
                                startedAt: try row.decode("started_at", as: Date?.self), finishedAt: try row.decode("finished_at", as: Date?.self),
                                rowCount: try row.decode("row_count", as: Int64?.self), truncated: try row.decode("truncated"),
-                               error: try row.decode("error", as: String?.self), deliveries: deliveries[runID] ?? [], artifacts: artifacts[runID] ?? [])
+                               error: try row.decode("error", as: String?.self),
+                               parameters: try row.decodeJSON("parameters", as: [String: ParameterInput].self),
+                               deliveries: deliveries[runID] ?? [], artifacts: artifacts[runID] ?? [])
         }
         let next = rows.count > limit ? try page.last.map { Keyset.parts(try $0.decode("slot_key"), try $0.decode("id")) } : nil
         return (runs, next)

@@ -54,6 +54,8 @@ struct ExecutionJSON: Encodable {
     let finishedAt: Date?
     let rowCount: Int64?
     let truncated: Bool
+    let parameters: [String: ParameterInput]
+    let reportVersion: Int?
     let latenessMs: Double?
     let missedCount: Int
     let skipReason: String?
@@ -70,14 +72,14 @@ struct ExecutionJSON: Encodable {
         id = e.id; scheduleId = e.scheduleID; scheduleName = e.scheduleName; reportId = e.reportID; reportName = e.reportName
         scheduledFor = e.scheduledFor; trigger = e.trigger; status = e.status; step = detail.step; attempts = e.attempts
         priority = e.priority; enqueuedAt = detail.enqueuedAt; startedAt = e.startedAt; finishedAt = e.finishedAt
-        rowCount = e.rowCount; truncated = e.truncated; latenessMs = detail.latenessMs; missedCount = detail.missedCount; skipReason = detail.skipReason
+        rowCount = e.rowCount; truncated = e.truncated; parameters = e.parameters; reportVersion = e.reportVersion; latenessMs = detail.latenessMs; missedCount = detail.missedCount; skipReason = detail.skipReason
         deadLetteredAt = detail.deadLetteredAt; error = e.error; requestedBy = detail.requestedBy.isEmpty ? nil : detail.requestedBy
         createdAt = detail.createdAt; steps = detail.steps; deliveries = detail.deliveries; artifacts = detail.artifacts
     }
 
     enum CodingKeys: String, CodingKey {
         case id, scheduleId, scheduleName, reportId, reportName, scheduledFor, trigger, status, step, attempts, priority, enqueuedAt,
-             startedAt, finishedAt, rowCount, truncated, latenessMs, missedCount, skipReason, deadLetteredAt, error, requestedBy, createdAt,
+             startedAt, finishedAt, rowCount, truncated, parameters, reportVersion, latenessMs, missedCount, skipReason, deadLetteredAt, error, requestedBy, createdAt,
              steps, deliveries, artifacts
     }
 
@@ -89,7 +91,8 @@ struct ExecutionJSON: Encodable {
         try c.encode(scheduledFor, forKey: .scheduledFor); try c.encode(trigger, forKey: .trigger); try c.encode(status, forKey: .status)
         try c.encode(step, forKey: .step); try c.encode(attempts, forKey: .attempts); try c.encode(priority, forKey: .priority)
         try c.encode(enqueuedAt, forKey: .enqueuedAt); try c.encode(startedAt, forKey: .startedAt); try c.encode(finishedAt, forKey: .finishedAt)
-        try c.encode(rowCount, forKey: .rowCount); try c.encode(truncated, forKey: .truncated); try c.encode(latenessMs, forKey: .latenessMs); try c.encode(missedCount, forKey: .missedCount)
+        try c.encode(rowCount, forKey: .rowCount); try c.encode(truncated, forKey: .truncated)
+        try c.encode(parameters, forKey: .parameters); try c.encode(reportVersion, forKey: .reportVersion); try c.encode(latenessMs, forKey: .latenessMs); try c.encode(missedCount, forKey: .missedCount)
         try c.encode(skipReason, forKey: .skipReason); try c.encode(deadLetteredAt, forKey: .deadLetteredAt); try c.encode(error, forKey: .error)
         try c.encode(requestedBy, forKey: .requestedBy); try c.encode(createdAt, forKey: .createdAt); try c.encode(steps, forKey: .steps)
         try c.encode(deliveries, forKey: .deliveries); try c.encode(artifacts, forKey: .artifacts)

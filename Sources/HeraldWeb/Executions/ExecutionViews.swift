@@ -1,4 +1,5 @@
 import Foundation
+import HeraldCore
 import HeraldStore
 
 /// Words and badges every execution view shares.
@@ -129,6 +130,9 @@ struct ExecutionPageView: Sendable, Encodable {
     let lateness: String
     let attempts: Int
     let rows: String
+    /// The values the run resolved at its logical time, and the report version it ran.
+    let parameters: String?
+    let reportVersion: Int?
     let missedCount: Int
     let skipReason: String?
     let deadLettered: TimeView?
@@ -162,6 +166,8 @@ struct ExecutionPageView: Sendable, Encodable {
         lateness = detail.latenessMs.map { ExecutionWords.seconds(max($0, 0) / 1000) } ?? ""
         attempts = record.attempts
         rows = record.rowCount.map { ExecutionWords.rows($0, truncated: record.truncated) } ?? ""
+        parameters = record.parameters.isEmpty ? nil : ParameterInput.summary(record.parameters)
+        reportVersion = record.reportVersion
         missedCount = detail.missedCount
         skipReason = detail.skipReason
         deadLettered = detail.deadLetteredAt.map { TimeView($0, zone: zone) }

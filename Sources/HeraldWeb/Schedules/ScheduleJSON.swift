@@ -80,12 +80,14 @@ struct ScheduleRunJSON: Encodable {
     let rowCount: Int64?
     let truncated: Bool
     let error: String?
+    let parameters: [String: ParameterInput]
     let deliveries: [Delivery]
     let artifacts: [Artifact]
 
     init(_ r: ScheduleRun) {
         id = r.id; scheduledFor = r.scheduledFor; trigger = r.trigger; status = r.status; attempts = r.attempts
         startedAt = r.startedAt; finishedAt = r.finishedAt; durationSeconds = r.durationSeconds; rowCount = r.rowCount; truncated = r.truncated; error = r.error
+        parameters = r.parameters
         deliveries = r.deliveries.map {
             Delivery(id: $0.id, destinationId: $0.destinationID, destinationName: $0.destinationName, channel: $0.channel,
                      recipient: $0.recipient, status: $0.status, attempts: $0.attempts, lastError: $0.lastError, deliveredAt: $0.deliveredAt)

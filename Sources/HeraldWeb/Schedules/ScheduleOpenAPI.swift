@@ -93,6 +93,7 @@ extension OpenAPIDocument {
                                "status": ["type": "string"], "attempts": ["type": "integer"], "started_at": nullableTime, "finished_at": nullableTime,
                                "duration_seconds": ["type": ["number", "null"]], "row_count": ["type": ["integer", "null"]],
                                "truncated": ["type": "boolean", "description": "The result reached the report's row limit"], "error": nullableString,
+                               "parameters": ["type": "object", "description": "The values the run resolved at its logical time"],
                                "deliveries": ["type": "array", "items": delivery], "artifacts": ["type": "array", "items": artifact]],
             ],
             "SchedulePreview": [

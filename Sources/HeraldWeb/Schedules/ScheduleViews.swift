@@ -111,6 +111,8 @@ struct ScheduleRunView: Sendable, Encodable {
     let deliveries: [Delivery]
     let artifacts: [Artifact]
     let resendable: Bool
+    /// The values it resolved: `from = 2026-02-01 · region = EU`; nil for a report without parameters.
+    let parameters: String?
 
     init(_ r: ScheduleRun, zone: String, mayChange: Bool) {
         id = r.id.uuidString.lowercased()
@@ -124,6 +126,7 @@ struct ScheduleRunView: Sendable, Encodable {
         tag = StatusTag(r.status)
         attempts = r.attempts
         error = r.error
+        parameters = r.parameters.isEmpty ? nil : ParameterInput.summary(r.parameters)
         deliveries = r.deliveries.map {
             Delivery(target: $0.destinationName ?? ($0.recipient.isEmpty ? $0.channel : $0.recipient), tag: StatusTag($0.status),
                      attempts: $0.attempts, error: $0.lastError)
