@@ -272,9 +272,11 @@ public struct ExecutionLeaseRepository {
     /// dead ones are never sent again by a retry. One statement.
     /// Every write is conditioned on the lease (nil: it was lost, and nothing was recorded), except `releasing`:
     /// the data source slot the query held is freed whatever happens, and the best run parked on it woken.
+    /// `resultDigest` (the result's `ResultDigest`) is kept for `if_changed` delivery; nil keeps what is stored.
     public func startDelivering(_ id: UUID, owner: String, destinations: [UUID], rowCount: Int?, truncated: Bool = false,
                                 artifact: (format: String, fileName: String, storagePath: String, byteCount: Int, sha256: [UInt8])?,
-                                releasing slot: (dataSourceID: UUID, slot: Int)? = nil) throws -> (due: [DueDelivery]?, woken: [WokenRun]) {
+                                releasing slot: (dataSourceID: UUID, slot: Int)? = nil,
+                                resultDigest: [UInt8]? = nil) throws -> (due: [DueDelivery]?, woken: [WokenRun]) {
         let rows = try connection.query("""
             WITH released AS MATERIALIZED (
                 SELECT CASE WHEN \(slot?.slot)::int IS NULL THEN NULL
@@ -286,7 +288,7 @@ public struct ExecutionLeaseRepository {
                 RETURNING id, priority
             ), step AS (
                 UPDATE executions SET step = 'deliver', row_count = coalesce(\(rowCount), row_count),
-                    truncated = truncated OR \(truncated)
+                    truncated = truncated OR \(truncated), result_sha256 = coalesce(\(resultDigest)::bytea, result_sha256)
                 WHERE id = \(id) AND status = 'running' AND lease_owner = \(owner)
                 RETURNING id
             ), art AS (

@@ -22,6 +22,8 @@ public struct ScheduleDraft: Codable, Sendable, Equatable {
     public var pauseNote: String
     /// Users the schedule is shared with; nil leaves the shares as they are.
     public var sharedWith: [UUID]?
+    /// When a run delivers (always, only with rows, only when changed, only when a condition holds).
+    public var deliveryCondition: DeliveryCondition
 
     public static let defaultFilenamePattern = "{report_name}_{date}_{time}.{format}"
 
@@ -29,7 +31,8 @@ public struct ScheduleDraft: Codable, Sendable, Equatable {
                 destinationIDs: [UUID] = [], formats: [String] = ["csv"], filenamePattern: String = ScheduleDraft.defaultFilenamePattern,
                 naming: String = "overwrite", misfirePolicy: String = MisfirePolicy.runOnce.rawValue,
                 overlapPolicy: String = OverlapPolicy.skip.rawValue, jitterSeconds: Int = 0, priority: Int = 5,
-                paused: Bool = false, pauseNote: String = "", sharedWith: [UUID]? = nil) {
+                paused: Bool = false, pauseNote: String = "", sharedWith: [UUID]? = nil,
+                deliveryCondition: DeliveryCondition = .always) {
         self.name = name
         self.reportID = reportID
         self.recurrence = recurrence
@@ -45,6 +48,7 @@ public struct ScheduleDraft: Codable, Sendable, Equatable {
         self.paused = paused
         self.pauseNote = pauseNote
         self.sharedWith = sharedWith
+        self.deliveryCondition = deliveryCondition
     }
 
     /// snake_case, as the API names the fields (and as the wizard's draft is stored).
@@ -52,7 +56,7 @@ public struct ScheduleDraft: Codable, Sendable, Equatable {
         case name, recurrence, parameters, formats, naming, priority, paused
         case reportID = "report_id", destinationIDs = "destination_ids", filenamePattern = "filename_pattern"
         case misfirePolicy = "misfire_policy", overlapPolicy = "overlap_policy", jitterSeconds = "jitter_seconds"
-        case pauseNote = "pause_note", sharedWith = "shared_with"
+        case pauseNote = "pause_note", sharedWith = "shared_with", deliveryCondition = "delivery_condition"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -73,6 +77,7 @@ public struct ScheduleDraft: Codable, Sendable, Equatable {
         paused = try c.decodeIfPresent(Bool.self, forKey: .paused) ?? d.paused
         pauseNote = try c.decodeIfPresent(String.self, forKey: .pauseNote) ?? d.pauseNote
         sharedWith = try c.decodeIfPresent([UUID].self, forKey: .sharedWith)
+        deliveryCondition = try c.decodeIfPresent(DeliveryCondition.self, forKey: .deliveryCondition) ?? d.deliveryCondition
     }
 }
 

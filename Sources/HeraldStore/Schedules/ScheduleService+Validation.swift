@@ -20,12 +20,13 @@ struct CheckedSchedule {
     let priority: Int
     let paused: Bool
     let pauseNote: String
+    let deliveryCondition: DeliveryCondition
 
     func asDraft(sharedWith: [UUID]?) -> ScheduleDraft {
         ScheduleDraft(name: name, reportID: reportID, recurrence: recurrence, parameters: parameters, destinationIDs: destinationIDs,
                       formats: formats, filenamePattern: filenamePattern, naming: naming, misfirePolicy: misfire.rawValue,
                       overlapPolicy: overlap.rawValue, jitterSeconds: jitterSeconds, priority: priority, paused: paused,
-                      pauseNote: pauseNote, sharedWith: sharedWith)
+                      pauseNote: pauseNote, sharedWith: sharedWith, deliveryCondition: deliveryCondition)
     }
 }
 
@@ -121,6 +122,7 @@ extension ScheduleService {
         if !(0...9).contains(draft.priority) { errors.append(ValidationError(field: "priority", message: "must be from 0 to 9")) }
         let note = draft.pauseNote.trimmingCharacters(in: .whitespacesAndNewlines)
         if note.count > 500 { errors.append(ValidationError(field: "pause_note", message: "must be at most 500 characters")) }
+        errors += draft.deliveryCondition.validate()
         if !draft.parameters.isEmpty { errors.append(ValidationError(field: "parameters", message: "this report has no parameters")) }
 
         guard errors.isEmpty, let reportID = draft.reportID, let recurrence = draft.recurrence, let compiled, let misfire, let overlap else {
@@ -129,6 +131,7 @@ extension ScheduleService {
         return CheckedSchedule(name: name, reportID: reportID, recurrence: recurrence, cron: cron, compiled: compiled,
                                parameters: draft.parameters, destinationIDs: destinations, formats: formats, filenamePattern: pattern,
                                naming: draft.naming, misfire: misfire, overlap: overlap, jitterSeconds: draft.jitterSeconds,
-                               priority: draft.priority, paused: draft.paused, pauseNote: draft.paused ? note : "")
+                               priority: draft.priority, paused: draft.paused, pauseNote: draft.paused ? note : "",
+                               deliveryCondition: draft.deliveryCondition.normalized)
     }
 }

@@ -115,7 +115,8 @@ enum ScheduleWizardRoutes {
                 formats: ScheduleService.formats.map { Choice(value: $0, label: $0.uppercased(), checked: draft.formats.contains($0)) },
                 filenamePattern: draft.filenamePattern,
                 naming: [Choice(value: "overwrite", label: "Overwrite it", checked: draft.naming != "timestamp"),
-                         Choice(value: "timestamp", label: "Keep it and add a timestamp to the new file's name", checked: draft.naming == "timestamp")])
+                         Choice(value: "timestamp", label: "Keep it and add a timestamp to the new file's name", checked: draft.naming == "timestamp")],
+                deliver: DeliverFieldsView(draft.deliveryCondition, errors: errors))
         case .review:
             let reports = try service.reportChoices(actor: actor)
             let destinations = try service.destinationChoices(actor: actor)
@@ -140,6 +141,7 @@ enum ScheduleWizardRoutes {
                 row("Formats", draft.formats.joined(separator: ", ").uppercased(), .distribution),
                 row("File name", draft.filenamePattern, .distribution),
                 row("If the file exists", draft.naming == "timestamp" ? "add a timestamp" : "overwrite it", .distribution),
+                row("Deliver", draft.deliveryCondition.summary, .distribution),
             ], pauseNote: draft.pauseNote)
         }
         // A field another step asks for links to that step's page (the review step lists every field's error).
