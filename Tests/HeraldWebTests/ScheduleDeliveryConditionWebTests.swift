@@ -73,7 +73,7 @@ struct ScheduleDeliveryConditionWebTests {
         #expect(html.contains("<title>Error: "))
         #expect(html.contains(#"id="delivery_column-error">Error: enter the name of a column of the result"#))
         #expect(html.contains(#"id="delivery_threshold-error">Error: must be a number, such as 5000 or -1.5"#))
-        #expect(html.contains(#"href="#delivery_column""#) && html.contains(#"href="#delivery_threshold""#))
+        #expect(html.contains(##"href="#delivery_column""##) && html.contains(##"href="#delivery_threshold""##))
         #expect(html.contains("Value must be a number"))
         #expect(html.contains(#"value="lots""#) && html.contains(#"value="if_condition" checked"#) && html.contains(#"value="sum" selected"#))
 
