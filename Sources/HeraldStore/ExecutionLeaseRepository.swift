@@ -1,4 +1,5 @@
 import Foundation
+import HeraldCore
 import Postgres
 
 /// What a worker learns when it takes the lease on an execution.
@@ -25,6 +26,8 @@ public struct ClaimedExecution: Sendable {
     public let artifactPath: String?
     /// The data source slot (advisory lock) taken with the claim when a query is needed; nil if none was free.
     public let sourceSlot: Int?
+    /// When the run delivers (the schedule's; `always` for a run without a schedule).
+    public let deliveryCondition: DeliveryCondition
 }
 
 /// What one delivery attempt came to, recorded by `finish`.
@@ -114,6 +117,7 @@ public struct ExecutionLeaseRepository {
                       coalesce(e.destination_ids, (SELECT s.destination_ids FROM schedules s WHERE s.id = e.schedule_id), '{}')::text AS destinations,
                       coalesce((SELECT s.time_zone FROM schedules s WHERE s.id = e.schedule_id), 'UTC') AS time_zone,
                       (SELECT s.overlap_policy FROM schedules s WHERE s.id = e.schedule_id) AS overlap_policy,
+                      coalesce((SELECT s.delivery_condition FROM schedules s WHERE s.id = e.schedule_id), '{"mode":"always"}')::text AS delivery_condition,
                       coalesce((SELECT s.owner_id FROM schedules s WHERE s.id = e.schedule_id), r.owner_id) AS owner_id,
                       (SELECT a.storage_path FROM artifacts a WHERE a.execution_id = e.id AND a.format = 'csv'
                        ORDER BY a.created_at DESC LIMIT 1) AS artifact_path,
@@ -144,7 +148,8 @@ public struct ExecutionLeaseRepository {
             maxDurationSeconds: try row.decode("max_duration_seconds"), rowLimit: try row.decode("row_limit"),
             destinationIDs: Self.uuids(try row.decode("destinations")), timeZone: try row.decode("time_zone"),
             overlapPolicy: try row.decode("overlap_policy", as: String?.self), ownerID: try row.decode("owner_id", as: UUID?.self),
-            artifactPath: try row.decode("artifact_path", as: String?.self), sourceSlot: try row.decode("source_slot", as: Int?.self)))
+            artifactPath: try row.decode("artifact_path", as: String?.self), sourceSlot: try row.decode("source_slot", as: Int?.self),
+            deliveryCondition: try row.decodeJSON("delivery_condition", as: DeliveryCondition.self)))
     }
 
     /// Extends the leases of the executions `owner` is working on now; the owner's heartbeat calls this well inside

@@ -1,4 +1,5 @@
 import Foundation
+import HeraldCore
 import Postgres
 import Testing
 import TestSupport
@@ -92,6 +93,22 @@ struct ExecutionLeaseSkipTests {
         let last = try #require(try leases.lastDeliveredResult(scheduleID: schedule))
         #expect(last.digest == [UInt8](repeating: 2, count: 32))
         #expect(last.scheduledFor == Date(timeIntervalSince1970: 1_795_935_600))
+    }
+
+    @Test func theClaimCarriesTheSchedulesDeliveryCondition() throws {
+        let setup = try ExecutionLeaseRepositoryTests.setup(count: 2)
+        let report: UUID = try setup.store.query("SELECT id FROM reports LIMIT 1")[0].decode("id")
+        let schedule: UUID = try setup.store.query("""
+            INSERT INTO schedules (report_id, recurrence, time_zone, delivery_condition)
+            VALUES (\(report), '{}'::jsonb, 'UTC', '{"mode":"if_condition","measure":"sum","column":"amount","operator":">","threshold":"5000"}')
+            RETURNING id
+            """)[0].decode("id")
+        try setup.store.execute("UPDATE executions SET schedule_id = \(schedule) WHERE id = \(setup.executions[0])")
+        let leases = ExecutionLeaseRepository(connection: setup.store)
+        let scheduled = try ExecutionLeaseRepositoryTests.claimed(try leases.claim(setup.executions[0], owner: "w", leaseSeconds: 30))
+        #expect(scheduled.deliveryCondition == DeliveryCondition(measure: .sum, column: "amount", .greater, "5000"))
+        let manual = try ExecutionLeaseRepositoryTests.claimed(try leases.claim(setup.executions[1], owner: "w", leaseSeconds: 30))
+        #expect(manual.deliveryCondition == .always)
     }
 
     @Test func startDeliveringKeepsTheResultDigestWhenGivenOne() throws {
