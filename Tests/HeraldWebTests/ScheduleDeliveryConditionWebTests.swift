@@ -61,6 +61,10 @@ struct ScheduleDeliveryConditionWebTests {
         let page = text(b.request("GET", base + "/distribution"))
         #expect(page.contains(#"id="deliver-always" name="delivery_mode" value="always" checked"#))
         #expect(page.contains(#"id="delivery_threshold""#) && page.contains(#"id="delivery_measure""#))
+        // Without JavaScript every field is there; the script only hides the condition's fields for the other modes.
+        #expect(page.contains(#"<script src="/static/wizard-deliver.js" defer></script>"#) && page.contains(#"data-delivery-mode="if_condition""#))
+        let script = try String(contentsOfFile: WebHarness.templatesDirectory + "/../static/wizard-deliver.js", encoding: .utf8)
+        #expect(script.contains("data-delivery-mode") && !script.contains("innerHTML") && !script.contains("eval("))
 
         func distribution(_ condition: [(String, String)]) -> HTTPResponse {
             b.request("POST", base + "/distribution", form: [("csrf_token", b.csrfToken ?? ""), ("destination_ids", f.folder.uuidString),
