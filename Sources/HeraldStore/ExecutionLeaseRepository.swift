@@ -34,6 +34,8 @@ public struct ClaimedExecution: Sendable {
     public let reportDescription: String
     /// The data source slot (advisory lock) taken with the claim when a query is needed; nil if none was free.
     public let sourceSlot: Int?
+    /// When the run delivers (the schedule's; `always` for a run without a schedule).
+    public let deliveryCondition: DeliveryCondition
 }
 
 /// What one delivery attempt came to, recorded by `finish`.
@@ -142,6 +144,7 @@ public struct ExecutionLeaseRepository {
                       coalesce(e.destination_ids, (SELECT s.destination_ids FROM schedules s WHERE s.id = e.schedule_id), '{}')::text AS destinations,
                       coalesce((SELECT s.time_zone FROM schedules s WHERE s.id = e.schedule_id), 'UTC') AS time_zone,
                       (SELECT s.overlap_policy FROM schedules s WHERE s.id = e.schedule_id) AS overlap_policy,
+                      coalesce((SELECT s.delivery_condition FROM schedules s WHERE s.id = e.schedule_id), '{"mode":"always"}')::text AS delivery_condition,
                       coalesce((SELECT s.owner_id FROM schedules s WHERE s.id = e.schedule_id), r.owner_id) AS owner_id,
                       r.parameters::text AS declared, r.description_md,
                       coalesce((SELECT s.parameters FROM schedules s WHERE s.id = e.schedule_id), '{}')::text AS parameter_values,
@@ -183,7 +186,8 @@ public struct ExecutionLeaseRepository {
             formats: (try row.decode("formats", as: String.self)).split(separator: ",").map(String.init),
             exportOptions: try row.decodeJSON("export_options", as: ExportOptions.self),
             reportDescription: try row.decode("description_md"),
-            sourceSlot: try row.decode("source_slot", as: Int?.self)))
+            sourceSlot: try row.decode("source_slot", as: Int?.self),
+            deliveryCondition: try row.decodeJSON("delivery_condition", as: DeliveryCondition.self)))
     }
 
     /// Extends the leases of the executions `owner` is working on now; the owner's heartbeat calls this well inside
@@ -311,10 +315,12 @@ public struct ExecutionLeaseRepository {
     /// dead ones are never sent again by a retry. One statement.
     /// Every write is conditioned on the lease (nil: it was lost, and nothing was recorded), except `releasing`:
     /// the data source slot the query held is freed whatever happens, and the best run parked on it woken.
-    /// `parameters`: the values the run resolved (JSON), kept with it for the history.
+    /// `parameters`: the values the run resolved (JSON), kept with it for the history; `resultDigest` (the result's
+    /// `ResultDigest`) is kept for `if_changed` delivery; nil keeps what is stored.
     public func startDelivering(_ id: UUID, owner: String, destinations: [UUID], rowCount: Int?, truncated: Bool = false,
                                 artifacts: [KeptArtifact], parameters: String? = nil,
-                                releasing slot: (dataSourceID: UUID, slot: Int)? = nil) throws -> (due: [DueDelivery]?, woken: [WokenRun]) {
+                                releasing slot: (dataSourceID: UUID, slot: Int)? = nil,
+                                resultDigest: [UInt8]? = nil) throws -> (due: [DueDelivery]?, woken: [WokenRun]) {
         let rows = try connection.query("""
             WITH released AS MATERIALIZED (
                 SELECT CASE WHEN \(slot?.slot)::int IS NULL THEN NULL
@@ -326,7 +332,8 @@ public struct ExecutionLeaseRepository {
                 RETURNING id, priority
             ), step AS (
                 UPDATE executions SET step = 'deliver', row_count = coalesce(\(rowCount), row_count),
-                    truncated = truncated OR \(truncated), parameters = coalesce(\(parameters)::jsonb, parameters)
+                    truncated = truncated OR \(truncated), parameters = coalesce(\(parameters)::jsonb, parameters),
+                    result_sha256 = coalesce(\(resultDigest)::bytea, result_sha256)
                 WHERE id = \(id) AND status = 'running' AND lease_owner = \(owner)
                 RETURNING id
             ), art AS (

@@ -23,6 +23,8 @@ public struct ScheduleDraft: Codable, Sendable, Equatable {
     public var pauseNote: String
     /// Users the schedule is shared with; nil leaves the shares as they are.
     public var sharedWith: [UUID]?
+    /// When a run delivers (always, only with rows, only when changed, only when a condition holds).
+    public var deliveryCondition: DeliveryCondition
 
     public static let defaultFilenamePattern = "{report_name}_{date}_{time}.{format}"
 
@@ -30,7 +32,8 @@ public struct ScheduleDraft: Codable, Sendable, Equatable {
                 destinationIDs: [UUID] = [], formats: [String] = ["csv"], exportOptions: ExportOptions = ExportOptions(), filenamePattern: String = ScheduleDraft.defaultFilenamePattern,
                 naming: String = "overwrite", misfirePolicy: String = MisfirePolicy.runOnce.rawValue,
                 overlapPolicy: String = OverlapPolicy.skip.rawValue, jitterSeconds: Int = 0, priority: Int = 5,
-                paused: Bool = false, pauseNote: String = "", sharedWith: [UUID]? = nil) {
+                paused: Bool = false, pauseNote: String = "", sharedWith: [UUID]? = nil,
+                deliveryCondition: DeliveryCondition = .always) {
         self.name = name
         self.reportID = reportID
         self.recurrence = recurrence
@@ -47,6 +50,7 @@ public struct ScheduleDraft: Codable, Sendable, Equatable {
         self.paused = paused
         self.pauseNote = pauseNote
         self.sharedWith = sharedWith
+        self.deliveryCondition = deliveryCondition
     }
 
     /// snake_case, as the API names the fields (and as the wizard's draft is stored).
@@ -55,6 +59,7 @@ public struct ScheduleDraft: Codable, Sendable, Equatable {
         case reportID = "report_id", destinationIDs = "destination_ids", filenamePattern = "filename_pattern"
         case misfirePolicy = "misfire_policy", overlapPolicy = "overlap_policy", jitterSeconds = "jitter_seconds"
         case pauseNote = "pause_note", sharedWith = "shared_with", exportOptions = "export_options"
+        case deliveryCondition = "delivery_condition"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -76,6 +81,7 @@ public struct ScheduleDraft: Codable, Sendable, Equatable {
         paused = try c.decodeIfPresent(Bool.self, forKey: .paused) ?? d.paused
         pauseNote = try c.decodeIfPresent(String.self, forKey: .pauseNote) ?? d.pauseNote
         sharedWith = try c.decodeIfPresent([UUID].self, forKey: .sharedWith)
+        deliveryCondition = try c.decodeIfPresent(DeliveryCondition.self, forKey: .deliveryCondition) ?? d.deliveryCondition
     }
 }
 

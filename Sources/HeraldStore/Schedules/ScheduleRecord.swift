@@ -31,6 +31,8 @@ public struct ScheduleRecord: Sendable, Equatable {
     public let pauseNote: String
     public let brokenReason: String?
     public let sharedWith: [UUID]
+    /// When a run delivers; a run that does not ends `skipped` with the reason.
+    public let deliveryCondition: DeliveryCondition
     public let ownerID: UUID?
     public let nextRunAt: Date?
     public let lastRun: LastRun?
@@ -44,7 +46,7 @@ public struct ScheduleRecord: Sendable, Equatable {
         ScheduleDraft(name: name, reportID: reportID, recurrence: recurrence, parameters: parameters, destinationIDs: destinationIDs,
                       formats: formats, exportOptions: exportOptions, filenamePattern: filenamePattern, naming: naming, misfirePolicy: misfirePolicy,
                       overlapPolicy: overlapPolicy, jitterSeconds: jitterSeconds, priority: priority, paused: paused,
-                      pauseNote: pauseNote, sharedWith: sharedWith)
+                      pauseNote: pauseNote, sharedWith: sharedWith, deliveryCondition: deliveryCondition)
     }
 }
 
@@ -103,6 +105,8 @@ public struct ScheduleRun: Sendable, Equatable, Codable {
     public let error: String?
     /// The parameter values the run resolved at its logical time (relative dates as the dates they became).
     public let parameters: [String: ParameterInput]
+    /// Why the run did not deliver (its delivery condition, or the overlap policy), when it was skipped.
+    public let skipReason: String?
     public let deliveries: [Delivery]
     public let artifacts: [Artifact]
 

@@ -28,7 +28,7 @@ extension ScheduleService {
                s.next_run_at, s.created_at, s.updated_at, \(unsafeRaw: instantSortKey("s.created_at")) AS created_key,
                (SELECT coalesce(string_agg(sh.user_id::text, ',' ORDER BY sh.created_at), '') FROM schedule_shares sh
                 WHERE sh.schedule_id = s.id) AS shared_with,
-               s.last_execution_id AS last_id, s.last_status, s.last_finished_at
+               s.last_execution_id AS last_id, s.last_status, s.last_finished_at, s.delivery_condition::text AS delivery_condition
         """
 
     /// A schedule whose last finished run (kept on the row by migration 0012's triggers) failed, in part or whole.
@@ -50,6 +50,7 @@ extension ScheduleService {
             jitterSeconds: try row.decode("jitter_seconds"), priority: try row.decode("priority"),
             paused: !(try row.decode("enabled", as: Bool.self)), pauseNote: try row.decode("pause_note"),
             brokenReason: try row.decode("broken_reason", as: String?.self), sharedWith: try ids(row.decode("shared_with")),
+            deliveryCondition: try row.decodeJSON("delivery_condition", as: DeliveryCondition.self),
             ownerID: try row.decode("owner_id", as: UUID?.self), nextRunAt: try row.decode("next_run_at", as: Date?.self),
             lastRun: try lastID.map { ScheduleRecord.LastRun(id: $0, status: try row.decode("last_status"),
                                                              finishedAt: try row.decode("last_finished_at", as: Date?.self)) },
@@ -149,7 +150,7 @@ extension ScheduleService {
         }
         let rows = try connection.query("""
             SELECT e.id, e.scheduled_for, \(unsafeRaw: instantSortKey("e.scheduled_for")) AS slot_key, e.trigger, e.status, e.attempts, e.started_at,
-                   e.finished_at, e.row_count, e.truncated, e.error, coalesce(e.parameters, '{}')::text AS parameters
+                   e.finished_at, e.row_count, e.truncated, e.error, e.skip_reason, coalesce(e.parameters, '{}')::text AS parameters
             FROM executions e WHERE e.schedule_id = \(id) AND \(fragment: keyset)
             ORDER BY e.scheduled_for DESC, e.id DESC LIMIT \(limit + 1)
             """)
@@ -187,6 +188,7 @@ extension ScheduleService {
                                rowCount: try row.decode("row_count", as: Int64?.self), truncated: try row.decode("truncated"),
                                error: try row.decode("error", as: String?.self),
                                parameters: try row.decodeJSON("parameters", as: [String: ParameterInput].self),
+                               skipReason: try row.decode("skip_reason", as: String?.self),
                                deliveries: deliveries[runID] ?? [], artifacts: artifacts[runID] ?? [])
         }
         let next = rows.count > limit ? try page.last.map { Keyset.parts(try $0.decode("slot_key"), try $0.decode("id")) } : nil

@@ -21,12 +21,13 @@ struct CheckedSchedule {
     let priority: Int
     let paused: Bool
     let pauseNote: String
+    let deliveryCondition: DeliveryCondition
 
     func asDraft(sharedWith: [UUID]?) -> ScheduleDraft {
         ScheduleDraft(name: name, reportID: reportID, recurrence: recurrence, parameters: parameters, destinationIDs: destinationIDs,
                       formats: formats, exportOptions: exportOptions, filenamePattern: filenamePattern, naming: naming, misfirePolicy: misfire.rawValue,
                       overlapPolicy: overlap.rawValue, jitterSeconds: jitterSeconds, priority: priority, paused: paused,
-                      pauseNote: pauseNote, sharedWith: sharedWith)
+                      pauseNote: pauseNote, sharedWith: sharedWith, deliveryCondition: deliveryCondition)
     }
 }
 
@@ -137,6 +138,7 @@ extension ScheduleService {
                 errors += error.errors
             }
         }
+        errors += draft.deliveryCondition.validate()
 
         guard errors.isEmpty, let reportID = draft.reportID, let recurrence = draft.recurrence, let compiled, let misfire, let overlap else {
             return nil
@@ -145,6 +147,7 @@ extension ScheduleService {
                                parameters: draft.parameters, destinationIDs: destinations, formats: formats,
                                exportOptions: draft.exportOptions, filenamePattern: pattern,
                                naming: draft.naming, misfire: misfire, overlap: overlap, jitterSeconds: draft.jitterSeconds,
-                               priority: draft.priority, paused: draft.paused, pauseNote: draft.paused ? note : "")
+                               priority: draft.priority, paused: draft.paused, pauseNote: draft.paused ? note : "",
+                               deliveryCondition: draft.deliveryCondition.normalized)
     }
 }

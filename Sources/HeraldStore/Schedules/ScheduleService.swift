@@ -28,13 +28,13 @@ public struct ScheduleService {
             try connection.execute("""
                 INSERT INTO schedules (id, report_id, name, recurrence, cron, time_zone, max_runs, misfire_policy, overlap_policy,
                                        jitter_seconds, priority, owner_id, destination_ids, parameters, formats, filename_pattern,
-                                       naming, enabled, pause_note, next_slot_at, next_run_at, export_options)
+                                       naming, enabled, pause_note, delivery_condition, next_slot_at, next_run_at, export_options)
                 VALUES (\(id), \(checked.reportID), \(checked.name), \(PostgresJSON(checked.recurrence))::jsonb, \(checked.cron),
                         \(checked.recurrence.timeZone), \(checked.recurrence.maxRuns), \(checked.misfire.rawValue),
                         \(checked.overlap.rawValue), \(checked.jitterSeconds), \(checked.priority), \(owner),
                         \(checked.destinationIDs)::uuid[], \(PostgresJSON(checked.parameters))::jsonb, \(checked.formats)::text[],
                         \(checked.filenamePattern), \(checked.naming), \(!checked.paused), \(checked.pauseNote),
-                        \(next?.slot), \(next?.due), \(PostgresJSON(checked.exportOptions))::jsonb)
+                        \(PostgresJSON(checked.deliveryCondition))::jsonb, \(next?.slot), \(next?.due), \(PostgresJSON(checked.exportOptions))::jsonb)
                 """)
             if let shares = draft.sharedWith { try replaceShares(id, with: shares, owner: owner) }
             try audit(actor, "schedule.create", id, ["after": Self.json(checked.asDraft(sharedWith: draft.sharedWith))])
@@ -74,7 +74,8 @@ public struct ScheduleService {
                     jitter_seconds = \(checked.jitterSeconds), priority = \(checked.priority),
                     destination_ids = \(checked.destinationIDs)::uuid[], parameters = \(PostgresJSON(checked.parameters))::jsonb,
                     formats = \(checked.formats)::text[], export_options = \(PostgresJSON(checked.exportOptions))::jsonb, filename_pattern = \(checked.filenamePattern), naming = \(checked.naming),
-                    enabled = \(!checked.paused), pause_note = \(checked.pauseNote), next_slot_at = \(next?.slot),
+                    enabled = \(!checked.paused), pause_note = \(checked.pauseNote),
+                    delivery_condition = \(PostgresJSON(checked.deliveryCondition))::jsonb, next_slot_at = \(next?.slot),
                     next_run_at = \(next?.due), broken_reason = NULL, broken_at = NULL, updated_at = now()
                 WHERE id = \(id)
                 """)

@@ -26,6 +26,7 @@ struct ScheduleJSON: Encodable {
     let paused: Bool
     let pauseNote: String
     let sharedWith: [UUID]
+    let deliveryCondition: DeliveryCondition
     let ownerId: UUID?
     let nextRunAt: Date?
     let lastRun: LastRun?
@@ -37,6 +38,7 @@ struct ScheduleJSON: Encodable {
         parameters = s.parameters; destinationIds = s.destinationIDs; formats = s.formats; exportOptions = s.exportOptions; filenamePattern = s.filenamePattern
         naming = s.naming; misfirePolicy = s.misfirePolicy; overlapPolicy = s.overlapPolicy; jitterSeconds = s.jitterSeconds
         priority = s.priority; paused = s.paused; pauseNote = s.pauseNote; sharedWith = s.sharedWith; ownerId = s.ownerID
+        deliveryCondition = s.deliveryCondition
         nextRunAt = s.nextRunAt; lastRun = s.lastRun.map { LastRun(id: $0.id, status: $0.status, finishedAt: $0.finishedAt) }
         createdAt = s.createdAt; updatedAt = s.updatedAt
     }
@@ -45,7 +47,8 @@ struct ScheduleJSON: Encodable {
     func encode(to encoder: any Encoder) throws {
         enum Key: String, CodingKey {
             case id, name, reportId, recurrence, cron, description, parameters, destinationIds, formats, exportOptions, filenamePattern, naming
-            case misfirePolicy, overlapPolicy, jitterSeconds, priority, paused, pauseNote, sharedWith, ownerId, nextRunAt, lastRun
+            case misfirePolicy, overlapPolicy, jitterSeconds, priority, paused, pauseNote, sharedWith, deliveryCondition, ownerId
+            case nextRunAt, lastRun
             case createdAt, updatedAt
         }
         var c = encoder.container(keyedBy: Key.self)
@@ -56,6 +59,7 @@ struct ScheduleJSON: Encodable {
         try c.encode(misfirePolicy, forKey: .misfirePolicy); try c.encode(overlapPolicy, forKey: .overlapPolicy)
         try c.encode(jitterSeconds, forKey: .jitterSeconds); try c.encode(priority, forKey: .priority); try c.encode(paused, forKey: .paused)
         try c.encode(pauseNote, forKey: .pauseNote); try c.encode(sharedWith, forKey: .sharedWith); try c.encode(ownerId, forKey: .ownerId)
+        try c.encode(deliveryCondition, forKey: .deliveryCondition)
         try c.encode(nextRunAt, forKey: .nextRunAt); try c.encode(lastRun, forKey: .lastRun)
         try c.encode(createdAt, forKey: .createdAt); try c.encode(updatedAt, forKey: .updatedAt)
     }
@@ -81,6 +85,7 @@ struct ScheduleRunJSON: Encodable {
     let truncated: Bool
     let error: String?
     let parameters: [String: ParameterInput]
+    let skipReason: String?
     let deliveries: [Delivery]
     let artifacts: [Artifact]
 
@@ -88,6 +93,7 @@ struct ScheduleRunJSON: Encodable {
         id = r.id; scheduledFor = r.scheduledFor; trigger = r.trigger; status = r.status; attempts = r.attempts
         startedAt = r.startedAt; finishedAt = r.finishedAt; durationSeconds = r.durationSeconds; rowCount = r.rowCount; truncated = r.truncated; error = r.error
         parameters = r.parameters
+        skipReason = r.skipReason
         deliveries = r.deliveries.map {
             Delivery(id: $0.id, destinationId: $0.destinationID, destinationName: $0.destinationName, channel: $0.channel,
                      recipient: $0.recipient, status: $0.status, attempts: $0.attempts, lastError: $0.lastError, deliveredAt: $0.deliveredAt)

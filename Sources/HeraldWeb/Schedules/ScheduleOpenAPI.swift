@@ -37,6 +37,19 @@ extension OpenAPIDocument {
                 "starts_at": ["type": ["string", "null"]], "ends_at": ["type": ["string", "null"]], "max_runs": ["type": ["integer", "null"]],
             ],
         ]
+        let deliveryCondition: [String: Any] = [
+            "type": "object", "required": ["mode"],
+            "description": "When a run delivers; a run that does not ends skipped with skip_reason. The comparison fields are used only by if_condition.",
+            "properties": [
+                "mode": ["type": "string", "enum": DeliveryCondition.Mode.allCases.map(\.rawValue)],
+                "measure": ["type": "string", "enum": DeliveryCondition.Measure.allCases.map(\.rawValue),
+                            "description": "row_count, or a column's value in the first row, in any row, or its sum"],
+                "column": ["type": "string", "maxLength": 63, "description": "The result column first_row, any_row and sum read"],
+                "operator": ["type": "string", "enum": DeliveryCondition.Operator.allCases.map(\.rawValue)],
+                "threshold": ["type": ["string", "number"],
+                              "description": "A number (compared numerically); for first_row and any_row with = or != also any text"],
+            ],
+        ]
         let writable: [String: Any] = [
             "name": ["type": "string", "maxLength": 200, "description": "Empty: the report's name"],
             "report_id": uuid, "recurrence": OpenAPI.ref("Recurrence"),
@@ -57,6 +70,7 @@ extension OpenAPIDocument {
             "jitter_seconds": ["type": "integer", "minimum": 0, "maximum": 3600], "priority": ["type": "integer", "minimum": 0, "maximum": 9],
             "paused": ["type": "boolean"], "pause_note": ["type": "string", "maxLength": 500],
             "shared_with": ["type": "array", "items": uuid, "description": "User ids; left out: the shares stay as they are"],
+            "delivery_condition": OpenAPI.ref("DeliveryCondition"),
         ]
         var readable = writable
         readable["cron"] = ["type": ["string", "null"], "readOnly": true]
@@ -82,6 +96,7 @@ extension OpenAPIDocument {
         ]
         let schemas: [String: Any] = [
             "Recurrence": recurrence,
+            "DeliveryCondition": deliveryCondition,
             "ScheduleInput": ["type": "object", "required": ["report_id", "recurrence", "destination_ids"], "properties": writable],
             "SchedulePatch": ["type": "object", "properties": writable,
                               "description": "Only the fields given change; recurrence is replaced as a whole."],
@@ -94,6 +109,7 @@ extension OpenAPIDocument {
                                "duration_seconds": ["type": ["number", "null"]], "row_count": ["type": ["integer", "null"]],
                                "truncated": ["type": "boolean", "description": "The result reached the report's row limit"], "error": nullableString,
                                "parameters": ["type": "object", "description": "The values the run resolved at its logical time"],
+                               "skip_reason": ["type": ["string", "null"], "description": "Why the run did not deliver, when skipped"],
                                "deliveries": ["type": "array", "items": delivery], "artifacts": ["type": "array", "items": artifact]],
             ],
             "SchedulePreview": [

@@ -108,6 +108,8 @@ struct ScheduleRunView: Sendable, Encodable {
     let tag: StatusTag
     let attempts: Int
     let error: String?
+    /// Why the run did not deliver (its delivery condition did not hold, or the overlap policy).
+    let skipReason: String?
     let deliveries: [Delivery]
     let artifacts: [Artifact]
     let resendable: Bool
@@ -127,6 +129,7 @@ struct ScheduleRunView: Sendable, Encodable {
         attempts = r.attempts
         error = r.error
         parameters = r.parameters.isEmpty ? nil : ParameterInput.summary(r.parameters)
+        skipReason = r.skipReason
         deliveries = r.deliveries.map {
             Delivery(target: $0.destinationName ?? ($0.recipient.isEmpty ? $0.channel : $0.recipient), tag: StatusTag($0.status),
                      attempts: $0.attempts, error: $0.lastError)

@@ -127,7 +127,8 @@ enum ScheduleWizardRoutes {
                 zip: draft.exportOptions.zip,
                 filenamePattern: draft.filenamePattern,
                 naming: [Choice(value: "overwrite", label: "Overwrite it", checked: draft.naming != "timestamp"),
-                         Choice(value: "timestamp", label: "Keep it and add a timestamp to the new file's name", checked: draft.naming == "timestamp")])
+                         Choice(value: "timestamp", label: "Keep it and add a timestamp to the new file's name", checked: draft.naming == "timestamp")],
+                deliver: DeliverFieldsView(draft.deliveryCondition, errors: errors))
         case .review:
             let reports = try service.reportChoices(actor: actor)
             let destinations = try service.destinationChoices(actor: actor)
@@ -153,6 +154,7 @@ enum ScheduleWizardRoutes {
                 row("Formats", draft.formats.joined(separator: ", ").uppercased() + (draft.exportOptions.zip ? ", in one zip archive" : ""), .distribution),
                 row("File name", draft.filenamePattern, .distribution),
                 row("If the file exists", draft.naming == "timestamp" ? "add a timestamp" : "overwrite it", .distribution),
+                row("Deliver", draft.deliveryCondition.summary, .distribution),
             ], pauseNote: draft.pauseNote)
         }
         // A field another step asks for links to that step's page (the review step lists every field's error).

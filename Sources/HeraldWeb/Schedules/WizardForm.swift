@@ -73,8 +73,20 @@ enum WizardForm {
                                                 pdfOrientation: value("pdf_orientation").nonEmpty ?? "auto", zip: value("zip") == "on")
             draft.filenamePattern = value("filename_pattern")
             draft.naming = value("naming")
+            draft.deliveryCondition = deliveryCondition(value)
         case .review:
             draft.pauseNote = form["pause_note"]?.first ?? ""
         }
+    }
+
+    /// The "Deliver" fieldset: a form without it (an older page) keeps delivering always; the comparison fields
+    /// are sent always (no JavaScript needed) and kept only for "only if a condition holds".
+    static func deliveryCondition(_ value: (String) -> String) -> DeliveryCondition {
+        let mode = value("delivery_mode")
+        guard mode == DeliveryCondition.Mode.ifCondition.rawValue else {
+            return DeliveryCondition(mode: mode.isEmpty ? DeliveryCondition.Mode.always.rawValue : mode)
+        }
+        return DeliveryCondition(mode: mode, measure: value("delivery_measure"), column: value("delivery_column"),
+                                 operator: value("delivery_operator"), threshold: value("delivery_threshold"))
     }
 }

@@ -22,7 +22,9 @@ enum WizardStep: String, CaseIterable, Sendable {
 
     static let reportFields: Set<String> = ["report_id", "name"]
     static let parameterFields: Set<String> = ["parameters"]
-    static let distributionFields: Set<String> = ["destination_ids", "formats", "filename_pattern", "naming"]
+    static let distributionFields: Set<String> = ["destination_ids", "formats", "filename_pattern", "naming",
+                                                  "delivery_condition.mode", "delivery_condition.measure", "delivery_condition.column",
+                                                  "delivery_condition.operator", "delivery_condition.threshold"]
     static let reviewFields: Set<String> = ["limit", "pause_note", "shared_with"]
 
     /// The input an error summary links to, for fields whose input is not id'd after them: a group's first input,
@@ -32,6 +34,9 @@ enum WizardStep: String, CaseIterable, Sendable {
         "misfire_policy": "misfire-\(MisfirePolicy.allCases[0].rawValue)", "overlap_policy": "overlap-\(OverlapPolicy.allCases[0].rawValue)",
         "report_id": "field-report_id", "destination_ids": "field-destination_ids", "formats": "format-\(ScheduleService.formats[0])",
         "naming": "naming-overwrite", "limit": "field-limit",
+        "delivery_condition.mode": "deliver-\(DeliveryCondition.Mode.always.rawValue)", "delivery_condition.measure": "delivery_measure",
+        "delivery_condition.column": "delivery_column", "delivery_condition.operator": "delivery_operator",
+        "delivery_condition.threshold": "delivery_threshold",
     ]
 
     /// How the error summary names fields whose label is not their name.
@@ -39,7 +44,9 @@ enum WizardStep: String, CaseIterable, Sendable {
                          "cron": "Cron expression", "starts_at": "Not before", "ends_at": "Not after", "max_runs": "Most runs",
                          "misfire_policy": "Missed runs", "overlap_policy": "Overlapping runs", "jitter_seconds": "Jitter",
                          "destination_ids": "Destinations", "filename_pattern": "File name", "naming": "If the file exists",
-                         "pause_note": "Note"]
+                         "pause_note": "Note", "delivery_condition.mode": "Deliver", "delivery_condition.measure": "What to check",
+                         "delivery_condition.column": "Column", "delivery_condition.operator": "Comparison",
+                         "delivery_condition.threshold": "Value"]
 
     /// The step that asks for `field` (recurrence fields, policies and jitter are all on the frequency step).
     static func owning(_ field: String) -> WizardStep {

@@ -155,6 +155,50 @@ struct DistributionStepView: Sendable, Encodable {
     let zip: Bool
     let filenamePattern: String
     let naming: [Choice]
+    let deliver: DeliverFieldsView
+}
+
+/// Step 4's "Deliver" fieldset: when a run delivers. Every field is always on the page (it works without
+/// JavaScript); the errors are looked up here because Mustache cannot read a dotted field name as one key.
+struct DeliverFieldsView: Sendable, Encodable {
+    let modes: [Choice]
+    let measures: [Choice]
+    let column: String
+    let operators: [Choice]
+    let threshold: String
+    let modeError: String?
+    let measureError: String?
+    let columnError: String?
+    let operatorError: String?
+    let thresholdError: String?
+
+    init(_ condition: DeliveryCondition, errors: [ValidationError]) {
+        let fields = FormErrors(errors).fields
+        let modeLabels: [(DeliveryCondition.Mode, String)] = [
+            (.always, "Always"), (.ifRows, "Only if there are rows"), (.ifChanged, "Only if the result changed since the last delivery"),
+            (.ifCondition, "Only if a condition holds"),
+        ]
+        modes = modeLabels.map { Choice(value: $0.0.rawValue, label: $0.1, checked: $0.0.rawValue == condition.mode) }
+        let measureLabels: [(DeliveryCondition.Measure, String)] = [
+            (.rowCount, "The number of rows"), (.firstRow, "The column's value in the first row"),
+            (.anyRow, "The column's value in any row"), (.sum, "The total of the column"),
+        ]
+        let measure = condition.measure ?? DeliveryCondition.Measure.rowCount.rawValue
+        measures = measureLabels.map { Choice(value: $0.0.rawValue, label: $0.1, checked: $0.0.rawValue == measure) }
+        column = condition.column ?? ""
+        let comparison = condition.operator ?? DeliveryCondition.Operator.greater.rawValue
+        let operatorLabels: [(DeliveryCondition.Operator, String)] = [
+            (.greater, "is more than (>)"), (.greaterOrEqual, "is at least (>=)"), (.equal, "equals (=)"),
+            (.notEqual, "does not equal (!=)"), (.lessOrEqual, "is at most (<=)"), (.less, "is less than (<)"),
+        ]
+        operators = operatorLabels.map { Choice(value: $0.0.rawValue, label: $0.1, checked: $0.0.rawValue == comparison) }
+        threshold = condition.threshold ?? ""
+        modeError = fields["delivery_condition.mode"]
+        measureError = fields["delivery_condition.measure"]
+        columnError = fields["delivery_condition.column"]
+        operatorError = fields["delivery_condition.operator"]
+        thresholdError = fields["delivery_condition.threshold"]
+    }
 }
 
 /// Step 5: check answers.

@@ -1,0 +1,40 @@
+import Foundation
+import Postgres
+
+extension ExecutionLeaseRepository {
+    /// Ends a run whose delivery condition did not hold: `skipped`, with the reason the history shows, the row
+    /// count, the truncated flag and the result's digest (so a later `if_changed` run compares with the right one).
+    /// Like `startDelivering`, the data source slot the query held is freed and the best run parked on it woken
+    /// whatever happens; every other write is conditioned on the lease. `skipped` is false when the lease was lost
+    /// and nothing was recorded.
+    public func skip(_ id: UUID, owner: String, reason: String, rowCount: Int, truncated: Bool, resultDigest: [UInt8]?,
+                     timings: [String: Double] = [:], releasing slot: (dataSourceID: UUID, slot: Int)? = nil) throws
+        -> (skipped: Bool, woken: [WokenRun]) {
+        let rows = try connection.query("""
+            WITH released AS MATERIALIZED (
+                SELECT CASE WHEN \(slot?.slot)::int IS NULL THEN NULL
+                            ELSE pg_advisory_unlock(herald_source_lock_key(\(slot?.dataSourceID)::uuid), \(slot?.slot)::int) END AS ok
+            ), woken AS (
+                UPDATE executions SET waiting_source_id = NULL, enqueued_at = clock_timestamp()
+                WHERE id = (SELECT id FROM executions WHERE status = 'queued' AND waiting_source_id = \(slot?.dataSourceID)::uuid
+                            ORDER BY priority DESC, scheduled_for LIMIT 1 FOR UPDATE SKIP LOCKED)
+                RETURNING id, priority
+            ), skipped AS (
+                UPDATE executions
+                SET status = 'skipped', step = NULL, finished_at = clock_timestamp(), skip_reason = \(reason), error = NULL,
+                    row_count = \(rowCount), truncated = truncated OR \(truncated), result_sha256 = \(resultDigest)::bytea,
+                    step_timings = step_timings || \(PostgresJSON(timings))::jsonb, lease_owner = NULL, lease_expires_at = NULL
+                WHERE id = \(id) AND status = 'running' AND lease_owner = \(owner)
+                RETURNING id
+            )
+            SELECT EXISTS (SELECT 1 FROM skipped) AS skipped, (SELECT ok FROM released) AS released,
+                   (SELECT id FROM woken) AS woken_id, (SELECT priority FROM woken) AS woken_priority
+            """)
+        let row = rows[0]
+        var woken: [WokenRun] = []
+        if let wokenID = try row.decode("woken_id", as: UUID?.self) {
+            woken.append(WokenRun(id: wokenID, priority: try row.decode("woken_priority")))
+        }
+        return (try row.decode("skipped"), woken)
+    }
+}
