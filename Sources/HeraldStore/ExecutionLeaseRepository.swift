@@ -25,6 +25,9 @@ public struct ClaimedExecution: Sendable {
     public let artifactPath: String?
     /// The data source slot (advisory lock) taken with the claim when a query is needed; nil if none was free.
     public let sourceSlot: Int?
+    /// A backfill run, or a run of a schedule with a backfill in flight: it must not overlap the other, so before
+    /// running it asks `parkBehindScheduleRun`. False for every other run, which pays nothing for backfills.
+    public let sharesScheduleWithBackfill: Bool
 }
 
 /// What one delivery attempt came to, recorded by `finish`.
@@ -93,8 +96,9 @@ public struct ExecutionLeaseRepository {
     /// both commit, or (an error, thrown) neither does, and both leases run out as if the worker had crashed.
     public func finish(_ finishing: Finish, thenClaim id: UUID, owner: String, leaseSeconds: Double) throws
         -> (ended: Ended?, claim: ClaimResult) {
-        let results = try connection.pipelinedQueries([Self.finishQuery(finishing), Self.claimQuery(id, owner: owner, leaseSeconds: leaseSeconds)])
-        return (try ended(results[0]), try claimResult(id, rows: results[1]))
+        let results = try connection.pipelinedQueries([Self.finishQuery(finishing)] + Self.wakeBehindScheduleQueries(after: finishing.id)
+                                                      + [Self.claimQuery(id, owner: owner, leaseSeconds: leaseSeconds)])
+        return (try ended(results[0], woke: results[2]), try claimResult(id, rows: results[3]))
     }
 
     static func claimQuery(_ id: UUID, owner: String, leaseSeconds: Double) -> PostgresQuery {
@@ -117,6 +121,8 @@ public struct ExecutionLeaseRepository {
                       coalesce((SELECT s.owner_id FROM schedules s WHERE s.id = e.schedule_id), r.owner_id) AS owner_id,
                       (SELECT a.storage_path FROM artifacts a WHERE a.execution_id = e.id AND a.format = 'csv'
                        ORDER BY a.created_at DESC LIMIT 1) AS artifact_path,
+                      (e.trigger = 'backfill' OR EXISTS (SELECT 1 FROM executions b WHERE b.schedule_id = e.schedule_id
+                                                         AND b.trigger = 'backfill' AND b.status IN ('queued', 'running'))) AS backfill_in_flight,
                       -- A slot, unless the rendering is kept already or a run parked on the source goes first (higher
                       -- priority, or the same and an earlier slot): the freed slot is for the run its release woke.
                       CASE WHEN NOT EXISTS (SELECT 1 FROM artifacts a WHERE a.execution_id = e.id AND a.format = 'csv')
@@ -144,7 +150,8 @@ public struct ExecutionLeaseRepository {
             maxDurationSeconds: try row.decode("max_duration_seconds"), rowLimit: try row.decode("row_limit"),
             destinationIDs: Self.uuids(try row.decode("destinations")), timeZone: try row.decode("time_zone"),
             overlapPolicy: try row.decode("overlap_policy", as: String?.self), ownerID: try row.decode("owner_id", as: UUID?.self),
-            artifactPath: try row.decode("artifact_path", as: String?.self), sourceSlot: try row.decode("source_slot", as: Int?.self)))
+            artifactPath: try row.decode("artifact_path", as: String?.self), sourceSlot: try row.decode("source_slot", as: Int?.self),
+            sharesScheduleWithBackfill: try row.decode("backfill_in_flight")))
     }
 
     /// Extends the leases of the executions `owner` is working on now; the owner's heartbeat calls this well inside
@@ -375,7 +382,8 @@ public struct ExecutionLeaseRepository {
     }
 
     public func finish(_ finishing: Finish) throws -> Ended? {
-        try ended(connection.query(Self.finishQuery(finishing)))
+        let results = try connection.pipelinedQueries([Self.finishQuery(finishing)] + Self.wakeBehindScheduleQueries(after: finishing.id))
+        return try ended(results[0], woke: results[2])
     }
 
     static func finishQuery(_ finishing: Finish) -> PostgresQuery {
@@ -441,11 +449,13 @@ public struct ExecutionLeaseRepository {
             """
     }
 
-    private func ended(_ rows: [PostgresRow]) throws -> Ended? {
+    private func ended(_ rows: [PostgresRow], woke: [PostgresRow]) throws -> Ended? {
+        // A run waiting behind this one's schedule was woken: the schedulers' reconcilers put it on a stream.
+        if !woke.isEmpty { try connection.notify(ScheduleRepository.changeChannel, payload: "execution") }
         guard let row = rows.first else { return nil }
         let status: String = try row.decode("status")
         // A retry is waiting: wake the schedulers, so they sleep until it rather than past it.
-        if status == "queued" { try connection.notify(ScheduleRepository.changeChannel, payload: "execution") }
+        if status == "queued" && woke.isEmpty { try connection.notify(ScheduleRepository.changeChannel, payload: "execution") }
         return (status, try row.decode("not_before", as: Date?.self), try row.decode("error", as: String?.self))
     }
 
@@ -462,6 +472,7 @@ public struct ExecutionLeaseRepository {
                 WHERE id = \(id) AND status = 'running' AND lease_owner = \(owner)
                 """)
             guard updated == 1 else { return false }
+            if try wakeBehindSchedule(after: id) { try connection.notify(ScheduleRepository.changeChannel, payload: "execution") }
             if let ownerID {
                 try connection.execute("""
                     INSERT INTO notifications (user_id, kind, title, body, execution_id)
