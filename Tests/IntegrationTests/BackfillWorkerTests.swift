@@ -30,7 +30,8 @@ struct BackfillWorkerTests {
         let second = try fixture.scheduler()
         defer { second.stop() }
         let done = try waitUntil(90) { try fixture.count("SELECT count(*) FROM executions WHERE status = 'succeeded'") == 11 }
-        #expect(done, "\(try fixture.count("SELECT count(*) FROM executions WHERE status = 'succeeded'")) of 11 succeeded\n\(second.output.suffix(2000))")
+        let succeeded = try fixture.count("SELECT count(*) FROM executions WHERE status = 'succeeded'")
+        #expect(done, "\(succeeded) of 11 succeeded\n\(second.output.suffix(2000))")
 
         let runs = try fixture.store.query("""
             SELECT trigger, scheduled_for, started_at, finished_at FROM executions WHERE schedule_id = \(schedule) ORDER BY started_at
