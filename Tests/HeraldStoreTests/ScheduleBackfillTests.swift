@@ -90,4 +90,46 @@ struct ScheduleBackfillTests {
         }
         #expect(try f.service().backfill(id, from: "2026-10-20", to: "2026-10-21", rerun: false, actor: .user(f.admin), now: Self.now).created == 2)
     }
+
+    @Test func aBackfillRunAndAFiredRunParkBehindEachOtherAndTheEndOfOneWakesTheNext() throws {
+        let f = try ScheduleFixture()
+        let id = try schedule(f)
+        let backfill = try f.service().backfill(id, from: "2026-10-20", to: "2026-10-22", rerun: false, actor: .user(f.creator), now: Self.now)
+        let leases = ExecutionLeaseRepository(connection: f.connection)
+        func fired() throws -> UUID {
+            try f.connection.query("""
+                INSERT INTO executions (schedule_id, report_id, scheduled_for, trigger) VALUES (\(id), \(f.report), clock_timestamp(), 'schedule')
+                RETURNING id
+                """)[0].decode("id")
+        }
+        func waiting() throws -> [UUID] {
+            try f.connection.query("SELECT id FROM executions WHERE waiting_for_schedule ORDER BY scheduled_for").map { try $0.decode("id") }
+        }
+        func claim(_ run: UUID) throws -> ClaimedExecution {
+            guard case .claimed(let job) = try leases.claim(run, owner: "w", leaseSeconds: 30) else { throw NotFound("claim") }
+            return job
+        }
+        // A fired run while the backfill waits: it checks, and goes on (no backfill run is running).
+        let live = try fired()
+        #expect(try claim(live).sharesScheduleWithBackfill)
+        #expect(try !leases.parkBehindScheduleRun(live, owner: "w"))
+        // The backfill's head, claimed meanwhile, parks behind it; the fired run's end wakes it, not the later slots.
+        #expect(try claim(backfill.executionIDs[0]).sharesScheduleWithBackfill)
+        #expect(try leases.parkBehindScheduleRun(backfill.executionIDs[0], owner: "w"))
+        #expect(try waiting() == backfill.executionIDs)
+        try leases.fail(live, owner: "w", error: "boom", timings: [:], notify: nil, reportName: "Sales")
+        #expect(try waiting() == Array(backfill.executionIDs.dropFirst()))
+        // Now the backfill run runs, and a fired run parks behind it until its end, which wakes the fired run first.
+        _ = try claim(backfill.executionIDs[0])
+        #expect(try !leases.parkBehindScheduleRun(backfill.executionIDs[0], owner: "w"))
+        let later = try fired()
+        _ = try claim(later)
+        #expect(try leases.parkBehindScheduleRun(later, owner: "w"))
+        let ended = try leases.finish(ExecutionLeaseRepository.Finish(id: backfill.executionIDs[0], owner: "w", outcomes: [], rowCount: 1,
+                                                                      timings: [:], notify: nil, reportName: "Sales"))
+        #expect(ended?.status == "succeeded")
+        #expect(try waiting() == Array(backfill.executionIDs.dropFirst()))
+        #expect(try f.connection.query("SELECT started_at IS NULL AS fresh FROM executions WHERE id = \(later)")[0].decode("fresh", as: Bool.self),
+                "a parked run has not started")
+    }
 }
