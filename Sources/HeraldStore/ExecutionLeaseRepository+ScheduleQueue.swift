@@ -4,7 +4,8 @@ import Postgres
 /// Runs of one schedule that must not overlap (a backfill run and any other run of its schedule) wait for each other
 /// parked (`waiting_for_schedule`), the way runs wait for a data source slot: no timer, no hand-back loop. The end of
 /// a run wakes the next one in its own transaction; parking and waking both hold the schedule's advisory lock
-/// (`herald_schedule_lock_key`) from a statement of their own before they look, so neither can miss the other.
+/// (`herald_schedule_lock_key`) from a statement of their own before they look, so neither can miss the other; every
+/// transaction takes it before it writes any row, so it never waits for the lock while holding a row another wants.
 extension ExecutionLeaseRepository {
     /// Parks a claimed run (queued, off the streams, the attempt returned) if it would overlap: a backfill run while
     /// any other run of its schedule runs, another run while a backfill run of its schedule runs. True when parked;
@@ -29,17 +30,16 @@ extension ExecutionLeaseRepository {
     /// Wakes the run waiting behind the schedule of execution `id` that may go now, if any; true when one was woken.
     /// For callers inside a transaction of their own (`fail`, the backfill's insert).
     func wakeBehindSchedule(after id: UUID) throws -> Bool {
-        let queries = Self.wakeBehindScheduleQueries(after: id)
-        _ = try connection.execute(queries[0])
-        return try !connection.query(queries[1]).isEmpty
+        _ = try connection.execute(Self.scheduleLockQuery(of: id))
+        return try !connection.query(Self.wakeBehindScheduleQuery(after: id)).isEmpty
     }
 
-    /// The schedule's lock, then the wake-up: two statements, pipelined after a run's `finish` in its transaction.
-    /// Fired runs waiting behind a backfill go first, then backfill runs oldest slot first, one at a time (only when
+    /// The wake-up, with the schedule's lock taken by an earlier statement of the transaction (pipelined with a
+    /// run's `finish`, see `finishAndWakeQueries`), so it sees every run parked before it. Fired runs waiting behind a backfill go first, then backfill runs oldest slot first, one at a time (only when
     /// nothing of the schedule runs and no other backfill run is on its way). The woken run is left for the
     /// reconcilers to take (`takeReady`), so a process killed before it put it on a stream loses nothing.
-    static func wakeBehindScheduleQueries(after id: UUID) -> [PostgresQuery] {
-        [scheduleLockQuery(of: id), """
+    static func wakeBehindScheduleQuery(after id: UUID) -> PostgresQuery {
+        """
             WITH schedule AS (
                 SELECT schedule_id AS id FROM executions WHERE id = \(id) AND schedule_id IS NOT NULL
             ), next AS (
@@ -57,7 +57,7 @@ extension ExecutionLeaseRepository {
                        ELSE NOT EXISTS (SELECT 1 FROM executions o WHERE o.schedule_id = schedule.id AND o.status = 'running'
                                           AND o.trigger = 'backfill') END
             RETURNING w.id
-            """]
+            """
     }
 
     static func scheduleLockQuery(of id: UUID) -> PostgresQuery {

@@ -96,9 +96,9 @@ public struct ExecutionLeaseRepository {
     /// both commit, or (an error, thrown) neither does, and both leases run out as if the worker had crashed.
     public func finish(_ finishing: Finish, thenClaim id: UUID, owner: String, leaseSeconds: Double) throws
         -> (ended: Ended?, claim: ClaimResult) {
-        let results = try connection.pipelinedQueries([Self.finishQuery(finishing)] + Self.wakeBehindScheduleQueries(after: finishing.id)
+        let results = try connection.pipelinedQueries(Self.finishAndWakeQueries(finishing)
                                                       + [Self.claimQuery(id, owner: owner, leaseSeconds: leaseSeconds)])
-        return (try ended(results[0], woke: results[2]), try claimResult(id, rows: results[3]))
+        return (try ended(results[1], woke: results[2]), try claimResult(id, rows: results[3]))
     }
 
     static func claimQuery(_ id: UUID, owner: String, leaseSeconds: Double) -> PostgresQuery {
@@ -382,8 +382,14 @@ public struct ExecutionLeaseRepository {
     }
 
     public func finish(_ finishing: Finish) throws -> Ended? {
-        let results = try connection.pipelinedQueries([Self.finishQuery(finishing)] + Self.wakeBehindScheduleQueries(after: finishing.id))
-        return try ended(results[0], woke: results[2])
+        let results = try connection.pipelinedQueries(Self.finishAndWakeQueries(finishing))
+        return try ended(results[1], woke: results[2])
+    }
+
+    /// The schedule's lock (first, so a finish never holds its row while it waits for the lock: no deadlock with
+    /// another worker's claim), the finish, then the wake-up of the run waiting behind the schedule.
+    static func finishAndWakeQueries(_ finishing: Finish) -> [PostgresQuery] {
+        [scheduleLockQuery(of: finishing.id), finishQuery(finishing), wakeBehindScheduleQuery(after: finishing.id)]
     }
 
     static func finishQuery(_ finishing: Finish) -> PostgresQuery {
@@ -464,6 +470,8 @@ public struct ExecutionLeaseRepository {
     public func fail(_ id: UUID, owner: String, error: String, timings: [String: Double], deadLetter: Bool = false,
                      notify ownerID: UUID?, reportName: String) throws -> Bool {
         try connection.transaction {
+            // The schedule's lock before any row (as in `finishAndWakeQueries`): the same order everywhere, no deadlock.
+            try connection.execute(Self.scheduleLockQuery(of: id))
             let updated = try connection.execute("""
                 UPDATE executions
                 SET status = 'failed', step = NULL, finished_at = clock_timestamp(), error = \(error),

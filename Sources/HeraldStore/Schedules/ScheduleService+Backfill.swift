@@ -23,6 +23,8 @@ extension ScheduleService {
     /// oldest is woken (now if nothing of the schedule runs, else by the end of what runs).
     public func backfill(_ id: UUID, from: String, to: String, rerun: Bool, actor: Actor, now: Date = Date()) throws -> BackfillResult {
         try connection.transaction {
+            // The schedule's queue lock before its row, in the order a run's end takes them (no deadlock with it).
+            try connection.execute("SELECT pg_advisory_xact_lock(herald_schedule_lock_key(\(id)))")
             let record = try lockForChange(id, actor: actor)
             let instant = Int64(now.timeIntervalSince1970)
             let range = try BackfillRange.parse(from: from, to: to, timeZone: record.recurrence.timeZone, now: instant)
