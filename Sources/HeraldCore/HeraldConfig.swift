@@ -27,6 +27,8 @@ public struct HeraldConfig: Sendable {
     public var maxSchedulesPerUser: Int
     /// The largest row limit a report may set.
     public var maxRowLimit: Int
+    /// The most slots one backfill may create runs for.
+    public var maxBackfill: Int
     /// Folder destinations deliver only below this folder.
     public var deliveryRoot: String
     /// A session ends after this long without a request, and this long after sign-in whatever happens.
@@ -92,6 +94,7 @@ public struct HeraldConfig: Sendable {
         drainSeconds = try number("HERALD_DRAIN_SECONDS", default: 30, 0...3600)
         maxSchedulesPerUser = Int(try number("HERALD_MAX_SCHEDULES_PER_USER", default: 10, 0...1_000_000))
         maxRowLimit = Int(try number("HERALD_MAX_ROW_LIMIT", default: 10_000_000, 1...1_000_000_000))
+        maxBackfill = Int(try number("HERALD_MAX_BACKFILL", default: 366, 1...100_000))
         deliveryRoot = value("HERALD_DELIVERY_ROOT") ?? (dataDirectory as NSString).appendingPathComponent("deliveries")
         guard deliveryRoot.hasPrefix("/") else {
             throw ConfigError(key: "HERALD_DELIVERY_ROOT", reason: "must be an absolute path")

@@ -182,6 +182,11 @@ public final class ExecutionRunner {
             try leases.fail(executionID, owner: owner, error: error, timings: [:], deadLetter: true, notify: job.ownerID, reportName: job.reportName)
             return .done(.finished(Outcome(status: "failed", rowCount: nil, error: error, delivered: [])))
         }
+        // A backfill run and the other runs of its schedule go one after another: parked until the other's end wakes it.
+        if job.sharesScheduleWithBackfill, try leases.parkBehindScheduleRun(executionID, owner: owner) {
+            release(job.sourceSlot)
+            return .done(.deferred)
+        }
         if job.overlapPolicy == OverlapPolicy.bufferOne.rawValue, let schedule = job.scheduleID,
            try leases.otherRunRunning(scheduleID: schedule, besides: executionID) {
             release(job.sourceSlot)

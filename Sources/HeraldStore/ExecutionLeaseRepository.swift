@@ -36,6 +36,9 @@ public struct ClaimedExecution: Sendable {
     public let sourceSlot: Int?
     /// When the run delivers (the schedule's; `always` for a run without a schedule).
     public let deliveryCondition: DeliveryCondition
+    /// A backfill run, or a run of a schedule with a backfill in flight: it must not overlap the other, so before
+    /// running it asks `parkBehindScheduleRun`. False for every other run, which pays nothing for backfills.
+    public let sharesScheduleWithBackfill: Bool
 }
 
 /// What one delivery attempt came to, recorded by `finish`.
@@ -123,8 +126,9 @@ public struct ExecutionLeaseRepository {
     /// both commit, or (an error, thrown) neither does, and both leases run out as if the worker had crashed.
     public func finish(_ finishing: Finish, thenClaim id: UUID, owner: String, leaseSeconds: Double) throws
         -> (ended: Ended?, claim: ClaimResult) {
-        let results = try connection.pipelinedQueries([Self.finishQuery(finishing), Self.claimQuery(id, owner: owner, leaseSeconds: leaseSeconds)])
-        return (try ended(results[0]), try claimResult(id, rows: results[1]))
+        let results = try connection.pipelinedQueries(Self.finishAndWakeQueries(finishing)
+                                                      + [Self.claimQuery(id, owner: owner, leaseSeconds: leaseSeconds)])
+        return (try ended(results[1], woke: results[2]), try claimResult(id, rows: results[3]))
     }
 
     static func claimQuery(_ id: UUID, owner: String, leaseSeconds: Double) -> PostgresQuery {
@@ -152,6 +156,8 @@ public struct ExecutionLeaseRepository {
                       coalesce((SELECT s.export_options FROM schedules s WHERE s.id = e.schedule_id), '{}')::text AS export_options,
                       (SELECT string_agg(a.format || '=' || a.storage_path, E'\n' ORDER BY a.created_at)
                        FROM artifacts a WHERE a.execution_id = e.id) AS kept,
+                      (e.trigger = 'backfill' OR EXISTS (SELECT 1 FROM executions b WHERE b.schedule_id = e.schedule_id
+                                                         AND b.trigger = 'backfill' AND b.status IN ('queued', 'running'))) AS backfill_in_flight,
                       -- A slot, unless the rendering is kept already or a run parked on the source goes first (higher
                       -- priority, or the same and an earlier slot): the freed slot is for the run its release woke.
                       CASE WHEN NOT EXISTS (SELECT 1 FROM artifacts a WHERE a.execution_id = e.id)
@@ -187,7 +193,8 @@ public struct ExecutionLeaseRepository {
             exportOptions: try row.decodeJSON("export_options", as: ExportOptions.self),
             reportDescription: try row.decode("description_md"),
             sourceSlot: try row.decode("source_slot", as: Int?.self),
-            deliveryCondition: try row.decodeJSON("delivery_condition", as: DeliveryCondition.self)))
+            deliveryCondition: try row.decodeJSON("delivery_condition", as: DeliveryCondition.self),
+            sharesScheduleWithBackfill: try row.decode("backfill_in_flight")))
     }
 
     /// Extends the leases of the executions `owner` is working on now; the owner's heartbeat calls this well inside
@@ -424,7 +431,14 @@ public struct ExecutionLeaseRepository {
     }
 
     public func finish(_ finishing: Finish) throws -> Ended? {
-        try ended(connection.query(Self.finishQuery(finishing)))
+        let results = try connection.pipelinedQueries(Self.finishAndWakeQueries(finishing))
+        return try ended(results[1], woke: results[2])
+    }
+
+    /// The schedule's lock (first, so a finish never holds its row while it waits for the lock: no deadlock with
+    /// another worker's claim), the finish, then the wake-up of the run waiting behind the schedule.
+    static func finishAndWakeQueries(_ finishing: Finish) -> [PostgresQuery] {
+        [scheduleLockQuery(of: finishing.id), finishQuery(finishing), wakeBehindScheduleQuery(after: finishing.id)]
     }
 
     static func finishQuery(_ finishing: Finish) -> PostgresQuery {
@@ -490,11 +504,13 @@ public struct ExecutionLeaseRepository {
             """
     }
 
-    private func ended(_ rows: [PostgresRow]) throws -> Ended? {
+    private func ended(_ rows: [PostgresRow], woke: [PostgresRow]) throws -> Ended? {
+        // A run waiting behind this one's schedule was woken: the schedulers' reconcilers put it on a stream.
+        if !woke.isEmpty { try connection.notify(ScheduleRepository.changeChannel, payload: "execution") }
         guard let row = rows.first else { return nil }
         let status: String = try row.decode("status")
         // A retry is waiting: wake the schedulers, so they sleep until it rather than past it.
-        if status == "queued" { try connection.notify(ScheduleRepository.changeChannel, payload: "execution") }
+        if status == "queued" && woke.isEmpty { try connection.notify(ScheduleRepository.changeChannel, payload: "execution") }
         return (status, try row.decode("not_before", as: Date?.self), try row.decode("error", as: String?.self))
     }
 
@@ -504,6 +520,8 @@ public struct ExecutionLeaseRepository {
     public func fail(_ id: UUID, owner: String, error: String, timings: [String: Double], deadLetter: Bool = false,
                      parameters: String? = nil, notify ownerID: UUID?, reportName: String) throws -> Bool {
         try connection.transaction {
+            // The schedule's lock before any row (as in `finishAndWakeQueries`): the same order everywhere, no deadlock.
+            try connection.execute(Self.scheduleLockQuery(of: id))
             let updated = try connection.execute("""
                 UPDATE executions
                 SET status = 'failed', step = NULL, finished_at = clock_timestamp(), error = \(error),
@@ -513,6 +531,7 @@ public struct ExecutionLeaseRepository {
                 WHERE id = \(id) AND status = 'running' AND lease_owner = \(owner)
                 """)
             guard updated == 1 else { return false }
+            if try wakeBehindSchedule(after: id) { try connection.notify(ScheduleRepository.changeChannel, payload: "execution") }
             if let ownerID {
                 try connection.execute("""
                     INSERT INTO notifications (user_id, kind, title, body, execution_id)

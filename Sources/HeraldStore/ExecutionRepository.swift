@@ -2,12 +2,13 @@ import Foundation
 import Postgres
 
 /// Why an execution exists: a slot of the recurrence (`schedule`, or `catch_up` when fired late by the misfire
-/// policy), or a request (`manual`, `test`). Matches the `executions.trigger` check.
+/// policy, or `backfill` when a person asked for past slots), or a request (`manual`, `test`). Matches the
+/// `executions.trigger` check.
 public enum ExecutionTrigger: String, Sendable, CaseIterable {
-    case schedule, catchUp = "catch_up", manual, test
+    case schedule, catchUp = "catch_up", manual, test, backfill
 
     /// Slots carry the unique `(schedule_id, scheduled_for)` key; requests do not.
-    public var isSlot: Bool { self == .schedule || self == .catchUp }
+    public var isSlot: Bool { self == .schedule || self == .catchUp || self == .backfill }
 }
 
 /// SQL for `executions` that the scheduler needs around enqueueing, and the insert of requested runs.
@@ -53,7 +54,7 @@ public struct ExecutionRepository {
     }
 
     /// Takes (marks enqueued, then the caller adds them to the stream) queued executions that are ready to run but not on the queue: retries whose
-    /// backoff is over, deferred, handed-back and woken runs (never parked ones), manual and test runs, and fired slots that never reached
+    /// backoff is over, deferred, handed-back and woken runs (never parked ones), manual, test and backfill runs, and fired slots that never reached
     /// Redis (it was down, or the firing process died before releasing them). Fired slots only `firedGrace` seconds
     /// after their time and after they were written (a slot fired late is released at once by the process that fired
     /// it), so that process is not raced. `SKIP LOCKED`: two reconcilers never take
@@ -65,9 +66,9 @@ public struct ExecutionRepository {
                 lateness_ms = coalesce(lateness_ms, extract(epoch FROM clock_timestamp() - scheduled_for) * 1000)
             WHERE id IN (
                 SELECT id FROM executions
-                WHERE status = 'queued' AND enqueued_at IS NULL AND waiting_source_id IS NULL
+                WHERE status = 'queued' AND enqueued_at IS NULL AND waiting_source_id IS NULL AND NOT waiting_for_schedule
                   AND coalesce(not_before, created_at) <= now()
-                  AND (trigger IN ('manual', 'test') OR started_at IS NOT NULL
+                  AND (trigger IN ('manual', 'test', 'backfill') OR started_at IS NOT NULL
                        OR (coalesce(not_before, created_at) < now() - make_interval(secs => \(firedGrace))
                            AND created_at < now() - make_interval(secs => \(firedGrace))))
                 ORDER BY priority DESC, scheduled_for LIMIT \(limit)
@@ -113,8 +114,8 @@ public struct ExecutionRepository {
     public func earliestNotBefore() throws -> Date? {
         try connection.query("""
             SELECT min(not_before) AS at FROM executions
-            WHERE status = 'queued' AND enqueued_at IS NULL AND not_before IS NOT NULL
-              AND (trigger IN ('manual', 'test') OR started_at IS NOT NULL)
+            WHERE status = 'queued' AND enqueued_at IS NULL AND not_before IS NOT NULL AND NOT waiting_for_schedule
+              AND (trigger IN ('manual', 'test', 'backfill') OR started_at IS NOT NULL)
             """)[0].decode("at", as: Date?.self)
     }
 }

@@ -90,10 +90,11 @@ public struct ScheduleFiring {
             let due = try connection.query("""
                 SELECT s.id, s.report_id, s.recurrence::text AS recurrence, s.next_slot_at, s.next_run_at, s.misfire_policy,
                        s.overlap_policy, s.jitter_seconds, s.priority, s.run_count,
+                       -- Backfill runs are not counted: they and fired runs wait for each other instead (0016).
                        CASE WHEN s.overlap_policy = 'allow' THEN 0 ELSE
-                           (SELECT count(*) FROM executions e WHERE e.schedule_id = s.id AND e.status = 'queued')::int END AS queued,
+                           (SELECT count(*) FROM executions e WHERE e.schedule_id = s.id AND e.status = 'queued' AND e.trigger <> 'backfill')::int END AS queued,
                        CASE WHEN s.overlap_policy = 'allow' THEN 0 ELSE
-                           (SELECT count(*) FROM executions e WHERE e.schedule_id = s.id AND e.status = 'running')::int END AS running
+                           (SELECT count(*) FROM executions e WHERE e.schedule_id = s.id AND e.status = 'running' AND e.trigger <> 'backfill')::int END AS running
                 FROM schedules s
                 WHERE s.enabled AND s.next_run_at <= \(horizon)
                 ORDER BY s.next_run_at
@@ -195,7 +196,7 @@ public struct ScheduleFiring {
                        CASE WHEN skip_reason = '' THEN 'queued' ELSE 'skipped' END, nullif(skip_reason, ''),
                        CASE WHEN skip_reason <> '' THEN clock_timestamp() END, to_timestamp(run_at)
                 FROM planned
-                ON CONFLICT (schedule_id, scheduled_for) WHERE trigger IN ('schedule', 'catch_up') DO NOTHING
+                ON CONFLICT (schedule_id, scheduled_for) WHERE trigger IN ('schedule', 'catch_up') AND superseded_at IS NULL DO NOTHING
                 RETURNING id, schedule_id, scheduled_for, priority, status, missed_count, not_before
             ), moved AS (
                 UPDATE schedules s

@@ -82,12 +82,14 @@ struct ReportCommand: ParsableCommand {
 }
 
 extension HeraldConfig {
-    var scheduleLimits: ScheduleLimits { ScheduleLimits(minimumInterval: minimumInterval, maxSchedulesPerUser: maxSchedulesPerUser) }
+    var scheduleLimits: ScheduleLimits {
+        ScheduleLimits(minimumInterval: minimumInterval, maxSchedulesPerUser: maxSchedulesPerUser, maxBackfill: maxBackfill)
+    }
 }
 
 struct ScheduleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "schedule", abstract: "Schedules.",
-                                                    subcommands: [Add.self, List.self, Pause.self, Resume.self, Delete.self])
+                                                    subcommands: [Add.self, List.self, Pause.self, Resume.self, Delete.self, Backfill.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Schedules a report into a local folder; prints the schedule's id.")
@@ -188,5 +190,21 @@ struct ScheduleCommand: ParsableCommand {
     struct Delete: ParsableCommand {
         @Argument(help: "The schedule id.") var id: String
         func run() { let id = parseID(id, "schedule"); withStore { c, config in try ScheduleService(connection: c, limits: config.scheduleLimits).delete(id, actor: .commandLine) } }
+    }
+
+    struct Backfill: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Queues one run per past slot between two days (in the schedule's zone, both included); they run one after another.")
+        @Argument(help: "The schedule id.") var id: String
+        @Option(help: "The first day, YYYY-MM-DD.") var from: String
+        @Option(help: "The last day, YYYY-MM-DD (not after today).") var to: String
+        @Flag(help: "Also run again the slots that already ran (the earlier run is kept, marked superseded).") var rerun = false
+        func run() {
+            let id = parseID(id, "schedule")
+            let result = withStore { c, config in
+                try ScheduleService(connection: c, limits: config.scheduleLimits).backfill(id, from: from, to: to, rerun: rerun, actor: .commandLine)
+            }
+            print("queued \(result.created) run(s) (\(result.rerun) re-run), skipped \(result.skipped) slot(s) that already had a run")
+        }
     }
 }

@@ -17,7 +17,8 @@ struct WebCommand: ParsableCommand {
         let settings = WebSettings(
             secretKey: config.secretKey, baseURL: config.baseURL, minimumInterval: config.minimumInterval,
             maxSchedulesPerUser: config.maxSchedulesPerUser, maxRowLimit: config.maxRowLimit, deliveryRoot: config.deliveryRoot, dataDirectory: config.dataDirectory,
-            session: SessionService.Settings(idleSeconds: config.sessionIdleSeconds, absoluteSeconds: config.sessionAbsoluteSeconds))
+            session: SessionService.Settings(idleSeconds: config.sessionIdleSeconds, absoluteSeconds: config.sessionAbsoluteSeconds),
+            maxBackfill: config.maxBackfill)
         do {
             application = WebApplication(templates: try Templates.load(directory: config.templatesDirectory), settings: settings,
                                          logger: logger, routes: WebRoutes.register)

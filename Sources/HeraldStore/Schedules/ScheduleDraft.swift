@@ -91,9 +91,12 @@ public struct ScheduleLimits: Sendable {
     public var minimumInterval: Int64
     /// How many schedules a non-admin may own.
     public var maxSchedulesPerUser: Int
+    /// The most slots one backfill may create runs for (`HERALD_MAX_BACKFILL`).
+    public var maxBackfill: Int
 
-    public init(minimumInterval: Int64, maxSchedulesPerUser: Int) {
+    public init(minimumInterval: Int64, maxSchedulesPerUser: Int, maxBackfill: Int = 366) {
         self.minimumInterval = minimumInterval
         self.maxSchedulesPerUser = maxSchedulesPerUser
+        self.maxBackfill = maxBackfill
     }
 }

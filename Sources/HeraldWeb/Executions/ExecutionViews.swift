@@ -27,6 +27,7 @@ enum ExecutionWords {
         case "catch_up": "Catch-up"
         case "manual": "Run now"
         case "test": "Test run"
+        case "backfill": "Backfill"
         default: raw
         }
     }

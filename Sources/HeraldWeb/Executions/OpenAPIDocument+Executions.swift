@@ -12,7 +12,7 @@ extension OpenAPIDocument {
             return copy
         }
         let status: [String: Any] = ["type": "string", "enum": ["queued", "running", "succeeded", "partial", "failed", "skipped", "cancelled"]]
-        let trigger: [String: Any] = ["type": "string", "enum": ["schedule", "catch_up", "manual", "test"]]
+        let trigger: [String: Any] = ["type": "string", "enum": ["schedule", "catch_up", "manual", "test", "backfill"]]
         let filters: [[String: Any]] = [
             ["name": "status", "in": "query", "schema": status, "description": "Only runs with this status"],
             ["name": "schedule_id", "in": "query", "schema": uuid, "description": "Only this schedule's runs"],

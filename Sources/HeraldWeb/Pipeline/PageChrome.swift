@@ -30,7 +30,17 @@ public struct PageChrome: Sendable, Encodable {
             items += [("Status", "/status")]
         }
         nav = items.map { NavItem(label: $0.0, href: $0.1, current: Router.split($0.1).first == current) }
-        notice = context.request.queryValue("done").flatMap { Self.notices[$0] }
+        notice = context.request.queryValue("done").flatMap {
+            Self.notices[$0] ?? Self.backfilled($0, created: context.request.queryValue("created"), skipped: context.request.queryValue("skipped"))
+        }
+    }
+
+    /// `done=backfilled&created=N&skipped=M`: the counts are read as numbers, so no text from the URL is shown.
+    static func backfilled(_ key: String, created: String?, skipped: String?) -> String? {
+        guard key == "backfilled", let created = created.flatMap({ Int($0) }), let skipped = skipped.flatMap({ Int($0) }) else { return nil }
+        let queued = created == 1 ? "1 backfill run was queued" : "\(created) backfill runs were queued"
+        let left = skipped == 0 ? "" : skipped == 1 ? " 1 slot already had a run and was left alone." : " \(skipped) slots already had a run and were left alone."
+        return "\(queued); they run one after another, oldest slot first.\(left)"
     }
 
     /// The confirmations a redirect may ask for with `?done=key`.

@@ -15,6 +15,8 @@ public struct WebSettings: Sendable {
     public var maxSchedulesPerUser: Int
     /// The largest row limit a report may set (`HERALD_MAX_ROW_LIMIT`).
     public var maxRowLimit: Int
+    /// The most slots one backfill may queue (`HERALD_MAX_BACKFILL`).
+    public var maxBackfill: Int
     /// Folder destinations deliver below this folder, never elsewhere.
     public var deliveryRoot: String
     public var dataDirectory: String
@@ -24,12 +26,13 @@ public struct WebSettings: Sendable {
     public init(secretKey: [UInt8], baseURL: String = "https://localhost:8443", minimumInterval: Int64 = 3600,
                 maxSchedulesPerUser: Int = 10, maxRowLimit: Int = 10_000_000, deliveryRoot: String = "/var/lib/herald/deliveries",
                 dataDirectory: String = "/var/lib/herald", statementTimeoutMs: Int = 10_000,
-                session: SessionService.Settings = SessionService.Settings()) {
+                session: SessionService.Settings = SessionService.Settings(), maxBackfill: Int = 366) {
         self.secretKey = secretKey
         self.baseURL = baseURL
         self.minimumInterval = minimumInterval
         self.maxSchedulesPerUser = maxSchedulesPerUser
         self.maxRowLimit = maxRowLimit
+        self.maxBackfill = maxBackfill
         self.deliveryRoot = deliveryRoot
         self.dataDirectory = dataDirectory
         self.statementTimeoutMs = statementTimeoutMs

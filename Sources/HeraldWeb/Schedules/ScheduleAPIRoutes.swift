@@ -7,6 +7,8 @@ enum ScheduleAPIRoutes {
     struct Queued: Encodable { let executionId: UUID; let status: String }
     struct PauseBody: Decodable { let note: String? }
     struct TestBody: Decodable { let destinationId: UUID? }
+    struct BackfillBody: Decodable { let from: String?; let to: String?; let rerun: Bool? }
+    struct Backfilled: Encodable { let created: Int; let rerun: Int; let skipped: Int; let executionIds: [UUID] }
     static let accepted = HTTPStatus(202, "Accepted")
 
     static func register(_ router: inout Router) {
@@ -67,6 +69,14 @@ enum ScheduleAPIRoutes {
             }
             let id = try ExecutionService(connection: try context.store()).testRun(scheduleID: scheduleID, destinationID: destination, actor: context.actor)
             return try .json(Queued(executionId: id, status: "queued"), status: Self.accepted)
+        }
+        router.post("/api/v1/schedules/:id/backfill", .signedIn(.viewer)) { context in
+            let id = try context.id("id", "schedule")
+            let body = try context.request.json(BackfillBody.self)
+            let result = try context.schedules().backfill(id, from: body.from ?? "", to: body.to ?? "", rerun: body.rerun ?? false,
+                                                          actor: context.actor)
+            return try .json(Backfilled(created: result.created, rerun: result.rerun, skipped: result.skipped,
+                                        executionIds: result.executionIDs), status: Self.accepted)
         }
         router.get("/api/v1/schedules/:id/history", .signedIn(.viewer)) { context in
             let list = try ListRequest(context.request)

@@ -159,6 +159,7 @@ extension RequestContext {
     /// The schedule service with this server's limits.
     func schedules() throws -> ScheduleService {
         ScheduleService(connection: try store(), limits: ScheduleLimits(minimumInterval: settings.minimumInterval,
-                                                                         maxSchedulesPerUser: settings.maxSchedulesPerUser))
+                                                                         maxSchedulesPerUser: settings.maxSchedulesPerUser,
+                                                                         maxBackfill: settings.maxBackfill))
     }
 }

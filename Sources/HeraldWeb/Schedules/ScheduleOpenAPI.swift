@@ -104,7 +104,7 @@ extension OpenAPIDocument {
             "ScheduleRun": [
                 "type": "object",
                 "required": ["id", "scheduled_for", "trigger", "status", "attempts", "truncated", "deliveries", "artifacts"],
-                "properties": ["id": uuid, "scheduled_for": time, "trigger": ["type": "string", "enum": ["schedule", "manual", "test", "catch_up"]],
+                "properties": ["id": uuid, "scheduled_for": time, "trigger": ["type": "string", "enum": ["schedule", "manual", "test", "catch_up", "backfill"]],
                                "status": ["type": "string"], "attempts": ["type": "integer"], "started_at": nullableTime, "finished_at": nullableTime,
                                "duration_seconds": ["type": ["number", "null"]], "row_count": ["type": ["integer", "null"]],
                                "truncated": ["type": "boolean", "description": "The result reached the report's row limit"], "error": nullableString,
@@ -184,6 +184,20 @@ extension OpenAPIDocument {
                     "requestBody": ["required": true, "content": ["application/json": ["schema": [
                         "type": "object", "required": ["destination_id"], "properties": ["destination_id": uuid]]]]],
                     "responses": responses(["202": queued], ["400", "401", "403", "404", "415", "422"])]),
+            ],
+            "/api/v1/schedules/{id}/backfill": [
+                "post": op("backfillSchedule", "Queue one run per past slot between two dates, run one after another", [
+                    "parameters": id,
+                    "requestBody": ["required": true, "content": ["application/json": ["schema": [
+                        "type": "object", "required": ["from", "to"], "properties": [
+                            "from": ["type": "string", "description": "First day (YYYY-MM-DD in the schedule's zone) or an instant (…Z)"],
+                            "to": ["type": "string", "description": "Last day, included; not after today"],
+                            "rerun": ["type": "boolean", "default": false, "description": "Also run again slots that already ran"]]]]]],
+                    "responses": responses(["202": OpenAPI.json([
+                        "type": "object", "required": ["created", "rerun", "skipped", "execution_ids"], "properties": [
+                            "created": ["type": "integer"], "rerun": ["type": "integer"], "skipped": ["type": "integer"],
+                            "execution_ids": ["type": "array", "items": uuid]]], "The runs queued")],
+                        ["400", "401", "403", "404", "415", "422"])]),
             ],
             "/api/v1/schedules/{id}/history": [
                 "get": op("scheduleHistory", "The schedule's runs, newest slot first, with deliveries and artifacts", [

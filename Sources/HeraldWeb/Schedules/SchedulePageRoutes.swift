@@ -48,6 +48,20 @@ enum SchedulePageRoutes {
             try ExecutionService(connection: try context.store()).resendFailed(executionID: run, actor: context.actor)
             return .redirect(to: "/schedules/\(id.uuidString.lowercased())?done=resent")
         }
+        router.post("/schedules/:id/backfill", .signedIn(.viewer)) { context in
+            let id = try context.id("id", "schedule")
+            let form = try context.request.form()
+            let sent = BackfillFormView(from: form["from"]?.first ?? "", to: form["to"]?.first ?? "", rerun: form["rerun"]?.first != nil)
+            let result: BackfillResult
+            do {
+                result = try context.schedules().backfill(id, from: sent.from, to: sent.to, rerun: sent.rerun, actor: context.actor)
+            } catch {
+                guard let errors = FormErrors.from(error, labels: ["from": "From", "to": "To"],
+                                                   links: ["from": "#backfill-from", "to": "#backfill-to"]) else { throw error }
+                return try showPage(context, templates: templates, id: id, errors: errors, backfill: sent)
+            }
+            return .redirect(to: "/schedules/\(id.uuidString.lowercased())?done=backfilled&created=\(result.created)&skipped=\(result.skipped)#history")
+        }
         router.post("/schedules/:id/shares", .signedIn(.viewer)) { context in
             let id = try context.id("id", "schedule")
             let form = try context.request.form()
@@ -117,7 +131,8 @@ enum SchedulePageRoutes {
         return .html(try templates.render(view, template: "pages/schedules/list"))
     }
 
-    static func showPage(_ context: RequestContext, templates: Templates, id: UUID, errors: FormErrors = FormErrors()) throws -> HTTPResponse {
+    static func showPage(_ context: RequestContext, templates: Templates, id: UUID, errors: FormErrors = FormErrors(),
+                         backfill: BackfillFormView = BackfillFormView()) throws -> HTTPResponse {
         let service = try context.schedules()
         let actor = context.actor
         let s = try service.get(id, actor: actor)
@@ -160,7 +175,7 @@ enum SchedulePageRoutes {
             shares: try service.shares(id, actor: actor).map { .init(userID: $0.userID.uuidString.lowercased(), label: $0.displayName.isEmpty ? $0.email : "\($0.displayName) (\($0.email))") },
             destinations: destinations.map { .init(id: $0.id.uuidString.lowercased(), name: $0.name) },
             latestFailedRun: mayChange ? try service.latestFailedRun(id, actor: actor).map { $0.uuidString.lowercased() } : nil,
-            errors: errors)
+            errors: errors, backfill: backfill)
         return .html(try templates.render(view, template: "pages/schedules/show"), status: errors.any ? .unprocessableContent : .ok)
     }
 }

@@ -175,4 +175,13 @@ struct ScheduleShowView: Sendable, Encodable {
     let destinations: [Choice]
     let latestFailedRun: String?
     let errors: FormErrors
+    /// What the backfill form was sent with, shown again beside its errors.
+    let backfill: BackfillFormView
+}
+
+/// The schedule page's backfill form: two days and whether slots that ran are run again.
+struct BackfillFormView: Sendable, Encodable {
+    var from = ""
+    var to = ""
+    var rerun = false
 }
