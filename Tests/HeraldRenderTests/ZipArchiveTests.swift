@@ -8,14 +8,14 @@ struct ZipArchiveTests {
     /// Three files: an empty one, several MB of CSV, and binary bytes that do not compress.
     static func sources(in folder: String) throws -> [(name: String, path: String)] {
         let empty = folder + "/empty.csv"
-        FileManager.default.createFile(atPath: empty, contents: Data())
+        _ = FileManager.default.createFile(atPath: empty, contents: Data())
         let csv = folder + "/sales.csv"
         var text = "id,name,amount,day\r\n"
         for id in 1...120_000 { text += "\(id),customer \(id) — Zürich 東京,\(id * 37 % 10_007).25,2026-11-\(id % 28 + 1)\r\n" }
-        FileManager.default.createFile(atPath: csv, contents: Data(text.utf8))
+        _ = FileManager.default.createFile(atPath: csv, contents: Data(text.utf8))
         let binary = folder + "/noise.bin"
         var generator = SystemRandomNumberGenerator()
-        FileManager.default.createFile(atPath: binary, contents: Data((0..<300_000).map { _ in UInt8.random(in: 0...255, using: &generator) }))
+        _ = FileManager.default.createFile(atPath: binary, contents: Data((0..<300_000).map { _ in UInt8.random(in: 0...255, using: &generator) }))
         return [("empty.csv", empty), ("Sales 2026-11 — Zürich.csv", csv), ("noise.bin", binary)]
     }
 
@@ -95,7 +95,7 @@ struct ZipArchiveTests {
         let folder = try StreamedExportTests.folder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let source = folder + "/one.csv"
-        FileManager.default.createFile(atPath: source, contents: Data("id\r\n1\r\n".utf8))
+        _ = FileManager.default.createFile(atPath: source, contents: Data("id\r\n1\r\n".utf8))
         let path = folder + "/many.zip"
         let zip = try ZipArchive(path: path)
         for index in 1...70_000 { try zip.add(fileAt: source, name: "part-\(index).csv") }
@@ -111,7 +111,7 @@ struct ZipArchiveTests {
         let folder = try StreamedExportTests.folder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let source = folder + "/one.csv"
-        FileManager.default.createFile(atPath: source, contents: Data("x".utf8))
+        _ = FileManager.default.createFile(atPath: source, contents: Data("x".utf8))
         let zip = try ZipArchive(path: folder + "/run.zip")
         #expect(throws: RenderError.self) { try zip.add(fileAt: source, name: name) }
         // A refused name writes nothing: the archive is still whole.
@@ -124,7 +124,7 @@ struct ZipArchiveTests {
         let folder = try StreamedExportTests.folder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let path = folder + "/run.zip"
-        FileManager.default.createFile(atPath: path, contents: Data("keep".utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data("keep".utf8))
         #expect(throws: RenderError.self) { try ZipArchive(path: path) }
         #expect(FileManager.default.contents(atPath: path) == Data("keep".utf8))
         let zip = try ZipArchive(path: folder + "/other.zip")

@@ -17,7 +17,7 @@ enum RenderProbe {
     static func zip(path: String, megabytes: Int) throws {
         let source = path + ".source.csv"
         guard let handle = FileHandle(forWritingAtPath: source) ?? {
-            FileManager.default.createFile(atPath: source, contents: nil)
+            _ = FileManager.default.createFile(atPath: source, contents: nil)
             return FileHandle(forWritingAtPath: source)
         }() else { throw RenderError("cannot create \(source)") }
         var line = 0
