@@ -9,7 +9,9 @@
 # The data set is one table made with generate_series once per run, on a private PostgreSQL on a free port
 # (fsync off, as every benchmark here), read once before the arms so each arm reads it from the cache.
 # Knobs (environment): RUNS=3 runs of CSV, JSON and the psql COPY (median reported); HEAVY_RUNS=1 runs of XLSX,
-# HTML, PDF and openpyxl; FORMATS="csv json html xlsx pdf"; HERALD_BENCH_BIN (a folder holding ExportProbe).
+# HTML, PDF and openpyxl; FORMATS="csv json html xlsx pdf"; HTML_ROWS, PDF_ROWS, OPENPYXL_ROWS (default ROWS): the slow arms
+# on the first N rows only (`LIMIT N`; openpyxl on the first N lines of the COPY output), compared by rows/s;
+# HERALD_BENCH_BIN (a folder holding ExportProbe).
 # Usage: deploy/bench-export.sh [ROWS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +21,9 @@ rows=${1:-1000000}
 runs=${RUNS:-3}
 heavy_runs=${HEAVY_RUNS:-1}
 formats=${FORMATS:-csv json html xlsx pdf}
+pdf_rows=${PDF_ROWS:-$rows}
+html_rows=${HTML_ROWS:-$rows}
+openpyxl_rows=${OPENPYXL_ROWS:-$rows}
 bench_prepare time
 python_env
 cleanup() { stop_postgres "$work/pg"; rm -rf "$work"; }
@@ -51,15 +56,16 @@ query="SELECT * FROM bench_rows"
 results=$work/results.tsv
 : > "$results"
 
-# The median of the seconds of one arm's runs, and the highest peak RSS; lines "arm<TAB>seconds<TAB>peak_kib<TAB>extra".
+# Each arm adds the median of its runs' seconds and the highest peak RSS: "arm<TAB>rows<TAB>seconds<TAB>peak_kib<TAB>extra".
 median() { sort -n | awk '{v[NR]=$1} END {print (NR % 2 ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2)}'; }
 
 export_arm() {
-    local format=$1 n=$2 i line seconds=() peak=0 extra=
+    local format=$1 n=$2 count=$3 i line seconds=() peak=0 extra= sql=$query
+    [ "$count" = "$rows" ] || sql="$query ORDER BY id LIMIT $count"
     for i in $(seq 1 "$n"); do
         rm -f "$work/out/export.$format"
-        line=$("$bin/ExportProbe" "$format" "$url" "$query" "$work/out/export")
-        [[ "$line" == *"\"rows\":$rows,"* ]] || die "ExportProbe $format: $line"
+        line=$("$bin/ExportProbe" "$format" "$url" "$sql" "$work/out/export")
+        [[ "$line" == *"\"rows\":$count,"* ]] || die "ExportProbe $format: $line"
         seconds+=("$(sed -E 's/.*"seconds":([0-9.e+-]+).*/\1/' <<<"$line")")
         local kib; kib=$(sed -E 's/.*"peak_kib":([0-9]+).*/\1/' <<<"$line")
         [ "$kib" -gt "$peak" ] && peak=$kib
@@ -67,7 +73,7 @@ export_arm() {
     done
     if [ "$format" = pdf ]; then extra=$(pdfinfo "$work/out/export.pdf" | awk '/^Pages:/ {print $2}'); fi
     extra="$extra $(stat -c %s "$work/out/export.$format")"
-    printf '%s\t%s\t%s\t%s\n' "$format" "$(printf '%s\n' "${seconds[@]}" | median)" "$peak" "$extra" >> "$results"
+    printf '%s\t%s\t%s\t%s\t%s\n' "$format" "$count" "$(printf '%s\n' "${seconds[@]}" | median)" "$peak" "$extra" >> "$results"
 }
 
 copy_arm() {
@@ -83,27 +89,36 @@ copy_arm() {
         [ "$kib" -gt "$peak" ] && peak=$kib
         say "psql COPY run $i: ${seconds[-1]} s, psql peak $kib KiB"
     done
-    printf 'copy\t%s\t%s\t%s\n' "$(printf '%s\n' "${seconds[@]}" | median)" "$peak" "$(stat -c %s "$work/out/copy.csv")" >> "$results"
+    printf 'copy\t%s\t%s\t%s\t%s\n' "$rows" "$(printf '%s\n' "${seconds[@]}" | median)" "$peak" "$(stat -c %s "$work/out/copy.csv")" >> "$results"
 }
 
 openpyxl_arm() {
-    local i line seconds=() feeds=() peak=0 kib
+    local i line seconds=() feeds=() peak=0 kib source=$work/out/copy.csv
+    if [ "$openpyxl_rows" != "$rows" ]; then
+        source=$work/out/copy-head.csv
+        head -n "$openpyxl_rows" "$work/out/copy.csv" > "$source"
+    fi
     for i in $(seq 1 "$heavy_runs"); do
         rm -f "$work/out/openpyxl.xlsx"
-        line=$(/usr/bin/time -f %M -o "$work/time.txt" "$herald_python" deploy/bench-export-openpyxl.py "$work/out/copy.csv" "$work/out/openpyxl.xlsx")
+        line=$(/usr/bin/time -f %M -o "$work/time.txt" "$herald_python" deploy/bench-export-openpyxl.py "$source" "$work/out/openpyxl.xlsx")
         seconds+=("$(sed -E 's/.*"seconds": ([0-9.e+-]+).*/\1/' <<<"$line")")
         feeds+=("$(sed -E 's/.*"feed_seconds": ([0-9.e+-]+).*/\1/' <<<"$line")")
         kib=$(tail -n 1 "$work/time.txt")
         [ "$kib" -gt "$peak" ] && peak=$kib
         say "openpyxl run $i: $line, peak $kib KiB"
     done
-    printf 'openpyxl\t%s\t%s\t%s\n' "$(printf '%s\n' "${seconds[@]}" | median)" "$peak" "$(printf '%s\n' "${feeds[@]}" | median)" >> "$results"
+    printf 'openpyxl\t%s\t%s\t%s\t%s\n' "$openpyxl_rows" "$(printf '%s\n' "${seconds[@]}" | median)" "$peak" "$(printf '%s\n' "${feeds[@]}" | median)" >> "$results"
 }
 
 say "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 copy_arm
 for format in $formats; do
-    case $format in csv|json) export_arm "$format" "$runs" ;; *) export_arm "$format" "$heavy_runs" ;; esac
+    case $format in
+        csv|json) export_arm "$format" "$runs" "$rows" ;;
+        pdf) export_arm "$format" "$heavy_runs" "$pdf_rows" ;;
+        html) export_arm "$format" "$heavy_runs" "$html_rows" ;;
+        *) export_arm "$format" "$heavy_runs" "$rows" ;;
+    esac
 done
 openpyxl_arm
 say "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -113,15 +128,16 @@ import sys
 path, rows = sys.argv[1], int(sys.argv[2])
 arms = {}
 for line in open(path):
-    name, seconds, kib, extra = line.rstrip("\n").split("\t")
-    arms[name] = (float(seconds), int(kib), extra.split())
+    name, count, seconds, kib, extra = line.rstrip("\n").split("\t")
+    arms[name] = (float(seconds), int(kib), extra.split(), int(count))
+rate = lambda name: arms[name][3] / arms[name][0]
 print(f"\n{rows:,} rows × 10 columns; median seconds; peak RSS = VmHWM of the process (ExportProbe, psql, python)\n")
-print("| arm | seconds | rows/s | peak RSS MB | file MB | note |")
-print("|---|---:|---:|---:|---:|---|")
+print("| arm | rows | seconds | rows/s | peak RSS MB | file MB | note |")
+print("|---|---:|---:|---:|---:|---:|---|")
 def row(label, name, note=""):
-    s, kib, extra = arms[name]
+    s, kib, extra, count = arms[name]
     size = f"{int(extra[-1]) / 1e6:.0f}" if extra and name != "openpyxl" else "-"
-    print(f"| {label} | {s:.2f} | {rows / s:,.0f} | {kib / 1024:.1f} | {size} | {note} |")
+    print(f"| {label} | {count:,} | {s:.2f} | {count / s:,.0f} | {kib / 1024:.1f} | {size} | {note} |")
 row("psql `COPY (query) TO STDOUT WITH CSV` (baseline)", "copy")
 labels = {"csv": "Herald CSV", "json": "Herald JSON", "html": "Herald HTML", "xlsx": "Herald XLSX", "pdf": "Herald PDF"}
 for name, label in labels.items():
@@ -131,19 +147,18 @@ for name, label in labels.items():
         pages = int(arms[name][2][0])
         note = f"{pages:,} pages, {pages / arms[name][0]:,.1f} pages/s"
     row(label, name, note)
-s, kib, extra = arms["openpyxl"]
 row("openpyxl write-only (baseline)", "openpyxl", f"of which {float(extra[0]):.1f} s reading and typing the CSV")
 print()
 verdict = lambda ok: "met" if ok else "**not met**"
 if "csv" in arms:
-    r = arms["copy"][0] / arms["csv"][0]
+    r = rate("csv") / rate("copy")
     print(f"- CSV ≥ 0.5× psql COPY: {r:.2f}× — {verdict(r >= 0.5)}")
 if "xlsx" in arms:
-    r = arms["openpyxl"][0] / arms["xlsx"][0]
-    w = (arms["openpyxl"][0] - float(arms["openpyxl"][2][0])) / arms["xlsx"][0]
+    r = rate("xlsx") / rate("openpyxl")
+    w = rate("xlsx") / (arms["openpyxl"][3] / (arms["openpyxl"][0] - float(arms["openpyxl"][2][0])))
     print(f"- XLSX ≥ 5× openpyxl write-only: {r:.1f}× ({w:.1f}× against openpyxl's own share alone) — {verdict(r >= 5)}")
 for name in labels:
     if name in arms:
         mb = arms[name][1] / 1024
-        print(f"- {name} peak RSS < 150 MB: {mb:.1f} MB — {verdict(mb < 150)}")
+        print(f"- {name} peak RSS < 150 MB at {arms[name][3]:,} rows: {mb:.1f} MB — {verdict(mb < 150)}")
 PY
