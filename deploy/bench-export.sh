@@ -147,7 +147,7 @@ for name, label in labels.items():
         pages = int(arms[name][2][0])
         note = f"{pages:,} pages, {pages / arms[name][0]:,.1f} pages/s"
     row(label, name, note)
-row("openpyxl write-only (baseline)", "openpyxl", f"of which {float(extra[0]):.1f} s reading and typing the CSV")
+row("openpyxl write-only (baseline)", "openpyxl", f"of which {float(arms['openpyxl'][2][0]):.1f} s reading and typing the CSV")
 print()
 verdict = lambda ok: "met" if ok else "**not met**"
 if "csv" in arms:
