@@ -42,7 +42,7 @@ public final class ZipArchive {
 
     deinit { if descriptor >= 0 { Foundation.close(descriptor) } }
 
-    /// Adds the file at `path` as the entry `name` (one path segment, see `ZipEntryName`), deflated, with the file's
+    /// Adds the file at `sourcePath` as the entry `name` (one path segment, see `ZipEntryName`), deflated, with the file's
     /// modification time.
     public func add(fileAt sourcePath: String, name: String) throws(RenderError) {
         guard descriptor >= 0 else { throw RenderError("zip: \(path) is already finished") }
