@@ -25,6 +25,7 @@ let package = Package(
         .systemLibrary(name: "CXlsxWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         .systemLibrary(name: "CPangoCairo", pkgConfig: "pangocairo", providers: [.apt(["libpango1.0-dev", "libcairo2-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // One thin wrapper per C library; only the wrapper imports its C module.
         .target(name: "FastCGI", dependencies: ["CFastCGI"]),
@@ -34,6 +35,7 @@ let package = Package(
         .target(name: "Crypto", dependencies: ["CSodium"]),
         .target(name: "PangoCairo", dependencies: ["CPangoCairo"]),
         .target(name: "XlsxWriter", dependencies: ["CXlsxWriter"]),
+        .target(name: "Zlib", dependencies: ["CZlib"]),
 
         // Herald itself.
         .target(name: "HeraldCore"),
@@ -44,7 +46,7 @@ let package = Package(
         ),
         // The Redis key layout and what lives under it (streams, heartbeats, breakers), shared by every process.
         .target(name: "HeraldQueue", dependencies: ["HeraldCore", "Redis"]),
-        .target(name: "HeraldRender", dependencies: ["HeraldCore", "PangoCairo", "Markdown", "XlsxWriter", .product(name: "Mustache", package: "swift-mustache")]),
+        .target(name: "HeraldRender", dependencies: ["HeraldCore", "PangoCairo", "Markdown", "XlsxWriter", "Zlib", .product(name: "Mustache", package: "swift-mustache")]),
         .target(name: "HeraldDelivery", dependencies: ["HeraldCore"]),
         .target(
             name: "HeraldWeb",
@@ -75,14 +77,17 @@ let package = Package(
             dependencies: ["HeraldWeb", "FastCGI"],
             path: "Tests/FastCGITestServer"
         ),
-        // Renders an XLSX in a process of its own, so that its peak memory can be measured alone.
+        // Renders an export (or a zip) in a process of its own, so that its peak memory can be measured alone.
         .executableTarget(name: "RenderProbe", dependencies: ["HeraldRender"], path: "Tests/RenderProbe"),
+        // deploy/bench-export.sh's measured program: PostgreSQL → ReportQueryRunner.stream → one renderer → a file.
+        .executableTarget(name: "ExportProbe", dependencies: ["HeraldStore", "HeraldRender", "Postgres"], path: "Tests/ExportProbe"),
         .testTarget(name: "CLibrariesTests", dependencies: ["CCurl", "CPangoCairo", "CCmark", "CFastCGI"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"]),
         .testTarget(name: "MarkdownTests", dependencies: ["Markdown"]),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
         .testTarget(name: "XlsxWriterTests", dependencies: ["XlsxWriter"]),
+        .testTarget(name: "ZlibTests", dependencies: ["Zlib"]),
         .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore"]),
         .testTarget(name: "HeraldStoreTests", dependencies: ["HeraldStore", "HeraldCore", "HeraldQueue", "Crypto", "Postgres", "Redis", "TestSupport"]),
         .testTarget(

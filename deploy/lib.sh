@@ -7,12 +7,12 @@
 # servers and clients (psql, redis-cli, nginx; curl and openssl, which the integration tests run too); python3 and
 # python3-venv (free_port, and the Python environment of python_env); fonts-wqy-microhei (CJK glyphs for PDFs, which
 # DejaVu lacks; 5 MB installed against fonts-noto-cjk's 90 MB) and poppler-utils (pdftotext and pdfinfo read the PDF
-# export back in its tests); util-linux (runuser, flock, taskset), which a
+# export back in its tests); unzip (`unzip -t` checks the zip archives in their tests); util-linux (runuser, flock, taskset), which a
 # minimal system has today but need not; tzdata (the IANA zones herald reads). A script's own extras are arguments
 # of install_packages (bench-web.sh: wrk, mawk). No script or test runs ps or ip (procps, iproute2).
 HERALD_APT_PACKAGES=(
     pkg-config libfcgi-dev libpq-dev libhiredis-dev libcmark-dev libcurl4-openssl-dev libxlsxwriter-dev
-    libsodium-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-wqy-microhei poppler-utils
+    libsodium-dev libcairo2-dev libpango1.0-dev zlib1g-dev fonts-dejavu-core fonts-wqy-microhei poppler-utils unzip
     postgresql postgresql-client redis-server redis-tools nginx-light curl openssl ca-certificates
     python3 python3-venv util-linux tzdata chromium chromium-driver
 )
