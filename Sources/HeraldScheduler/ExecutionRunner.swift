@@ -209,10 +209,12 @@ public final class ExecutionRunner {
         var heldSlot: Int?
         var truncated = false
         var resolvedParameters: String?
+        var resultDigest: [UInt8]?
         let keptFiles = job.keptArtifacts.map { RenderedFile(path: settings.dataDirectory + "/" + $0.storagePath, format: $0.format) }
         if !keptFiles.isEmpty, keptFiles.allSatisfy({ access($0.path, R_OK) == 0 }) {
             release(job.sourceSlot)
-            files = keptFiles
+            // A zipped run delivers its archive alone.
+            files = keptFiles.contains { $0.format == "zip" } ? keptFiles.filter { $0.format == "zip" } : keptFiles
         } else {
             // The values are resolved at the run's logical time (its slot in the schedule's zone) before a data
             // source slot is taken: a value that no longer fits fails the run at once, with the reason.
@@ -238,8 +240,9 @@ public final class ExecutionRunner {
             let rendering: RunRendering
             var cancelledByDeadline = false
             do {
-                rendering = try RunRendering(formats: job.formats, options: job.exportOptions, context: try renderContext(job, prepared),
-                                             dataDirectory: settings.dataDirectory, base: artifactBase(job))
+                rendering = try RunRendering(formats: job.formats, options: job.exportOptions, condition: job.deliveryCondition,
+                                             context: try renderContext(job, prepared), dataDirectory: settings.dataDirectory,
+                                             base: artifactBase(job))
             } catch {
                 release(slot)
                 throw error
@@ -251,7 +254,8 @@ public final class ExecutionRunner {
                 rendering.discard()
                 release(slot)
                 if cancelledByDeadline { return .done(try failOverdue(during: "query")) }
-                let message = error is PostgresError ? "query failed: \(error)" : "rendering failed: \(error)"
+                let message = error is PostgresError ? "query failed: \(error)"
+                    : error is DeliveryConditionError ? "the delivery condition cannot be checked: \(error)" : "rendering failed: \(error)"
                 // An unreachable data source is tried again with the delivery backoff; a bad query is not.
                 if (error as? PostgresError)?.isTransient == true, let delay = settings.retry.delay(afterAttempt: job.attempts) {
                     let until = Date().addingTimeInterval(delay)
@@ -265,9 +269,30 @@ public final class ExecutionRunner {
             timings["query"] = seconds(clock.now - queried)
             rowCount = streamed.rowCount
             truncated = streamed.truncated
+            resultDigest = rendering.resultDigest()
+            // The delivery condition is decided before the files are finished: a run that does not deliver keeps none.
+            let last = rendering.condition.condition.mode == DeliveryCondition.Mode.ifChanged.rawValue ? try job.scheduleID.flatMap { try leases.lastDeliveredResult(scheduleID: $0) } : nil
+            let verdict = rendering.condition.verdict(rowCount: streamed.rowCount, resultDigest: resultDigest ?? [],
+                                                      lastDelivered: try last.map { ($0.digest, try localMinute($0.scheduledFor, job.timeZone)) })
+            if case .skip(let reason) = verdict {
+                rendering.discard()
+                let ended = try leases.skip(executionID, owner: owner, reason: reason, rowCount: streamed.rowCount, truncated: truncated,
+                                            resultDigest: resultDigest, timings: timings, parameters: resolvedParameters,
+                                            releasing: (job.dataSourceID, slot))
+                wake(ended.woken)
+                guard ended.skipped else { return .done(.leaseLost) }
+                return .done(.finished(Outcome(status: "skipped", rowCount: streamed.rowCount, error: reason, delivered: [])))
+            }
             let rendered = clock.now
             do {
                 kept = try rendering.finish(truncated: truncated, reportName: job.reportName)
+                if job.exportOptions.zip {
+                    let names = try FileNamePattern("{report_name}_{date}.{format}")
+                    let local = try localDateTime(job)
+                    kept.append(try rendering.zipped(kept, entryName: {
+                        names.fileName(reportName: job.reportName, localDateTime: local, format: $0, executionID: job.id.uuidString.lowercased())
+                    }, reportName: job.reportName))
+                }
                 // Checked before the files are recorded (a worker stopped during its query wakes to find the run taken
                 // over, and keeps nothing); the rows that record them are conditioned on the lease as well.
                 if Date() > deadline {
@@ -285,7 +310,8 @@ public final class ExecutionRunner {
                 release(slot)
                 throw error
             }
-            files = kept.map { RenderedFile(path: settings.dataDirectory + "/" + $0.storagePath, format: $0.format) }
+            files = kept.filter { !job.exportOptions.zip || $0.format == "zip" }
+                .map { RenderedFile(path: settings.dataDirectory + "/" + $0.storagePath, format: $0.format) }
             timings["render"] = seconds(clock.now - rendered)
         }
 
@@ -293,7 +319,7 @@ public final class ExecutionRunner {
         let delivering = clock.now
         let started = try leases.startDelivering(executionID, owner: owner, destinations: job.destinationIDs, rowCount: rowCount,
                                                  truncated: truncated, artifacts: kept, parameters: resolvedParameters,
-                                                 releasing: heldSlot.map { (job.dataSourceID, $0) })
+                                                 releasing: heldSlot.map { (job.dataSourceID, $0) }, resultDigest: resultDigest)
         wake(started.woken)
         guard let due = started.due else {
             // Another worker took the run over: this attempt's renderings were not recorded, so they must not stay.
@@ -424,6 +450,13 @@ public final class ExecutionRunner {
                              logicalTime: try localDateTime(job),
                              generatedAt: UTCInstant.format(now + Int64(zone.offset(at: now)), separator: 0x20, seconds: true, suffix: ""),
                              timeZone: job.timeZone)
+    }
+
+    /// `2026-11-30 07:00`: an instant in the schedule's zone, as a skip reason names an earlier run.
+    private func localMinute(_ date: Date, _ zoneName: String) throws -> String {
+        let zone = try ZoneRules.named(zoneName)
+        let instant = Int64(date.timeIntervalSince1970)
+        return UTCInstant.format(instant + Int64(zone.offset(at: instant)), separator: 0x20, seconds: false, suffix: "")
     }
 
     private func localDateTime(_ job: ClaimedExecution) throws -> String {

@@ -8,7 +8,8 @@ import Postgres
 /// Every format a run delivers, rendered at once from its one query: each row is handed to every renderer as it
 /// arrives, each writing its own file under the data directory (`artifacts/YYYY/MM/DD/<execution>-<token>.<format>`),
 /// so memory does not grow with the result. The paths are this attempt's own: a file is recorded only while the
-/// lease holds, and `discard` removes what a failed or overtaken attempt wrote.
+/// lease holds, and `discard` removes what a failed or overtaken attempt wrote. The same rows feed the schedule's
+/// delivery condition and the result's digest (for `if_changed`), so deciding whether to deliver costs no second query.
 final class RunRendering {
     let dataDirectory: String
     /// `artifacts/…/<execution>-<token>`, relative to the data directory; each format adds its extension.
@@ -18,8 +19,12 @@ final class RunRendering {
     let context: ReportContext
     private var renderers: [any ReportRenderer] = []
     private var begun = false
+    private(set) var condition: DeliveryConditionCheck
+    private var digest = ResultDigest()
 
-    init(formats: [String], options: ExportOptions, context: ReportContext, dataDirectory: String, base: String) throws {
+    init(formats: [String], options: ExportOptions, condition: DeliveryCondition, context: ReportContext, dataDirectory: String,
+         base: String) throws {
+        self.condition = DeliveryConditionCheck(condition)
         self.formats = formats
         self.options = options
         self.context = context
@@ -36,6 +41,8 @@ final class RunRendering {
     /// Makes the renderers once the result's columns are known (a query that fails first leaves no file).
     func begin(columns: [PostgresColumn]) throws {
         begun = true
+        try condition.begin(columns: columns.map(\.name))
+        digest.begin(columns: columns.map(\.name))
         let columns = columns.map { ReportColumn(name: $0.name, type: ColumnType(postgresOID: $0.typeOID)) }
         for format in formats {
             let path = dataDirectory + "/" + relativePath(format)
@@ -58,7 +65,27 @@ final class RunRendering {
     }
 
     func append(_ row: [String?]) throws {
+        try condition.append(row)
+        digest.append(row)
         for renderer in renderers { try renderer.append(row) }
+    }
+
+    /// The digest of the columns and rows seen (call once, after the last row).
+    func resultDigest() -> [UInt8] {
+        if !begun { digest.begin(columns: []) }
+        return digest.finalize()
+    }
+
+    /// One zip archive of the finished files (`zip` in the schedule's options), kept beside them.
+    func zipped(_ kept: [KeptArtifact], entryName: (String) throws -> String, reportName: String) throws -> KeptArtifact {
+        let relative = relativePath("zip")
+        let path = dataDirectory + "/" + relative
+        let archive = try ZipArchive(path: path)
+        for artifact in kept { try archive.add(fileAt: dataDirectory + "/" + artifact.storagePath, name: try entryName(artifact.format)) }
+        try archive.finish()
+        let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+        return KeptArtifact(format: "zip", fileName: "\(reportName).zip", storagePath: relative, byteCount: size,
+                            sha256Hex: Hex.encode(try Digest.sha256(contentsOf: path)))
     }
 
     /// Completes every file and describes each for the `artifacts` row (size, SHA-256 read back from disk).
@@ -79,6 +106,6 @@ final class RunRendering {
     /// Removes whatever this attempt wrote.
     func discard() {
         renderers.removeAll()
-        for format in formats { unlink(dataDirectory + "/" + relativePath(format)) }
+        for format in formats + ["zip"] { unlink(dataDirectory + "/" + relativePath(format)) }
     }
 }

@@ -8,7 +8,7 @@ extension ExecutionLeaseRepository {
     /// whatever happens; every other write is conditioned on the lease. `skipped` is false when the lease was lost
     /// and nothing was recorded.
     public func skip(_ id: UUID, owner: String, reason: String, rowCount: Int, truncated: Bool, resultDigest: [UInt8]?,
-                     timings: [String: Double] = [:], releasing slot: (dataSourceID: UUID, slot: Int)? = nil) throws
+                     timings: [String: Double] = [:], parameters: String? = nil, releasing slot: (dataSourceID: UUID, slot: Int)? = nil) throws
         -> (skipped: Bool, woken: [WokenRun]) {
         let rows = try connection.query("""
             WITH released AS MATERIALIZED (
@@ -23,6 +23,7 @@ extension ExecutionLeaseRepository {
                 UPDATE executions
                 SET status = 'skipped', step = NULL, finished_at = clock_timestamp(), skip_reason = \(reason), error = NULL,
                     row_count = \(rowCount), truncated = truncated OR \(truncated), result_sha256 = \(resultDigest)::bytea,
+                    parameters = coalesce(\(parameters)::jsonb, parameters),
                     step_timings = step_timings || \(PostgresJSON(timings))::jsonb, lease_owner = NULL, lease_expires_at = NULL
                 WHERE id = \(id) AND status = 'running' AND lease_owner = \(owner)
                 RETURNING id

@@ -98,4 +98,35 @@ struct ReportRunParametersTests {
         #expect(outcome.error?.contains("parameters.n is required") == true, "\(outcome.error ?? "")")
         #expect(!FileManager.default.fileExists(atPath: root + "/artifacts"))
     }
+
+    /// Acceptance: a backfill over 10 past daily slots gives 10 runs whose resolved `:from` values are the 10 days.
+    @Test func aBackfillOfTenDailySlotsResolvesTenDifferentDays() throws {
+        let key = SecretBox.generateKey()
+        let url = try TestDatabase.create()
+        let store = try PostgresConnection(url: url)
+        try Migrator(connection: store, migrations: try Migration.bundled()).migrate()
+        let source = try DataSourceRepository(connection: store, secretKey: key).create(name: "src", url: url)
+        let report = try ReportService(connection: store).create(ReportInput(
+            name: "Daily", dataSourceID: source, sql: "SELECT :from::date AS day",
+            parameters: [ReportParameter(name: "from", type: .date, default: .string("yesterday"))]), actor: .commandLine).id
+        let root = NSTemporaryDirectory() + "herald-backfill-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let service = ScheduleService(connection: store, limits: ScheduleLimits(minimumInterval: 60, maxSchedulesPerUser: 10))
+        let schedule = try service.create(
+            ScheduleDraft(reportID: report, recurrence: Recurrence(kind: .custom, timeZone: "Europe/Berlin", cron: "30 0 * * *")),
+            intoNewFolder: "daily", deliveryRoot: root + "/deliveries", actor: .commandLine)
+        let backfill = try service.backfill(schedule.id, from: "2026-11-01", to: "2026-11-10", rerun: false, actor: .commandLine)
+        #expect(backfill.created == 10)
+        let runner = ExecutionRunner(store: try PostgresConnection(url: url), secretKey: key,
+                                     settings: .init(dataDirectory: root, deliveryRoot: root + "/deliveries"), owner: "test")
+        for id in backfill.executionIDs {
+            guard case .finished(let outcome) = try runner.run(id) else { Issue.record("run \(id) did not finish"); continue }
+            #expect(outcome.status == "succeeded")
+        }
+        let days = try store.query("""
+            SELECT parameters->>'from' AS day FROM executions WHERE schedule_id = \(schedule.id) AND trigger = 'backfill' ORDER BY scheduled_for
+            """).map { try $0.decode("day", as: String.self) }
+        // Slots 1–10 November at 00:30 Berlin; "yesterday" of each is 31 October to 9 November.
+        #expect(days == ["2026-10-31"] + (1...9).map { String(format: "2026-11-%02d", $0) })
+    }
 }
