@@ -81,7 +81,7 @@ struct ConditionalDeliveryRunTests {
         defer { try? FileManager.default.removeItem(atPath: f.root) }
         let high = try f.run(try f.schedule(DeliveryCondition(measure: .sum, column: "amount", .greater, "5000")), slot: "2026-11-02 07:00Z")
         #expect(high.status == "skipped")
-        #expect(high.reason == "total 120.50 is not > 5,000")
+        #expect(high.reason == "total 120.5 is not > 5,000")
         #expect(try f.run(try f.schedule(DeliveryCondition(measure: .sum, column: "amount", .greater, "100")), slot: "2026-11-02 07:00Z").status == "succeeded")
         let missing = try f.run(try f.schedule(DeliveryCondition(measure: .anyRow, column: "total", .equal, "1")), slot: "2026-11-02 07:00Z")
         #expect(missing.status == "failed")

@@ -32,6 +32,8 @@ extension OpenAPIDocument {
                 "scheduled_for": instant, "trigger": trigger, "status": status, "attempts": ["type": "integer"],
                 "priority": ["type": "integer", "minimum": 0, "maximum": 9], "started_at": instant, "finished_at": instant,
                 "row_count": ["type": "integer"], "truncated": truncated, "error": ["type": "string"],
+                "parameters": ["type": "object", "description": "The parameter values the run resolved at its logical time"],
+                "report_version": ["type": "integer", "description": "The version of the report's SQL and parameters it ran"],
             ],
         ]
         let delivery: [String: Any] = [
