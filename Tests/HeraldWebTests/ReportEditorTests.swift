@@ -195,7 +195,7 @@ struct ReportEditorTests {
         #expect(html.contains("<title>Error: "))
         #expect(html.contains(#"id="param-1-default-error""#), "\(html)")
         #expect(html.contains(#"id="param-2-name-error""#))
-        #expect(html.contains(#"href="#param-2-name""#))
+        #expect(html.contains(##"href="#param-2-name""##))
         #expect(html.contains("Parameter 2 default must be a whole number"))
         #expect(!html.contains(#"id="param-0-name-error""#))
         // What was typed comes back, the bad row included.
