@@ -190,6 +190,7 @@ struct ReportEditorTests {
         let refused = f.alice.request("POST", "/reports", form: f.form(sql: "SELECT :region, :n", action: "save", rows: [
             Self.region, ["name": "n", "type": "integer", "default": "many"], ["name": "Bad Name", "type": "text"],
         ]))
+        f.keep(refused, as: "form-with-cell-errors")
         #expect(refused.status == .unprocessableContent)
         let html = text(refused)
         #expect(html.contains("<title>Error: "))
