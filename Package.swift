@@ -51,7 +51,7 @@ let package = Package(
         .target(
             name: "HeraldWeb",
             dependencies: [
-                "HeraldCore", "HeraldStore", "HeraldQueue", "FastCGI", "Postgres", "Redis", "Crypto", "Markdown",
+                "HeraldCore", "HeraldStore", "HeraldQueue", "HeraldRender", "FastCGI", "Postgres", "Redis", "Crypto", "Markdown",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
             ]
