@@ -17,12 +17,15 @@ public struct RenderedFile: Sendable {
 /// What a channel may use to name and place a file.
 public struct DeliveryContext: Sendable {
     public let reportName: String
+    /// The schedule's name ("" for a run without a schedule: `{schedule_name}` then reads as the report's).
+    public let scheduleName: String
     /// The slot in the schedule's zone, `YYYY-MM-DD HH:MM:SS`.
     public let localDateTime: String
     public let executionID: UUID
 
-    public init(reportName: String, localDateTime: String, executionID: UUID) {
+    public init(reportName: String, scheduleName: String = "", localDateTime: String, executionID: UUID) {
         self.reportName = reportName
+        self.scheduleName = scheduleName
         self.localDateTime = localDateTime
         self.executionID = executionID
     }
@@ -71,7 +74,7 @@ struct FolderDelivery: DeliveryChannel {
         guard date.count == 3 else { throw DeliveryError("bad slot date \(context.localDateTime)", permanent: true) }
         var paths: [String] = []
         for file in files {
-            let name = pattern.fileName(reportName: context.reportName, localDateTime: context.localDateTime, format: file.format,
+            let name = pattern.fileName(reportName: context.reportName, scheduleName: context.scheduleName, localDateTime: context.localDateTime, format: file.format,
                                         executionID: context.executionID.uuidString.lowercased())
             paths.append(try folder.deliver(fileAt: file.path, fileName: name, localDate: (date[0], date[1], date[2]),
                                             stamp: String(context.localDateTime.filter(\.isNumber).prefix(14))))

@@ -326,7 +326,7 @@ public final class ExecutionRunner {
             for artifact in kept { unlink(settings.dataDirectory + "/" + artifact.storagePath) }
             return .done(.leaseLost)
         }
-        let context = DeliveryContext(reportName: job.reportName, localDateTime: try localDateTime(job), executionID: executionID)
+        let context = DeliveryContext(reportName: job.reportName, scheduleName: job.scheduleName, localDateTime: try localDateTime(job), executionID: executionID)
         var delivered: [String] = []
         var outcomes: [DeliveryOutcome] = []
         for delivery in due {

@@ -32,6 +32,8 @@ public struct ClaimedExecution: Sendable {
     public let formats: [String]
     public let exportOptions: ExportOptions
     public let reportDescription: String
+    /// The schedule's name; "" for a run without a schedule.
+    public let scheduleName: String
     /// The data source slot (advisory lock) taken with the claim when a query is needed; nil if none was free.
     public let sourceSlot: Int?
     /// When the run delivers (the schedule's; `always` for a run without a schedule).
@@ -151,6 +153,7 @@ public struct ExecutionLeaseRepository {
                       coalesce((SELECT s.delivery_condition FROM schedules s WHERE s.id = e.schedule_id), '{"mode":"always"}')::text AS delivery_condition,
                       coalesce((SELECT s.owner_id FROM schedules s WHERE s.id = e.schedule_id), r.owner_id) AS owner_id,
                       r.parameters::text AS declared, r.description_md,
+                      coalesce((SELECT s.name FROM schedules s WHERE s.id = e.schedule_id), '') AS schedule_name,
                       coalesce((SELECT s.parameters FROM schedules s WHERE s.id = e.schedule_id), '{}')::text AS parameter_values,
                       coalesce((SELECT array_to_string(s.formats, ',') FROM schedules s WHERE s.id = e.schedule_id), 'csv') AS formats,
                       coalesce((SELECT s.export_options FROM schedules s WHERE s.id = e.schedule_id), '{}')::text AS export_options,
@@ -191,7 +194,7 @@ public struct ExecutionLeaseRepository {
             parametersJSON: try row.decode("declared"), parameterValuesJSON: try row.decode("parameter_values"),
             formats: (try row.decode("formats", as: String.self)).split(separator: ",").map(String.init),
             exportOptions: try row.decodeJSON("export_options", as: ExportOptions.self),
-            reportDescription: try row.decode("description_md"),
+            reportDescription: try row.decode("description_md"), scheduleName: try row.decode("schedule_name"),
             sourceSlot: try row.decode("source_slot", as: Int?.self),
             deliveryCondition: try row.decodeJSON("delivery_condition", as: DeliveryCondition.self),
             sharesScheduleWithBackfill: try row.decode("backfill_in_flight")))

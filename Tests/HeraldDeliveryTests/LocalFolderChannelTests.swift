@@ -47,19 +47,6 @@ struct LocalFolderChannelTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: outside).isEmpty)
         #expect(throws: ValidationError.self) { try LocalFolderChannel(root: "relative/path") }
     }
-
-    @Test func fileNamePatternsFillPlaceholdersSafely() throws {
-        let pattern = try FileNamePattern("{report_name}_{date}_{time}.{format}")
-        #expect(pattern.fileName(reportName: "Weekly sales", localDateTime: "2026-11-23 07:00", format: "csv", executionID: "e1")
-                == "Weekly sales_2026-11-23_0700.csv")
-        #expect(pattern.fileName(reportName: "../../etc/passwd", localDateTime: "2026-11-23 07:00", format: "csv", executionID: "e1")
-                == "_.._etc_passwd_2026-11-23_0700.csv")
-        #expect(try FileNamePattern("{execution_id}.{format}").fileName(reportName: "", localDateTime: "2026-11-23 07:00", format: "csv", executionID: "abc")
-                == "abc.csv")
-        #expect(throws: ValidationError.self) { try FileNamePattern("{nope}.csv") }
-        #expect(throws: ValidationError.self) { try FileNamePattern("a/{date}.csv") }
-        #expect(throws: ValidationError.self) { try FileNamePattern("{date.csv") }
-    }
 }
 
 /// A kept artifact is copied into the destination in chunks, byte for byte, under the final name only.

@@ -113,6 +113,10 @@ extension ScheduleService {
         if pattern.isEmpty || pattern.count > 200 || pattern.contains("/") || pattern.contains("\\") || pattern.contains("..")
             || pattern.contains(where: { $0.isNewline || $0.asciiValue.map { $0 < 32 } == true }) {
             errors.append(ValidationError(field: "filename_pattern", message: "must be a file name pattern of 1 to 200 characters without /, \\ or .."))
+        } else {
+            do throws(ValidationError) { _ = try FileNamePattern(pattern) } catch {
+                errors.append(ValidationError(field: "filename_pattern", message: error.message))
+            }
         }
         if !["overwrite", "timestamp"].contains(draft.naming) {
             errors.append(ValidationError(field: "naming", message: "must be overwrite or timestamp"))
