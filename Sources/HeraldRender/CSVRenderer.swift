@@ -63,14 +63,31 @@ public final class CSVRenderer: ReportRenderer {
     }
 
     static func appendField(_ raw: String, delimiter: UInt8, to out: inout [UInt8]) {
-        let defused = raw.utf8.first.map { [0x3D, 0x2B, 0x2D, 0x40, 0x09, 0x0D].contains($0) } == true && Double(raw) == nil
-        let quoted = raw.utf8.contains { $0 == delimiter || $0 == 0x22 || $0 == 0x0D || $0 == 0x0A }
-        if quoted { out.append(0x22) }
-        if defused { out.append(0x27) }
-        for byte in raw.utf8 {
-            if byte == 0x22 { out.append(0x22) }
-            out.append(byte)
+        var raw = raw
+        // One pass over contiguous UTF-8 (every String PostgreSQL hands over is native): most cells need no quotes
+        // and go out in one copy.
+        raw.withUTF8 { bytes in
+            var quoted = false
+            for byte in bytes where byte == delimiter || byte == 0x22 || byte == 0x0D || byte == 0x0A {
+                quoted = true
+                break
+            }
+            let defused: Bool
+            switch bytes.first {
+            case 0x3D?, 0x2B?, 0x2D?, 0x40?, 0x09?, 0x0D?: defused = Double(String(decoding: bytes, as: UTF8.self)) == nil
+            default: defused = false
+            }
+            if quoted { out.append(0x22) }
+            if defused { out.append(0x27) }
+            if quoted {
+                for byte in bytes {
+                    if byte == 0x22 { out.append(0x22) }
+                    out.append(byte)
+                }
+                out.append(0x22)
+            } else {
+                out.append(contentsOf: bytes)
+            }
         }
-        if quoted { out.append(0x22) }
     }
 }

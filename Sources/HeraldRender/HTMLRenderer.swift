@@ -1,14 +1,17 @@
 import Mustache
 
 /// A self-contained HTML page of the result, safe to attach to or embed in an e-mail: inline styles only (mail
-/// clients drop style sheets), no script, no external resource, every value escaped by Mustache's `{{ }}`. The rows
-/// are rendered one at a time into the file, so a long result does not sit in memory. `table(...)` gives the same
+/// clients drop style sheets), no script, no external resource, every value escaped (Mustache's `{{ }}` for the page
+/// around the table, `appendEscaped` for the cells). The rows are written one at a time into the file, so a long
+/// result does not sit in memory; each cell is its column's opening tag and the escaped value, not a template
+/// render (which cost 0.5 ms a row). `table(...)` gives the same
 /// table for the first rows, for an e-mail's body.
 public final class HTMLRenderer: ReportRenderer {
     public let format = "html"
     let file: OutputFile
     let context: ReportContext
     private var types: [ColumnType] = []
+    private var cells = RowCells(types: [])
     private var rowCount = 0
 
     public init(path: String, context: ReportContext) throws {
@@ -18,12 +21,14 @@ public final class HTMLRenderer: ReportRenderer {
 
     public func begin(columns: [ReportColumn]) throws {
         types = columns.map(\.type)
+        cells = RowCells(types: types)
         try file.write(Self.page.render(HeadView(context, columns: columns)))
     }
 
     public func append(_ row: [String?]) throws {
         rowCount += 1
-        try file.write(Self.row.render(RowView(row, types: types)))
+        let cells = self.cells
+        try file.append { cells.append(row, to: &$0) }
     }
 
     public func finish(truncated: Bool) throws {
@@ -33,9 +38,11 @@ public final class HTMLRenderer: ReportRenderer {
 
     /// The table alone (no page around it) of at most `limit` rows, for an e-mail body; says how many were left out.
     public static func table(columns: [ReportColumn], rows: [[String?]], limit: Int = 20, truncated: Bool = false) -> String {
-        let types = columns.map(\.type)
+        let cells = RowCells(types: columns.map(\.type))
         var html = tableHead.render(HeadView(nil, columns: columns))
-        for values in rows.prefix(limit) { html += row.render(RowView(values, types: types)) }
+        var bytes: [UInt8] = []
+        for values in rows.prefix(limit) { cells.append(values, to: &bytes) }
+        html += String(decoding: bytes, as: UTF8.self)
         let more = rows.count > limit ? rows.count - limit : 0
         html += tableFoot.render(TableFootView(more: more, hasMore: more > 0, truncated: truncated, span: max(columns.count, 1)))
         return html
@@ -63,14 +70,47 @@ public final class HTMLRenderer: ReportRenderer {
         }
     }
 
-    struct RowView {
-        struct Cell { let value: String; let align: String; let null: Bool }
-        let cells: [Cell]
-        init(_ values: [String?], types: [ColumnType]) {
-            cells = values.enumerated().map { index, value in
-                Cell(value: value ?? "", align: HTMLRenderer.align(index < types.count ? types[index] : .text), null: value == nil)
-            }
+    /// Each column's `<td …>` (and its NULL variant, greyed) made once; a row is those and the escaped values.
+    struct RowCells {
+        let open: [[UInt8]]
+        let openNull: [[UInt8]]
+        static let fallback = Array("<td style=\"\(cellStyle);text-align:left\">".utf8)
+
+        init(types: [ColumnType]) {
+            open = types.map { Array("<td style=\"\(cellStyle);text-align:\(HTMLRenderer.align($0))\">".utf8) }
+            openNull = types.map { Array("<td style=\"\(cellStyle);text-align:\(HTMLRenderer.align($0));color:#8c959f\">".utf8) }
         }
+
+        func append(_ values: [String?], to out: inout [UInt8]) {
+            out.append(contentsOf: "<tr>".utf8)
+            for (index, value) in values.enumerated() {
+                out.append(contentsOf: index < open.count ? (value == nil ? openNull[index] : open[index]) : Self.fallback)
+                if var value { value.withUTF8 { HTMLRenderer.appendEscaped($0, to: &out) } }
+                out.append(contentsOf: "</td>".utf8)
+            }
+            out.append(contentsOf: "</tr>\n".utf8)
+        }
+    }
+
+    /// `&`, `<`, `>`, `"` and `'` as entities, everything else as it is: the cell's text, inert in any HTML context
+    /// a value can reach here (element content).
+    static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        var start = 0
+        for (index, byte) in bytes.enumerated() {
+            let entity: StaticString
+            switch byte {
+            case 0x26: entity = "&amp;"
+            case 0x3C: entity = "&lt;"
+            case 0x3E: entity = "&gt;"
+            case 0x22: entity = "&quot;"
+            case 0x27: entity = "&#39;"
+            default: continue
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+            entity.withUTF8Buffer { out.append(contentsOf: $0) }
+            start = index + 1
+        }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<bytes.count]))
     }
 
     struct FootView { let rowCount: Int; let truncated: Bool; let empty: Bool; let span: Int }
@@ -103,10 +143,6 @@ public final class HTMLRenderer: ReportRenderer {
         {{#hasParameters}}<p style="margin:0 0 12px;font-size:13px">{{#parameters}}<b>{{name}}</b>: {{value}}&#32; {{/parameters}}</p>{{/hasParameters}}
 
         """ + tableHeadText)
-    static let row = compiled("""
-        <tr>{{#cells}}<td style="\(cellStyle);text-align:{{align}}{{#null}};color:#8c959f{{/null}}">{{value}}</td>{{/cells}}</tr>
-
-        """)
     static let foot = compiled("""
         {{#empty}}<tr><td colspan="{{span}}" style="\(cellStyle)">No rows.</td></tr>{{/empty}}
         </tbody></table>

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.select import Select
 
 from harness import Browser, Login, describe, required_env, wait_for
 
@@ -54,12 +55,15 @@ def test_admin_adds_a_creator_who_schedules_runs_and_downloads_a_report(browser:
     browser.sign_out()
     browser.wait_for_path(lambda path: path == "/login", "/login after signing out")
 
-    # The creator: a report and a folder destination of their own (the wizard offers only those).
+    # The creator: a report with a parameter, and a folder destination of their own (the wizard offers only those).
     browser.sign_in(creator)
     browser.wait_for_path(lambda path: path == "/schedules", "/schedules after the creator signs in")
     browser.open("/reports/new")
     browser.fill_form({"Name": report_name, "Data source": source_name,
-                       "SQL": "SELECT n, 'row ' || n AS label FROM generate_series(1, 3) AS n"})
+                       "SQL": "SELECT n, 'row ' || n AS label, :region AS region FROM generate_series(1, 3) AS n"})
+    for cell, value in {"name": "region", "label": "Region", "choices": "EU, US", "default": "EU"}.items():
+        browser.driver.find_element(By.ID, f"param-0-{cell}").send_keys(value)
+    Select(browser.driver.find_element(By.ID, "param-0-type")).select_by_visible_text("choice")
     browser.submit("Save report")
     browser.wait_for_path(lambda path: path == "/reports", "/reports after saving")
     assert report_name in browser.text()
@@ -103,9 +107,9 @@ def test_admin_adds_a_creator_who_schedules_runs_and_downloads_a_report(browser:
     assert_accessible(browser)
     browser.submit("Continue")
 
-    # Step 3: parameters (none); back once, and step 2 kept what was chosen.
+    # Step 3: the report's parameter, a choice defaulting to EU; back once, and step 2 kept what was chosen.
     browser.wait_for_path(lambda path: path.endswith("/parameters"), "of step 3")
-    assert "This report has no parameters." in browser.text()
+    assert "Default (EU)" in browser.driver.page_source
     old_page = browser.driver.find_element(By.TAG_NAME, "html")
     browser.link("Back").click()
     wait_for(lambda: browser._replaced(old_page), what="the page after following Back")
@@ -115,17 +119,20 @@ def test_admin_adds_a_creator_who_schedules_runs_and_downloads_a_report(browser:
     assert browser.field("Time zone").get_attribute("value") == "Europe/Berlin"
     browser.submit("Continue")
     browser.wait_for_path(lambda path: path.endswith("/parameters"), "of step 3 again")
+    browser.fill_form({"Region": "US"})
+    browser.screenshot("wizard-parameters")
+    assert_accessible(browser)
     browser.submit("Continue")
 
-    # Step 4: where it goes.
+    # Step 4: where it goes, as CSV and XLSX.
     browser.wait_for_path(lambda path: path.endswith("/distribution"), "of step 4")
-    browser.fill_form({f"{destination_name} (folder)": True, "CSV": True})
+    browser.fill_form({f"{destination_name} (folder)": True, "CSV": True, "XLSX": True})
     browser.submit("Continue")
 
     # Step 5: review and activate.
     browser.wait_for_path(lambda path: path.endswith("/review"), "of step 5")
     review = browser.text()
-    assert report_name in review and destination_name in review
+    assert report_name in review and destination_name in review and "Region: US" in review
     browser.submit("Activate schedule")
     schedule_path = browser.wait_for_path(lambda path: path.startswith("/schedules/") and "/new" not in path,
                                           "of the new schedule").split("?")[0]
@@ -163,18 +170,19 @@ def test_admin_adds_a_creator_who_schedules_runs_and_downloads_a_report(browser:
     assert status == "succeeded", f"the run ended {status}: {browser.text()}"
     assert_accessible(browser)
 
-    # The CSV behind the download link is the file delivered into the folder.
-    link = wait_for(lambda: browser.driver.find_elements(By.CSS_SELECTOR, ".execution-artifacts a[download]"),
-                    what="the download link")[0]
-    file_name = link.text.removeprefix("Download ").strip()
-    assert file_name.endswith(".csv"), file_name
+    # The CSV behind its download link is the file delivered into the folder, beside the XLSX; the run shows the
+    # value it was given.
+    assert "region = US" in browser.text()
+    links = wait_for(lambda: browser.driver.find_elements(By.CSS_SELECTOR, ".execution-artifacts a[download]"),
+                     what="the download links")
+    link = next(link for link in links if link.text.strip().endswith(".csv"))
     code, headers, body = browser.fetch(link.get_attribute("href"))
     assert code == 200, f"the download answered {code}"
     assert "csv" in headers.get("content-type", ""), headers.get("content-type")
-    delivered = [path for path in (deliveries / folder).rglob("*") if path.is_file()]
-    assert len(delivered) == 1, f"delivered into {folder}: {delivered}"
-    assert body == delivered[0].read_bytes()
-    assert b"row 3" in body
+    delivered = {path.suffix: path for path in (deliveries / folder).rglob("*") if path.is_file()}
+    assert sorted(delivered) == [".csv", ".xlsx"], f"delivered into {folder}: {delivered}"
+    assert body == delivered[".csv"].read_bytes()
+    assert b"row 3,US" in body
 
     # The schedule's page after the run: its screenshot and axe.
     browser.open(schedule_path)
