@@ -52,3 +52,31 @@ struct ReportQueryRunnerTests {
         #expect(try table(runner, "SELECT 5 AS n").rows == [["5"]])
     }
 }
+
+/// Acceptance: reports that write fail with a clear read-only error, and a statement READ ONLY lets through
+/// (`SET ROLE`) neither runs as a report nor stays on the session the worker keeps.
+struct ReportQueryWriteRefusalTests {
+    @Test func writingReportsFailAndNothingChanges() throws {
+        let connection = try PostgresConnection(url: try TestEnvironment.databaseURL())
+        let runner = ReportQueryRunner(connection: connection)
+        let name = "kept_\(UUID().uuidString.prefix(8).lowercased())"
+        try connection.execute(PostgresQuery(unsafeSQL: "CREATE TABLE \(name) (n int); INSERT INTO \(name) VALUES (1)"))
+        defer { _ = try? connection.execute(PostgresQuery(unsafeSQL: "DROP TABLE \(name)")) }
+        func run(_ sql: String) throws {
+            _ = try runner.stream(sql: sql, statementTimeoutMs: 5_000, rowLimit: 10, columns: { _ in }, row: { _ in })
+        }
+        for sql in ["DELETE FROM \(name)", "CREATE TABLE \(name)_2 (n int)", "COPY (SELECT 1) TO PROGRAM 'touch /tmp/herald-pwned'",
+                    "WITH gone AS (DELETE FROM \(name) RETURNING n) SELECT * FROM gone"] {
+            let error = #expect(throws: PostgresError.self, "\(sql)") { try run(sql) }
+            #expect(error?.sqlState == "25006", "\(sql): \(error.map { "\($0)" } ?? "")")   // read_only_sql_transaction
+        }
+        let roleBefore: String = try connection.query("SELECT current_user AS u")[0].decode("u")
+        let setRole = #expect(throws: PostgresError.self) { try run("SET ROLE pg_read_all_data") }
+        #expect(setRole?.message.contains("must be a query that returns rows") == true || setRole?.sqlState == "25006",
+                "\(setRole.map { "\($0)" } ?? "")")
+        #expect(try connection.query("SELECT current_user AS u")[0].decode("u", as: String.self) == roleBefore)
+        #expect(try connection.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int AS n FROM \(name)"))[0].decode("n", as: Int.self) == 1)
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/herald-pwned"))
+        #expect(!connection.inTransaction)
+    }
+}
