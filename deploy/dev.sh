@@ -110,7 +110,7 @@ WHERE region = ANY(:regions) AND sold_on BETWEEN :month_start AND :month_end GRO
         --format xlsx --format pdf --format csv --folder demo/weekly --owner "$admin_email")
     "$bin/herald" execution run "$schedule" >/dev/null
     schedule=$("$bin/herald" schedule add --report "$monthly" --cron "0 8 1 * *" --tz Europe/Berlin --param 'regions=["EU","US"]' \
-        --format pdf --format html --folder demo/monthly --owner "$admin_email")
+        --format pdf --format html --deliver if_rows --folder demo/monthly --owner "$admin_email")
     "$bin/herald" execution run "$schedule" >/dev/null
 }
 

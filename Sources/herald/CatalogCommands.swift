@@ -108,6 +108,8 @@ struct ScheduleCommand: ParsableCommand {
         var params: [String] = []
         @Option(name: .customLong("format"), help: "csv, xlsx, pdf, html or json; repeat for several (default csv).")
         var formats: [String] = []
+        @Option(help: #"When to deliver: always, if_rows, if_changed, or a condition as JSON: {"mode":"if_condition","measure":"sum","column":"amount","operator":">","threshold":"5000"}."#)
+        var deliver = "always"
 
         func run() {
             let reportID = parseID(report, "report")
@@ -123,9 +125,12 @@ struct ScheduleCommand: ParsableCommand {
                     }
                     return user.id
                 }
-                let draft = ScheduleDraft(reportID: reportID, recurrence: recurrence, parameters: try Self.values(params),
+                let condition = deliver.hasPrefix("{")
+                    ? try JSONDecoder().decode(DeliveryCondition.self, from: Data(deliver.utf8)) : DeliveryCondition(mode: deliver)
+                var draft = ScheduleDraft(reportID: reportID, recurrence: recurrence, parameters: try Self.values(params),
                                           formats: formats.isEmpty ? ["csv"] : formats, filenamePattern: filename, naming: naming,
                                           misfirePolicy: misfirePolicy.rawValue, overlapPolicy: overlapPolicy.rawValue, priority: priority)
+                draft.deliveryCondition = condition
                 for warning in service.preview(draft, actor: .commandLine).warnings {
                     FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
                 }
