@@ -107,6 +107,8 @@ public struct ScheduleRun: Sendable, Equatable, Codable {
     public let parameters: [String: ParameterInput]
     /// Why the run did not deliver (its delivery condition, or the overlap policy), when it was skipped.
     public let skipReason: String?
+    /// A backfill re-ran its slot: this run stays as it ended, and the newer one is the slot's.
+    public let superseded: Bool
     public let deliveries: [Delivery]
     public let artifacts: [Artifact]
 

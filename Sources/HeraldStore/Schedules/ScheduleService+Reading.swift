@@ -150,7 +150,8 @@ extension ScheduleService {
         }
         let rows = try connection.query("""
             SELECT e.id, e.scheduled_for, \(unsafeRaw: instantSortKey("e.scheduled_for")) AS slot_key, e.trigger, e.status, e.attempts, e.started_at,
-                   e.finished_at, e.row_count, e.truncated, e.error, e.skip_reason, coalesce(e.parameters, '{}')::text AS parameters
+                   e.finished_at, e.row_count, e.truncated, e.error, e.skip_reason, coalesce(e.parameters, '{}')::text AS parameters,
+                   e.superseded_at IS NOT NULL AS superseded
             FROM executions e WHERE e.schedule_id = \(id) AND \(fragment: keyset)
             ORDER BY e.scheduled_for DESC, e.id DESC LIMIT \(limit + 1)
             """)
@@ -188,7 +189,7 @@ extension ScheduleService {
                                rowCount: try row.decode("row_count", as: Int64?.self), truncated: try row.decode("truncated"),
                                error: try row.decode("error", as: String?.self),
                                parameters: try row.decodeJSON("parameters", as: [String: ParameterInput].self),
-                               skipReason: try row.decode("skip_reason", as: String?.self),
+                               skipReason: try row.decode("skip_reason", as: String?.self), superseded: try row.decode("superseded"),
                                deliveries: deliveries[runID] ?? [], artifacts: artifacts[runID] ?? [])
         }
         let next = rows.count > limit ? try page.last.map { Keyset.parts(try $0.decode("slot_key"), try $0.decode("id")) } : nil

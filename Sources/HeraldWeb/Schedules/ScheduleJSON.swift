@@ -86,6 +86,7 @@ struct ScheduleRunJSON: Encodable {
     let error: String?
     let parameters: [String: ParameterInput]
     let skipReason: String?
+    let superseded: Bool
     let deliveries: [Delivery]
     let artifacts: [Artifact]
 
@@ -94,6 +95,7 @@ struct ScheduleRunJSON: Encodable {
         startedAt = r.startedAt; finishedAt = r.finishedAt; durationSeconds = r.durationSeconds; rowCount = r.rowCount; truncated = r.truncated; error = r.error
         parameters = r.parameters
         skipReason = r.skipReason
+        superseded = r.superseded
         deliveries = r.deliveries.map {
             Delivery(id: $0.id, destinationId: $0.destinationID, destinationName: $0.destinationName, channel: $0.channel,
                      recipient: $0.recipient, status: $0.status, attempts: $0.attempts, lastError: $0.lastError, deliveredAt: $0.deliveredAt)

@@ -110,6 +110,7 @@ extension OpenAPIDocument {
                                "truncated": ["type": "boolean", "description": "The result reached the report's row limit"], "error": nullableString,
                                "parameters": ["type": "object", "description": "The values the run resolved at its logical time"],
                                "skip_reason": ["type": ["string", "null"], "description": "Why the run did not deliver, when skipped"],
+                               "superseded": ["type": "boolean", "description": "A backfill re-ran this run's slot; the newer run is the slot's"],
                                "deliveries": ["type": "array", "items": delivery], "artifacts": ["type": "array", "items": artifact]],
             ],
             "SchedulePreview": [

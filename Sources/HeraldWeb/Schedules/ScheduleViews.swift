@@ -115,6 +115,7 @@ struct ScheduleRunView: Sendable, Encodable {
     let resendable: Bool
     /// The values it resolved: `from = 2026-02-01 · region = EU`; nil for a report without parameters.
     let parameters: String?
+    let superseded: Bool
 
     init(_ r: ScheduleRun, zone: String, mayChange: Bool) {
         id = r.id.uuidString.lowercased()
@@ -130,6 +131,7 @@ struct ScheduleRunView: Sendable, Encodable {
         error = r.error
         parameters = r.parameters.isEmpty ? nil : ParameterInput.summary(r.parameters)
         skipReason = r.skipReason
+        superseded = r.superseded
         deliveries = r.deliveries.map {
             Delivery(target: $0.destinationName ?? ($0.recipient.isEmpty ? $0.channel : $0.recipient), tag: StatusTag($0.status),
                      attempts: $0.attempts, error: $0.lastError)
