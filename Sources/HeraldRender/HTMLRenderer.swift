@@ -74,9 +74,11 @@ public final class HTMLRenderer: ReportRenderer {
     struct RowCells {
         let open: [[UInt8]]
         let openNull: [[UInt8]]
+        let types: [ColumnType]
         static let fallback = Array("<td style=\"\(cellStyle);text-align:left\">".utf8)
 
         init(types: [ColumnType]) {
+            self.types = types
             open = types.map { Array("<td style=\"\(cellStyle);text-align:\(HTMLRenderer.align($0))\">".utf8) }
             openNull = types.map { Array("<td style=\"\(cellStyle);text-align:\(HTMLRenderer.align($0));color:#8c959f\">".utf8) }
         }
@@ -85,7 +87,10 @@ public final class HTMLRenderer: ReportRenderer {
             out.append(contentsOf: "<tr>".utf8)
             for (index, value) in values.enumerated() {
                 out.append(contentsOf: index < open.count ? (value == nil ? openNull[index] : open[index]) : Self.fallback)
-                if var value { value.withUTF8 { HTMLRenderer.appendEscaped($0, to: &out) } }
+                if let value {
+                    var shown = index < types.count ? types[index].shown(value) : value
+                    shown.withUTF8 { HTMLRenderer.appendEscaped($0, to: &out) }
+                }
                 out.append(contentsOf: "</td>".utf8)
             }
             out.append(contentsOf: "</tr>\n".utf8)

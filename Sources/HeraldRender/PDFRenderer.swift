@@ -35,6 +35,7 @@ public final class PDFRenderer: ReportRenderer {
     private var naturalWidths: [Double] = []
     private var sampledRows = 0
     private var longest: [String] = []
+    private var booleans: [Int] = []
     private let writeFailure = WriteFailure()
 
     /// The file's first failed write, kept for `finish`: cairo only learns that a write failed, not why.
@@ -67,11 +68,14 @@ public final class PDFRenderer: ReportRenderer {
         }
         naturalWidths = columns.map { document.naturalWidth(header: $0.name) }
         longest = Array(repeating: "", count: columns.count)
+        booleans = columns.indices.filter { columns[$0].type == .boolean }
         self.document = document
     }
 
     public func append(_ row: [String?]) throws {
         guard let document else { throw RenderError("PDF: append before begin") }
+        var row = row
+        for index in booleans where index < row.count { row[index] = row[index].map(ColumnType.boolean.shown) }
         try spool.append(row)
         for (index, value) in row.prefix(longest.count).enumerated() {
             if let value, value.utf8.count > longest[index].utf8.count, longest[index].utf8.count < Self.longestKept {

@@ -18,6 +18,15 @@ public enum ColumnType: String, Sendable, Equatable, Codable {
 }
 
 /// A column of a report's result.
+extension ColumnType {
+    /// How a person reads a value in a page (HTML, PDF): PostgreSQL's `t` and `f` as `true` and `false`. CSV keeps
+    /// PostgreSQL's text, as its own `COPY … CSV` writes it.
+    func shown(_ value: String) -> String {
+        guard self == .boolean else { return value }
+        return value == "t" ? "true" : value == "f" ? "false" : value
+    }
+}
+
 public struct ReportColumn: Sendable, Equatable {
     public let name: String
     public let type: ColumnType

@@ -71,4 +71,12 @@ struct HTMLRendererTests {
         #expect(!html.contains("<i>"))
         #expect(!html.contains("<html"))
     }
+
+    /// People read PostgreSQL's `t` and `f` as true and false in a page; a NULL stays an empty, greyed cell.
+    @Test func booleansReadAsWords() {
+        let table = HTMLRenderer.table(columns: [ReportColumn(name: "paid", type: .boolean)], rows: [["t"], ["f"], [nil]])
+        #expect(table.contains(">true</td>"))
+        #expect(table.contains(">false</td>"))
+        #expect(!table.contains(">t</td>"))
+    }
 }
