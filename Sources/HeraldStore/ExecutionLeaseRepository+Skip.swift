@@ -6,9 +6,22 @@ extension ExecutionLeaseRepository {
     /// count, the truncated flag and the result's digest (so a later `if_changed` run compares with the right one).
     /// Like `startDelivering`, the data source slot the query held is freed and the best run parked on it woken
     /// whatever happens; every other write is conditioned on the lease. `skipped` is false when the lease was lost
-    /// and nothing was recorded.
+    /// and nothing was recorded. Like a run's finish, a skip wakes the run waiting behind its schedule (the next slot
+    /// of a backfill), under the schedule's lock taken first.
     public func skip(_ id: UUID, owner: String, reason: String, rowCount: Int, truncated: Bool, resultDigest: [UInt8]?,
                      timings: [String: Double] = [:], parameters: String? = nil, releasing slot: (dataSourceID: UUID, slot: Int)? = nil) throws
+        -> (skipped: Bool, woken: [WokenRun]) {
+        try connection.transaction {
+            _ = try connection.execute(Self.scheduleLockQuery(of: id))
+            let ended = try skipQuery(id, owner: owner, reason: reason, rowCount: rowCount, truncated: truncated, resultDigest: resultDigest,
+                                      timings: timings, parameters: parameters, releasing: slot)
+            if ended.skipped { _ = try connection.query(Self.wakeBehindScheduleQuery(after: id)) }
+            return ended
+        }
+    }
+
+    private func skipQuery(_ id: UUID, owner: String, reason: String, rowCount: Int, truncated: Bool, resultDigest: [UInt8]?,
+                           timings: [String: Double], parameters: String?, releasing slot: (dataSourceID: UUID, slot: Int)?) throws
         -> (skipped: Bool, woken: [WokenRun]) {
         let rows = try connection.query("""
             WITH released AS MATERIALIZED (

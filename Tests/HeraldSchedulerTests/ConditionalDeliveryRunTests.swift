@@ -102,4 +102,19 @@ struct ConditionalDeliveryRunTests {
         #expect(bytes.prefix(4) == Data([0x50, 0x4B, 0x03, 0x04]))
         #expect(String(decoding: bytes, as: UTF8.self).contains("Orders_2026-11-02.json"))
     }
+
+    /// A backfill run that skips wakes the next slot's run, as a delivered one does: the chain never stalls.
+    @Test func aSkippedBackfillRunWakesTheNextSlot() throws {
+        let f = try Fixture()
+        defer { try? FileManager.default.removeItem(atPath: f.root) }
+        let schedule = try f.schedule(DeliveryCondition(.ifRows), region: "APAC")
+        let backfill = try f.schedules.backfill(schedule, from: "2026-11-01", to: "2026-11-03", rerun: false, actor: .commandLine)
+        #expect(backfill.created == 3)
+        for (index, id) in backfill.executionIDs.enumerated() {
+            #expect(try f.store.query("SELECT waiting_for_schedule AS w FROM executions WHERE id = \(id)")[0].decode("w", as: Bool.self) == false,
+                    "slot \(index + 1) was not woken")
+            guard case .finished(let outcome) = try f.runner.run(id) else { Issue.record("run \(index + 1) did not finish"); continue }
+            #expect(outcome.status == "skipped")
+        }
+    }
 }
