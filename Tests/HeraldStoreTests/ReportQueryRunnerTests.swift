@@ -60,7 +60,8 @@ struct ReportQueryWriteRefusalTests {
         let connection = try PostgresConnection(url: try TestEnvironment.databaseURL())
         let runner = ReportQueryRunner(connection: connection)
         let name = "kept_\(UUID().uuidString.prefix(8).lowercased())"
-        try connection.execute(PostgresQuery(unsafeSQL: "CREATE TABLE \(name) (n int); INSERT INTO \(name) VALUES (1)"))
+        try connection.execute(PostgresQuery(unsafeSQL: "CREATE TABLE \(name) (n int)"))
+        try connection.execute(PostgresQuery(unsafeSQL: "INSERT INTO \(name) VALUES (1)"))
         defer { _ = try? connection.execute(PostgresQuery(unsafeSQL: "DROP TABLE \(name)")) }
         func run(_ sql: String) throws {
             _ = try runner.stream(sql: sql, statementTimeoutMs: 5_000, rowLimit: 10, columns: { _ in }, row: { _ in })
