@@ -1,4 +1,5 @@
 import Foundation
+import HeraldCore
 import Postgres
 
 /// Runs a report's own SQL on its data source: in a `READ ONLY` transaction with the source's `statement_timeout`.
@@ -33,6 +34,9 @@ public struct ReportQueryRunner {
     public func stream(sql: String, binds: [String?] = [], statementTimeoutMs: Int, rowLimit: Int,
                        watch: (PostgresCancel) -> Void = { _ in },
                        columns: ([PostgresColumn]) throws -> Void, row: ([String?]) throws -> Void) throws -> Streamed {
+        if let refusal = ReportStatement.refusal(sql) {
+            throw PostgresError(kind: .query, sqlState: "25006", message: "the report \(refusal)")
+        }
         let cancel = try connection.makeCancel()
         watch(cancel)
         var count = 0

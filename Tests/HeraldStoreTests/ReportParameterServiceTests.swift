@@ -47,6 +47,9 @@ struct ReportParameterServiceTests {
 
         let undeclared = #expect(throws: ValidationErrors.self) { try f.report([], sql: "SELECT :region") }
         #expect(undeclared?.errors.map(\.field) == ["sql"])
+        let copy = #expect(throws: ValidationErrors.self) { try f.report([], sql: "COPY (SELECT 1) TO PROGRAM 'touch /tmp/x'") }
+        #expect(copy?.errors.map(\.field) == ["sql"])
+        #expect(copy?.errors.first?.message.contains("COPY is not allowed") == true)
         let badDeclaration = #expect(throws: ValidationErrors.self) {
             try f.report([ReportParameter(name: "Region", type: .choice)], sql: "SELECT 1")
         }

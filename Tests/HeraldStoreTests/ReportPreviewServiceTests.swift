@@ -85,7 +85,7 @@ struct ReportPreviewServiceTests {
         let refused = #expect(throws: ValidationErrors.self) {
             try f.previews.preview(dataSourceID: f.source, sql: "DELETE FROM t", parameters: [], actor: .commandLine)
         }
-        #expect(refused?.errors.first?.message.contains("read-only transaction") == true, "\(String(describing: refused))")
+        #expect(refused?.errors.first?.message.contains("DELETE is not allowed") == true, "\(String(describing: refused))")
         #expect(try f.reporting.query("SELECT count(*)::int AS n FROM t")[0].decode("n", as: Int.self) == 50)
     }
 

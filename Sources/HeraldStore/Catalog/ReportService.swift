@@ -176,6 +176,8 @@ public struct ReportService {
             errors.append(ValidationError(field: "sql", message: "enter the query"))
         } else if sql.count > Self.maximumSQLLength {
             errors.append(ValidationError(field: "sql", message: "must be \(Self.maximumSQLLength) characters or fewer"))
+        } else if let refusal = ReportStatement.refusal(sql) {
+            errors.append(ValidationError(field: "sql", message: refusal))
         }
         let description = input.descriptionMd ?? before?.descriptionMd ?? ""
         if description.count > Self.maximumDescriptionLength {
