@@ -70,8 +70,14 @@ struct RunOnceTests {
         #expect(try herald(["migrate"]).status == 0)
         let reporting = try TestDatabase.create()
         let source = try herald(["datasource", "add", "--name", "reporting", "--url", reporting]).output.trimmingCharacters(in: .whitespacesAndNewlines)
-        let report = try herald(["report", "add", "--name", "Bad", "--datasource", source, "--sql", "CREATE TABLE hacked (id int)"]).output
+        // A report that is not a query is refused when saved…
+        let refused = try herald(["report", "add", "--name", "Bad", "--datasource", source, "--sql", "CREATE TABLE hacked (id int)"])
+        #expect(refused.status == 2)
+        #expect(refused.output.contains("CREATE is not allowed"), "\(refused.output)")
+        // …and one stored before that rule fails at run time, before anything reaches the data source.
+        let report = try herald(["report", "add", "--name", "Bad", "--datasource", source, "--sql", "SELECT 1"]).output
             .trimmingCharacters(in: .whitespacesAndNewlines)
+        try PostgresConnection(url: url).execute("UPDATE reports SET sql = 'CREATE TABLE hacked (id int)'")
         let schedule = try herald(["schedule", "add", "--report", report, "--cron", "0 7 * * *", "--tz", "UTC",
                                    "--folder", "herald-never"]).output.trimmingCharacters(in: .whitespacesAndNewlines)
         let run = try herald(["run-once", schedule])
