@@ -46,8 +46,15 @@ public final class OutputFile {
 
     private func flush() throws(RenderError) {
         guard descriptor >= 0 else { throw RenderError("\(path) is already closed") }
+        let failed = Self.writeAll(buffer, to: descriptor)
+        if let failed { throw RenderError("cannot write \(path): \(String(cString: strerror(failed)))") }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes every byte (retrying short writes and EINTR); the errno of a failure, nil when all went out.
+    static func writeAll(_ bytes: [UInt8], to descriptor: Int32) -> Int32? {
         var written = 0
-        let failed = buffer.withUnsafeBytes { raw -> Int32? in
+        return bytes.withUnsafeBytes { raw -> Int32? in
             while written < raw.count {
                 let n = Foundation.write(descriptor, raw.baseAddress! + written, raw.count - written)
                 if n < 0 && errno == EINTR { continue }
@@ -56,7 +63,5 @@ public final class OutputFile {
             }
             return nil
         }
-        if let failed { throw RenderError("cannot write \(path): \(String(cString: strerror(failed)))") }
-        buffer.removeAll(keepingCapacity: true)
     }
 }

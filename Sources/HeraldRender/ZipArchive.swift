@@ -127,17 +127,9 @@ public final class ZipArchive {
     }
 
     private func flush() throws(RenderError) {
-        var written = 0
-        let failed = buffer.withUnsafeBytes { raw -> Int32? in
-            while written < raw.count {
-                let n = Foundation.write(descriptor, raw.baseAddress! + written, raw.count - written)
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { return errno }
-                written += n
-            }
-            return nil
+        if let failed = OutputFile.writeAll(buffer, to: descriptor) {
+            throw RenderError("cannot write \(path): \(String(cString: strerror(failed)))")
         }
-        if let failed { throw RenderError("cannot write \(path): \(String(cString: strerror(failed)))") }
         flushedBytes += UInt64(buffer.count)
         buffer.removeAll(keepingCapacity: true)
     }

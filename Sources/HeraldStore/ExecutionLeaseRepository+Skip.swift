@@ -24,15 +24,7 @@ extension ExecutionLeaseRepository {
                            timings: [String: Double], parameters: String?, releasing slot: (dataSourceID: UUID, slot: Int)?) throws
         -> (skipped: Bool, woken: [WokenRun]) {
         let rows = try connection.query("""
-            WITH released AS MATERIALIZED (
-                SELECT CASE WHEN \(slot?.slot)::int IS NULL THEN NULL
-                            ELSE pg_advisory_unlock(herald_source_lock_key(\(slot?.dataSourceID)::uuid), \(slot?.slot)::int) END AS ok
-            ), woken AS (
-                UPDATE executions SET waiting_source_id = NULL, enqueued_at = clock_timestamp()
-                WHERE id = (SELECT id FROM executions WHERE status = 'queued' AND waiting_source_id = \(slot?.dataSourceID)::uuid
-                            ORDER BY priority DESC, scheduled_for LIMIT 1 FOR UPDATE SKIP LOCKED)
-                RETURNING id, priority
-            ), skipped AS (
+            WITH \(fragment: Self.releasingSlot(slot)), skipped AS (
                 UPDATE executions
                 SET status = 'skipped', step = NULL, finished_at = clock_timestamp(), skip_reason = \(reason), error = NULL,
                     row_count = \(rowCount), truncated = truncated OR \(truncated), result_sha256 = \(resultDigest)::bytea,

@@ -263,19 +263,28 @@ public struct ExecutionLeaseRepository {
             """)[0].decode("slot", as: Int?.self)
     }
 
+    /// The `released` and `woken` CTEs: free the data source slot a run's query held (nothing when nil) and mark the
+    /// best run parked on that source enqueued. Every statement that ends a query's hold on a slot starts with them.
+    static func releasingSlot(_ slot: (dataSourceID: UUID, slot: Int)?) -> PostgresQuery {
+        """
+            released AS MATERIALIZED (
+                SELECT CASE WHEN \(slot?.slot)::int IS NULL THEN NULL
+                            ELSE pg_advisory_unlock(herald_source_lock_key(\(slot?.dataSourceID)::uuid), \(slot?.slot)::int) END AS ok
+            ), woken AS (
+                UPDATE executions SET waiting_source_id = NULL, enqueued_at = clock_timestamp()
+                WHERE id = (SELECT id FROM executions WHERE status = 'queued' AND waiting_source_id = \(slot?.dataSourceID)::uuid
+                            ORDER BY priority DESC, scheduled_for LIMIT 1 FOR UPDATE SKIP LOCKED)
+                RETURNING id, priority
+            )
+            """
+    }
+
     /// Frees a data source slot this session holds (a session advisory lock), and wakes the best run parked on the
     /// source in the same statement. The woken run is marked enqueued: the caller puts it on its stream (or, if
     /// that fails, `ExecutionRepository.releaseTaken` leaves it to the reconciler).
     public func releaseSourceSlot(dataSourceID: UUID, slot: Int) throws -> [WokenRun] {
         try connection.query("""
-            WITH released AS MATERIALIZED (
-                SELECT pg_advisory_unlock(herald_source_lock_key(\(dataSourceID)::uuid), \(slot)) AS ok
-            ), woken AS (
-                UPDATE executions SET waiting_source_id = NULL, enqueued_at = clock_timestamp()
-                WHERE id = (SELECT id FROM executions WHERE status = 'queued' AND waiting_source_id = \(dataSourceID)::uuid
-                            ORDER BY priority DESC, scheduled_for LIMIT 1 FOR UPDATE SKIP LOCKED)
-                RETURNING id, priority
-            )
+            WITH \(fragment: Self.releasingSlot((dataSourceID, slot)))
             SELECT (SELECT ok FROM released) AS released, w.id, w.priority FROM (SELECT 1) one LEFT JOIN woken w ON true
             """).compactMap { row in
             guard let id = try row.decode("id", as: UUID?.self) else { return nil }
@@ -332,15 +341,7 @@ public struct ExecutionLeaseRepository {
                                 releasing slot: (dataSourceID: UUID, slot: Int)? = nil,
                                 resultDigest: [UInt8]? = nil) throws -> (due: [DueDelivery]?, woken: [WokenRun]) {
         let rows = try connection.query("""
-            WITH released AS MATERIALIZED (
-                SELECT CASE WHEN \(slot?.slot)::int IS NULL THEN NULL
-                            ELSE pg_advisory_unlock(herald_source_lock_key(\(slot?.dataSourceID)::uuid), \(slot?.slot)::int) END AS ok
-            ), woken AS (
-                UPDATE executions SET waiting_source_id = NULL, enqueued_at = clock_timestamp()
-                WHERE id = (SELECT id FROM executions WHERE status = 'queued' AND waiting_source_id = \(slot?.dataSourceID)::uuid
-                            ORDER BY priority DESC, scheduled_for LIMIT 1 FOR UPDATE SKIP LOCKED)
-                RETURNING id, priority
-            ), step AS (
+            WITH \(fragment: Self.releasingSlot(slot)), step AS (
                 UPDATE executions SET step = 'deliver', row_count = coalesce(\(rowCount), row_count),
                     truncated = truncated OR \(truncated), parameters = coalesce(\(parameters)::jsonb, parameters),
                     result_sha256 = coalesce(\(resultDigest)::bytea, result_sha256)
