@@ -36,6 +36,7 @@ let package = Package(
         .target(name: "PangoCairo", dependencies: ["CPangoCairo"]),
         .target(name: "XlsxWriter", dependencies: ["CXlsxWriter"]),
         .target(name: "Zlib", dependencies: ["CZlib"]),
+        .target(name: "Curl", dependencies: ["CCurl"]),
 
         // Herald itself.
         .target(name: "HeraldCore"),
@@ -47,7 +48,7 @@ let package = Package(
         // The Redis key layout and what lives under it (streams, heartbeats, breakers), shared by every process.
         .target(name: "HeraldQueue", dependencies: ["HeraldCore", "Redis"]),
         .target(name: "HeraldRender", dependencies: ["HeraldCore", "PangoCairo", "Markdown", "XlsxWriter", "Zlib", .product(name: "Mustache", package: "swift-mustache")]),
-        .target(name: "HeraldDelivery", dependencies: ["HeraldCore"]),
+        .target(name: "HeraldDelivery", dependencies: ["HeraldCore", "HeraldStore", "Curl", "Crypto", "Markdown"]),
         .target(
             name: "HeraldWeb",
             dependencies: [
@@ -96,7 +97,8 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "HeraldRenderTests", dependencies: ["HeraldRender"], exclude: ["Checkers"]),
-        .testTarget(name: "HeraldDeliveryTests", dependencies: ["HeraldDelivery", "HeraldCore"]),
+        .testTarget(name: "HeraldDeliveryTests", dependencies: ["HeraldDelivery", "HeraldCore", "HeraldStore", "Curl", "Crypto", "Postgres", "TestSupport"]),
+        .testTarget(name: "CurlTests", dependencies: ["Curl", "TestSupport"]),
         .testTarget(name: "HeraldQueueTests", dependencies: ["HeraldQueue", "Redis", "TestSupport"]),
         .testTarget(name: "HeraldSchedulerTests", dependencies: ["HeraldScheduler", "HeraldStore", "Postgres", "Crypto", "Redis", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "Postgres", "Redis", "HeraldCore", "HeraldQueue"]),

@@ -1,0 +1,79 @@
+import Curl
+import Foundation
+import XCTest
+
+/// The wrapper against libcurl itself: uploads read from a file, the protocol list, the connection filter.
+final class CurlEasyTests: XCTestCase {
+    private var folder: String!
+
+    override func setUpWithError() throws {
+        folder = NSTemporaryDirectory() + "curl-tests-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: folder) }
+
+    func testUploadsAFileInChunksAndTwiceOnOneHandle() throws {
+        let source = folder + "/source.bin"
+        let bytes = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        FileManager.default.createFile(atPath: source, contents: Data(bytes))
+        let easy = try CurlEasy()
+        for name in ["a.bin", "b.bin"] {
+            try easy.reset()
+            try easy.protocols("file")
+            try easy.url("file://" + folder + "/" + name)
+            try easy.upload(fileAt: source)
+            try easy.perform()
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/" + name)), Data(bytes))
+            XCTAssertEqual(easy.uploadedBytes, Int64(bytes.count))
+        }
+    }
+
+    func testAProtocolOutsideTheListIsRefused() throws {
+        let easy = try CurlEasy()
+        try easy.protocols("https")
+        try easy.url("gopher://127.0.0.1:70/")
+        XCTAssertThrowsError(try easy.perform()) { error in
+            let error = error as! CurlError
+            XCTAssertEqual(error.code, 1, "CURLE_UNSUPPORTED_PROTOCOL")
+            XCTAssertEqual(error.category, .protocol)
+        }
+    }
+
+    func testTheConnectionFilterRefusesBeforeAnyPacket() throws {
+        // A listener that counts connections: the filtered transfer must not reach it.
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        XCTAssertEqual(listen(listener, 4), 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+
+        let easy = try CurlEasy()
+        try easy.protocols("http")
+        try easy.url("http://127.0.0.1:\(port)/")
+        var seen: [[UInt8]] = []
+        easy.filterConnections { bytes in
+            seen.append(bytes)
+            return "loopback is not allowed"
+        }
+        XCTAssertThrowsError(try easy.perform()) { error in
+            XCTAssertEqual((error as! CurlError).category, .blocked)
+            XCTAssertEqual((error as! CurlError).message, "loopback is not allowed")
+        }
+        XCTAssertEqual(seen, [[127, 0, 0, 1]])
+        var pending = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
+        XCTAssertEqual(poll(&pending, 1, 200), 0, "nothing connected to the listener")
+    }
+
+    func testLibcurlSpeaksEveryProtocolTheChannelsNeed() {
+        let available = Set(CurlEasy.protocolsAvailable)
+        for name in ["smtp", "smtps", "sftp", "ftp", "ftps", "http", "https"] {
+            XCTAssertTrue(available.contains(name), "libcurl lacks \(name)")
+        }
+    }
+}
