@@ -8,13 +8,15 @@
 # python3-venv (free_port, and the Python environment of python_env); fonts-wqy-microhei (CJK glyphs for PDFs, which
 # DejaVu lacks; 5 MB installed against fonts-noto-cjk's 90 MB) and poppler-utils (pdftotext and pdfinfo read the PDF
 # export back in its tests); unzip (`unzip -t` checks the zip archives in their tests); util-linux (runuser, flock, taskset), which a
-# minimal system has today but need not; tzdata (the IANA zones herald reads). A script's own extras are arguments
-# of install_packages (bench-web.sh: wrk, mawk). No script or test runs ps or ip (procps, iproute2).
+# minimal system has today but need not; tzdata (the IANA zones herald reads); openssh-server and openssh-client (the
+# test SFTP servers of start_delivery_servers: sshd, ssh-keygen) and passwd (useradd and chpasswd for their user).
+# A script's own extras are arguments of install_packages (bench-web.sh: wrk, mawk). No script or test runs ps or ip
+# (procps, iproute2). No package's own service is started by installing it (see install_packages).
 HERALD_APT_PACKAGES=(
     pkg-config libfcgi-dev libpq-dev libhiredis-dev libcmark-dev libcurl4-openssl-dev libxlsxwriter-dev
     libsodium-dev libcairo2-dev libpango1.0-dev zlib1g-dev fonts-dejavu-core fonts-wqy-microhei poppler-utils unzip
     postgresql postgresql-client redis-server redis-tools nginx-light curl openssl ca-certificates
-    python3 python3-venv util-linux tzdata chromium chromium-driver
+    python3 python3-venv util-linux tzdata chromium chromium-driver openssh-server openssh-client passwd
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -35,8 +37,20 @@ install_packages() {
     done
     if [ "${#missing[@]}" -gt 0 ]; then
         say "installing ${missing[*]}"
-        as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
-        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+        # The scripts start their own servers on free ports: a package's own service (sshd on port 22, PostgreSQL on
+        # 5432, nginx on 80) is not wanted, and without systemd starting one may fail the install. So a policy-rc.d
+        # that refuses every start (exit 101; invoke-rc.d and deb-systemd-invoke obey it) is in place while apt-get
+        # runs, and removed after, unless the system has one of its own (container images often do): that one stays.
+        local policy=/usr/sbin/policy-rc.d ours=0 status=0
+        if [ ! -e "$policy" ]; then
+            printf '#!/bin/sh\n# put here by deploy/lib.sh install_packages while it runs apt-get\nexit 101\n' \
+                | as_root tee "$policy" >/dev/null && as_root chmod 755 "$policy" && ours=1
+        fi
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q || status=$?
+        [ "$status" != 0 ] || as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+            --no-install-recommends "${missing[@]}" || status=$?
+        [ "$ours" = 0 ] || as_root rm -f "$policy"
+        [ "$status" = 0 ] || die "apt-get failed (exit $status)"
     fi
     command -v swift >/dev/null || export PATH=/opt/swift/usr/bin:$PATH
     command -v swift >/dev/null || die "swift is not installed (expected Swift 6.x at /opt/swift/usr/bin)"
