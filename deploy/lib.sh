@@ -172,3 +172,191 @@ self_signed_cert() {
         -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -keyout "$dir/key.pem" -out "$dir/cert.pem" 2>/dev/null
     chmod 600 "$dir/key.pem"
 }
+
+# Where the delivery channels' tests send: SMTP (plain, and STARTTLS with AUTH), SFTP (two sshd with different host
+# keys), FTP (plain, explicit and implicit FTPS), S3 (moto) and an HTTP receiver (webhooks, Azure Blob SAS PUTs), all
+# on free ports of 127.0.0.1. Needs $herald_python (python_env). The servers' code, apart from sshd, is in
+# Tests/Servers/; their logs are in DIR.
+#
+# start_delivery_servers DIR: starts them, waits (bounded) until each answers, and exports HERALD_TEST_SMTP_*,
+# HERALD_TEST_SFTP_*, HERALD_TEST_FTP*_*, HERALD_TEST_S3_*, HERALD_TEST_HTTP_RECEIVER and HERALD_TEST_PRIVATE_NAME.
+# Passwords are random per run, except the SFTP user's (see sftp_user). Every PID goes to DIR/pids/NAME.pid, which
+# stop_delivery_servers DIR reads.
+start_delivery_servers() {
+    local dir=$1 servers tls
+    servers=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/Tests/Servers
+    [ -n "${herald_python:-}" ] || python_env
+    mkdir -p "$dir/pids" "$dir/mail" "$dir/ftp" "$dir/sftp"
+    chmod 755 "$dir" "$dir/sftp"   # sshd reads the authorized key as the SFTP user
+    self_signed_cert "$dir/tls"
+    tls=$dir/tls
+
+    export HERALD_TEST_SMTP_PORT=$(free_port) HERALD_TEST_SMTP_STARTTLS_PORT=$(free_port)
+    export HERALD_TEST_SMTP_PASSWORD=$(openssl rand -hex 16) HERALD_TEST_SMTP_MAILDIR=$dir/mail
+    export HERALD_TEST_SMTP_CA=$tls/cert.pem
+    delivery_server "$dir" smtp "$servers/smtp_server.py" "$HERALD_TEST_SMTP_PORT" "$HERALD_TEST_SMTP_STARTTLS_PORT" \
+        "$HERALD_TEST_SMTP_MAILDIR" "$tls/cert.pem" "$tls/key.pem"
+
+    export HERALD_TEST_FTP_PORT=$(free_port) HERALD_TEST_FTPS_PORT=$(free_port)
+    export HERALD_TEST_FTPS_IMPLICIT_PORT=$(free_port) HERALD_TEST_FTP_USER=herald
+    export HERALD_TEST_FTP_PASSWORD=$(openssl rand -hex 16) HERALD_TEST_FTP_ROOT=$dir/ftp HERALD_TEST_FTP_CA=$tls/cert.pem
+    delivery_server "$dir" ftp "$servers/ftp_server.py" "$HERALD_TEST_FTP_PORT" "$HERALD_TEST_FTPS_PORT" \
+        "$HERALD_TEST_FTPS_IMPLICIT_PORT" "$HERALD_TEST_FTP_ROOT" "$tls/cert.pem" "$tls/key.pem"
+
+    local s3_port
+    s3_port=$(free_port)
+    export HERALD_TEST_S3_ENDPOINT=http://127.0.0.1:$s3_port HERALD_TEST_S3_BUCKET=herald-test
+    export HERALD_TEST_S3_REGION=us-east-1
+    delivery_server "$dir" s3 "$servers/s3_server.py" "$s3_port" "$HERALD_TEST_S3_BUCKET" "$HERALD_TEST_S3_REGION" \
+        "$dir/s3.credentials"
+
+    local receiver_port
+    receiver_port=$(free_port)
+    export HERALD_TEST_HTTP_RECEIVER=http://127.0.0.1:$receiver_port
+    delivery_server "$dir" http-receiver "$servers/http_receiver.py" "$receiver_port"
+
+    start_sftp_servers "$dir"
+
+    # For the SSRF guard's tests: a name that resolves to a private address.
+    grep -qE '^[[:space:]]*10\.0\.0\.1[[:space:]]+(.*[[:space:]])?private\.herald\.test([[:space:]]|$)' /etc/hosts \
+        || echo "10.0.0.1 private.herald.test" | as_root tee -a /etc/hosts >/dev/null
+    export HERALD_TEST_PRIVATE_NAME=private.herald.test
+
+    local name
+    for name in smtp ftp s3 http-receiver; do wait_for_file "$dir/$name.ready" "$dir/pids/$name.pid" "$dir/$name.log"; done
+    # Read back, not sourced: only these two names may come from the file.
+    HERALD_TEST_S3_ACCESS_KEY=$(sed -n 's/^HERALD_TEST_S3_ACCESS_KEY=//p' "$dir/s3.credentials")
+    HERALD_TEST_S3_SECRET_KEY=$(sed -n 's/^HERALD_TEST_S3_SECRET_KEY=//p' "$dir/s3.credentials")
+    export HERALD_TEST_S3_ACCESS_KEY HERALD_TEST_S3_SECRET_KEY
+    for name in sftp sftp-alt; do wait_for_port "$dir/sftp/$name.port" "$dir/pids/$name.pid" "$dir/$name.log"; done
+}
+
+# start_sftp_servers DIR (for start_delivery_servers): two Debian sshd of our own (config, host key, PID file and
+# authorized key in DIR/sftp; sftp only, no shell, no PAM) on free ports, with different host keys, for the user of
+# sftp_user. Uploads land in DIR/sftp/root, which that user owns.
+start_sftp_servers() {
+    local dir=$1 sftp=$1/sftp name port
+    sftp_user
+    export HERALD_TEST_SFTP_USER=$sftp_user_name HERALD_TEST_SFTP_PASSWORD=$sftp_user_password
+    export HERALD_TEST_SFTP_ROOT=$sftp/root HERALD_TEST_SFTP_KEY=$sftp/client_key
+    as_root install -d -m 755 -o "$sftp_user_name" "$HERALD_TEST_SFTP_ROOT"
+    # The client key is ed25519 (OpenSSH format), which libssh2 1.10 reads and signs as sshd 9.2 accepts by default.
+    # An RSA key (PEM, also authorized) is refused: libssh2 1.10 signs with ssh-rsa (SHA-1), which OpenSSH 8.8 and
+    # later refuse by default, and so does this sshd, for tests that show what a user with such a key meets.
+    export HERALD_TEST_SFTP_RSA_KEY=$sftp/client_rsa_key
+    ssh-keygen -q -t ed25519 -N '' -C herald-test -f "$HERALD_TEST_SFTP_KEY"
+    ssh-keygen -q -m PEM -t rsa -b 2048 -N '' -C herald-test-rsa -f "$HERALD_TEST_SFTP_RSA_KEY"
+    cat "$HERALD_TEST_SFTP_KEY.pub" "$HERALD_TEST_SFTP_RSA_KEY.pub" > "$sftp/authorized_keys"
+    chmod 644 "$sftp/authorized_keys"
+    as_root mkdir -p /run/sshd   # sshd's privilege separation directory, which only its init script makes
+    for name in sftp sftp-alt; do
+        port=$(free_port)
+        echo "$port" > "$sftp/$name.port"
+        as_root ssh-keygen -q -t ed25519 -N '' -C "$name" -f "$sftp/$name.host_key"
+        cat > "$sftp/$name.sshd_config" <<CONFIG
+Port $port
+ListenAddress 127.0.0.1
+HostKey $sftp/$name.host_key
+PidFile $dir/pids/$name.pid
+AuthorizedKeysFile $sftp/authorized_keys
+# The authorized key sits in a world-readable test folder under /tmp, which StrictModes would refuse.
+StrictModes no
+UsePAM no
+PasswordAuthentication yes
+KbdInteractiveAuthentication no
+PubkeyAuthentication yes
+PermitRootLogin no
+AllowUsers $sftp_user_name
+Subsystem sftp internal-sftp
+ForceCommand internal-sftp
+AllowTcpForwarding no
+AllowAgentForwarding no
+X11Forwarding no
+PrintMotd no
+LogLevel VERBOSE
+CONFIG
+        # sshd checks its configuration, then goes to the background and writes its PID where stop_delivery_servers
+        # reads it; it logs to DIR/NAME.log (-E).
+        as_root /usr/sbin/sshd -f "$sftp/$name.sshd_config" -E "$dir/$name.log" </dev/null \
+            || { cat "$dir/$name.log" >&2 2>/dev/null; die "sshd ($name) did not start"; }
+    done
+    HERALD_TEST_SFTP_PORT=$(cat "$sftp/sftp.port")
+    HERALD_TEST_SFTP_ALT_PORT=$(cat "$sftp/sftp-alt.port")
+    # The form of CURLOPT_SSH_HOST_PUBLIC_KEY_SHA256: base64 of the SHA-256 of the host key blob (unpadded, as
+    # ssh-keygen prints it; curl compares up to any padding).
+    HERALD_TEST_SFTP_HOST_KEY_SHA256=$(ssh-keygen -l -E sha256 -f "$sftp/sftp.host_key.pub" | awk '{print $2}' | sed 's/^SHA256://')
+    export HERALD_TEST_SFTP_PORT HERALD_TEST_SFTP_ALT_PORT HERALD_TEST_SFTP_HOST_KEY_SHA256
+}
+
+# sftp_user: makes sure the test SFTP user `heraldsftp` exists (no shell, sftp only through our sshd) and sets
+# $sftp_user_name and $sftp_user_password. The password is random, made once per machine and kept, readable by root
+# only, in /var/lib/herald-test/: runs at the same time (other checkouts) share the user, so a new password per run
+# would lock the other runs out.
+sftp_user() {
+    sftp_user_name=heraldsftp
+    local store=/var/lib/herald-test
+    as_root mkdir -p -m 700 "$store"
+    sftp_user_password=$(as_root flock "$store/.lock" sh -c '
+        set -e
+        user=$1 file=$2/$1.password
+        id "$user" >/dev/null 2>&1 || useradd --create-home --shell /usr/sbin/nologin "$user"
+        [ -s "$file" ] || (umask 077 && openssl rand -hex 16 > "$file")
+        printf "%s:%s\n" "$user" "$(cat "$file")" | chpasswd
+        cat "$file"' sh "$sftp_user_name" "$store") || die "could not make the SFTP test user $sftp_user_name"
+}
+
+# delivery_server DIR NAME SCRIPT ARGS...: runs a Tests/Servers script in the background (its PID in
+# DIR/pids/NAME.pid, its output in DIR/NAME.log); the script writes DIR/NAME.ready, its last argument, once it serves.
+delivery_server() {
+    local dir=$1 name=$2 script=$3
+    shift 3
+    rm -f "$dir/$name.ready"
+    "$herald_python" "$script" "$@" "$dir/$name.ready" </dev/null >"$dir/$name.log" 2>&1 &
+    echo $! > "$dir/pids/$name.pid"
+}
+
+# wait_for_file FILE PIDFILE LOG: polls (at most 30 s) until FILE exists; fails at once, with the log, if the
+# process ends first.
+wait_for_file() {
+    local file=$1 pid log=$3 i
+    pid=$(cat "$2")
+    for i in $(seq 1 300); do
+        [ -e "$file" ] && return 0
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    tail -n 30 "$log" >&2
+    die "$(basename "$file" .ready) did not start (see $log)"
+}
+
+# wait_for_port PORTFILE PIDFILE LOG: polls (at most 30 s) until the port in PORTFILE answers on 127.0.0.1 with an
+# SSH banner and the daemon has written PIDFILE; fails at once, with the log, if the daemon ends first.
+wait_for_port() {
+    local port pidfile=$2 log=$3 i banner
+    port=$(cat "$1")
+    for i in $(seq 1 300); do
+        banner=$(timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port && head -c 4 <&3" 2>/dev/null || true)
+        [ "$banner" = SSH- ] && [ -s "$pidfile" ] && return 0
+        if [ -s "$pidfile" ]; then as_root kill -0 "$(cat "$pidfile")" 2>/dev/null || break; fi
+        sleep 0.1
+    done
+    tail -n 30 "$log" >&2
+    die "sshd on port $port did not start (see $log)"
+}
+
+# stop_delivery_servers DIR: stops what start_delivery_servers DIR started (SIGTERM, then SIGKILL after 5 s), by the
+# PIDs it recorded; nothing to do when it started nothing.
+stop_delivery_servers() {
+    local dir=$1 file pid i
+    for file in "$dir"/pids/*.pid; do
+        [ -f "$file" ] || continue
+        pid=$(cat "$file")
+        if [ -n "$pid" ] && as_root kill "$pid" 2>/dev/null; then
+            for i in $(seq 1 50); do as_root kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+            as_root kill -9 "$pid" 2>/dev/null || true
+        fi
+        rm -f "$file"
+    done
+    # Uploads there belong to the SFTP user.
+    [ ! -d "$dir/sftp" ] || as_root rm -rf "$dir/sftp"
+}

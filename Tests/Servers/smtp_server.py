@@ -1,0 +1,90 @@
+"""The test SMTP servers that deploy/lib.sh's start_delivery_servers runs (aiosmtpd): a plain one without AUTH, and
+one that requires STARTTLS and then AUTH PLAIN or LOGIN as `herald` with the password in HERALD_TEST_SMTP_PASSWORD.
+
+Every accepted message lands in MAILDIR as `<n>.eml` (the bytes as received) and then `<n>.json` (envelope and which
+server took it), the .json written last and renamed into place, so that a test waiting for it reads a whole message.
+A recipient whose local part starts with `reject` is refused with 550, so tests can see a per-recipient failure.
+
+Usage: smtp_server.py PLAIN_PORT STARTTLS_PORT MAILDIR CERT KEY READY_FILE
+"""
+import json
+import os
+import signal
+import ssl
+import sys
+import threading
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+USER = b"herald"
+
+
+class Maildir:
+    """Numbers messages across both servers (each runs its own event loop thread)."""
+
+    def __init__(self, path):
+        self.path = path
+        self.lock = threading.Lock()
+        self.count = 0
+
+    def store(self, raw, envelope, server):
+        with self.lock:
+            self.count += 1
+            n = self.count
+        with open(os.path.join(self.path, f"{n}.eml"), "wb") as f:
+            f.write(raw)
+        meta = {"mail_from": envelope.mail_from, "rcpt_tos": list(envelope.rcpt_tos), "server": server}
+        partial = os.path.join(self.path, f".{n}.json.partial")
+        with open(partial, "w") as f:
+            json.dump(meta, f)
+        os.rename(partial, os.path.join(self.path, f"{n}.json"))
+
+
+class Handler:
+    def __init__(self, maildir, server):
+        self.maildir = maildir
+        self.server = server
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.split("@", 1)[0].lower().startswith("reject"):
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.maildir.store(envelope.original_content, envelope, self.server)
+        return "250 OK"
+
+
+def authenticator(password):
+    def check(server, session, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and auth_data.login == USER and auth_data.password == password
+        return AuthResult(success=ok, handled=False)
+    return check
+
+
+def main():
+    plain_port, starttls_port, maildir_path, cert, key, ready_file = sys.argv[1:7]
+    password = os.environ["HERALD_TEST_SMTP_PASSWORD"].encode()
+    maildir = Maildir(maildir_path)
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(cert, key)
+    plain = Controller(Handler(maildir, "plain"), hostname="127.0.0.1", port=int(plain_port))
+    secure = Controller(Handler(maildir, "starttls"), hostname="127.0.0.1", port=int(starttls_port),
+                        tls_context=tls, require_starttls=True, auth_required=True, auth_require_tls=True,
+                        authenticator=authenticator(password))
+    plain.start()
+    secure.start()
+    with open(ready_file, "w") as f:
+        f.write("ready\n")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop.wait()
+    plain.stop()
+    secure.stop()
+
+
+if __name__ == "__main__":
+    main()
