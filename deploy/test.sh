@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing (Debian packages; the Python packages of deploy/requirements-test.txt
-# into a virtual environment, see python_env in deploy/lib.sh), starts throw-away PostgreSQL and Redis on free
-# loopback ports (the integration tests start nginx and the Herald processes themselves), runs `swift build` and
-# `swift test`, then (without arguments) the cron differential test and the browser tests (deploy/browser-test.sh:
-# headless Chromium through nginx against `herald web` and `herald scheduler`), and stops the servers whatever
-# happens. Extra arguments go to `swift test` (e.g. `deploy/test.sh --filter PostgresTests`) and skip the rest.
+# into a virtual environment, see python_env in deploy/lib.sh), starts throw-away PostgreSQL, Redis and the delivery
+# channels' test servers (SMTP, SFTP, FTP/FTPS, S3, an HTTP receiver; start_delivery_servers in deploy/lib.sh exports
+# their HERALD_TEST_* variables) on free loopback ports (the integration tests start nginx and the Herald processes
+# themselves), runs `swift build` and `swift test`, then (without arguments) the cron differential test and the
+# browser tests (deploy/browser-test.sh: headless Chromium through nginx against `herald web` and `herald scheduler`),
+# and stops the servers whatever happens. Extra arguments go to `swift test` (e.g. `deploy/test.sh --filter
+# PostgresTests`) and skip the rest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source deploy/lib.sh
@@ -14,6 +16,7 @@ python_env   # before the long build: a pip failure stops the run here
 state=$(mktemp -d /tmp/herald-test.XXXXXX)
 chmod 755 "$state"
 cleanup() {
+    stop_delivery_servers "$state/delivery"
     stop_postgres "$state/pg"
     stop_redis "$state/redis"
     rm -rf "$state"
@@ -25,6 +28,8 @@ redis_port=$(free_port)
 say "starting PostgreSQL on 127.0.0.1:$pg_port and Redis on 127.0.0.1:$redis_port"
 start_postgres "$state/pg" "$pg_port"
 start_redis "$state/redis" "$redis_port"
+say "starting the delivery test servers"
+start_delivery_servers "$state/delivery"
 
 export HERALD_TEST_DATABASE_URL="postgresql://postgres@127.0.0.1:$pg_port/postgres"
 export HERALD_TEST_PG_BIN="$(pg_bin)"
