@@ -284,7 +284,8 @@ CONFIG
     HERALD_TEST_SFTP_ALT_PORT=$(cat "$sftp/sftp-alt.port")
     # The form of CURLOPT_SSH_HOST_PUBLIC_KEY_SHA256: base64 of the SHA-256 of the host key blob (unpadded, as
     # ssh-keygen prints it; curl compares up to any padding).
-    HERALD_TEST_SFTP_HOST_KEY_SHA256=$(ssh-keygen -l -E sha256 -f "$sftp/sftp.host_key.pub" | awk '{print $2}' | sed 's/^SHA256://')
+    HERALD_TEST_SFTP_HOST_KEY_SHA256=$(ssh-keygen -l -E sha256 -f "$sftp/sftp.host_key.pub" | awk '{print $2}' \
+        | sed 's/^SHA256://')
     export HERALD_TEST_SFTP_PORT HERALD_TEST_SFTP_ALT_PORT HERALD_TEST_SFTP_HOST_KEY_SHA256
 }
 
