@@ -84,12 +84,3 @@ public struct LocalFolderChannel: Sendable {
 }
 
 /// A delivery failed; the message is safe to store and show (no credentials).
-public struct DeliveryError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    /// Retrying cannot help (bad settings, an unknown channel): the delivery is dead at once.
-    public let permanent: Bool
-    public init(_ description: String, permanent: Bool = false) {
-        self.description = description
-        self.permanent = permanent
-    }
-}

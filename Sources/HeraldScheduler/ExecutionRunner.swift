@@ -424,7 +424,7 @@ public final class ExecutionRunner {
     private func channel(kind: String, settingsJSON: String) throws -> any DeliveryChannel {
         let key = kind + "\u{0}" + settingsJSON
         if let cached = channels.get(key) { return cached }
-        let made = try DeliveryChannels.make(kind: kind, settingsJSON: settingsJSON, deliveryRoot: settings.deliveryRoot)
+        let made = try DeliveryChannels.make(kind: kind, settingsJSON: settingsJSON, environment: ChannelEnvironment(deliveryRoot: settings.deliveryRoot))
         channels.set(key, made)
         return made
     }

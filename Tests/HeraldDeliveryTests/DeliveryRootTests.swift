@@ -15,7 +15,7 @@ struct DeliveryRootTests {
 
     @Test func aRelativeSubfolderIsDeliveredUnderTheRoot() throws {
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let channel = try DeliveryChannels.make(kind: "folder", settingsJSON: #"{"path":"team/out"}"#, deliveryRoot: root)
+        let channel = try DeliveryChannels.make(kind: "folder", settingsJSON: #"{"path":"team/out"}"#, environment: ChannelEnvironment(deliveryRoot: root))
         let path = try channel.deliver([file], context: context)
         #expect(path.hasPrefix(root + "/team/out/2026/03/29/"), "\(path)")
         #expect(FileManager.default.contents(atPath: path) == Data("a\r\n".utf8))
@@ -27,7 +27,7 @@ struct DeliveryRootTests {
         for path in [outside, "../herald-outside", "a/../../b", ""] {
             let json = String(decoding: try JSONEncoder().encode(["path": path]), as: UTF8.self)
             let error = #expect(throws: DeliveryError.self, "\(path)") {
-                _ = try DeliveryChannels.make(kind: "folder", settingsJSON: json, deliveryRoot: root)
+                _ = try DeliveryChannels.make(kind: "folder", settingsJSON: json, environment: ChannelEnvironment(deliveryRoot: root))
             }
             #expect(error?.permanent == true)
         }
@@ -41,7 +41,7 @@ struct DeliveryRootTests {
         try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: outside) }
         try FileManager.default.createSymbolicLink(atPath: root + "/link", withDestinationPath: outside)
-        let channel = try DeliveryChannels.make(kind: "folder", settingsJSON: #"{"path":"link/x"}"#, deliveryRoot: root)
+        let channel = try DeliveryChannels.make(kind: "folder", settingsJSON: #"{"path":"link/x"}"#, environment: ChannelEnvironment(deliveryRoot: root))
         #expect(throws: DeliveryError.self) { try channel.deliver([file], context: context) }
         #expect(try FileManager.default.contentsOfDirectory(atPath: outside).isEmpty)
     }
