@@ -10,12 +10,11 @@ Usage: s3_server.py PORT BUCKET REGION CREDENTIALS_FILE READY_FILE
 """
 import json
 import os
-import signal
 import sys
-import threading
 import urllib.request
 
 import boto3
+from serving import ready_then_wait
 from moto.server import ThreadedMotoServer
 
 ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
@@ -41,12 +40,7 @@ def main():
     fd = os.open(credentials_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write(f"HERALD_TEST_S3_ACCESS_KEY={key['AccessKeyId']}\nHERALD_TEST_S3_SECRET_KEY={key['SecretAccessKey']}\n")
-    with open(ready_file, "w") as f:
-        f.write("ready\n")
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    stop.wait()
+    ready_then_wait(ready_file)
     server.stop()
 
 

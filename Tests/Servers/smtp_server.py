@@ -9,11 +9,11 @@ Usage: smtp_server.py PLAIN_PORT STARTTLS_PORT MAILDIR CERT KEY READY_FILE
 """
 import json
 import os
-import signal
 import ssl
 import sys
 import threading
 
+from serving import ready_then_wait
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
@@ -76,12 +76,7 @@ def main():
                         authenticator=authenticator(password))
     plain.start()
     secure.start()
-    with open(ready_file, "w") as f:
-        f.write("ready\n")
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    stop.wait()
+    ready_then_wait(ready_file)
     plain.stop()
     secure.stop()
 

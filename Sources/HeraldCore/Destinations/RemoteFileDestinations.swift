@@ -12,13 +12,11 @@ public enum IfExists: String, Codable, Sendable {
 public enum SFTPDestination: DestinationDefinition {
     public static let kind = DestinationKind.sftp
 
-    public struct Settings: Codable, Sendable, Equatable {
+    public struct Settings: RemoteFileSettings, Codable, Sendable, Equatable {
         public var host: String
         public var port: Int?
         public var username: String
-        /// The base folder on the server (absolute, or relative to the login's home).
         public var path: String?
-        /// The file's place under `path`, a `RemotePathPattern`; default `{report_name}_{date}_{time}.{format}`.
         public var filename: String?
         public var ifExists: IfExists?
         /// `SHA256:` + base64 of the SHA-256 of the host key blob (as `ssh-keygen -lf` prints it, without `SHA256:` too).
@@ -33,8 +31,7 @@ public enum SFTPDestination: DestinationDefinition {
     }
 
     public static func validate(_ settings: Settings, secrets: Secrets) -> [ValidationError] {
-        var errors = RemoteServer.validate(host: settings.host, port: settings.port, username: settings.username,
-                                           path: settings.path, filename: settings.filename)
+        var errors = RemoteServer.validate(settings)
         if (secrets.password ?? "").isEmpty && (secrets.privateKey ?? "").isEmpty {
             errors.append(ValidationError(field: "secrets.password", message: "enter a password or a private key"))
         }
@@ -51,7 +48,7 @@ public enum FTPDestination: DestinationDefinition {
 
     public enum Security: String, Codable, Sendable { case none, explicit, implicit }
 
-    public struct Settings: Codable, Sendable, Equatable {
+    public struct Settings: RemoteFileSettings, Codable, Sendable, Equatable {
         public var host: String
         public var port: Int?
         public var username: String
@@ -66,21 +63,33 @@ public enum FTPDestination: DestinationDefinition {
     }
 
     public static func validate(_ settings: Settings, secrets: Secrets) -> [ValidationError] {
-        RemoteServer.validate(host: settings.host, port: settings.port, username: settings.username, path: settings.path,
-                              filename: settings.filename)
+        RemoteServer.validate(settings)
     }
 }
 
+/// What SFTP and FTP destinations share: a login on a server, a base folder and a file name pattern under it.
+public protocol RemoteFileSettings: Sendable {
+    var host: String { get }
+    var port: Int? { get }
+    var username: String { get }
+    /// The base folder on the server (absolute, or relative to the login's home).
+    var path: String? { get }
+    /// The file's place under `path`, a `RemotePathPattern`; default `{report_name}_{date}_{time}.{format}`.
+    var filename: String? { get }
+    var ifExists: IfExists? { get }
+}
+
 enum RemoteServer {
-    static func validate(host: String, port: Int?, username: String, path: String?, filename: String?) -> [ValidationError] {
+    static func validate(_ settings: some RemoteFileSettings) -> [ValidationError] {
         var errors: [ValidationError] = []
-        errors.collect { try HostName.check(host, field: "settings.host") }
-        errors.collect { try HostName.checkPort(port, field: "settings.port") }
+        let username = settings.username
+        errors.collect { try HostName.check(settings.host, field: "settings.host") }
+        errors.collect { try HostName.checkPort(settings.port, field: "settings.port") }
         if username.isEmpty || username.unicodeScalars.contains(where: HeaderText.isForbidden) || username.contains("@") && username.contains(":") {
             errors.append(ValidationError(field: "settings.username", message: "is required, on one line"))
         }
-        if let path { errors.collect { _ = try RemoteBase.normalize(path, field: "settings.path") } }
-        if let filename { errors.collect { _ = try RemotePathPattern(filename, field: "settings.filename") } }
+        if let path = settings.path { errors.collect { _ = try RemoteBase.normalize(path, field: "settings.path") } }
+        if let filename = settings.filename { errors.collect { _ = try RemotePathPattern(filename, field: "settings.filename") } }
         return errors
     }
 }
