@@ -52,7 +52,7 @@ let package = Package(
         .target(
             name: "HeraldWeb",
             dependencies: [
-                "HeraldCore", "HeraldStore", "HeraldQueue", "HeraldRender", "FastCGI", "Postgres", "Redis", "Crypto", "Markdown",
+                "HeraldCore", "HeraldStore", "HeraldQueue", "HeraldRender", "HeraldDelivery", "FastCGI", "Postgres", "Redis", "Crypto", "Markdown",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -7,6 +7,8 @@ public struct HeraldConfig: Sendable {
     public var redisURL: String
     /// 32 bytes for secretbox and HMAC. Never logged, never printed.
     public var secretKey: [UInt8]
+    /// The key before `secretKey`, given while `herald secrets rotate` re-seals what it sealed.
+    public var previousSecretKey: [UInt8]?
     /// Unix socket path for `herald web`; nil means the socket arrives as fd 0 from systemd or spawn-fcgi.
     public var fastCGISocket: String?
     public var baseURL: String
@@ -36,6 +38,12 @@ public struct HeraldConfig: Sendable {
     public var sessionAbsoluteSeconds: Int
     /// The largest request body `herald web` reads.
     public var maxRequestBytes: Int
+    /// Where channels may connect besides public addresses (`HERALD_OUTBOUND_ALLOW`: host names and CIDRs).
+    public var outboundAllowList: OutboundPolicy
+    /// A PEM bundle trusted instead of the system's for outbound TLS (`HERALD_TLS_CA_FILE`).
+    public var trustedCertificates: String?
+    /// The most envelope recipients of one email (`HERALD_MAX_RECIPIENTS`).
+    public var maxRecipients: Int
 
     public enum LogLevel: String, Sendable, CaseIterable {
         case trace, debug, info, notice, warning, error, critical
@@ -59,6 +67,9 @@ public struct HeraldConfig: Sendable {
             throw ConfigError(key: "HERALD_REDIS_URL", reason: "must start with redis://")
         }
         secretKey = try Self.validatedSecretKey(value("HERALD_SECRET_KEY"))
+        previousSecretKey = try value("HERALD_SECRET_KEY_PREVIOUS").map { raw throws(ConfigError) in
+            try Self.validatedSecretKey(raw, key: "HERALD_SECRET_KEY_PREVIOUS")
+        }
         fastCGISocket = value("HERALD_FCGI_SOCKET")
         baseURL = value("HERALD_BASE_URL") ?? "https://localhost:8443"
         guard let base = URL(string: baseURL), base.scheme == "https" || base.scheme == "http", base.host != nil else {
@@ -102,6 +113,14 @@ public struct HeraldConfig: Sendable {
         sessionIdleSeconds = Int(try number("HERALD_SESSION_IDLE_SECONDS", default: 1800, 60...86_400))
         sessionAbsoluteSeconds = Int(try number("HERALD_SESSION_ABSOLUTE_SECONDS", default: 43_200, 300...2_592_000))
         maxRequestBytes = Int(try number("HERALD_MAX_REQUEST_BYTES", default: 1_048_576, 1024...104_857_600))
+        do { outboundAllowList = try OutboundPolicy(allowList: value("HERALD_OUTBOUND_ALLOW") ?? "") } catch {
+            throw ConfigError(key: "HERALD_OUTBOUND_ALLOW", reason: error.message)
+        }
+        trustedCertificates = value("HERALD_TLS_CA_FILE")
+        if let file = trustedCertificates, !FileManager.default.isReadableFile(atPath: file) {
+            throw ConfigError(key: "HERALD_TLS_CA_FILE", reason: "names a file that cannot be read")
+        }
+        maxRecipients = Int(try number("HERALD_MAX_RECIPIENTS", default: 50, 1...1000))
         retry = RetryPolicy(maxAttempts: Int(try number("HERALD_RETRY_ATTEMPTS", default: 3, 1...20)),
                             baseSeconds: try number("HERALD_RETRY_BASE_SECONDS", default: 30, 0.01...86_400),
                             capSeconds: 6 * 3600)
@@ -135,8 +154,7 @@ public struct HeraldConfig: Sendable {
 
     /// A key is refused unless it is base64 of exactly 32 bytes that look random: a weak key lets anyone forge
     /// sessions and read stored credentials (Superset CVE-2023-27524).
-    static func validatedSecretKey(_ raw: String?) throws(ConfigError) -> [UInt8] {
-        let key = "HERALD_SECRET_KEY"
+    static func validatedSecretKey(_ raw: String?, key: String = "HERALD_SECRET_KEY") throws(ConfigError) -> [UInt8] {
         guard let raw else { throw ConfigError(key: key, reason: "is not set; \(howToMakeAKey)") }
         guard let data = Data(base64Encoded: raw) else {
             throw ConfigError(key: key, reason: "is not valid base64; \(howToMakeAKey)")

@@ -50,6 +50,10 @@ public final class ExecutionRunner {
         public var sourceConnections: Int
         /// How often a worker re-reads its data sources' URLs (an edited URL reconnects, a deleted source closes).
         public var sourceRecheckSeconds: Double
+        /// What channels reach and trust (`ChannelEnvironment(config:)`); nil: only the delivery root, no allow-list.
+        public var channels: ChannelEnvironment?
+        /// `HERALD_SECRET_KEY_PREVIOUS`, while `herald secrets rotate` is under way.
+        public var previousSecretKey: [UInt8]?
 
         public init(leaseSeconds: Double = 30, retry: RetryPolicy = RetryPolicy(), maxCrashes: Int = 3, dataDirectory: String,
                     sourceConnections: Int = 8, sourceRecheckSeconds: Double = 60, deliveryRoot: String? = nil) {
@@ -326,34 +330,51 @@ public final class ExecutionRunner {
             for artifact in kept { unlink(settings.dataDirectory + "/" + artifact.storagePath) }
             return .done(.leaseLost)
         }
-        let context = DeliveryContext(reportName: job.reportName, scheduleName: job.scheduleName, localDateTime: try localDateTime(job), executionID: executionID)
+        var context = DeliveryContext(reportName: job.reportName, scheduleName: job.scheduleName, localDateTime: try localDateTime(job), executionID: executionID)
+        context.scheduledFor = UTCInstant.format(Int64(job.scheduledFor.timeIntervalSince1970))
+        context.scheduleID = job.scheduleID
+        context.rowCount = rowCount
+        context.truncated = truncated
         var delivered: [String] = []
         var outcomes: [DeliveryOutcome] = []
-        for delivery in due {
+        for batch in DeliveryBatch.group(due) {
             if Date() > deadline {
-                outcomes.append(DeliveryOutcome(deliveryID: delivery.id, result: .failed(error: "\(overdue) (before this delivery)", retryAt: nil)))
+                for delivery in batch.deliveries {
+                    outcomes.append(DeliveryOutcome(deliveryID: delivery.id, result: .failed(error: "\(overdue) (before this delivery)", retryAt: nil)))
+                }
                 continue
             }
             // The lease is checked (and extended) before every write outside PostgreSQL.
             guard try holdsLease() else { return .done(.leaseLost) }
             var host: String?
             do {
-                let channel = try channel(kind: delivery.kind, settingsJSON: delivery.settings)
+                let channel = try channel(for: batch.deliveries[0])
                 host = channel.breakerHost
                 if let until = breaker?.openUntil(channel.breakerHost) {
-                    outcomes.append(DeliveryOutcome(deliveryID: delivery.id, result: .postponed(
-                        reason: "not attempted: \(channel.breakerHost) failed repeatedly; waiting for it", until: until)))
+                    for delivery in batch.deliveries {
+                        outcomes.append(DeliveryOutcome(deliveryID: delivery.id, result: .postponed(
+                            reason: "not attempted: \(channel.breakerHost) failed repeatedly; waiting for it", until: until)))
+                    }
                     continue
                 }
-                let detail = try channel.deliver(files, context: context)
-                breaker?.recordSuccess(channel.breakerHost)
-                delivered.append(detail)
-                outcomes.append(DeliveryOutcome(deliveryID: delivery.id, result: .succeeded(detail: detail)))
+                context.fileNames = fileNames(batch.deliveries[0].settings, files: files, context: context)
+                context.deliveryKey = batch.deliveryKey(executionID)
+                if let perRecipient = channel as? any PerRecipientChannel {
+                    let sent = try deliver(batch, through: perRecipient, files: files, context: context)
+                    outcomes += sent.outcomes
+                    delivered += sent.delivered
+                    if sent.anyAccepted { breaker?.recordSuccess(channel.breakerHost) } else { breaker?.recordFailure(channel.breakerHost) }
+                } else {
+                    let detail = try channel.deliver(files, context: context)
+                    breaker?.recordSuccess(channel.breakerHost)
+                    delivered.append(detail)
+                    outcomes.append(DeliveryOutcome(deliveryID: batch.deliveries[0].id, result: .succeeded(detail: detail)))
+                }
             } catch {
                 if let host { breaker?.recordFailure(host) }
-                let permanent = (error as? DeliveryError)?.permanent ?? false
-                let delay = permanent ? nil : settings.retry.delay(afterAttempt: delivery.attempts + 1)
-                outcomes.append(DeliveryOutcome(deliveryID: delivery.id, result: .failed(error: "\(error)", retryAt: delay.map { Date().addingTimeInterval($0) })))
+                for delivery in batch.deliveries {
+                    outcomes.append(DeliveryOutcome(deliveryID: delivery.id, result: failure(error, attempts: delivery.attempts)))
+                }
             }
         }
         timings["deliver"] = seconds(clock.now - delivering)
@@ -421,12 +442,76 @@ public final class ExecutionRunner {
     /// Data-source connections open now (for tests and diagnostics).
     var openSourceConnections: Int { sources.count }
 
-    private func channel(kind: String, settingsJSON: String) throws -> any DeliveryChannel {
-        let key = kind + "\u{0}" + settingsJSON
+    private func channel(for delivery: DueDelivery) throws -> any DeliveryChannel {
+        let key = [delivery.kind, delivery.settings, delivery.secretKeyID ?? "", delivery.sealedSecrets.map(Hex.encode) ?? ""].joined(separator: "\u{0}")
         if let cached = channels.get(key) { return cached }
-        let made = try DeliveryChannels.make(kind: kind, settingsJSON: settingsJSON, environment: ChannelEnvironment(deliveryRoot: settings.deliveryRoot))
+        var secretsJSON = "{}"
+        if let sealed = delivery.sealedSecrets {
+            do {
+                let keyring = try SecretKeyring(current: secretKey, previous: settings.previousSecretKey)
+                secretsJSON = String(decoding: try keyring.open(sealed, keyID: delivery.secretKeyID), as: UTF8.self)
+            } catch {
+                throw DeliveryError("the destination's secrets cannot be opened with HERALD_SECRET_KEY (or HERALD_SECRET_KEY_PREVIOUS): \(error)", permanent: true)
+            }
+        }
+        var environment = settings.channels ?? ChannelEnvironment(deliveryRoot: settings.deliveryRoot)
+        environment.deliveryRoot = settings.deliveryRoot
+        let made = try DeliveryChannels.make(kind: delivery.kind, settingsJSON: delivery.settings, secretsJSON: secretsJSON, environment: environment)
         channels.set(key, made)
         return made
+    }
+
+    /// One send to the batch's recipients: each row gets its recipient's outcome; a row whose address is no longer
+    /// one of the destination's (it was edited since the run began) is not sent to.
+    private func deliver(_ batch: DeliveryBatch, through channel: any PerRecipientChannel, files: [RenderedFile],
+                         context: DeliveryContext) throws -> (outcomes: [DeliveryOutcome], delivered: [String], anyAccepted: Bool) {
+        let current = Set(channel.recipients)
+        var outcomes: [DeliveryOutcome] = []
+        let sending = batch.deliveries.filter { current.contains($0.recipient) }
+        for gone in batch.deliveries where !current.contains(gone.recipient) {
+            outcomes.append(DeliveryOutcome(deliveryID: gone.id, result: .failed(
+                error: "not sent: \(gone.recipient) is no longer a recipient of the destination", retryAt: nil)))
+        }
+        guard !sending.isEmpty else { return (outcomes, [], false) }
+        let results = Dictionary(try channel.deliver(files, context: context, to: sending.map(\.recipient)).map { ($0.recipient, $0) },
+                                 uniquingKeysWith: { first, _ in first })
+        var delivered: [String] = []
+        var anyAccepted = false
+        for delivery in sending {
+            guard let result = results[delivery.recipient] else {
+                outcomes.append(DeliveryOutcome(deliveryID: delivery.id, result: .failed(error: "the channel gave no outcome for \(delivery.recipient)", retryAt: nil)))
+                continue
+            }
+            if let error = result.error {
+                outcomes.append(DeliveryOutcome(deliveryID: delivery.id, result: failure(error, attempts: delivery.attempts)))
+            } else {
+                anyAccepted = true
+                delivered.append("\(delivery.recipient): \(result.detail)")
+                outcomes.append(DeliveryOutcome(deliveryID: delivery.id, result: .succeeded(detail: result.detail)))
+            }
+        }
+        return (outcomes, delivered, anyAccepted)
+    }
+
+    /// A failed delivery waits for its backoff, at least as long as the receiver asked (`Retry-After`); a permanent
+    /// failure, or the last attempt, is dead.
+    private func failure(_ error: any Error, attempts: Int) -> DeliveryOutcome.Result {
+        let deliveryError = error as? DeliveryError
+        guard deliveryError?.permanent != true, let delay = settings.retry.delay(afterAttempt: attempts + 1) else {
+            return .failed(error: "\(error)", retryAt: nil)
+        }
+        return .failed(error: "\(error)", retryAt: Date().addingTimeInterval(max(delay, deliveryError?.retryAfter ?? 0)))
+    }
+
+    /// The run's files' names as a destination's pattern makes them (the schedule's, unless the destination sets one).
+    private func fileNames(_ settingsJSON: String, files: [RenderedFile], context: DeliveryContext) -> [String: String] {
+        struct Naming: Decodable { let filename: String? }
+        let pattern = (try? JSONDecoder().decode(Naming.self, from: Data(settingsJSON.utf8)))?.filename
+        guard let names = try? FileNamePattern(pattern ?? "{report_name}_{date}_{time}.{format}") else { return [:] }
+        return Dictionary(files.map { file in
+            (file.format, names.fileName(reportName: context.reportName, scheduleName: context.scheduleName, localDateTime: context.localDateTime,
+                                         format: file.format, executionID: context.executionID.uuidString.lowercased()))
+        }, uniquingKeysWith: { first, _ in first })
     }
 
     // MARK: Artifacts

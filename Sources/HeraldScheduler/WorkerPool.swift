@@ -35,8 +35,7 @@ public final class WorkerPool: @unchecked Sendable {
         self.config = config
         self.consumer = consumer
         self.logger = logger
-        settings = ExecutionRunner.Settings(leaseSeconds: config.leaseSeconds, retry: config.retry, dataDirectory: config.dataDirectory,
-                                                  deliveryRoot: config.deliveryRoot)
+        settings = ExecutionRunner.Settings(config: config)
     }
 
     public var inFlightCount: Int { lock.withLock { inFlight.count } }

@@ -3,15 +3,19 @@ import Foundation
 import HeraldCore
 import Postgres
 
-/// SQL for `data_sources`. The connection URL may hold a password, so it is stored sealed with the secret key and
-/// never returned in clear except to the worker that connects with it.
+/// SQL for `data_sources`. The connection URL may hold a password, so it is stored sealed under the secret key (with
+/// the key's id) and never returned in clear except to the worker that connects with it.
 public struct DataSourceRepository {
     let connection: PostgresConnection
-    let box: SecretBox
+    let keyring: SecretKeyring
+
+    public init(connection: PostgresConnection, keyring: SecretKeyring) {
+        self.connection = connection
+        self.keyring = keyring
+    }
 
     public init(connection: PostgresConnection, secretKey: [UInt8]) throws {
-        self.connection = connection
-        self.box = try SecretBox(key: secretKey)
+        self.init(connection: connection, keyring: try SecretKeyring(current: secretKey))
     }
 
     public func create(name: String, url: String) throws -> UUID {
@@ -22,7 +26,8 @@ public struct DataSourceRepository {
         }
         do {
             return try connection.query("""
-                INSERT INTO data_sources (name, url_encrypted) VALUES (\(trimmed), \(box.seal(Array(url.utf8)))) RETURNING id
+                INSERT INTO data_sources (name, url_encrypted, url_key_id)
+                VALUES (\(trimmed), \(keyring.seal(Array(url.utf8))), \(keyring.currentID)) RETURNING id
                 """)[0].decode("id")
         } catch let error as PostgresError where error.isUniqueViolation {
             throw ValidationError(field: "name", message: "a data source named \(trimmed) already exists")
@@ -31,9 +36,9 @@ public struct DataSourceRepository {
 
     /// The connection URL in clear, for the worker that runs the report.
     public func connectionURL(id: UUID) throws -> String? {
-        guard let sealed = try connection.query("SELECT url_encrypted FROM data_sources WHERE id = \(id)").first?
-            .decode("url_encrypted", as: [UInt8].self) else { return nil }
-        return String(decoding: try box.open(sealed), as: UTF8.self)
+        guard let row = try connection.query("SELECT url_encrypted, url_key_id FROM data_sources WHERE id = \(id)").first else { return nil }
+        let sealed = try keyring.open(try row.decode("url_encrypted"), keyID: try row.decode("url_key_id", as: String?.self))
+        return String(decoding: sealed, as: UTF8.self)
     }
 
     /// Points the data source at another URL (stored sealed); workers reconnect when they next re-read it.
@@ -42,7 +47,8 @@ public struct DataSourceRepository {
             throw ValidationError(field: "url", message: "must be a postgresql:// URL")
         }
         try connection.execute("""
-            UPDATE data_sources SET url_encrypted = \(box.seal(Array(url.utf8))), updated_at = now() WHERE id = \(id)
+            UPDATE data_sources SET url_encrypted = \(keyring.seal(Array(url.utf8))), url_key_id = \(keyring.currentID), updated_at = now()
+            WHERE id = \(id)
             """)
     }
 

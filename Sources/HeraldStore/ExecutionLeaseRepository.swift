@@ -102,8 +102,15 @@ public struct KeptArtifact: Sendable, Equatable {
 /// One delivery a worker should attempt now.
 public struct DueDelivery: Sendable {
     public let id: UUID
+    /// nil: the destination was deleted (the row is dead already).
+    public let destinationID: UUID?
     public let kind: String
     public let settings: String
+    /// An email's address; "" for a channel with one target.
+    public let recipient: String
+    /// The destination's secrets, sealed, and the id of the key that sealed them (`SecretKeyring.open`).
+    public let sealedSecrets: [UInt8]?
+    public let secretKeyID: String?
     public let attempts: Int
 }
 
@@ -354,11 +361,22 @@ public struct ExecutionLeaseRepository {
                                   \(artifacts.map { Int64($0.byteCount) })::bigint[], \(artifacts.map(\.sha256Hex))::text[])
                      AS a(format, file_name, storage_path, byte_count, sha256)
             ), created AS (
-                INSERT INTO deliveries (execution_id, destination_id, channel, idempotency_key)
-                SELECT \(id), d.id, d.kind, \(id)::text || ':' || d.id::text || ':'
-                FROM destinations d WHERE d.id = ANY(\(destinations)::uuid[]) AND EXISTS (SELECT 1 FROM step)
+                -- One row per recipient of an email destination (To, CC and BCC, each address once), one per other
+                -- destination: each is retried, re-sent and shown on its own.
+                INSERT INTO deliveries (execution_id, destination_id, channel, recipient, idempotency_key)
+                SELECT \(id), d.id, d.kind, r.recipient, \(id)::text || ':' || d.id::text || ':' || r.recipient
+                FROM destinations d
+                CROSS JOIN LATERAL (
+                    SELECT '' AS recipient, 0::bigint AS position WHERE d.kind <> 'email'
+                    UNION ALL
+                    SELECT a.address, min(a.position) FROM jsonb_array_elements_text(
+                        coalesce(d.settings->'to', '[]') || coalesce(d.settings->'cc', '[]') || coalesce(d.settings->'bcc', '[]'))
+                        WITH ORDINALITY AS a(address, position)
+                    WHERE d.kind = 'email' GROUP BY a.address
+                ) r
+                WHERE d.id = ANY(\(destinations)::uuid[]) AND EXISTS (SELECT 1 FROM step)
                 ON CONFLICT DO NOTHING
-                RETURNING id, destination_id, attempts, created_at
+                RETURNING id, destination_id, recipient, attempts, created_at
             ), distribution AS (
                 -- The schedule's file name pattern and naming (migration 0008), unless the destination still sets its own.
                 SELECT coalesce((SELECT jsonb_build_object('filename', s.filename_pattern, 'naming', s.naming)
@@ -373,14 +391,15 @@ public struct ExecutionLeaseRepository {
             -- The first row always comes: it evaluates the release and says whether the lease held.
             SELECT true AS marker, EXISTS (SELECT 1 FROM step) AS leased, (SELECT ok FROM released) AS released,
                    (SELECT id FROM woken) AS woken_id, (SELECT priority FROM woken) AS woken_priority,
-                   NULL::uuid AS id, NULL::uuid AS destination_id, NULL::text AS kind, NULL::text AS settings, NULL::int AS attempts,
-                   NULL::timestamptz AS created_at
+                   NULL::uuid AS id, NULL::uuid AS destination_id, NULL::text AS kind, NULL::text AS settings, NULL::text AS recipient,
+                   NULL::bytea AS sealed, NULL::text AS key_id, NULL::int AS attempts, NULL::timestamptz AS created_at
             UNION ALL
-            SELECT false, NULL, NULL, NULL, NULL, c.id, c.destination_id, d.kind, ((SELECT dist FROM distribution) || d.settings)::text, c.attempts, c.created_at
+            SELECT false, NULL, NULL, NULL, NULL, c.id, c.destination_id, d.kind, ((SELECT dist FROM distribution) || d.settings)::text,
+                   c.recipient, d.secret_encrypted, d.secret_key_id, c.attempts, c.created_at
             FROM created c JOIN destinations d ON d.id = c.destination_id
             UNION ALL
             SELECT false, NULL, NULL, NULL, NULL, l.id, l.destination_id, coalesce(d.kind, l.channel), ((SELECT dist FROM distribution) || coalesce(d.settings, '{}'))::text,
-                   l.attempts, l.created_at
+                   l.recipient, d.secret_encrypted, d.secret_key_id, l.attempts, l.created_at
             FROM deliveries l LEFT JOIN destinations d ON d.id = l.destination_id
             WHERE l.execution_id = \(id) AND l.status IN ('pending', 'failed')
               AND (l.next_attempt_at IS NULL OR l.next_attempt_at <= clock_timestamp()) AND EXISTS (SELECT 1 FROM step)
@@ -395,7 +414,9 @@ public struct ExecutionLeaseRepository {
         guard try marker.decode("leased", as: Bool.self) else { return (nil, woken) }
         let due = try rows.filter { try !$0.decode("marker", as: Bool.self) }
             .map { (created: try $0.decode("created_at", as: Date.self),
-                    delivery: DueDelivery(id: try $0.decode("id"), kind: try $0.decode("kind"), settings: try $0.decode("settings"),
+                    delivery: DueDelivery(id: try $0.decode("id"), destinationID: try $0.decode("destination_id", as: UUID?.self),
+                                          kind: try $0.decode("kind"), settings: try $0.decode("settings"), recipient: try $0.decode("recipient"),
+                                          sealedSecrets: try $0.decode("sealed", as: [UInt8]?.self), secretKeyID: try $0.decode("key_id", as: String?.self),
                                           attempts: try $0.decode("attempts"))) }
             .sorted { $0.created < $1.created }.map(\.delivery)
         return (due, woken)

@@ -18,8 +18,7 @@ struct RunOnceCommand: ParsableCommand {
             // Marked enqueued: this process runs it, so no scheduler's reconciler puts it on a stream.
             let id = try ExecutionService(connection: connection).runHere(scheduleID: scheduleID, actor: .commandLine)
             print("execution: \(id.uuidString.lowercased())")
-            let settings = ExecutionRunner.Settings(leaseSeconds: config.leaseSeconds, retry: config.retry, dataDirectory: config.dataDirectory,
-                                                  deliveryRoot: config.deliveryRoot)
+            let settings = ExecutionRunner.Settings(config: config)
             return try ExecutionRunner(store: connection, secretKey: config.secretKey, settings: settings,
                                        owner: "run-once:\(ProcessInfo.processInfo.hostName):\(getpid())").run(id)
         }

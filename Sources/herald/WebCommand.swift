@@ -1,6 +1,7 @@
 import ArgumentParser
 import FastCGI
 import Foundation
+import HeraldDelivery
 import HeraldStore
 import HeraldWeb
 
@@ -14,11 +15,14 @@ struct WebCommand: ParsableCommand {
         let logger = makeLogger("herald.web", level: config.logLevel)
         let application: WebApplication
         let server: FastCGIServer
-        let settings = WebSettings(
+        var configured = WebSettings(
             secretKey: config.secretKey, baseURL: config.baseURL, minimumInterval: config.minimumInterval,
             maxSchedulesPerUser: config.maxSchedulesPerUser, maxRowLimit: config.maxRowLimit, deliveryRoot: config.deliveryRoot, dataDirectory: config.dataDirectory,
             session: SessionService.Settings(idleSeconds: config.sessionIdleSeconds, absoluteSeconds: config.sessionAbsoluteSeconds),
             maxBackfill: config.maxBackfill)
+        configured.previousSecretKey = config.previousSecretKey
+        configured.channels = ChannelEnvironment(config: config)
+        let settings = configured
         do {
             application = WebApplication(templates: try Templates.load(directory: config.templatesDirectory), settings: settings,
                                          logger: logger, routes: WebRoutes.register)

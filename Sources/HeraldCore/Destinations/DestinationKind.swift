@@ -46,6 +46,12 @@ public enum DestinationDefinitions {
         }
     }
 
+    /// A secret's name that is not also a setting's: sent among the settings, it is refused (settings are shown).
+    /// A webhook's `url` is a setting, and for the Slack and Teams presets a secret.
+    public static func isSecretOnly(_ key: String, of kind: DestinationKind) -> Bool {
+        secretFields(kind).contains(key) && !(kind == .webhook && key == "url")
+    }
+
     public static func decode<D: DestinationDefinition>(_ type: D.Type, settingsJSON: String, secretsJSON: String) throws -> (D.Settings, D.Secrets) {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase

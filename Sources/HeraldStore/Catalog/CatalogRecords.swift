@@ -88,22 +88,41 @@ public struct Destination: Sendable, Equatable {
     /// The folder's sub-folder as stored (rows from before the delivery root may hold an absolute path: shown, and
     /// refused when delivering).
     public let path: String
-    public let secretSet: Bool
+    /// The kind's settings, a JSON object (never a secret).
+    public let settingsJSON: String
+    /// Which secrets are set (their values are never read back).
+    public let secretFields: [String]
     public let ownerID: UUID?
     public let createdAt: Date
     public let updatedAt: Date
+
+    public var secretSet: Bool { !secretFields.isEmpty }
 }
 
 /// What a creator sends to make or change a destination; on a change a nil field keeps what is stored.
 public struct DestinationInput: Sendable, Equatable {
     public var name: String?
     public var kind: String?
+    /// A folder's sub-folder (the form's field): the same as the setting `path`.
     public var path: String?
+    /// Settings as a JSON object; on a change its keys replace the stored ones and a null removes one.
+    public var settingsJSON: String?
+    /// Secret values by field name: "" keeps the stored value (a form left blank), nil removes it.
+    public var secrets: [String: String?]
 
-    public init(name: String? = nil, kind: String? = nil, path: String? = nil) {
+    public init(name: String? = nil, kind: String? = nil, path: String? = nil, settingsJSON: String? = nil, secrets: [String: String?] = [:]) {
         self.name = name
         self.kind = kind
         self.path = path
+        self.settingsJSON = settingsJSON
+        self.secrets = secrets
+    }
+
+    /// Sets one setting, keeping the others given.
+    mutating func setSetting(_ key: String, _ value: String) {
+        var object = (try? DestinationJSON.object(settingsJSON ?? "{}")) ?? [:]
+        object[key] = value
+        settingsJSON = try? DestinationJSON.text(object)
     }
 }
 

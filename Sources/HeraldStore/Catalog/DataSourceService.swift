@@ -8,11 +8,15 @@ import Postgres
 /// sealed (`SecretBox`) and never returned, logged or audited: only that it changed.
 public struct DataSourceService {
     let connection: PostgresConnection
-    let box: SecretBox
+    let keyring: SecretKeyring
+
+    public init(connection: PostgresConnection, keyring: SecretKeyring) {
+        self.connection = connection
+        self.keyring = keyring
+    }
 
     public init(connection: PostgresConnection, secretKey: [UInt8]) throws {
-        self.connection = connection
-        self.box = try SecretBox(key: secretKey)
+        self.init(connection: connection, keyring: try SecretKeyring(current: secretKey))
     }
 
     public static let defaultStatementTimeoutMs = 60_000
@@ -52,8 +56,8 @@ public struct DataSourceService {
             let id: UUID
             do {
                 id = try connection.query("""
-                    INSERT INTO data_sources (name, url_encrypted, statement_timeout_ms, max_concurrency, created_by)
-                    VALUES (\(name), \(try box.seal(Array(url.utf8))), \(timeout), \(concurrency), \(actor.userID))
+                    INSERT INTO data_sources (name, url_encrypted, url_key_id, statement_timeout_ms, max_concurrency, created_by)
+                    VALUES (\(name), \(keyring.seal(Array(url.utf8))), \(keyring.currentID), \(timeout), \(concurrency), \(actor.userID))
                     RETURNING id
                     """)[0].decode("id")
             } catch let error as PostgresError where error.isUniqueViolation {
@@ -82,7 +86,8 @@ public struct DataSourceService {
             do {
                 try connection.execute("""
                     UPDATE data_sources SET name = \(name), statement_timeout_ms = \(timeout), max_concurrency = \(concurrency),
-                        url_encrypted = coalesce(\(try newURL.map { try box.seal(Array($0.utf8)) })::bytea, url_encrypted), updated_at = now()
+                        url_encrypted = coalesce(\(newURL.map { keyring.seal(Array($0.utf8)) })::bytea, url_encrypted),
+                        url_key_id = CASE WHEN \(newURL != nil) THEN \(keyring.currentID) ELSE url_key_id END, updated_at = now()
                     WHERE id = \(id)
                     """)
             } catch let error as PostgresError where error.isUniqueViolation {
@@ -158,9 +163,7 @@ public struct DataSourceService {
     }
 
     private func storedURL(_ id: UUID) throws -> String? {
-        guard let sealed = try connection.query("SELECT url_encrypted FROM data_sources WHERE id = \(id)").first?
-            .decode("url_encrypted", as: [UInt8].self) else { return nil }
-        return String(decoding: try box.open(sealed), as: UTF8.self)
+        try DataSourceRepository(connection: connection, keyring: keyring).connectionURL(id: id)
     }
 
     private func checkAdmin(_ actor: Actor) throws {

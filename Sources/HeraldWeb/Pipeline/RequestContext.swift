@@ -1,5 +1,7 @@
 import Foundation
+import Crypto
 import HeraldCore
+import HeraldDelivery
 import HeraldStore
 import Logging
 import Postgres
@@ -9,6 +11,8 @@ import Redis
 public struct WebSettings: Sendable {
     public var session: SessionService.Settings
     public var secretKey: [UInt8]
+    /// `HERALD_SECRET_KEY_PREVIOUS`, while `herald secrets rotate` is under way.
+    public var previousSecretKey: [UInt8]?
     public var baseURL: String
     /// The shortest gap allowed between a schedule's runs, in seconds.
     public var minimumInterval: Int64
@@ -22,6 +26,8 @@ public struct WebSettings: Sendable {
     public var dataDirectory: String
     /// Each web database session's `statement_timeout`: a slow page must not hold a connection for long.
     public var statementTimeoutMs: Int
+    /// What connection tests reach and trust (the schedulers deliver with the same).
+    public var channels: ChannelEnvironment
 
     public init(secretKey: [UInt8], baseURL: String = "https://localhost:8443", minimumInterval: Int64 = 3600,
                 maxSchedulesPerUser: Int = 10, maxRowLimit: Int = 10_000_000, deliveryRoot: String = "/var/lib/herald/deliveries",
@@ -37,7 +43,11 @@ public struct WebSettings: Sendable {
         self.dataDirectory = dataDirectory
         self.statementTimeoutMs = statementTimeoutMs
         self.session = session
+        channels = ChannelEnvironment(deliveryRoot: deliveryRoot)
     }
+
+    /// Seals and opens stored secrets.
+    public func keyring() throws -> SecretKeyring { try SecretKeyring(current: secretKey, previous: previousSecretKey) }
 }
 
 /// One FastCGI thread's own PostgreSQL and Redis connections, opened when first needed (a thread that only answers
