@@ -92,7 +92,7 @@ public struct EmailChannel: PerRecipientChannel {
         let size = max(1, environment.maxRecipients)
         for start in stride(from: 0, to: envelope.count, by: size) {
             let batch = Array(envelope[start..<min(start + size, envelope.count)])
-            let (lines, messageID) = try headers.lines(random: Hex.encode(SecureRandom.bytes(8)))
+            let (lines, messageID) = try headers.lines(random: Hex.encode(SecureRandom.bytes(6)))
             let message = EmailMessage(headers: lines, messageID: messageID, body: body, files: files)
             outcomes += transaction.send(message, from: sender, to: batch, on: easy)
         }
@@ -130,7 +130,7 @@ public struct EmailChannel: PerRecipientChannel {
         let sender = try EmailHeaders.checkedAddress(server.fromAddress, role: "from address")
         let headers = EmailHeaders(fromAddress: server.fromAddress, fromName: server.fromName, to: [recipient], cc: [],
                                    subject: "Herald test email", executionID: "test")
-        let (lines, messageID) = try headers.lines(random: Hex.encode(SecureRandom.bytes(8)))
+        let (lines, messageID) = try headers.lines(random: Hex.encode(SecureRandom.bytes(6)))
         let body = EmailBody(plain: "Herald can send email from \(server.fromAddress) through \(connection.summary).")
         let message = EmailMessage(headers: lines, messageID: messageID, body: body, files: .none)
         let easy: CurlEasy

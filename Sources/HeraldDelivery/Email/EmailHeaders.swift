@@ -26,7 +26,9 @@ struct EmailHeaders {
         let messageID = "<\(executionID).\(random)@\(domain)>"
         var lines: [String] = []
         if let fromName, !fromName.isEmpty {
-            lines.append("From: " + EncodedWord.displayName(fromName, headerName: "From") + " <\(from)>")
+            let name = EncodedWord.displayName(fromName, headerName: "From")
+            let lastLine = ("From: " + name).components(separatedBy: "\r\n").last ?? ""
+            lines.append("From: " + name + (lastLine.count + from.count + 3 > 78 ? EncodedWord.fold : " ") + "<\(from)>")
         } else {
             lines.append("From: <\(from)>")
         }

@@ -14,12 +14,12 @@ enum EncodedWord {
     }
 
     /// `text` as `=?UTF-8?B?…?=` words, each at most 75 characters and split only between characters, so every
-    /// word decodes alone. The first holds fewer bytes when it shares its line with a header name of `firstLineUsed`
-    /// characters.
+    /// word decodes alone. The first holds fewer bytes when it shares its line with `firstLineUsed` characters (the
+    /// header's name), so that its line stays within 78.
     static func words(_ text: String, firstLineUsed: Int = 0) -> [String] {
         var words: [String] = []
         var chunk: [UInt8] = []
-        var limit = firstLineUsed > 20 ? 30 : 45
+        var limit = max(6, min(45, (78 - firstLineUsed - 12) / 4 * 3))
         for character in text {
             let bytes = Array(String(character).utf8)
             if !chunk.isEmpty && chunk.count + bytes.count > limit {

@@ -1,0 +1,106 @@
+import Foundation
+import HeraldCore
+import Testing
+@testable import HeraldDelivery
+
+/// The pieces of a report email that need no server: RFC 2047 words and folding, RFC 2231 file names, the header
+/// block's checks, placeholders and their escaping, the body's tables and the size rule.
+struct EmailMessageTests {
+    static func decoded(_ word: String) -> String? {
+        guard word.hasPrefix("=?UTF-8?B?"), word.hasSuffix("?=") else { return nil }
+        return Data(base64Encoded: String(word.dropFirst(10).dropLast(2))).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    @Test func encodedWordsAreShortSplitBetweenCharactersAndDecodeBackToTheText() {
+        let text = "Umsätze für 2026 — 日本語のレポート 📈 " + String(repeating: "é", count: 60)
+        let words = EncodedWord.words(text, firstLineUsed: 9)
+        #expect(words.count > 2)
+        #expect(words.allSatisfy { $0.count <= 75 })
+        #expect(words[0].count + 9 <= 78)
+        let pieces = words.compactMap(Self.decoded)
+        #expect(pieces.count == words.count, "every word decodes alone (no character cut in two)")
+        #expect(pieces.joined() == text)
+    }
+
+    @Test func plainTextIsFoldedAtSpacesAndOnlyNonASCIIIsEncoded() {
+        let subject = String(repeating: "quarterly ", count: 20) + "end"
+        let folded = EncodedWord.unstructured(subject, headerName: "Subject")
+        let lines = ("Subject: " + folded).components(separatedBy: "\r\n")
+        #expect(lines.count > 1)
+        #expect(lines.allSatisfy { $0.count <= 78 })
+        #expect(lines.dropFirst().allSatisfy { $0.hasPrefix(" ") })
+        #expect(folded.replacingOccurrences(of: "\r\n", with: "") == subject, "unfolding gives the subject back")
+        #expect(EncodedWord.unstructured("Sales", headerName: "Subject") == "Sales")
+        #expect(EncodedWord.unstructured("looks =?like?= a word", headerName: "Subject").hasPrefix("=?UTF-8?B?"))
+        #expect(EncodedWord.displayName("Ops, \"EU\"", headerName: "From") == #""Ops, \"EU\"""#)
+    }
+
+    @Test func nonASCIIFileNamesUseRFC2231WithContinuationsWhenLong() {
+        #expect(EncodedWord.parameter("filename", "sales.csv") == "filename=\"sales.csv\"")
+        #expect(EncodedWord.parameter("filename", "Übersicht.csv") == "filename*=UTF-8''%C3%9Cbersicht.csv")
+        let long = EncodedWord.parameter("filename", String(repeating: "é", count: 40) + ".csv")
+        #expect(long.hasPrefix("filename*0*=UTF-8''%C3%A9"))
+        #expect(long.contains(";\r\n filename*1*="))
+        #expect(long.components(separatedBy: "\r\n").allSatisfy { $0.count < 78 })
+    }
+
+    @Test func theHeaderBlockHasNoBccAndRefusesLineBreaksAndBadAddresses() throws {
+        var headers = EmailHeaders(fromAddress: "reports@example.org", fromName: "Herald", to: ["a@example.org", "b@example.org"],
+                                   cc: ["c@example.org"], subject: "Sales", executionID: "e1")
+        let (lines, messageID) = try headers.lines(date: Date(timeIntervalSince1970: 1_796_000_000), random: "abc")
+        #expect(messageID == "<e1.abc@example.org>")
+        #expect(lines.contains("To: a@example.org,\r\n b@example.org"))
+        #expect(lines.contains("Date: Fri, 28 Nov 2026 00:53:20 +0000"))
+        #expect(lines.contains("From: \"Herald\" <reports@example.org>"))
+        #expect(!lines.contains { $0.lowercased().hasPrefix("bcc") })
+
+        for subject in ["a\r\nBcc: x@y.org", "a\nb", "a\u{2028}b", "a\u{2029}b", "a\u{85}b"] {
+            headers.subject = subject
+            #expect(throws: DeliveryError.self, "\(subject.debugDescription)") { try headers.lines(random: "x") }
+        }
+        headers.subject = "ok"
+        headers.fromName = "Ops\u{2028}Bcc: x@y.org"
+        #expect(throws: DeliveryError.self) { try headers.lines(random: "x") }
+        headers.fromName = nil
+        for address in ["a@b", "a b@example.org", "a>b@example.org", "a,b@example.org", "ü@example.org", "a@example.org\r\nBcc: x@y.org"] {
+            headers.to = [address]
+            #expect(throws: DeliveryError.self, "\(address.debugDescription)") { try headers.lines(random: "x") }
+        }
+    }
+
+    @Test func placeholdersAreFilledAndEscapedForTheHTMLPart() {
+        var context = DeliveryContext(reportName: "A&B <x> *y* [z](javascript:1)", localDateTime: "2026-12-01 07:05:00", executionID: UUID())
+        context.rowCount = 7
+        let template = EmailTemplate(context)
+        #expect(template.fill("{report_name}|{schedule_name}|{date}|{time}|{logical_date}|{row_count}|{unknown}")
+                == "A&B <x> *y* [z](javascript:1)|A&B <x> *y* [z](javascript:1)|2026-12-01|07:05|2026-12-01|7|{unknown}")
+        let body = EmailBody(markdown: "Report: {report_name} <script>alert(1)</script>", context: context, files: .none, includeRows: false)
+        #expect(body.text.hasPrefix("Report: A&B <x> *y* [z](javascript:1) <script>"))
+        #expect(body.html.contains("Report: A&amp;B &lt;x&gt; *y* [z](javascript:1)"), "\(body.html)")
+        #expect(!body.html.contains("<script>"))
+        #expect(!body.html.contains("<em>") && !body.html.contains("<a "))
+    }
+
+    @Test func rowsBecomeAnEscapedHTMLTableAndAnAlignedTextTable() {
+        var context = DeliveryContext(reportName: "R", localDateTime: "2026-12-01 07:00:00", executionID: UUID())
+        context.columns = ["region", "n"]
+        context.firstRows = [["north", "1"], ["<south>", "22"]] + (0..<30).map { ["r\($0)", "\($0)"] }
+        let body = EmailBody(markdown: nil, context: context, files: .none, includeRows: true)
+        #expect(body.html.contains("<th>region</th><th>n</th>"))
+        #expect(body.html.contains("<td>&lt;south&gt;</td><td>22</td>"))
+        #expect(body.html.components(separatedBy: "<tr>").count - 1 == 21, "a header row and 20 rows")
+        #expect(body.text.contains("region   n\n-------  --\nnorth    1\n<south>  22\n"), "\(body.text)")
+    }
+
+    @Test func theSizeRuleCountsBase64AndLinksNameTheirExpiry() {
+        #expect(EmailFiles.encodedSize(3 * 1024 * 1024) > 4 * 1024 * 1024)
+        #expect(EmailFiles.encodedSize(0) <= 2)
+        #expect(EmailFiles.contentType("csv") == "text/csv; charset=utf-8")
+        #expect(EmailFiles.contentType("xlsx") == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        let links = [EmailFiles.Link(name: "a.csv", format: "csv", url: "https://h/downloads/1?expires=1796000000&sig=aa")]
+        #expect(EmailBody.expiry(of: links) == "28 Nov 2026 00:53 UTC")
+        let note = EmailBody.filesNote(.links(links, oversize: 13_000_000))
+        #expect(note.text.hasPrefix("The files (12.4 MB) were too large to attach; download them here, until 28 Nov 2026 00:53 UTC:"))
+        #expect(note.html.contains("href=\"https://h/downloads/1?expires=1796000000&amp;sig=aa\""))
+    }
+}
