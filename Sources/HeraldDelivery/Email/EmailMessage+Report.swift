@@ -18,8 +18,9 @@ extension EmailMessage {
             top = alternative
         } else {
             top = .multipart(subtype: "mixed", parts: [alternative] + attached.map { file in
-                .file(path: file.path, contentType: EmailFiles.contentType(file.format) + "; " + EncodedWord.parameter("name", file.name),
-                      disposition: (inline ? "inline; " : "attachment; ") + EncodedWord.parameter("filename", file.name))
+                // Each name parameter on a line of its own: an RFC 2231 one may run over several.
+                .file(path: file.path, contentType: EmailFiles.contentType(file.format) + ";" + EncodedWord.fold + EncodedWord.parameter("name", file.name),
+                      disposition: (inline ? "inline;" : "attachment;") + EncodedWord.fold + EncodedWord.parameter("filename", file.name))
             })
         }
         self.init(headers: headers + ["Content-Type: multipart/" + (attached.isEmpty ? "alternative" : "mixed")], body: top, messageID: messageID)
