@@ -1,3 +1,4 @@
+import Curl
 import Foundation
 import HeraldCore
 import Testing
@@ -102,5 +103,47 @@ struct EmailMessageTests {
         let note = EmailBody.filesNote(.links(links, oversize: 13_000_000))
         #expect(note.text.hasPrefix("The files (12.4 MB) were too large to attach; download them here, until 30 Nov 2026 00:53 UTC:"))
         #expect(note.html.contains("href=\"https://h/downloads/1?expires=1796000000&amp;sig=aa\""))
+    }
+}
+
+/// Reading an SMTP conversation from curl's trace: each recipient's reply, the failing step, and nothing of a login.
+struct SMTPReplyLogTests {
+    @Test func eachRecipientGetsItsOwnReplyAndLoginLinesAreNotKept() {
+        let log = SMTPReplyLog()
+        let lines: [(Bool, String)] = [
+            (true, "220 mx ESMTP"), (false, "EHLO herald"), (true, "250-mx"), (true, "250 AUTH LOGIN PLAIN"),
+            (false, "AUTH LOGIN"), (true, "334 VXNlcm5hbWU6"), (false, "aGVyYWxk"), (true, "334 UGFzc3dvcmQ6"), (false, "c2VjcmV0"), (true, "235 ok"),
+            (false, "MAIL FROM:<r@example.org>"), (true, "250 OK"),
+            (false, "RCPT TO:<a@example.org>"), (true, "250 OK"),
+            (false, "RCPT TO:<b@example.org>"), (true, "550-5.1.1 no such"), (true, "550 5.1.1 mailbox unavailable"),
+            (false, "RCPT TO:<c@example.org>"), (true, "451 4.3.0 try later"),
+            (false, "DATA"), (true, "354 go ahead"),
+        ]
+        for (incoming, line) in lines { log.record(incoming: incoming, line: line) }
+        #expect(log.recipientReplies["a@example.org"]?.code == 250)
+        #expect(log.recipientReplies["b@example.org"]?.text == "550 5.1.1 mailbox unavailable")
+        #expect(log.recipientReplies["c@example.org"]?.code == 451)
+        #expect(log.lastCommand == "DATA")
+        #expect(SMTPTransaction.refusal("b@example.org", log.recipientReplies["b@example.org"]!).permanent)
+        #expect(!SMTPTransaction.refusal("c@example.org", log.recipientReplies["c@example.org"]!).permanent, "4xx is transient")
+        #expect(!String(describing: log.recipientReplies).contains("c2VjcmV0"))
+    }
+
+    @Test func aFailedTransactionNamesItsStepAndIsPermanentAfterA5xx() {
+        let dataRefused = SMTPReplyLog()
+        for (incoming, line) in [(false, "DATA"), (true, "554 5.6.0 message refused")] { dataRefused.record(incoming: incoming, line: line) }
+        let refused = SMTPTransaction.failure(CurlError(code: 55, category: .connect, message: "DATA failed: 554"), log: dataRefused)
+        #expect(refused.description == "data: connect: DATA failed: 554")
+        #expect(refused.permanent)
+
+        let busy = SMTPReplyLog()
+        for (incoming, line) in [(false, "MAIL FROM:<r@example.org>"), (true, "421 4.7.0 too busy")] { busy.record(incoming: incoming, line: line) }
+        let later = SMTPTransaction.failure(CurlError(code: 8, category: .protocol, message: "MAIL failed: 421"), log: busy)
+        #expect(later.description.hasPrefix("sender: "))
+        #expect(!later.permanent)
+
+        let login = SMTPTransaction.failure(CurlError(code: 67, category: .auth, message: "Login denied"), log: SMTPReplyLog())
+        #expect(login.description == "auth: Login denied")
+        #expect(login.permanent)
     }
 }
