@@ -54,6 +54,8 @@ struct EmailMessageTests {
         #expect(lines.contains("Date: Mon, 30 Nov 2026 00:53:20 +0000"))
         #expect(lines.contains("From: \"Herald\" <reports@example.org>"))
         #expect(!lines.contains { $0.lowercased().hasPrefix("bcc") })
+        let blindOnly = EmailHeaders(fromAddress: "reports@example.org", fromName: nil, to: [], cc: [], subject: "S", executionID: "e1")
+        #expect(try blindOnly.lines(random: "x").lines.contains("To: undisclosed-recipients:;"))
 
         for subject in ["a\r\nBcc: x@y.org", "a\nb", "a\u{2028}b", "a\u{2029}b", "a\u{85}b"] {
             headers.subject = subject

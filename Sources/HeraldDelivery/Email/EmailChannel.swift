@@ -63,8 +63,10 @@ public struct EmailChannel: PerRecipientChannel {
         let known = Set(recipients.map { $0.lowercased() })
         var envelope: [String] = []
         var strangers: [RecipientOutcome] = []
+        var seen: Set<String> = []
         for raw in subset {
             let address = try EmailHeaders.checkedAddress(raw, role: "recipient")
+            guard seen.insert(address.lowercased()).inserted else { continue }
             if known.contains(address.lowercased()) {
                 envelope.append(address)
             } else {
@@ -121,41 +123,5 @@ public struct EmailChannel: PerRecipientChannel {
             throw DeliveryError("check: \(error)")
         }
         return "connected to \(connection.summary); the server accepted the session (nothing was sent)"
-    }
-
-    /// The admin page's "send test email": a short message through `server` (trusted like the system server).
-    public static func sendTestMessage(to address: String, server: SMTPServer, password: String?, environment: ChannelEnvironment) throws -> String {
-        let connection = SMTPConnection(server: server, password: password, guarded: false)
-        let recipient = try EmailHeaders.checkedAddress(address, role: "recipient")
-        let sender = try EmailHeaders.checkedAddress(server.fromAddress, role: "from address")
-        let headers = EmailHeaders(fromAddress: server.fromAddress, fromName: server.fromName, to: [recipient], cc: [],
-                                   subject: "Herald test email", executionID: "test")
-        let (lines, messageID) = try headers.lines(random: Hex.encode(SecureRandom.bytes(6)))
-        let body = EmailBody(plain: "Herald can send email from \(server.fromAddress) through \(connection.summary).")
-        let message = EmailMessage(headers: lines, messageID: messageID, body: body, files: .none)
-        let easy: CurlEasy
-        do { easy = try CurlEasy() } catch { throw DeliveryError(step: "setup", error) }
-        let outcome = SMTPTransaction(connection: connection, environment: environment).send(message, from: sender, to: [recipient], on: easy)
-        if let error = outcome.first?.error { throw error }
-        return "sent \(messageID) to \(recipient) through \(connection.address)"
-    }
-}
-
-/// A private folder for a delivery's zip, removed when the delivery ends.
-final class ScratchFolder {
-    private var made: String?
-
-    func path() throws(DeliveryError) -> String {
-        if let made { return made }
-        let path = NSTemporaryDirectory() + "herald-email-" + UUID().uuidString
-        guard mkdir(path, 0o700) == 0 else {
-            throw DeliveryError("files: cannot make a scratch folder: \(String(cString: strerror(errno)))", category: "local")
-        }
-        made = path
-        return path
-    }
-
-    func remove() {
-        if let made { try? FileManager.default.removeItem(atPath: made) }
     }
 }

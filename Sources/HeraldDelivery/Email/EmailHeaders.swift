@@ -32,6 +32,8 @@ struct EmailHeaders {
         } else {
             lines.append("From: <\(from)>")
         }
+        // Only blind copies: an empty group, so readers show no one rather than guess.
+        if to.isEmpty && cc.isEmpty { lines.append("To: undisclosed-recipients:;") }
         if !to.isEmpty { lines.append("To: " + Self.addressList(to)) }
         if !cc.isEmpty { lines.append("Cc: " + Self.addressList(cc)) }
         lines.append("Subject: " + EncodedWord.unstructured(subject, headerName: "Subject"))
