@@ -226,6 +226,26 @@ import Testing
         try Self.expectNothingArrived(smtp, for: [wrong])
     }
 
+    @Test func implicitTLSDeliversAndAnUntrustedCertificateIsATLSFailure() throws {
+        let smtp = try DeliveryServers.smtp()
+        let (recipient, untrusted) = (Self.address("smtps"), Self.address("untrusted"))
+        let server: [String: Any] = ["host": smtp.host, "port": smtp.smtpsPort, "security": "tls", "from_address": "reports@example.org"]
+        let channel = try Self.channel(smtp, settings: ["to": [recipient], "smtp": server])
+        #expect(try channel.testConnection().contains("over TLS"))
+        _ = try channel.deliver([], context: Self.context())
+        #expect(try smtp.waitForMessage { $0.recipients.contains(recipient) }.server == "smtps")
+
+        // Without the test CA the self-signed certificate is not trusted.
+        let environment = ChannelEnvironment(deliveryRoot: NSTemporaryDirectory(), outbound: try OutboundPolicy(allowList: "127.0.0.1"))
+        let strict = try DeliveryChannels.make(kind: "email", settingsJSON: Self.json(["to": [untrusted], "smtp": server]), environment: environment)
+        let error = #expect(throws: DeliveryError.self) { try strict.testConnection() }
+        #expect(error?.category == "tls", "\(String(describing: error))")
+        #expect(error?.description.hasPrefix("tls: ") == true)
+        let outcome = try #require(try (strict as! any PerRecipientChannel).deliver([], context: Self.context(), to: [untrusted]).first)
+        #expect(outcome.error?.category == "tls")
+        try Self.expectNothingArrived(smtp, for: [untrusted])
+    }
+
     @Test func testConnectionChecksTheLoginWithoutSendingAndNamesTheFailingStep() throws {
         let smtp = try DeliveryServers.smtp()
         let good = try Self.channel(smtp, settings: ["to": [Self.address("probe")], "smtp": Self.startTLSServer(smtp)], password: smtp.password)

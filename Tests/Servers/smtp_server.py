@@ -1,5 +1,6 @@
-"""The test SMTP servers that deploy/lib.sh's start_delivery_servers runs (aiosmtpd): a plain one without AUTH, and
-one that requires STARTTLS and then AUTH PLAIN or LOGIN as `herald` with the password in HERALD_TEST_SMTP_PASSWORD.
+"""The test SMTP servers that deploy/lib.sh's start_delivery_servers runs (aiosmtpd): a plain one without AUTH,
+one that requires STARTTLS and then AUTH PLAIN or LOGIN as `herald` with the password in HERALD_TEST_SMTP_PASSWORD,
+and, when HERALD_TEST_SMTPS_PORT is set, one speaking implicit TLS (SMTPS) from the first byte, without AUTH.
 
 Every accepted message lands in MAILDIR as `<n>.eml` (the bytes as received) and then `<n>.json` (envelope and which
 server took it), the .json written last and renamed into place, so that a test waiting for it reads a whole message.
@@ -74,11 +75,15 @@ def main():
     secure = Controller(Handler(maildir, "starttls"), hostname="127.0.0.1", port=int(starttls_port),
                         tls_context=tls, require_starttls=True, auth_required=True, auth_require_tls=True,
                         authenticator=authenticator(password))
-    plain.start()
-    secure.start()
+    servers = [plain, secure]
+    if os.environ.get("HERALD_TEST_SMTPS_PORT"):
+        smtps_port = int(os.environ["HERALD_TEST_SMTPS_PORT"])
+        servers.append(Controller(Handler(maildir, "smtps"), hostname="127.0.0.1", port=smtps_port, ssl_context=tls))
+    for server in servers:
+        server.start()
     ready_then_wait(ready_file)
-    plain.stop()
-    secure.stop()
+    for server in servers:
+        server.stop()
 
 
 if __name__ == "__main__":
