@@ -63,10 +63,12 @@ public struct EmailChannel: PerRecipientChannel {
         let known = Set(recipients.map { $0.lowercased() })
         var envelope: [String] = []
         var strangers: [RecipientOutcome] = []
-        var seen: Set<String> = []
+        // Outcomes name each recipient as the caller spelled it.
+        var asGiven: [String: String] = [:]
         for raw in subset {
             let address = try EmailHeaders.checkedAddress(raw, role: "recipient")
-            guard seen.insert(address.lowercased()).inserted else { continue }
+            guard asGiven[address] == nil else { continue }
+            asGiven[address] = raw
             if known.contains(address.lowercased()) {
                 envelope.append(address)
             } else {
@@ -96,7 +98,9 @@ public struct EmailChannel: PerRecipientChannel {
             let batch = Array(envelope[start..<min(start + size, envelope.count)])
             let (lines, messageID) = try headers.lines(random: Hex.encode(SecureRandom.bytes(6)))
             let message = EmailMessage(headers: lines, messageID: messageID, body: body, files: files)
-            outcomes += transaction.send(message, from: sender, to: batch, on: easy)
+            outcomes += transaction.send(message, from: sender, to: batch, on: easy).map {
+                RecipientOutcome(recipient: asGiven[$0.recipient] ?? $0.recipient, error: $0.error, detail: $0.detail)
+            }
         }
         return outcomes + strangers
     }
