@@ -137,6 +137,29 @@ import Testing
         #expect(try smtp.messages().filter { $0.recipients.contains(good) }.count == 2, "the good one got the first send and the plain deliver's")
     }
 
+    @Test func aTemporaryRefusalIsTransientAndARefusedMessageFailsEveryRecipientOfIt() throws {
+        let smtp = try DeliveryServers.smtp()
+        let (good, later) = (Self.address("good"), Self.address("tempfail"))
+        let channel = try Self.channel(smtp, settings: ["to": [good, later], "smtp": Self.plainServer(smtp)])
+        let outcomes = try channel.deliver([], context: Self.context(), to: [good, later])
+        #expect(outcomes[0].error == nil)
+        let error = try #require(outcomes[1].error)
+        #expect(!error.permanent, "a 4xx reply: a retry may succeed")
+        #expect(error.description.contains("451"))
+        #expect(try smtp.waitForMessage { $0.recipients.contains(good) }.recipients == [good])
+
+        let (first, refusing) = (Self.address("first"), Self.address("refusedata"))
+        let refused = try Self.channel(smtp, settings: ["to": [first], "bcc": [refusing], "smtp": Self.plainServer(smtp)])
+        let failed = try refused.deliver([], context: Self.context(), to: [first, refusing])
+        #expect(failed.count == 2)
+        for outcome in failed {
+            let error = try #require(outcome.error, "\(outcome.recipient)")
+            #expect(error.description.hasPrefix("data: "), "\(error)")
+            #expect(error.permanent, "a 554 after DATA")
+        }
+        try Self.expectNothingArrived(smtp, for: [first, refusing])
+    }
+
     @Test func moreRecipientsThanTheLimitGoInSeveralMessages() throws {
         let smtp = try DeliveryServers.smtp()
         let list = (0..<5).map { Self.address("batch\($0)") }

@@ -4,7 +4,9 @@ and, when HERALD_TEST_SMTPS_PORT is set, one speaking implicit TLS (SMTPS) from 
 
 Every accepted message lands in MAILDIR as `<n>.eml` (the bytes as received) and then `<n>.json` (envelope and which
 server took it), the .json written last and renamed into place, so that a test waiting for it reads a whole message.
-A recipient whose local part starts with `reject` is refused with 550, so tests can see a per-recipient failure.
+A recipient whose local part starts with `reject` is refused with 550, so tests can see a per-recipient failure; one
+starting with `tempfail` gets 451 (try later); and a message with a recipient starting with `refusedata` is refused
+after DATA with 554, so a whole transaction fails.
 
 Usage: smtp_server.py PLAIN_PORT STARTTLS_PORT MAILDIR CERT KEY READY_FILE
 """
@@ -48,12 +50,17 @@ class Handler:
         self.server = server
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address.split("@", 1)[0].lower().startswith("reject"):
+        local = address.split("@", 1)[0].lower()
+        if local.startswith("reject"):
             return "550 5.1.1 mailbox unavailable"
+        if local.startswith("tempfail"):
+            return "451 4.3.0 try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if any(address.split("@", 1)[0].lower().startswith("refusedata") for address in envelope.rcpt_tos):
+            return "554 5.6.0 message refused"
         self.maildir.store(envelope.original_content, envelope, self.server)
         return "250 OK"
 

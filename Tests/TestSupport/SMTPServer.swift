@@ -2,7 +2,8 @@ import Foundation
 
 /// SMTP on 127.0.0.1: `port` takes mail without AUTH; `startTLSPort` requires STARTTLS, then AUTH PLAIN or LOGIN as
 /// `user`/`password`; `smtpsPort` speaks implicit TLS (SMTPS) without AUTH; both with a certificate that `caPath`
-/// verifies. A recipient whose local part starts with `reject` is refused with `550 5.1.1`.
+/// verifies. A recipient whose local part starts with `reject` is refused with `550 5.1.1`, one starting with
+/// `tempfail` with `451 4.3.0`; a message to a recipient starting with `refusedata` is refused after DATA with `554`.
 public struct SMTPServer: Sendable {
     public let host = "127.0.0.1"
     public let port: Int
