@@ -48,7 +48,7 @@ let package = Package(
         // The Redis key layout and what lives under it (streams, heartbeats, breakers), shared by every process.
         .target(name: "HeraldQueue", dependencies: ["HeraldCore", "Redis"]),
         .target(name: "HeraldRender", dependencies: ["HeraldCore", "PangoCairo", "Markdown", "XlsxWriter", "Zlib", .product(name: "Mustache", package: "swift-mustache")]),
-        .target(name: "HeraldDelivery", dependencies: ["HeraldCore", "HeraldStore", "Curl", "Crypto", "Markdown"]),
+        .target(name: "HeraldDelivery", dependencies: ["HeraldCore", "HeraldStore", "HeraldRender", "Curl", "Crypto", "Markdown"]),
         .target(
             name: "HeraldWeb",
             dependencies: [

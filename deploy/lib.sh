@@ -173,7 +173,7 @@ self_signed_cert() {
     chmod 600 "$dir/key.pem"
 }
 
-# Where the delivery channels' tests send: SMTP (plain, and STARTTLS with AUTH), SFTP (two sshd with different host
+# Where the delivery channels' tests send: SMTP (plain, STARTTLS with AUTH, and implicit TLS), SFTP (two sshd with different host
 # keys), FTP (plain, explicit and implicit FTPS), S3 (moto) and an HTTP receiver (webhooks, Azure Blob SAS PUTs), all
 # on free ports of 127.0.0.1. Needs $herald_python (python_env). The servers' code, apart from sshd, is in
 # Tests/Servers/; their logs are in DIR.
@@ -191,7 +191,7 @@ start_delivery_servers() {
     self_signed_cert "$dir/tls"
     tls=$dir/tls
 
-    export HERALD_TEST_SMTP_PORT=$(free_port) HERALD_TEST_SMTP_STARTTLS_PORT=$(free_port)
+    export HERALD_TEST_SMTP_PORT=$(free_port) HERALD_TEST_SMTP_STARTTLS_PORT=$(free_port) HERALD_TEST_SMTPS_PORT=$(free_port)
     export HERALD_TEST_SMTP_PASSWORD=$(openssl rand -hex 16) HERALD_TEST_SMTP_MAILDIR=$dir/mail
     export HERALD_TEST_SMTP_CA=$tls/cert.pem
     delivery_server "$dir" smtp "$servers/smtp_server.py" "$HERALD_TEST_SMTP_PORT" "$HERALD_TEST_SMTP_STARTTLS_PORT" \

@@ -88,6 +88,7 @@ public enum DeliveryChannels {
         do {
             switch known {
             case .folder: return try folder(settingsJSON: settingsJSON, deliveryRoot: environment.deliveryRoot)
+            case .email: return try EmailChannel.make(settingsJSON: settingsJSON, secretsJSON: secretsJSON, environment: environment)
             default:
                 throw DeliveryError("the \(kind) channel is not available in this version", permanent: true)
             }

@@ -1,9 +1,12 @@
-"""The test SMTP servers that deploy/lib.sh's start_delivery_servers runs (aiosmtpd): a plain one without AUTH, and
-one that requires STARTTLS and then AUTH PLAIN or LOGIN as `herald` with the password in HERALD_TEST_SMTP_PASSWORD.
+"""The test SMTP servers that deploy/lib.sh's start_delivery_servers runs (aiosmtpd): a plain one without AUTH,
+one that requires STARTTLS and then AUTH PLAIN or LOGIN as `herald` with the password in HERALD_TEST_SMTP_PASSWORD,
+and, when HERALD_TEST_SMTPS_PORT is set, one speaking implicit TLS (SMTPS) from the first byte, without AUTH.
 
 Every accepted message lands in MAILDIR as `<n>.eml` (the bytes as received) and then `<n>.json` (envelope and which
 server took it), the .json written last and renamed into place, so that a test waiting for it reads a whole message.
-A recipient whose local part starts with `reject` is refused with 550, so tests can see a per-recipient failure.
+A recipient whose local part starts with `reject` is refused with 550, so tests can see a per-recipient failure; one
+starting with `tempfail` gets 451 (try later); and a message with a recipient starting with `refusedata` is refused
+after DATA with 554, so a whole transaction fails.
 
 Usage: smtp_server.py PLAIN_PORT STARTTLS_PORT MAILDIR CERT KEY READY_FILE
 """
@@ -47,12 +50,17 @@ class Handler:
         self.server = server
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address.split("@", 1)[0].lower().startswith("reject"):
+        local = address.split("@", 1)[0].lower()
+        if local.startswith("reject"):
             return "550 5.1.1 mailbox unavailable"
+        if local.startswith("tempfail"):
+            return "451 4.3.0 try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if any(address.split("@", 1)[0].lower().startswith("refusedata") for address in envelope.rcpt_tos):
+            return "554 5.6.0 message refused"
         self.maildir.store(envelope.original_content, envelope, self.server)
         return "250 OK"
 
@@ -74,11 +82,15 @@ def main():
     secure = Controller(Handler(maildir, "starttls"), hostname="127.0.0.1", port=int(starttls_port),
                         tls_context=tls, require_starttls=True, auth_required=True, auth_require_tls=True,
                         authenticator=authenticator(password))
-    plain.start()
-    secure.start()
+    servers = [plain, secure]
+    if os.environ.get("HERALD_TEST_SMTPS_PORT"):
+        smtps_port = int(os.environ["HERALD_TEST_SMTPS_PORT"])
+        servers.append(Controller(Handler(maildir, "smtps"), hostname="127.0.0.1", port=smtps_port, ssl_context=tls))
+    for server in servers:
+        server.start()
     ready_then_wait(ready_file)
-    plain.stop()
-    secure.stop()
+    for server in servers:
+        server.stop()
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import Foundation
 public enum DeliveryServers {
     public static func smtp() throws -> SMTPServer {
         SMTPServer(port: try port("HERALD_TEST_SMTP_PORT"), startTLSPort: try port("HERALD_TEST_SMTP_STARTTLS_PORT"),
+                   smtpsPort: try port("HERALD_TEST_SMTPS_PORT"),
                    password: try TestEnvironment.require("HERALD_TEST_SMTP_PASSWORD"),
                    maildir: try TestEnvironment.require("HERALD_TEST_SMTP_MAILDIR"),
                    caPath: try TestEnvironment.require("HERALD_TEST_SMTP_CA"))

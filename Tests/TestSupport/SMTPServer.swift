@@ -1,12 +1,14 @@
 import Foundation
 
 /// SMTP on 127.0.0.1: `port` takes mail without AUTH; `startTLSPort` requires STARTTLS, then AUTH PLAIN or LOGIN as
-/// `user`/`password`, with a certificate that `caPath` verifies. A recipient whose local part starts with `reject` is
-/// refused with `550 5.1.1`.
+/// `user`/`password`; `smtpsPort` speaks implicit TLS (SMTPS) without AUTH; both with a certificate that `caPath`
+/// verifies. A recipient whose local part starts with `reject` is refused with `550 5.1.1`, one starting with
+/// `tempfail` with `451 4.3.0`; a message to a recipient starting with `refusedata` is refused after DATA with `554`.
 public struct SMTPServer: Sendable {
     public let host = "127.0.0.1"
     public let port: Int
     public let startTLSPort: Int
+    public let smtpsPort: Int
     public let user = "herald"
     public let password: String
     /// Where both servers write `<n>.eml` (the bytes received) and then `<n>.json`, numbered in arrival order.
@@ -52,7 +54,7 @@ public struct ReceivedMail: Sendable {
     public let mailFrom: String
     /// The accepted recipients only (refused ones are not here).
     public let recipients: [String]
-    /// `plain` or `starttls`: which server took it.
+    /// `plain`, `starttls` or `smtps`: which server took it.
     public let server: String
     /// The message as sent after DATA (headers and body, CRLF line ends, dot-stuffing undone).
     public let raw: [UInt8]

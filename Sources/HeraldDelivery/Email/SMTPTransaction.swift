@@ -1,0 +1,108 @@
+import Curl
+
+/// One SMTP transaction through curl: `MAIL FROM`, one `RCPT TO` per envelope recipient, `DATA` with the message
+/// built by curl's MIME API (files streamed from disk, base64). A refused `RCPT` does not end it while another
+/// recipient was accepted; each recipient's outcome is its own reply (5xx permanent, 4xx transient). When the
+/// whole transaction fails (connect, TLS, login, `DATA` refused) every recipient not refused on its own gets that
+/// error.
+struct SMTPTransaction {
+    let connection: SMTPConnection
+    let environment: ChannelEnvironment
+
+    func send(_ message: EmailMessage, from sender: String, to recipients: [String], on easy: CurlEasy) -> [RecipientOutcome] {
+        let log = SMTPReplyLog()
+        var failure: DeliveryError?
+        do {
+            try easy.reset()
+            try connection.configure(easy, environment: environment)
+            try easy.traceProtocol { incoming, line in log.record(incoming: incoming, line: line) }
+            try easy.mail(from: sender, recipients: recipients, allowRecipientFailures: true)
+            try easy.headers(message.headers)
+            try easy.mime(try Self.mime(message.body, for: easy))
+            try easy.perform()
+        } catch let error as DeliveryError {
+            failure = error
+        } catch let error as CurlError {
+            failure = Self.failure(error, log: log)
+        } catch {
+            failure = DeliveryError("send: \(error)")
+        }
+        return recipients.map { recipient in
+            if let reply = log.recipientReplies[recipient], !(200..<300).contains(reply.code) {
+                return RecipientOutcome(recipient: recipient, error: Self.refusal(recipient, reply), detail: "")
+            }
+            if let failure { return RecipientOutcome(recipient: recipient, error: failure, detail: "") }
+            return RecipientOutcome(recipient: recipient, error: nil, detail: message.messageID)
+        }
+    }
+
+    static func refusal(_ recipient: String, _ reply: (code: Int, text: String)) -> DeliveryError {
+        DeliveryError("recipient: the server refused \(recipient): \(reply.text)", permanent: reply.code >= 500, category: "remote rejected")
+    }
+
+    /// A failed transaction as the step it failed at (from the last command sent), and permanent when the server's
+    /// last reply was a 5xx (or curl's category says no retry can help).
+    static func failure(_ error: CurlError, log: SMTPReplyLog) -> DeliveryError {
+        let step: String
+        switch error.category {
+        case .dns, .tls, .auth, .timeout: step = error.category.rawValue
+        case .blocked: step = "connect"
+        default:
+            switch log.lastCommand {
+            case nil: step = "connect"
+            case "EHLO", "HELO": step = "greeting"
+            case "STARTTLS": step = "tls"
+            case "AUTH": step = "auth"
+            case "MAIL": step = "sender"
+            case "RCPT": step = "recipients"
+            case "NOOP": step = "check"
+            default: step = "data"
+            }
+        }
+        var category = error.category.rawValue
+        if log.lastCommand == "AUTH", let code = log.lastReply, code == 535 || code == 534 { category = "auth" }
+        let permanent: Bool
+        if let code = log.lastReply, code >= 500 { permanent = true } else if let code = log.lastReply, code >= 400 { permanent = false } else {
+            permanent = !error.isTransient || category == "auth"
+        }
+        let description = step == category ? "\(step): \(error.message)" : "\(step): \(category): \(error.message)"
+        return DeliveryError(description, permanent: permanent, category: category)
+    }
+
+    /// The curl MIME tree of `top` (a multipart; its own type goes in the message's headers).
+    static func mime(_ top: EmailPart, for easy: CurlEasy) throws(CurlError) -> CurlMime {
+        let tree = try CurlMime(for: easy)
+        guard case .multipart(_, let parts) = top else {
+            try add(top, to: tree, easy: easy)
+            return tree
+        }
+        for part in parts { try add(part, to: tree, easy: easy) }
+        return tree
+    }
+
+    private static func add(_ node: EmailPart, to tree: CurlMime, easy: CurlEasy) throws(CurlError) {
+        let part = try tree.addPart()
+        switch node {
+        case .text(let type, let text):
+            try part.data(crlf(text))
+            try part.type(type)
+            try part.encoder("quoted-printable")
+        case .file(let path, let type, let disposition):
+            try part.fileData(path: path)
+            try part.fileName(nil)
+            try part.type(type)
+            try part.encoder("base64")
+            try part.headers(["Content-Disposition: " + disposition])
+        case .multipart(let subtype, let parts):
+            let sub = try CurlMime(for: easy)
+            for child in parts { try add(child, to: sub, easy: easy) }
+            try part.subparts(sub)
+            try part.type("multipart/" + subtype)
+        }
+    }
+
+    /// Line ends as CRLF, which quoted-printable keeps as line breaks.
+    static func crlf(_ text: String) -> String {
+        text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n")
+    }
+}
