@@ -5,7 +5,8 @@ and, when HERALD_TEST_SMTPS_PORT is set, one speaking implicit TLS (SMTPS) from 
 Every accepted message lands in MAILDIR as `<n>.eml` (the bytes as received) and then `<n>.json` (envelope and which
 server took it), the .json written last and renamed into place, so that a test waiting for it reads a whole message.
 A recipient whose local part starts with `reject` is refused with 550, so tests can see a per-recipient failure; one
-starting with `tempfail` gets 451 (try later); and a message with a recipient starting with `refusedata` is refused
+starting with `tempfail` gets 451 (try later); one starting with `greylist` gets 451 the first time only (greylisting);
+and a message with a recipient starting with `refusedata` is refused
 after DATA with 554, so a whole transaction fails.
 
 Usage: smtp_server.py PLAIN_PORT STARTTLS_PORT MAILDIR CERT KEY READY_FILE
@@ -30,6 +31,14 @@ class Maildir:
         self.path = path
         self.lock = threading.Lock()
         self.count = 0
+        self.seen = set()
+
+    def first_sight(self, address):
+        """Greylisting: an address is refused (451) the first time it is seen, accepted after that."""
+        with self.lock:
+            seen = address in self.seen
+            self.seen.add(address)
+        return not seen
 
     def store(self, raw, envelope, server):
         with self.lock:
@@ -55,6 +64,8 @@ class Handler:
             return "550 5.1.1 mailbox unavailable"
         if local.startswith("tempfail"):
             return "451 4.3.0 try again later"
+        if local.startswith("greylist") and self.maildir.first_sight(address.lower()):
+            return "451 4.7.1 greylisted, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
