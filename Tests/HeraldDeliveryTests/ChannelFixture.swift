@@ -6,9 +6,9 @@ import TestSupport
 /// What the webhook, object storage and Azure tests share: environments with and without loopback allowed, a run's
 /// context, report files on disk, and channels built from settings the way the scheduler builds them.
 enum ChannelFixture {
-    static func environment(allowLoopback: Bool = true) throws -> ChannelEnvironment {
+    static func environment(allowLoopback: Bool = true, transferTimeout: Double = 60) throws -> ChannelEnvironment {
         ChannelEnvironment(deliveryRoot: NSTemporaryDirectory(), outbound: allowLoopback ? try OutboundPolicy(allowList: "127.0.0.1") : .none,
-                           trustedCertificates: try TestEnvironment.require("HERALD_TEST_SMTP_CA"), connectTimeout: 5, transferTimeout: 60)
+                           trustedCertificates: try TestEnvironment.require("HERALD_TEST_SMTP_CA"), connectTimeout: 5, transferTimeout: transferTimeout)
     }
 
     static func context(reportName: String = "Sales", files: [String: String] = [:]) -> DeliveryContext {
@@ -30,8 +30,10 @@ enum ChannelFixture {
         return RenderedFile(path: path, format: format)
     }
 
-    static func channel(_ kind: String, settings: [String: Any], secrets: [String: Any] = [:], allowLoopback: Bool = true) throws -> any DeliveryChannel {
-        try DeliveryChannels.make(kind: kind, settingsJSON: json(settings), secretsJSON: json(secrets), environment: environment(allowLoopback: allowLoopback))
+    static func channel(_ kind: String, settings: [String: Any], secrets: [String: Any] = [:], allowLoopback: Bool = true,
+                        transferTimeout: Double = 60) throws -> any DeliveryChannel {
+        try DeliveryChannels.make(kind: kind, settingsJSON: json(settings), secretsJSON: json(secrets),
+                                  environment: environment(allowLoopback: allowLoopback, transferTimeout: transferTimeout))
     }
 
     static func json(_ object: [String: Any]) throws -> String {

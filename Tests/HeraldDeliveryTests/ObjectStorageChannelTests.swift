@@ -144,4 +144,50 @@ struct ObjectStorageChannelTests {
         #expect(error?.category == "blocked")
         #expect(try keys().isEmpty)
     }
+
+    @Test func s3ErrorCodesFromTheServerAreNamedAndServerErrorsAreTransient() throws {
+        let receiver = try DeliveryServers.httpReceiver()
+        let base = "/s3-\(UUID().uuidString)"
+        let key = "\(base)/\(s3.bucket)/\(prefix)/Sales_2026-11-23.csv"
+        let destination = try channel(["endpoint": receiver.url(path: base).absoluteString])
+        let file = try ChannelFixture.file(Array("x".utf8), format: "csv")
+        let cases: [(status: Int, code: String, category: String, permanent: Bool)] = [
+            (503, "SlowDown", "remote rejected", false), (404, "NoSuchBucket", "not found", true),
+            (403, "InvalidAccessKeyId", "auth", true), (403, "AccessDenied", "permission", true),
+        ]
+        for item in cases {
+            try receiver.script(path: key, responses: [ScriptedResponse(
+                status: item.status, body: "<?xml version=\"1.0\"?><Error><Code>\(item.code)</Code><Message>said \(item.code)</Message></Error>")])
+            let error = #expect(throws: DeliveryError.self) { try destination.deliver([file], context: ChannelFixture.context()) }
+            #expect(error?.category == item.category, "\(item.code): \(String(describing: error))")
+            #expect(error?.permanent == item.permanent, "\(item.code)")
+            #expect(error?.description.contains(item.code) == true)
+        }
+        let request = try #require(try receiver.requests(pathPrefix: key).first)
+        #expect(request.method == "PUT")
+        #expect(request.headers["authorization"]?.hasPrefix("AWS4-HMAC-SHA256 Credential=\(s3.accessKey)/") == true)
+        #expect(request.headers["x-amz-content-sha256"] == Hex.encode(Digest.sha256(Array("x".utf8))))
+        #expect(request.headers["authorization"]?.contains(s3.secretKey) == false)
+    }
+
+    @Test func aFailedPartAbortsTheMultipartUpload() throws {
+        let receiver = try DeliveryServers.httpReceiver()
+        let base = "/s3-\(UUID().uuidString)"
+        let key = "\(base)/\(s3.bucket)/\(prefix)/Sales_2026-11-23.zip"
+        try receiver.script(path: key, responses: [
+            ScriptedResponse(status: 200, body: "<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key><UploadId>up-42.x</UploadId></InitiateMultipartUploadResult>"),
+            ScriptedResponse(status: 500, body: "<Error><Code>InternalError</Code><Message>disk on fire</Message></Error>"),
+            ScriptedResponse(status: 204),
+        ])
+        let file = try ChannelFixture.file([UInt8](repeating: 7, count: 6 * 1024 * 1024), format: "zip")
+        let error = #expect(throws: DeliveryError.self) {
+            try channel(["endpoint": receiver.url(path: base).absoluteString, "multipart_threshold_mb": 5]).deliver([file], context: ChannelFixture.context())
+        }
+        #expect(error?.permanent == false)
+        #expect(error?.description.contains("InternalError") == true)
+        let requests = try receiver.requests(pathPrefix: key)
+        #expect(requests.map(\.method) == ["POST", "PUT", "DELETE"])
+        #expect(requests.map(\.path) == ["\(key)?uploads=", "\(key)?partNumber=1&uploadId=up-42.x", "\(key)?uploadId=up-42.x"])
+        #expect(requests[1].body.count == 5 * 1024 * 1024)
+    }
 }

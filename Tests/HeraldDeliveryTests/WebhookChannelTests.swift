@@ -16,10 +16,10 @@ struct WebhookChannelTests {
         path = "/hook/\(UUID().uuidString)"
     }
 
-    func webhook(_ settings: [String: Any] = [:], secrets: [String: Any] = [:], allowLoopback: Bool = true) throws -> any DeliveryChannel {
+    func webhook(_ settings: [String: Any] = [:], secrets: [String: Any] = [:], allowLoopback: Bool = true, transferTimeout: Double = 60) throws -> any DeliveryChannel {
         var settings = settings
         if settings["preset"] == nil, settings["url"] == nil { settings["url"] = receiver.url(path: path).absoluteString }
-        return try ChannelFixture.channel("webhook", settings: settings, secrets: secrets, allowLoopback: allowLoopback)
+        return try ChannelFixture.channel("webhook", settings: settings, secrets: secrets, allowLoopback: allowLoopback, transferTimeout: transferTimeout)
     }
 
     static func signatureIsValid(_ request: RecordedRequest, secret: String, signedBody: [UInt8]) -> Bool {
@@ -87,6 +87,39 @@ struct WebhookChannelTests {
         #expect(error?.permanent == false)
         #expect(error?.retryAfter == 120)
         #expect(try receiver.requests(pathPrefix: path).count == 1)
+    }
+
+    @Test func aRetryAfterGivenAsAnHTTPDateIsReadAsSecondsFromNow() throws {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        let later = formatter.string(from: Date().addingTimeInterval(300))
+        try receiver.script(path: path, responses: [ScriptedResponse(status: 429, headers: ["Retry-After": later])])
+        let error = #expect(throws: DeliveryError.self) { try webhook().deliver([], context: ChannelFixture.context()) }
+        #expect(error?.permanent == false)
+        #expect((295...301).contains(error?.retryAfter ?? 0), "\(String(describing: error?.retryAfter))")
+        #expect(try receiver.requests(pathPrefix: path).count == 1)
+    }
+
+    @Test func aTimedOutAttemptIsRetriedWithTheSameKey() throws {
+        try receiver.script(path: path, responses: [ScriptedResponse(status: 200, delay: 3), ScriptedResponse(status: 200)])
+        let context = ChannelFixture.context()
+        let detail = try webhook(transferTimeout: 1).deliver([], context: context)
+        #expect(detail.contains("after 2 attempts"))
+        let requests = try receiver.requests(pathPrefix: path)
+        #expect(requests.count == 2)
+        #expect(requests.allSatisfy { $0.headers["idempotency-key"] == context.deliveryKey })
+    }
+
+    @Test func aTokenEchoedByTheReceiverIsRemovedFromTheError() throws {
+        try receiver.script(path: path, responses: [ScriptedResponse(status: 401, body: "bad token tok-canary-9f8e7d")])
+        let error = #expect(throws: DeliveryError.self) {
+            try webhook(["auth": "bearer"], secrets: ["token": "tok-canary-9f8e7d"]).deliver([], context: ChannelFixture.context())
+        }
+        #expect(error?.category == "auth")
+        #expect(error?.permanent == true)
+        #expect(error?.description.contains("tok-canary-9f8e7d") == false, "\(String(describing: error))")
     }
 
     @Test func serverErrorsOnEveryAttemptEndTransientAfterThreeRequests() throws {
