@@ -246,6 +246,21 @@ struct WebhookChannelTests {
         #expect(try receiver.requests(pathPrefix: path).map(\.path) == [path, toPrivate])
     }
 
+    /// The implicit-FTPS port speaks TLS from the first byte with the tests' self-signed certificate: enough for a
+    /// connect-only check of the handshake and of certificate verification (no HTTP request is ever made).
+    @Test func theConnectionTestVerifiesTheTLSCertificate() throws {
+        let tlsPort = try DeliveryServers.ftp().implicitTLSPort
+        let settings = try ChannelFixture.json(["url": "https://127.0.0.1:\(tlsPort)/hook"])
+        let trusted = try DeliveryChannels.make(kind: "webhook", settingsJSON: settings, environment: try ChannelFixture.environment())
+        #expect(try trusted.testConnection().contains("completed the TLS handshake and verified the certificate"))
+
+        let untrusting = ChannelEnvironment(deliveryRoot: NSTemporaryDirectory(), outbound: try OutboundPolicy(allowList: "127.0.0.1"), connectTimeout: 5)
+        let error = #expect(throws: DeliveryError.self) {
+            try DeliveryChannels.make(kind: "webhook", settingsJSON: settings, environment: untrusting).testConnection()
+        }
+        #expect(error?.category == "tls", "\(String(describing: error))")
+    }
+
     @Test func theConnectionTestConnectsWithoutPostingAndIsRefusedWhenBlocked() throws {
         let result = try webhook().testConnection()
         #expect(result.contains("connected to port \(receiver.url.port!)"))
