@@ -188,6 +188,15 @@ struct WebhookChannelTests {
         #expect(error?.description.contains("404") == true)
     }
 
+    @Test func aReportNameCannotAddMentionsOrLinksToASlackMessage() throws {
+        _ = try webhook(["preset": "slack"], secrets: ["url": receiver.url(path: path).absoluteString])
+            .deliver([], context: ChannelFixture.context(reportName: "<!channel> & <https://evil.example|x>"))
+        let body = try ChannelFixture.object(try #require(try receiver.requests(pathPrefix: path).first).body)
+        let text = try #require(body["text"] as? String)
+        #expect(text.contains("&lt;!channel&gt; &amp; &lt;https://evil.example|x&gt;"))
+        #expect(!text.contains("<!channel>"))
+    }
+
     @Test func theTeamsPresetPostsAnAdaptiveCardWithTheSummaryAndLinks() throws {
         var context = ChannelFixture.context(files: ["xlsx": "Sales.xlsx"])
         context.links = ["xlsx": "https://herald.example/dl/2"]

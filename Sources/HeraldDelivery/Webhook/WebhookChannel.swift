@@ -53,27 +53,13 @@ struct WebhookChannel: DeliveryChannel {
         case .teams: signed = try ChatMessages.teams(summary)
         case .none: signed = try summary.json()
         }
-        var headers = try fixedHeaders(context: context)
-        if preset == .none, settings.payload == .files {
-            try setup {
-                let form = try CurlMime(for: easy)
-                let part = try form.addPart()
-                try part.name("summary")
-                try part.type("application/json")
-                try part.data(signed)
-                for (file, described) in zip(files, summary.files) {
-                    let part = try form.addPart()
-                    try part.name("files")
-                    try part.fileData(path: file.path)
-                    try part.fileName(described.name)
-                    try part.type(FileContentType.of(format: file.format))
-                }
-                try easy.mime(form)
-            }
-        } else {
-            headers.append("Content-Type: application/json")
-            try setup { try easy.body(signed) }
-        }
+        let headers = try fixedHeaders(context: context) + (try attachBody(easy, signed: signed, files: files, summary: summary))
+        return try post(easy, headers: headers, signed: signed)
+    }
+
+    /// Sends until accepted, a permanent failure, the last attempt, or a `Retry-After` beyond the cap. Each attempt is
+    /// signed anew (a fresh timestamp); the `Idempotency-Key` among `headers` stays the same.
+    private func post(_ easy: CurlEasy, headers: [String], signed: [UInt8]) throws -> String {
         var attempt = 1
         while true {
             var lines = headers
@@ -96,6 +82,31 @@ struct WebhookChannel: DeliveryChannel {
             attempt += 1
             Thread.sleep(forTimeInterval: failure.retryAfter ?? retry.backoff(before: attempt))
         }
+    }
+
+    /// Puts the body on the handle and returns its header lines: the JSON, or (`payload: files`, not for presets) a
+    /// `multipart/form-data` form with a `summary` part and one `files` part per file, read from disk while sending.
+    private func attachBody(_ easy: CurlEasy, signed: [UInt8], files: [RenderedFile], summary: WebhookSummary) throws -> [String] {
+        guard preset == .none, settings.payload == .files else {
+            try setup { try easy.body(signed) }
+            return ["Content-Type: application/json"]
+        }
+        try setup {
+            let form = try CurlMime(for: easy)
+            let part = try form.addPart()
+            try part.name("summary")
+            try part.type("application/json")
+            try part.data(signed)
+            for (file, described) in zip(files, summary.files) {
+                let part = try form.addPart()
+                try part.name("files")
+                try part.fileData(path: file.path)
+                try part.fileName(described.name)
+                try part.type(FileContentType.of(format: file.format))
+            }
+            try easy.mime(form)
+        }
+        return []
     }
 
     /// Resolves, connects and (for `https`) completes the TLS handshake with a verified certificate, and sends nothing.
