@@ -7,6 +7,8 @@ import HeraldCore
 /// when sending and removed from every error. The blob name is deterministic, so a retry overwrites.
 struct AzureBlobChannel: DeliveryChannel {
     static let apiVersion = "2021-08-06"
+    /// Put Blob's limit since version 2019-12-12.
+    static let largestSinglePut: Int64 = 5000 * 1024 * 1024
     static let defaultPath = "{report_name}/{date:yyyy/MM}/{report_name}_{date}_{time}.{format}"
 
     let settings: AzureBlobDestination.Settings
@@ -45,6 +47,11 @@ struct AzureBlobChannel: DeliveryChannel {
         for file in files {
             let name = pattern.segments(reportName: context.reportName, scheduleName: context.scheduleName, localDateTime: context.localDateTime,
                                         format: file.format, executionID: context.executionID.uuidString.lowercased()).joined(separator: "/")
+            var info = stat()
+            if stat(file.path, &info) == 0, Int64(info.st_size) > Self.largestSinglePut {
+                throw DeliveryError("upload: local: \(name) is larger than one Put Blob allows (5000 MiB); block-list uploads are not supported",
+                                    permanent: true, category: "local")
+            }
             let type = settings.contentType ?? FileContentType.of(format: file.format)
             let status = try send(easy, "PUT", blob: name, step: "upload", headers: ["x-ms-blob-type: BlockBlob", "Content-Type: \(type)"]) {
                 try easy.upload(fileAt: file.path)
