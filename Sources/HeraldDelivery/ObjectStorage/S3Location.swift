@@ -14,8 +14,9 @@ struct S3Location: Sendable {
     /// The host connected to (and checked by the outbound guard).
     var host: String { pathStyle ? endpoint.host : "\(bucket).\(endpoint.host)" }
 
-    /// The URL of `key` (or of the bucket when nil), with `query` already in SigV4's canonical form: libcurl 7.88
-    /// signs the query exactly as written, so its parameters must be sorted, encoded and each have an `=`.
+    /// The URL of `key` (or of the bucket when nil), with `query` already in SigV4's canonical form (parameters sorted,
+    /// encoded, each with an `=`): then the signature holds whether libcurl signs the query as written or canonicalises
+    /// it itself (newer versions do), which the moto tests confirm for 7.88.
     func url(key: String?, query: String? = nil) -> String {
         let hostPart = pathStyle ? endpoint.authority : (endpoint.port == (endpoint.scheme == "https" ? 443 : 80) ? host : "\(host):\(endpoint.port)")
         let base = endpoint.path == "/" ? "" : String(endpoint.path.reversed().drop { $0 == "/" }.reversed())
