@@ -37,14 +37,14 @@ public final class CurlEasy {
     deinit {
         curl_easy_cleanup(handle)
         errorBuffer.deallocate()
-        if case .file(let fd)? = upload { close(fd) }
+        if case .file(let fd, _, _, _)? = upload { close(fd) }
     }
 
     /// Forgets every option of the last transfer (its lists and callbacks too) but keeps the open connections.
     public func reset() throws(CurlError) {
         curl_easy_reset(handle)
         kept.removeAll()
-        if case .file(let fd)? = upload { close(fd) }
+        if case .file(let fd, _, _, _)? = upload { close(fd) }
         upload = nil
         connectFilter = nil
         protocolLine = nil
@@ -142,14 +142,29 @@ public final class CurlEasy {
         }
         var info = stat()
         fstat(fd, &info)
-        try startUpload(.file(fd), size: Int64(info.st_size))
+        try startUpload(.file(fd, start: 0, length: Int64(info.st_size), left: Int64(info.st_size)), size: Int64(info.st_size))
+    }
+
+    /// An upload of `length` bytes of the file from `offset` (one part of a multipart upload), read as it is sent.
+    public func upload(fileAt path: String, offset: Int64, length: Int64) throws(CurlError) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw CurlError(code: Int(CURLE_READ_ERROR.rawValue), category: .local, message: "cannot read \(path)")
+        }
+        var info = stat()
+        fstat(fd, &info)
+        guard offset >= 0, length >= 0, offset + length <= Int64(info.st_size) else {
+            close(fd)
+            throw CurlError(code: Int(CURLE_READ_ERROR.rawValue), category: .local, message: "\(path) is shorter than the range to send")
+        }
+        try startUpload(.file(fd, start: offset, length: length, left: length), size: length)
     }
 
     /// An upload of bytes in memory (a part of a multipart upload).
     public func upload(bytes: [UInt8]) throws(CurlError) { try startUpload(.bytes(bytes, 0), size: Int64(bytes.count)) }
 
     private func startUpload(_ source: UploadSource, size: Int64) throws(CurlError) {
-        if case .file(let fd)? = upload { close(fd) }
+        if case .file(let fd, _, _, _)? = upload { close(fd) }
         upload = source
         try set(CURLOPT_UPLOAD, 1)
         try set(CURLOPT_INFILESIZE_LARGE, offset: curl_off_t(size))
@@ -182,6 +197,9 @@ public final class CurlEasy {
         try set(CURLOPT_FTP_CREATE_MISSING_DIRS, Int(CURLFTP_CREATE_DIR_RETRY.rawValue))
     }
 
+    /// Stops once connected (and, for `https`, after the TLS handshake): a connection test that sends no request.
+    public func connectOnly() throws(CurlError) { try set(CURLOPT_CONNECT_ONLY, 1) }
+
     /// Only a listing of names (FTP `NLST`, SFTP names) when the URL ends in `/`; no body for other requests.
     public func noBody() throws(CurlError) { try set(CURLOPT_NOBODY, 1) }
 
@@ -207,7 +225,10 @@ public final class CurlEasy {
         refusal = nil
         errorBuffer[0] = 0
         if case .bytes(let bytes, _)? = upload { upload = .bytes(bytes, 0) }
-        if case .file(let fd)? = upload { lseek(fd, 0, SEEK_SET) }
+        if case .file(let fd, let start, let length, _)? = upload {
+            lseek(fd, off_t(start), SEEK_SET)
+            upload = .file(fd, start: start, length: length, left: length)
+        }
         let code = curl_easy_perform(handle)
         if let refusal { throw CurlError(code: Int(CURLE_COULDNT_CONNECT.rawValue), category: .blocked, message: refusal) }
         guard code == CURLE_OK else { throw CurlError(code, buffer: String(cString: errorBuffer)) }
@@ -263,16 +284,19 @@ public final class CurlEasy {
 
     fileprivate func receiveHeader(_ data: UnsafeMutablePointer<CChar>, _ count: Int) {
         let line = data.withMemoryRebound(to: UInt8.self, capacity: count) { String(decoding: UnsafeBufferPointer(start: $0, count: count), as: UTF8.self) }
-        responseHeaders.append(String(line.trimmingSuffix { $0 == "\r" || $0 == "\n" }))
+        // "\r\n" is one Character: compare it as well as the bare ends.
+        responseHeaders.append(String(line.trimmingSuffix { $0 == "\r\n" || $0 == "\r" || $0 == "\n" }))
     }
 
     fileprivate func read(into buffer: UnsafeMutablePointer<CChar>, _ room: Int) -> Int {
         switch upload {
-        case .file(let fd)?:
+        case .file(let fd, let start, let length, let left)?:
             while true {
-                let n = Glibc.read(fd, buffer, room)
+                let n = Glibc.read(fd, buffer, Int(min(Int64(room), left)))
                 if n < 0 && errno == EINTR { continue }
-                return n < 0 ? Int(CURL_READFUNC_ABORT) : n
+                guard n >= 0 else { return Int(CURL_READFUNC_ABORT) }
+                upload = .file(fd, start: start, length: length, left: left - Int64(n))
+                return n
             }
         case .bytes(let bytes, let offset)?:
             let n = min(room, bytes.count - offset)
@@ -326,7 +350,8 @@ public final class CurlEasy {
     }
 
     private enum UploadSource {
-        case file(Int32)
+        /// A file descriptor, the range to send, and how much of it is still to be read.
+        case file(Int32, start: Int64, length: Int64, left: Int64)
         case bytes([UInt8], Int)
     }
 }

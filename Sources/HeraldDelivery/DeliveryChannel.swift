@@ -89,6 +89,9 @@ public enum DeliveryChannels {
             switch known {
             case .folder: return try folder(settingsJSON: settingsJSON, deliveryRoot: environment.deliveryRoot)
             case .email: return try EmailChannel.make(settingsJSON: settingsJSON, secretsJSON: secretsJSON, environment: environment)
+            case .webhook: return try WebhookChannel.make(settingsJSON: settingsJSON, secretsJSON: secretsJSON, environment: environment)
+            case .s3, .gcs: return try ObjectStorageChannel.make(kind: known, settingsJSON: settingsJSON, secretsJSON: secretsJSON, environment: environment)
+            case .azure: return try AzureBlobChannel.make(settingsJSON: settingsJSON, secretsJSON: secretsJSON, environment: environment)
             default:
                 throw DeliveryError("the \(kind) channel is not available in this version", permanent: true)
             }

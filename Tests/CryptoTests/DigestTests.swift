@@ -9,6 +9,16 @@ import Testing
         #expect(Digest.sha256Hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 
+    @Test func hashesAByteRangeOfAFileLikeTheSameBytesInMemory() throws {
+        let path = NSTemporaryDirectory() + "digest-range-\(UUID().uuidString)"
+        let bytes = (0..<150_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(try Digest.sha256(contentsOf: path, offset: 10_000, length: 100_000) == Digest.sha256(Array(bytes[10_000..<110_000])))
+        #expect(try Digest.sha256(contentsOf: path, offset: 0, length: 0) == Digest.sha256([]))
+        #expect(throws: CryptoError.self) { try Digest.sha256(contentsOf: path, offset: 100_000, length: 60_000) }
+    }
+
     @Test func hashesTheEmptyInput() {
         #expect(Digest.sha256Hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
     }

@@ -1,5 +1,6 @@
 import Curl
 import Foundation
+import TestSupport
 import XCTest
 
 /// The wrapper against libcurl itself: uploads read from a file, the protocol list, the connection filter.
@@ -68,6 +69,56 @@ final class CurlEasyTests: XCTestCase {
         XCTAssertEqual(seen, [[127, 0, 0, 1]])
         var pending = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
         XCTAssertEqual(poll(&pending, 1, 200), 0, "nothing connected to the listener")
+    }
+
+    func testUploadsAByteRangeOfAFileAndAgainOnPerform() throws {
+        let source = folder + "/range.bin"
+        let bytes = (0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 13) }
+        FileManager.default.createFile(atPath: source, contents: Data(bytes))
+        let easy = try CurlEasy()
+        try easy.protocols("file")
+        try easy.url("file://" + folder + "/part.bin")
+        try easy.upload(fileAt: source, offset: 70_000, length: 100_001)
+        for _ in 0..<2 {
+            try easy.perform()
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/part.bin")), Data(bytes[70_000..<170_001]))
+        }
+        XCTAssertThrowsError(try easy.upload(fileAt: source, offset: 150_000, length: 60_000))
+    }
+
+    func testConnectOnlyConnectsAndSendsNothing() throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        XCTAssertEqual(listen(listener, 4), 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+
+        let easy = try CurlEasy()
+        try easy.protocols("http")
+        try easy.url("http://127.0.0.1:\(UInt16(bigEndian: address.sin_port))/")
+        try easy.connectOnly()
+        try easy.perform()
+        let connection = accept(listener, nil, nil)
+        XCTAssertGreaterThanOrEqual(connection, 0, "curl connected")
+        defer { close(connection) }
+        var byte: UInt8 = 0
+        XCTAssertEqual(recv(connection, &byte, 1, Int32(MSG_DONTWAIT)), -1, "no request was sent")
+    }
+
+    func testResponseHeaderLinesComeWithoutLineEnds() throws {
+        let receiver = try DeliveryServers.httpReceiver()
+        let easy = try CurlEasy()
+        try easy.protocols("http")
+        try easy.url(receiver.url(path: "/curl-headers-\(UUID().uuidString)").absoluteString)
+        try easy.perform()
+        XCTAssertTrue(easy.responseHeaders.contains { $0.lowercased().hasPrefix("content-length:") }, "\(easy.responseHeaders)")
+        for line in easy.responseHeaders {
+            XCTAssertFalse(line.unicodeScalars.contains { $0 == "\r" || $0 == "\n" }, "\(line.debugDescription)")
+        }
     }
 
     func testLibcurlSpeaksEveryProtocolTheChannelsNeed() {
