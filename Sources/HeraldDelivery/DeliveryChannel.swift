@@ -88,6 +88,8 @@ public enum DeliveryChannels {
         do {
             switch known {
             case .folder: return try folder(settingsJSON: settingsJSON, deliveryRoot: environment.deliveryRoot)
+            case .sftp: return try SFTPChannel.make(settingsJSON: settingsJSON, secretsJSON: secretsJSON, environment: environment)
+            case .ftp: return try FTPChannel.make(settingsJSON: settingsJSON, secretsJSON: secretsJSON, environment: environment)
             default:
                 throw DeliveryError("the \(kind) channel is not available in this version", permanent: true)
             }
