@@ -1,9 +1,13 @@
 import Curl
+import Foundation
 import HeraldCore
 
 /// One delivery's (or one test's) FTP connection: plain, explicit FTPS (`AUTH TLS`, then TLS required for the login
 /// and every data connection) or implicit FTPS (`ftps://`), in passive mode (curl's EPSV, then PASV, connecting to the
 /// control connection's address whatever PASV names, so the outbound guard's check holds for data connections too).
+///
+/// TLS stops at 1.2: this libcurl can lose the end of an upload over TLS 1.3 (`CurlEasy.limitTLSToVersion12`), and
+/// each upload's stored size is checked before the rename.
 ///
 /// curl enters the file's folder one `CWD` at a time (creating what is missing), so the commands after a transfer
 /// run in that folder and name files without their folder. Most servers' `RNTO` replaces an existing file; where
@@ -34,11 +38,21 @@ final class FTPSession: RemoteFileServer {
         }
     }
 
+    /// Upload, then the stored size checked against the file's (`SIZE`), then the rename: a server that stored less
+    /// than was sent (a TLS data connection cut short) fails the delivery instead of publishing a short file.
     func upload(fileAt source: String, as temporary: RemoteFilePath, renamingTo final: RemoteFilePath, replace: Bool) throws {
+        try perform(url(temporary), step: "upload") { easy throws(CurlError) in
+            try easy.createMissingDirectories()
+            try easy.upload(fileAt: source)
+        }
+        try perform(url(temporary), step: "upload") { easy throws(CurlError) in try easy.noBody() }
+        var info = stat()
+        if let stored = easy.contentLength, stat(source, &info) == 0, stored != Int64(info.st_size) {
+            throw DeliveryError("upload: the server stored \(stored) of \(info.st_size) bytes of \(temporary.display)", category: "remote rejected")
+        }
         do {
-            try perform(url(temporary), step: "upload", commandStep: "rename") { easy throws(CurlError) in
-                try easy.createMissingDirectories()
-                try easy.upload(fileAt: source)
+            try perform(url(final.named("")), step: "rename", commandStep: "rename") { easy throws(CurlError) in
+                try easy.noBody()
                 try easy.commandsAfter(["RNFR " + temporary.name, "RNTO " + final.name])
             }
         } catch let error as DeliveryError where replace && error.description.hasPrefix("rename:") {
@@ -78,6 +92,7 @@ final class FTPSession: RemoteFileServer {
             try easy.protocols(security == .implicit ? "ftps" : "ftp")
             try easy.login(user: settings.username, password: password)
             try easy.requireTLS(security == .explicit)
+            if security != .none { try easy.limitTLSToVersion12() }
             try easy.url(url)
             try options(easy)
         } catch let error as CurlError {

@@ -112,10 +112,11 @@ final class SFTPSession: RemoteFileServer {
         return "sftp://\(RemoteFilePath.urlHost(settings.host)):\(port)\(text)"
     }
 
-    /// A path in a curl SFTP command: in double quotes, `"` and `\` escaped, `/~/` for the home.
+    /// A path in a curl SFTP command: in double quotes, `"` and `\` escaped. curl expands `/~/` only in unquoted
+    /// paths, so a path under the home stays relative: the server resolves it against the login's folder.
     private func quoted(_ path: RemoteFilePath) -> String {
         let segments = path.folders + (path.name.isEmpty ? [] : [path.name])
-        let text = (path.absolute ? "/" : "/~/") + segments.joined(separator: "/")
+        let text = (path.absolute ? "/" : "") + segments.joined(separator: "/")
         return "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 }
