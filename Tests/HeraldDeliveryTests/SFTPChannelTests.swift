@@ -62,6 +62,17 @@ struct SFTPChannelTests {
         #expect(RemoteFileFixtures.temporaryNames(base).isEmpty)
     }
 
+    @Test func anRSAKeyThatTheServerRefusesIsAnAuthFailureThatSaysWhy() throws {
+        let key = try String(contentsOfFile: server.rsaPrivateKeyPath, encoding: .utf8)
+        let source = try RemoteFileFixtures.sourceFile(format: "csv")
+        let error = #expect(throws: DeliveryError.self) {
+            try channel(base: uniqueBase(), privateKey: key).deliver([source.file], context: RemoteFileFixtures.context())
+        }
+        #expect(error?.category == "auth")
+        #expect(error.map { $0.description.contains("ed25519") } == true, "\(String(describing: error))")
+        #expect(error.map { !$0.description.contains("PRIVATE KEY") } == true)
+    }
+
     @Test func theKeyFileIsPrivateWhileItLivesAndGoneAfter() throws {
         let file = try SSHPrivateKeyFile(key: "-----BEGIN OPENSSH PRIVATE KEY-----\r\nabc\r\n-----END OPENSSH PRIVATE KEY-----")
         var info = stat()

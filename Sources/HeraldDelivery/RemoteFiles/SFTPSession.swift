@@ -98,6 +98,10 @@ final class SFTPSession: RemoteFileServer {
             try easy.perform()
         } catch {
             if hostKey.refused { throw hostKey.changedKeyError }
+            if error.category == .auth, keyFile?.isRSA == true {
+                throw DeliveryError("\(error.description); the key is RSA, whose ssh-rsa (SHA-1) signatures OpenSSH 8.8 and later refuse: use an ed25519 key",
+                                    permanent: true, category: "auth")
+            }
             throw RemoteFileFailure.error(error, step: error.isCommandFailure ? commandStep ?? step : step)
         }
     }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// A destination's private key written where libssh2 can read it (it takes a path, not bytes): a 0600 file in a
@@ -5,6 +6,8 @@ import Foundation
 /// when this is released). The key's text never appears in an error.
 final class SSHPrivateKeyFile {
     let path: String
+    /// An RSA key: libssh2 1.10 signs with `ssh-rsa` (SHA-1), which OpenSSH 8.8 and later refuse by default.
+    let isRSA: Bool
     private let folder: String
     private var removed = false
 
@@ -13,6 +16,7 @@ final class SSHPrivateKeyFile {
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
             throw DeliveryError("key: cannot make a private folder for the SSH key: \(String(cString: strerror(errno)))", category: "local")
         }
+        isRSA = Self.isRSA(key)
         folder = String(cString: made)
         path = folder + "/key"
         // A key pasted into a form may have CRLF line ends or lack the final newline; libssh2 wants neither.
@@ -34,6 +38,15 @@ final class SSHPrivateKeyFile {
     }
 
     deinit { remove() }
+
+    /// A PEM `RSA PRIVATE KEY`, or an OpenSSH key whose (unencrypted) public part names `ssh-rsa`.
+    static func isRSA(_ key: String) -> Bool {
+        if key.contains("BEGIN RSA PRIVATE KEY") { return true }
+        let body = key.split(whereSeparator: \.isNewline).filter { !$0.hasPrefix("-----") }.joined()
+        guard let bytes = Base64.decode(body) else { return false }
+        let name = Array("ssh-rsa".utf8)
+        return bytes.count >= name.count && (0...(bytes.count - name.count)).contains { Array(bytes[$0..<($0 + name.count)]) == name }
+    }
 
     func remove() {
         guard !removed else { return }
