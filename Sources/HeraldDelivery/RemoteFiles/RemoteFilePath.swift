@@ -10,7 +10,7 @@ struct RemoteFilePath: Sendable, Equatable {
     init(base: String, folders: [String], name: String) {
         var base = Substring(base)
         // `~/reports` says "in the home" as clearly as `reports` does.
-        if base == "~" || base.hasPrefix("~/") { base = base.dropFirst() }
+        if base == "~" || base.hasPrefix("~/") { base = base.dropFirst(min(2, base.count)) }
         absolute = base.hasPrefix("/")
         self.folders = base.split(separator: "/").map(String.init) + folders
         self.name = name

@@ -38,15 +38,18 @@ struct RemoteFilePlacement: Sendable {
         var delivered: [String] = []
         for file in files {
             var final = target(for: file, context: context)
+            // Only `overwrite` replaces the name the pattern gives; a stamped name is the slot's own (a retry's).
+            var replace = ifExists == .overwrite
             if ifExists != .overwrite, try server.exists(final) {
                 guard ifExists == .timestamp else {
                     throw DeliveryError("exists: \(final.display)", permanent: true, category: "remote rejected")
                 }
                 final = final.named(Self.stamped(final.name, slot: context.localDateTime))
+                replace = true
             }
             let temporary = final.named(Self.temporaryName(for: final.name))
             do {
-                try server.upload(fileAt: file.path, as: temporary, renamingTo: final, replace: ifExists != .fail)
+                try server.upload(fileAt: file.path, as: temporary, renamingTo: final, replace: replace)
             } catch let error as DeliveryError {
                 if Self.mayHaveWritten(error) { server.removeQuietly(temporary) }
                 throw error

@@ -23,7 +23,7 @@ struct SFTPChannel: DeliveryChannel {
     func testConnection() throws -> String {
         try withSession { session in
             let folder = try placement.testConnection(through: session)
-            let key = session.hostKey.pinned != nil ? "matches the pinned key" : "was not pinned: it is now"
+            let key = session.hostKey.pinned != nil ? "matches the pinned key" : "was accepted and handed on to be pinned (none was pinned)"
             return "connected to \(settings.host):\(session.port); the host key SHA256:\(session.hostKey.seen ?? "?") \(key); "
                 + "logged in as \(settings.username) with \(session.usesKey ? "the private key" : "the password"); \(folder)"
         }

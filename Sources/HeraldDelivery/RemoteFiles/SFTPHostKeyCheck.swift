@@ -16,7 +16,7 @@ final class SFTPHostKeyCheck {
             self.pinned = nil
             return
         }
-        let bare = Self.unpadded(pin.hasPrefix("SHA256:") ? String(pin.dropFirst(7)) : pin)
+        let bare = Self.unpadded(pin.lowercased().hasPrefix("sha256:") ? String(pin.dropFirst(7)) : pin)
         guard Base64.decode(Self.padded(bare))?.count == 32 else {
             throw DeliveryError("host key: the pinned host key \(pin.prefix(60)) is not a SHA256 fingerprint (SHA256: and 43 base64 characters); edit the destination",
                                 permanent: true, category: "host key")
