@@ -6,10 +6,21 @@ import Testing
 
 /// The FTP channel against the test pyftpdlib servers (plain, explicit FTPS, implicit FTPS, one user whose home is
 /// `root`): each test delivers under a folder of its own and reads the result from disk.
-struct FTPChannelTests {
+final class FTPChannelTests {
     let server: FTPServer
+    /// This test's source files, removed when it ends.
+    let sources: String
 
-    init() throws { server = try DeliveryServers.ftp() }
+    init() throws {
+        server = try DeliveryServers.ftp()
+        sources = try RemoteFileFixtures.sourceFolder()
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: sources) }
+
+    func sourceFile(format: String, size: Int = 150_000) throws -> (file: RenderedFile, sha256: [UInt8]) {
+        try RemoteFileFixtures.sourceFile(in: sources, format: format, size: size)
+    }
 
     func environment(allowLoopback: Bool = true, trustCA: Bool = true) throws -> ChannelEnvironment {
         ChannelEnvironment(deliveryRoot: NSTemporaryDirectory(),
@@ -42,8 +53,8 @@ struct FTPChannelTests {
     @Test(arguments: ["none", "explicit", "implicit"])
     func filesArriveCompleteUnderTheTemplatedPath(tls: String) throws {
         let base = uniqueBase()
-        let csv = try RemoteFileFixtures.sourceFile(format: "csv")
-        let pdf = try RemoteFileFixtures.sourceFile(format: "pdf", size: 600_000)
+        let csv = try sourceFile(format: "csv")
+        let pdf = try sourceFile(format: "pdf", size: 600_000)
         let ftp = try channel(base: base, tls: tls, filename: "{report_name}/{date:yyyy/MM}/{report_name}_{date}.{format}")
         let detail = try ftp.deliver([csv.file, pdf.file], context: RemoteFileFixtures.context(report: "Sales Report"))
         let expected = ["\(base)/Sales Report/2026/11/Sales Report_2026-11-23.csv", "\(base)/Sales Report/2026/11/Sales Report_2026-11-23.pdf"]
@@ -58,7 +69,7 @@ struct FTPChannelTests {
 
     @Test func anAbsoluteBaseStartsAtTheServersRoot() throws {
         let base = uniqueBase()
-        let source = try RemoteFileFixtures.sourceFile(format: "csv")
+        let source = try sourceFile(format: "csv")
         let detail = try channel(base: "/" + base + "/in").deliver([source.file], context: RemoteFileFixtures.context())
         #expect(detail == "/\(base)/in/Sales_2026-11-23_0700.csv")
         #expect(try RemoteFileFixtures.sha256(server.root + detail) == source.sha256)
@@ -66,7 +77,7 @@ struct FTPChannelTests {
 
     @Test func aWrongPasswordIsAnAuthFailureThatNamesNoSecret() throws {
         let wrong = "wrong-" + UUID().uuidString
-        let source = try RemoteFileFixtures.sourceFile(format: "csv")
+        let source = try sourceFile(format: "csv")
         let error = #expect(throws: DeliveryError.self) {
             try channel(base: uniqueBase(), password: wrong).deliver([source.file], context: RemoteFileFixtures.context())
         }
@@ -77,7 +88,7 @@ struct FTPChannelTests {
 
     @Test func anUntrustedCertificateIsATLSFailure() throws {
         let base = uniqueBase()
-        let source = try RemoteFileFixtures.sourceFile(format: "csv")
+        let source = try sourceFile(format: "csv")
         let error = #expect(throws: DeliveryError.self) {
             try channel(base: base, tls: "implicit", environment: environment(trustCA: false)).deliver([source.file], context: RemoteFileFixtures.context())
         }
@@ -87,8 +98,8 @@ struct FTPChannelTests {
 
     @Test func overwriteReplacesTheFile() throws {
         let base = uniqueBase()
-        let first = try RemoteFileFixtures.sourceFile(format: "csv")
-        let second = try RemoteFileFixtures.sourceFile(format: "csv")
+        let first = try sourceFile(format: "csv")
+        let second = try sourceFile(format: "csv")
         let ftp = try channel(base: base, ifExists: "overwrite")
         let path = try ftp.deliver([first.file], context: RemoteFileFixtures.context())
         #expect(try ftp.deliver([second.file], context: RemoteFileFixtures.context()) == path)
@@ -98,8 +109,8 @@ struct FTPChannelTests {
 
     @Test func timestampKeepsTheOldFileAndStampsTheNewOne() throws {
         let base = uniqueBase()
-        let first = try RemoteFileFixtures.sourceFile(format: "csv")
-        let second = try RemoteFileFixtures.sourceFile(format: "csv")
+        let first = try sourceFile(format: "csv")
+        let second = try sourceFile(format: "csv")
         let ftp = try channel(base: base, ifExists: "timestamp")
         let old = try ftp.deliver([first.file], context: RemoteFileFixtures.context())
         let stamped = try ftp.deliver([second.file], context: RemoteFileFixtures.context())
@@ -111,8 +122,8 @@ struct FTPChannelTests {
 
     @Test func failRefusesAnExistingFileAndKeepsIt() throws {
         let base = uniqueBase()
-        let first = try RemoteFileFixtures.sourceFile(format: "csv")
-        let second = try RemoteFileFixtures.sourceFile(format: "csv")
+        let first = try sourceFile(format: "csv")
+        let second = try sourceFile(format: "csv")
         let ftp = try channel(base: base, ifExists: "fail")
         let path = try ftp.deliver([first.file], context: RemoteFileFixtures.context())
         let error = #expect(throws: DeliveryError.self) { try ftp.deliver([second.file], context: RemoteFileFixtures.context()) }
@@ -127,7 +138,7 @@ struct FTPChannelTests {
         let folder = server.root + "/" + base
         // A non-empty folder where the file should go: neither RNTO nor DELE can replace it.
         try FileManager.default.createDirectory(atPath: folder + "/Sales_2026-11-23_0700.csv/inside", withIntermediateDirectories: true)
-        let source = try RemoteFileFixtures.sourceFile(format: "csv")
+        let source = try sourceFile(format: "csv")
         let error = #expect(throws: DeliveryError.self) { try channel(base: base).deliver([source.file], context: RemoteFileFixtures.context()) }
         #expect(error.map { $0.description.hasPrefix("rename:") } == true, "\(String(describing: error))")
         #expect(RemoteFileFixtures.tree(folder) == ["Sales_2026-11-23_0700.csv", "Sales_2026-11-23_0700.csv/inside"])
@@ -135,7 +146,7 @@ struct FTPChannelTests {
 
     @Test func aLoopbackHostIsRefusedWhenNotAllowListedAndNothingArrives() throws {
         let base = uniqueBase()
-        let source = try RemoteFileFixtures.sourceFile(format: "csv")
+        let source = try sourceFile(format: "csv")
         let ftp = try channel(base: base, environment: environment(allowLoopback: false))
         let error = #expect(throws: DeliveryError.self) { try ftp.deliver([source.file], context: RemoteFileFixtures.context()) }
         #expect(error?.category == "blocked")
@@ -145,7 +156,7 @@ struct FTPChannelTests {
 
     @Test func aReportNameThatClimbsStaysInsideTheBase() throws {
         let base = uniqueBase()
-        let source = try RemoteFileFixtures.sourceFile(format: "csv", size: 100)
+        let source = try sourceFile(format: "csv", size: 100)
         let ftp = try channel(base: base, filename: "{report_name}/{schedule_name}_{date}.{format}")
         let detail = try ftp.deliver([source.file], context: RemoteFileFixtures.context(report: "../../etc", schedule: "/etc/passwd"))
         #expect(detail.hasPrefix(base + "/"), "\(detail)")

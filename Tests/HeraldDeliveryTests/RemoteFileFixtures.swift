@@ -6,11 +6,16 @@ import HeraldDelivery
 /// What the SFTP and FTP channel tests share: source files with random bytes, a run's context, settings as JSON,
 /// and what is on the servers' disks.
 enum RemoteFileFixtures {
-    /// A file of `size` random bytes in a fresh temporary folder, and its SHA-256.
-    static func sourceFile(format: String, size: Int = 150_000) throws -> (file: RenderedFile, sha256: [UInt8]) {
+    /// A fresh temporary folder for a test's source files (the test removes it when it ends).
+    static func sourceFolder() throws -> String {
         let folder = NSTemporaryDirectory() + "herald-remote-src-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let path = folder + "/artifact.\(format)"
+        return folder
+    }
+
+    /// A file of `size` random bytes in `folder`, and its SHA-256.
+    static func sourceFile(in folder: String, format: String, size: Int = 150_000) throws -> (file: RenderedFile, sha256: [UInt8]) {
+        let path = folder + "/artifact-\(UUID().uuidString.prefix(8)).\(format)"
         let bytes = SecureRandom.bytes(size)
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         return (RenderedFile(path: path, format: format), Digest.sha256(bytes))

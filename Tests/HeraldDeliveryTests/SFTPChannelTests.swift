@@ -6,10 +6,21 @@ import Testing
 
 /// The SFTP channel against the test sshd (OpenSSH, its own config, on loopback): each test delivers under a folder
 /// of its own in the server's root and reads the result from disk.
-struct SFTPChannelTests {
+final class SFTPChannelTests {
     let server: SFTPServer
+    /// This test's source files, removed when it ends.
+    let sources: String
 
-    init() throws { server = try DeliveryServers.sftp() }
+    init() throws {
+        server = try DeliveryServers.sftp()
+        sources = try RemoteFileFixtures.sourceFolder()
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: sources) }
+
+    func sourceFile(format: String, size: Int = 150_000) throws -> (file: RenderedFile, sha256: [UInt8]) {
+        try RemoteFileFixtures.sourceFile(in: sources, format: format, size: size)
+    }
 
     func environment(allowLoopback: Bool = true, learned: LearnedKeys? = nil) throws -> ChannelEnvironment {
         var environment = ChannelEnvironment(deliveryRoot: NSTemporaryDirectory(),
@@ -38,8 +49,8 @@ struct SFTPChannelTests {
 
     @Test func filesArriveCompleteUnderTheTemplatedPathWithMissingFoldersCreated() throws {
         let base = uniqueBase()
-        let csv = try RemoteFileFixtures.sourceFile(format: "csv")
-        let xlsx = try RemoteFileFixtures.sourceFile(format: "xlsx", size: 700_000)
+        let csv = try sourceFile(format: "csv")
+        let xlsx = try sourceFile(format: "xlsx", size: 700_000)
         let sftp = try channel(base: base, filename: "{report_name}/{date:yyyy/MM}/{report_name}_{date}.{format}")
         let detail = try sftp.deliver([csv.file, xlsx.file], context: RemoteFileFixtures.context(report: "Sales Report"))
         let expected = ["\(base)/Sales Report/2026/11/Sales Report_2026-11-23.csv", "\(base)/Sales Report/2026/11/Sales Report_2026-11-23.xlsx"]
@@ -54,7 +65,7 @@ struct SFTPChannelTests {
     @Test func aPrivateKeyLogsInAndItsFileIsRemovedAfterwards() throws {
         let base = uniqueBase()
         let key = try String(contentsOfFile: server.privateKeyPath, encoding: .utf8)
-        let source = try RemoteFileFixtures.sourceFile(format: "csv")
+        let source = try sourceFile(format: "csv")
         let sftp = try channel(base: base, privateKey: key)
         let detail = try sftp.deliver([source.file], context: RemoteFileFixtures.context())
         #expect(detail == "\(base)/Sales_2026-11-23_0700.csv")
@@ -64,7 +75,7 @@ struct SFTPChannelTests {
 
     @Test func anRSAKeyThatTheServerRefusesIsAnAuthFailureThatSaysWhy() throws {
         let key = try String(contentsOfFile: server.rsaPrivateKeyPath, encoding: .utf8)
-        let source = try RemoteFileFixtures.sourceFile(format: "csv")
+        let source = try sourceFile(format: "csv")
         let error = #expect(throws: DeliveryError.self) {
             try channel(base: uniqueBase(), privateKey: key).deliver([source.file], context: RemoteFileFixtures.context())
         }
@@ -91,7 +102,7 @@ struct SFTPChannelTests {
         let relative = "herald-test-" + UUID().uuidString.prefix(8).lowercased()
         let home = "/home/\(server.user)/" + relative
         defer { try? FileManager.default.removeItem(atPath: home) }
-        let source = try RemoteFileFixtures.sourceFile(format: "json", size: 1000)
+        let source = try sourceFile(format: "json", size: 1000)
         let detail = try channel(base: relative).deliver([source.file], context: RemoteFileFixtures.context())
         #expect(detail == relative + "/Sales_2026-11-23_0700.json")
         #expect(try RemoteFileFixtures.sha256(home + "/Sales_2026-11-23_0700.json") == source.sha256)
@@ -100,7 +111,7 @@ struct SFTPChannelTests {
     @Test func aWrongPasswordIsAnAuthFailureThatNamesNoSecret() throws {
         let base = uniqueBase()
         let wrong = "wrong-" + UUID().uuidString
-        let source = try RemoteFileFixtures.sourceFile(format: "csv")
+        let source = try sourceFile(format: "csv")
         let error = #expect(throws: DeliveryError.self) {
             try channel(base: base, password: wrong).deliver([source.file], context: RemoteFileFixtures.context())
         }
@@ -115,7 +126,7 @@ struct SFTPChannelTests {
     func thePinnedHostKeyIsAccepted(withPrefix: Bool) throws {
         let base = uniqueBase()
         let learned = LearnedKeys()
-        let source = try RemoteFileFixtures.sourceFile(format: "csv")
+        let source = try sourceFile(format: "csv")
         let pin = (withPrefix ? "SHA256:" : "") + server.hostKeySHA256
         let detail = try channel(base: base, pin: pin, environment: environment(learned: learned))
             .deliver([source.file], context: RemoteFileFixtures.context())
@@ -125,7 +136,7 @@ struct SFTPChannelTests {
 
     @Test func aChangedHostKeyIsRefusedAndNothingIsWritten() throws {
         let base = uniqueBase()
-        let source = try RemoteFileFixtures.sourceFile(format: "csv")
+        let source = try sourceFile(format: "csv")
         let learned = LearnedKeys()
         let sftp = try channel(base: base, port: server.altPort, pin: "SHA256:" + server.hostKeySHA256, environment: environment(learned: learned))
         let error = #expect(throws: DeliveryError.self) { try sftp.deliver([source.file], context: RemoteFileFixtures.context()) }
@@ -141,13 +152,13 @@ struct SFTPChannelTests {
 
     @Test func withoutAPinTheServersKeyIsHandedToTheCallback() throws {
         let learned = LearnedKeys()
-        let source = try RemoteFileFixtures.sourceFile(format: "csv")
+        let source = try sourceFile(format: "csv")
         _ = try channel(base: uniqueBase(), environment: environment(learned: learned)).deliver([source.file], context: RemoteFileFixtures.context())
         #expect(learned.all == ["SHA256:" + server.hostKeySHA256])
     }
 
     @Test func aMalformedPinIsRefusedBeforeConnecting() throws {
-        let source = try RemoteFileFixtures.sourceFile(format: "csv")
+        let source = try sourceFile(format: "csv")
         let error = #expect(throws: DeliveryError.self) {
             try channel(base: uniqueBase(), pin: "SHA256:not-a-fingerprint").deliver([source.file], context: RemoteFileFixtures.context())
         }
@@ -157,8 +168,8 @@ struct SFTPChannelTests {
 
     @Test func overwriteReplacesTheFileAndLeavesNoTemporaryName() throws {
         let base = uniqueBase()
-        let first = try RemoteFileFixtures.sourceFile(format: "csv")
-        let second = try RemoteFileFixtures.sourceFile(format: "csv")
+        let first = try sourceFile(format: "csv")
+        let second = try sourceFile(format: "csv")
         let sftp = try channel(base: base, ifExists: "overwrite")
         let path = try sftp.deliver([first.file], context: RemoteFileFixtures.context())
         #expect(try sftp.deliver([second.file], context: RemoteFileFixtures.context()) == path)
@@ -168,8 +179,8 @@ struct SFTPChannelTests {
 
     @Test func timestampKeepsTheOldFileAndStampsTheNewOne() throws {
         let base = uniqueBase()
-        let first = try RemoteFileFixtures.sourceFile(format: "csv")
-        let second = try RemoteFileFixtures.sourceFile(format: "csv")
+        let first = try sourceFile(format: "csv")
+        let second = try sourceFile(format: "csv")
         let sftp = try channel(base: base, ifExists: "timestamp")
         let context = RemoteFileFixtures.context(slot: "2026-11-23 07:05:09")
         let old = try sftp.deliver([first.file], context: context)
@@ -183,8 +194,8 @@ struct SFTPChannelTests {
 
     @Test func failRefusesAnExistingFileAndKeepsIt() throws {
         let base = uniqueBase()
-        let first = try RemoteFileFixtures.sourceFile(format: "csv")
-        let second = try RemoteFileFixtures.sourceFile(format: "csv")
+        let first = try sourceFile(format: "csv")
+        let second = try sourceFile(format: "csv")
         let sftp = try channel(base: base, ifExists: "fail")
         let path = try sftp.deliver([first.file], context: RemoteFileFixtures.context())
         let error = #expect(throws: DeliveryError.self) { try sftp.deliver([second.file], context: RemoteFileFixtures.context()) }
@@ -196,7 +207,7 @@ struct SFTPChannelTests {
 
     @Test func aFailedRenameRemovesTheTemporaryFile() throws {
         let base = uniqueBase()
-        let source = try RemoteFileFixtures.sourceFile(format: "csv")
+        let source = try sourceFile(format: "csv")
         let sftp = try channel(base: base, filename: "{report_name}.{format}")
         _ = try sftp.deliver([source.file], context: RemoteFileFixtures.context(report: "first"))
         // A folder (ours, not the SFTP user's) where the file should go: neither `rm` nor `rename` can replace it.
@@ -208,7 +219,7 @@ struct SFTPChannelTests {
 
     @Test func aLoopbackHostIsRefusedWhenNotAllowListedAndNothingArrives() throws {
         let base = uniqueBase()
-        let source = try RemoteFileFixtures.sourceFile(format: "csv")
+        let source = try sourceFile(format: "csv")
         let sftp = try channel(base: base, environment: environment(allowLoopback: false))
         let error = #expect(throws: DeliveryError.self) { try sftp.deliver([source.file], context: RemoteFileFixtures.context()) }
         #expect(error?.category == "blocked")
@@ -220,7 +231,7 @@ struct SFTPChannelTests {
 
     @Test func aReportNameThatClimbsStaysInsideTheBase() throws {
         let base = uniqueBase()
-        let source = try RemoteFileFixtures.sourceFile(format: "csv", size: 100)
+        let source = try sourceFile(format: "csv", size: 100)
         let sftp = try channel(base: base, filename: "{report_name}/{schedule_name}_{date}.{format}")
         let detail = try sftp.deliver([source.file], context: RemoteFileFixtures.context(report: "../../etc", schedule: "/root/.ssh/x"))
         #expect(detail.hasPrefix(base + "/"), "\(detail)")
@@ -230,7 +241,7 @@ struct SFTPChannelTests {
 
     @Test func testConnectionPassesAndLeavesNothingBehind() throws {
         let base = uniqueBase()
-        _ = try channel(base: base).deliver([try RemoteFileFixtures.sourceFile(format: "csv").file], context: RemoteFileFixtures.context())
+        _ = try channel(base: base).deliver([try sourceFile(format: "csv").file], context: RemoteFileFixtures.context())
         let learned = LearnedKeys()
         let answer = try channel(base: base, environment: environment(learned: learned)).testConnection()
         #expect(answer.contains("logged in as \(server.user)"), "\(answer)")
