@@ -157,6 +157,21 @@ final class SFTPChannelTests {
         #expect(learned.all == ["SHA256:" + server.hostKeySHA256])
     }
 
+    @Test func aKeyIsLearnedOnceTheLoginWorkedEvenWhenTheFolderIsRefused() throws {
+        let learned = LearnedKeys()
+        let source = try sourceFile(format: "csv")
+        let error = #expect(throws: DeliveryError.self) {
+            try channel(base: "/etc", environment: environment(learned: learned)).deliver([source.file], context: RemoteFileFixtures.context())
+        }
+        #expect(error?.category == "permission", "\(String(describing: error))")
+        #expect(learned.all == ["SHA256:" + server.hostKeySHA256])
+        let wrong = LearnedKeys()
+        _ = #expect(throws: DeliveryError.self) {
+            try channel(base: "/etc", password: "wrong", environment: environment(learned: wrong)).deliver([source.file], context: RemoteFileFixtures.context())
+        }
+        #expect(wrong.all.isEmpty, "a refused login pins nothing")
+    }
+
     @Test func aMalformedPinIsRefusedBeforeConnecting() throws {
         let source = try sourceFile(format: "csv")
         let error = #expect(throws: DeliveryError.self) {
