@@ -31,6 +31,10 @@ public struct CurlError: Error, CustomStringConvertible, Sendable {
 
     public var description: String { "\(category.rawValue): \(message)" }
 
+    /// A command of `commandsBefore`/`commandsAfter` was refused (an FTP `RNTO`, an SFTP `rename`): the transfer
+    /// itself may have completed, so a caller can tell "uploaded but not renamed" from "not uploaded".
+    public var isCommandFailure: Bool { code == Int(CURLE_QUOTE_ERROR.rawValue) }
+
     /// Whether trying again later may succeed: not after a refused login, a missing permission or a blocked address.
     public var isTransient: Bool {
         switch category {

@@ -17,6 +17,9 @@ public struct ChannelEnvironment: Sendable {
     public var transferTimeout: Double
     /// `HERALD_BASE_URL`, for download links.
     public var baseURL: String
+    /// Called with an SFTP server's host key (`SHA256:` + base64, as `ssh-keygen -l` prints it) after the first
+    /// connection to a destination without a pinned key: the integrator stores it as the destination's pin.
+    public var hostKeyLearned: @Sendable (_ sha256: String) -> Void = { _ in }
 
     public init(deliveryRoot: String, outbound: OutboundPolicy = .none, systemSMTP: (server: SMTPServer, password: String?)? = nil,
                 maxRecipients: Int = 50, trustedCertificates: String? = nil, connectTimeout: Double = 10,

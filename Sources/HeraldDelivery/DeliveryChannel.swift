@@ -92,8 +92,8 @@ public enum DeliveryChannels {
             case .webhook: return try WebhookChannel.make(settingsJSON: settingsJSON, secretsJSON: secretsJSON, environment: environment)
             case .s3, .gcs: return try ObjectStorageChannel.make(kind: known, settingsJSON: settingsJSON, secretsJSON: secretsJSON, environment: environment)
             case .azure: return try AzureBlobChannel.make(settingsJSON: settingsJSON, secretsJSON: secretsJSON, environment: environment)
-            default:
-                throw DeliveryError("the \(kind) channel is not available in this version", permanent: true)
+            case .sftp: return try SFTPChannel.make(settingsJSON: settingsJSON, secretsJSON: secretsJSON, environment: environment)
+            case .ftp: return try FTPChannel.make(settingsJSON: settingsJSON, secretsJSON: secretsJSON, environment: environment)
             }
         } catch let error as DecodingError {
             throw DeliveryError("the \(kind) destination's settings are incomplete (\(Self.field(error))); edit the destination", permanent: true)

@@ -25,6 +25,10 @@ public struct DestinationTester {
     /// Tests a destination the actor may use (else `NotFound`).
     public func test(_ id: UUID, actor: Actor) throws -> Result {
         let inputs = try destinations.channelInputs(id, actor: actor)
+        let learned = LearnedHostKey()
+        var environment = environment
+        environment.hostKeyLearned = learned.recorder
+        defer { if let key = learned.take() { try? destinations.pinHostKey(id, sha256: key) } }
         do {
             let channel = try DeliveryChannels.make(kind: inputs.kind, settingsJSON: inputs.settingsJSON, secretsJSON: inputs.secretsJSON,
                                                     environment: environment)

@@ -85,7 +85,7 @@ public final class ExecutionRunner {
     private var sourcesPrunedAt = Date()
     /// Channels built from destination settings, by kind and settings text: decoding and checking them per delivery
     /// was a tenth of a worker's own time. An edited destination has other settings text, so it is built anew.
-    private var channels = LRUCache<String, any DeliveryChannel>(capacity: 64)
+    private var channels = LRUCache<String, (channel: any DeliveryChannel, learned: LearnedHostKey)>(capacity: 64)
 
     public init(store: PostgresConnection, secretKey: [UInt8], settings: Settings, owner: String, breaker: CircuitBreaker? = nil,
                 wake: (([WokenRun]) -> Void)? = nil) {
@@ -370,7 +370,9 @@ public final class ExecutionRunner {
                     delivered.append(detail)
                     outcomes.append(DeliveryOutcome(deliveryID: batch.deliveries[0].id, result: .succeeded(detail: detail)))
                 }
+                pinLearnedHostKey(batch.deliveries[0])
             } catch {
+                pinLearnedHostKey(batch.deliveries[0])
                 if let host { breaker?.recordFailure(host) }
                 for delivery in batch.deliveries {
                     outcomes.append(DeliveryOutcome(deliveryID: delivery.id, result: failure(error, attempts: delivery.attempts)))
@@ -443,8 +445,8 @@ public final class ExecutionRunner {
     var openSourceConnections: Int { sources.count }
 
     private func channel(for delivery: DueDelivery) throws -> any DeliveryChannel {
-        let key = [delivery.kind, delivery.settings, delivery.secretKeyID ?? "", delivery.sealedSecrets.map(Hex.encode) ?? ""].joined(separator: "\u{0}")
-        if let cached = channels.get(key) { return cached }
+        let key = Self.channelKey(delivery)
+        if let cached = channels.get(key) { return cached.channel }
         var secretsJSON = "{}"
         if let sealed = delivery.sealedSecrets {
             do {
@@ -456,9 +458,23 @@ public final class ExecutionRunner {
         }
         var environment = settings.channels ?? ChannelEnvironment(deliveryRoot: settings.deliveryRoot)
         environment.deliveryRoot = settings.deliveryRoot
+        let learned = LearnedHostKey()
+        environment.hostKeyLearned = learned.recorder
         let made = try DeliveryChannels.make(kind: delivery.kind, settingsJSON: delivery.settings, secretsJSON: secretsJSON, environment: environment)
-        channels.set(key, made)
+        channels.set(key, (made, learned))
         return made
+    }
+
+    /// A cached channel is found by everything it was built from: an edited destination is built anew.
+    private static func channelKey(_ delivery: DueDelivery) -> String {
+        [delivery.kind, delivery.settings, delivery.secretKeyID ?? "", delivery.sealedSecrets.map(Hex.encode) ?? ""].joined(separator: "\u{0}")
+    }
+
+    /// Stores the host key an SFTP channel learned on its first connection as the destination's pin.
+    private func pinLearnedHostKey(_ delivery: DueDelivery) {
+        let key = Self.channelKey(delivery)
+        guard let destination = delivery.destinationID, let learned = channels.get(key)?.learned.take() else { return }
+        try? DestinationService(connection: store, deliveryRoot: settings.deliveryRoot).pinHostKey(destination, sha256: learned)
     }
 
     /// One send to the batch's recipients: each row gets its recipient's outcome; a row whose address is no longer

@@ -1,0 +1,80 @@
+import Crypto
+import Foundation
+import HeraldCore
+import HeraldDelivery
+import HeraldStore
+import Postgres
+import Testing
+import TestSupport
+@testable import HeraldScheduler
+
+/// A run delivering to an email destination against the real test SMTP server: one delivery row per recipient (To,
+/// CC and BCC), one message for the recipients due, a refused recipient failing alone, a greylisted one retried on
+/// its own, and "re-send failed" reaching only the recipients that failed. The destination's SMTP password is
+/// stored sealed and unsealed only by the worker.
+struct EmailDeliveryRunTests {
+    @Test func eachRecipientIsItsOwnDeliveryAndARetryReachesOnlyWhoFailed() throws {
+        let smtp = try DeliveryServers.smtp()
+        let key = SecretBox.generateKey()
+        let url = try TestDatabase.create()
+        let store = try PostgresConnection(url: url)
+        try Migrator(connection: store, migrations: try Migration.bundled()).migrate()
+        let source = try DataSourceRepository(connection: store, secretKey: key).create(name: "src", url: url)
+        let report = try ReportService(connection: store).create(
+            ReportInput(name: "Weekly sales", dataSourceID: source, sql: "SELECT n, n * 2 AS double FROM generate_series(1, 3) n"), actor: .commandLine).id
+        let tag = UUID().uuidString.prefix(8).lowercased()
+        let ok = "ok-\(tag)@example.org", refused = "reject-\(tag)@example.org", greylisted = "greylist-\(tag)@example.org"
+        let hidden = "hidden-\(tag)@example.org"
+        let settings = """
+            {"to":["\(ok)","\(refused)"],"cc":["\(greylisted)"],"bcc":["\(hidden)"],"subject":"{report_name} {date}",
+             "smtp":{"host":"127.0.0.1","port":\(smtp.startTLSPort),"security":"starttls","username":"\(smtp.user)","from_address":"herald@example.org"}}
+            """
+        let destination = try DestinationService(connection: store, deliveryRoot: NSTemporaryDirectory(), keyring: try SecretKeyring(current: key))
+            .create(DestinationInput(name: "Sales team", kind: "email", settingsJSON: settings, secrets: ["smtp_password": smtp.password]), actor: .commandLine)
+        let id: UUID = try store.query("""
+            INSERT INTO executions (report_id, scheduled_for, trigger, destination_ids) VALUES (\(report), now(), 'manual', ARRAY[\(destination.id)]::uuid[])
+            RETURNING id
+            """)[0].decode("id")
+
+        var runnerSettings = ExecutionRunner.Settings(retry: RetryPolicy(maxAttempts: 3, baseSeconds: 0.01, capSeconds: 0.01),
+                                                      dataDirectory: NSTemporaryDirectory() + "herald-email-\(tag)")
+        runnerSettings.channels = ChannelEnvironment(deliveryRoot: NSTemporaryDirectory(), outbound: try OutboundPolicy(allowList: "127.0.0.1"),
+                                                     trustedCertificates: smtp.caPath)
+        let runner = ExecutionRunner(store: try PostgresConnection(url: url), secretKey: key, settings: runnerSettings, owner: "test")
+        func statuses() throws -> [String: String] {
+            Dictionary(uniqueKeysWithValues: try store.query("SELECT recipient, status FROM deliveries WHERE execution_id = \(id)").map {
+                (try $0.decode("recipient", as: String.self), try $0.decode("status", as: String.self))
+            })
+        }
+        func mine() throws -> [ReceivedMail] { try smtp.messages().filter { $0.recipients.contains { $0.hasSuffix("\(tag)@example.org") } } }
+
+        // First attempt: one message to the two accepted recipients; the refused one is dead, the greylisted one waits.
+        guard case .retrying = try runner.run(id) else { Issue.record("the first attempt should wait for the greylisted recipient"); return }
+        #expect(try statuses() == [ok: "succeeded", hidden: "succeeded", refused: "dead", greylisted: "failed"])
+        let first = try smtp.waitForMessage { $0.recipients.contains(ok) }
+        #expect(Set(first.recipients) == [ok, hidden])
+        let headers = first.text.components(separatedBy: "\r\n\r\n")[0]
+        #expect(headers.contains("To: \(ok), \(refused)") && headers.contains("Cc: \(greylisted)"))
+        #expect(!first.text.contains(hidden), "the BCC address is in no header and no part")
+        let refusal: String = try store.query("SELECT last_error FROM deliveries WHERE execution_id = \(id) AND recipient = \(refused)")[0].decode("last_error")
+        #expect(refusal.contains("550"))
+
+        // The retry sends to the greylisted recipient alone; the refused one stays dead, so the run is partial.
+        guard case .finished(let outcome) = try runner.run(id) else { Issue.record("the retry should finish the run"); return }
+        #expect(outcome.status == "partial")
+        #expect(try statuses() == [ok: "succeeded", hidden: "succeeded", refused: "dead", greylisted: "succeeded"])
+        let second = try smtp.waitForMessage { $0.recipients.contains(greylisted) }
+        #expect(second.recipients == [greylisted])
+
+        // "Re-send failed" tries the refused recipient again, and only it: no one else gets a third message.
+        try ExecutionService(connection: store).resendFailed(executionID: id, actor: .commandLine)
+        _ = try runner.run(id)
+        #expect(try statuses()[refused] == "dead")
+        let attempts: Int = try store.query("SELECT attempts FROM deliveries WHERE execution_id = \(id) AND recipient = \(refused)")[0].decode("attempts")
+        #expect(attempts == 1)
+        #expect(try mine().count == 2)
+        // The password was stored sealed: it is in no row of the database.
+        let everything: String = try store.query("SELECT string_agg(d::text, ' ') AS t FROM destinations d")[0].decode("t")
+        #expect(!everything.contains(smtp.password))
+    }
+}
