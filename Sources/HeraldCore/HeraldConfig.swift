@@ -44,6 +44,10 @@ public struct HeraldConfig: Sendable {
     public var trustedCertificates: String?
     /// The most envelope recipients of one email (`HERALD_MAX_RECIPIENTS`).
     public var maxRecipients: Int
+    /// Messages each mail server is sent per minute at most, by all schedulers together (0: no limit).
+    public var smtpMessagesPerMinute: Int
+    /// How long download links in emails and webhooks work, in days.
+    public var linkDays: Int
 
     public enum LogLevel: String, Sendable, CaseIterable {
         case trace, debug, info, notice, warning, error, critical
@@ -121,6 +125,8 @@ public struct HeraldConfig: Sendable {
             throw ConfigError(key: "HERALD_TLS_CA_FILE", reason: "names a file that cannot be read")
         }
         maxRecipients = Int(try number("HERALD_MAX_RECIPIENTS", default: 50, 1...1000))
+        smtpMessagesPerMinute = Int(try number("HERALD_SMTP_MESSAGES_PER_MINUTE", default: 60, 0...100_000))
+        linkDays = Int(try number("HERALD_LINK_DAYS", default: 7, 1...90))
         retry = RetryPolicy(maxAttempts: Int(try number("HERALD_RETRY_ATTEMPTS", default: 3, 1...20)),
                             baseSeconds: try number("HERALD_RETRY_BASE_SECONDS", default: 30, 0.01...86_400),
                             capSeconds: 6 * 3600)

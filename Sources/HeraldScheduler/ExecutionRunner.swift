@@ -54,6 +54,8 @@ public final class ExecutionRunner {
         public var channels: ChannelEnvironment?
         /// `HERALD_SECRET_KEY_PREVIOUS`, while `herald secrets rotate` is under way.
         public var previousSecretKey: [UInt8]?
+        /// How long the download links in emails and webhooks work (`HERALD_LINK_DAYS`).
+        public var linkLifetimeSeconds: Int64 = 7 * 86_400
 
         public init(leaseSeconds: Double = 30, retry: RetryPolicy = RetryPolicy(), maxCrashes: Int = 3, dataDirectory: String,
                     sourceConnections: Int = 8, sourceRecheckSeconds: Double = 60, deliveryRoot: String? = nil) {
@@ -73,6 +75,8 @@ public final class ExecutionRunner {
     /// Who holds the leases this runner takes: the process's consumer name.
     let owner: String
     let breaker: CircuitBreaker?
+    /// Mail servers' per-minute sending limit (shared through Redis); nil: none.
+    public var sendingRate: SendingRate?
     /// Set by the pool when it hands its runs back on shutdown: from then on a recent lease proves nothing, and
     /// every write asks the database whether the run is still this attempt's.
     public var handedBack: @Sendable () -> Bool = { false }
@@ -213,6 +217,8 @@ public final class ExecutionRunner {
         var heldSlot: Int?
         var truncated = false
         var resolvedParameters: String?
+        /// The first rows of the result, when this attempt rendered it (a retry delivers the kept files without them).
+        var preview: (columns: [String], rows: [[String]]) = ([], [])
         var resultDigest: [UInt8]?
         let keptFiles = job.keptArtifacts.map { RenderedFile(path: settings.dataDirectory + "/" + $0.storagePath, format: $0.format) }
         if !keptFiles.isEmpty, keptFiles.allSatisfy({ access($0.path, R_OK) == 0 }) {
@@ -251,6 +257,7 @@ public final class ExecutionRunner {
                 release(slot)
                 throw error
             }
+            defer { preview = (rendering.previewColumns, rendering.previewRows) }
             let streamed: ReportQueryRunner.Streamed
             do {
                 streamed = try query(job, prepared, into: rendering, deadline: deadline, cancelled: &cancelledByDeadline)
@@ -335,6 +342,9 @@ public final class ExecutionRunner {
         context.scheduleID = job.scheduleID
         context.rowCount = rowCount
         context.truncated = truncated
+        context.columns = preview.columns
+        context.firstRows = preview.rows
+        context.links = downloadLinks(started.artifactIDs, zipped: job.exportOptions.zip)
         var delivered: [String] = []
         var outcomes: [DeliveryOutcome] = []
         for batch in DeliveryBatch.group(due) {
@@ -360,6 +370,15 @@ public final class ExecutionRunner {
                 context.fileNames = fileNames(batch.deliveries[0].settings, files: files, context: context)
                 context.deliveryKey = batch.deliveryKey(executionID)
                 if let perRecipient = channel as? any PerRecipientChannel {
+                    let perMessage = max(1, settings.channels?.maxRecipients ?? 50)
+                    let messages = (batch.deliveries.count + perMessage - 1) / perMessage
+                    if let until = sendingRate?.admit(channel.breakerHost, messages: messages) {
+                        for delivery in batch.deliveries {
+                            outcomes.append(DeliveryOutcome(deliveryID: delivery.id, result: .postponed(
+                                reason: "waiting: \(channel.breakerHost) has sent its \(sendingRate?.perMinute ?? 0) messages for this minute", until: until)))
+                        }
+                        continue
+                    }
                     let sent = try deliver(batch, through: perRecipient, files: files, context: context)
                     outcomes += sent.outcomes
                     delivered += sent.delivered
@@ -466,6 +485,18 @@ public final class ExecutionRunner {
     }
 
     /// A cached channel is found by everything it was built from: an edited destination is built anew.
+    /// Signed links to the run's files that last `HERALD_LINK_DAYS`, for emails and webhooks (a zipped run's
+    /// archive alone).
+    private func downloadLinks(_ artifacts: [String: UUID], zipped: Bool) -> [String: String] {
+        var base = settings.channels?.baseURL ?? "https://localhost:8443"
+        while base.hasSuffix("/") { base.removeLast() }
+        var links: [String: String] = [:]
+        for (format, id) in artifacts where !zipped || format == "zip" {
+            links[format] = base + ArtifactLink.issue(for: id, key: secretKey, lifetime: settings.linkLifetimeSeconds).path
+        }
+        return links
+    }
+
     private static func channelKey(_ delivery: DueDelivery) -> String {
         [delivery.kind, delivery.settings, delivery.secretKeyID ?? "", delivery.sealedSecrets.map(Hex.encode) ?? ""].joined(separator: "\u{0}")
     }

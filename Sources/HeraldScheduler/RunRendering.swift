@@ -21,6 +21,10 @@ final class RunRendering {
     private var begun = false
     private(set) var condition: DeliveryConditionCheck
     private var digest = ResultDigest()
+    /// The column names and the first rows as text, for an email's table (`include_rows`).
+    private(set) var previewColumns: [String] = []
+    private(set) var previewRows: [[String]] = []
+    static let previewLimit = 20
 
     init(formats: [String], options: ExportOptions, condition: DeliveryCondition, context: ReportContext, dataDirectory: String,
          base: String) throws {
@@ -43,6 +47,7 @@ final class RunRendering {
         begun = true
         try condition.begin(columns: columns.map(\.name))
         digest.begin(columns: columns.map(\.name))
+        previewColumns = columns.map(\.name)
         let columns = columns.map { ReportColumn(name: $0.name, type: ColumnType(postgresOID: $0.typeOID)) }
         for format in formats {
             let path = dataDirectory + "/" + relativePath(format)
@@ -67,6 +72,7 @@ final class RunRendering {
     func append(_ row: [String?]) throws {
         try condition.append(row)
         digest.append(row)
+        if previewRows.count < Self.previewLimit { previewRows.append(row.map { $0 ?? "" }) }
         for renderer in renderers { try renderer.append(row) }
     }
 

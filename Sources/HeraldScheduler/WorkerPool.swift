@@ -1,6 +1,7 @@
 import Foundation
 import HeraldQueue
 import HeraldCore
+import HeraldQueue
 import HeraldStore
 import Logging
 import Postgres
@@ -139,6 +140,7 @@ public final class WorkerPool: @unchecked Sendable {
                                              breaker: CircuitBreaker(redis: connectedRedis)) { [weak self] woken in
                         self?.enqueueWoken(woken, store: connectedStore, redis: connectedRedis)
                     }
+                    runner?.sendingRate = SendingRate(redis: connectedRedis, perMinute: config.smtpMessagesPerMinute)
                     runner?.handedBack = { [weak self] in self.map { pool in pool.lock.withLock { pool.handingBack } } ?? true }
                 }
                 let queue = ExecutionQueue(redis: redis!)

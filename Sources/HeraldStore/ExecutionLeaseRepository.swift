@@ -346,7 +346,7 @@ public struct ExecutionLeaseRepository {
     public func startDelivering(_ id: UUID, owner: String, destinations: [UUID], rowCount: Int?, truncated: Bool = false,
                                 artifacts: [KeptArtifact], parameters: String? = nil,
                                 releasing slot: (dataSourceID: UUID, slot: Int)? = nil,
-                                resultDigest: [UInt8]? = nil) throws -> (due: [DueDelivery]?, woken: [WokenRun]) {
+                                resultDigest: [UInt8]? = nil) throws -> (due: [DueDelivery]?, woken: [WokenRun], artifactIDs: [String: UUID]) {
         let rows = try connection.query("""
             WITH \(fragment: Self.releasingSlot(slot)), step AS (
                 UPDATE executions SET step = 'deliver', row_count = coalesce(\(rowCount), row_count),
@@ -360,6 +360,7 @@ public struct ExecutionLeaseRepository {
                 FROM step, unnest(\(artifacts.map(\.format))::text[], \(artifacts.map(\.fileName))::text[], \(artifacts.map(\.storagePath))::text[],
                                   \(artifacts.map { Int64($0.byteCount) })::bigint[], \(artifacts.map(\.sha256Hex))::text[])
                      AS a(format, file_name, storage_path, byte_count, sha256)
+                RETURNING id, format
             ), created AS (
                 -- One row per recipient of an email destination (To, CC and BCC, each address once), one per other
                 -- destination: each is retried, re-sent and shown on its own.
@@ -391,14 +392,17 @@ public struct ExecutionLeaseRepository {
             -- The first row always comes: it evaluates the release and says whether the lease held.
             SELECT true AS marker, EXISTS (SELECT 1 FROM step) AS leased, (SELECT ok FROM released) AS released,
                    (SELECT id FROM woken) AS woken_id, (SELECT priority FROM woken) AS woken_priority,
+                   -- The run's files (kept by this attempt or an earlier one), for download links.
+                   (SELECT string_agg(f.format || '=' || f.id::text, ',') FROM
+                        (SELECT id, format FROM art UNION ALL SELECT id, format FROM artifacts WHERE execution_id = \(id)) f) AS artifact_ids,
                    NULL::uuid AS id, NULL::uuid AS destination_id, NULL::text AS kind, NULL::text AS settings, NULL::text AS recipient,
                    NULL::bytea AS sealed, NULL::text AS key_id, NULL::int AS attempts, NULL::timestamptz AS created_at
             UNION ALL
-            SELECT false, NULL, NULL, NULL, NULL, c.id, c.destination_id, d.kind, ((SELECT dist FROM distribution) || d.settings)::text,
+            SELECT false, NULL, NULL, NULL, NULL, NULL, c.id, c.destination_id, d.kind, ((SELECT dist FROM distribution) || d.settings)::text,
                    c.recipient, d.secret_encrypted, d.secret_key_id, c.attempts, c.created_at
             FROM created c JOIN destinations d ON d.id = c.destination_id
             UNION ALL
-            SELECT false, NULL, NULL, NULL, NULL, l.id, l.destination_id, coalesce(d.kind, l.channel), ((SELECT dist FROM distribution) || coalesce(d.settings, '{}'))::text,
+            SELECT false, NULL, NULL, NULL, NULL, NULL, l.id, l.destination_id, coalesce(d.kind, l.channel), ((SELECT dist FROM distribution) || coalesce(d.settings, '{}'))::text,
                    l.recipient, d.secret_encrypted, d.secret_key_id, l.attempts, l.created_at
             FROM deliveries l LEFT JOIN destinations d ON d.id = l.destination_id
             WHERE l.execution_id = \(id) AND l.status IN ('pending', 'failed')
@@ -411,7 +415,12 @@ public struct ExecutionLeaseRepository {
         if let wokenID = try marker.decode("woken_id", as: UUID?.self) {
             woken.append(WokenRun(id: wokenID, priority: try marker.decode("woken_priority")))
         }
-        guard try marker.decode("leased", as: Bool.self) else { return (nil, woken) }
+        guard try marker.decode("leased", as: Bool.self) else { return (nil, woken, [:]) }
+        var artifactIDs: [String: UUID] = [:]
+        for pair in (try marker.decode("artifact_ids", as: String?.self) ?? "").split(separator: ",") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            if parts.count == 2, let id = UUID(uuidString: String(parts[1])) { artifactIDs[String(parts[0])] = id }
+        }
         let due = try rows.filter { try !$0.decode("marker", as: Bool.self) }
             .map { (created: try $0.decode("created_at", as: Date.self),
                     delivery: DueDelivery(id: try $0.decode("id"), destinationID: try $0.decode("destination_id", as: UUID?.self),
@@ -419,7 +428,7 @@ public struct ExecutionLeaseRepository {
                                           sealedSecrets: try $0.decode("sealed", as: [UInt8]?.self), secretKeyID: try $0.decode("key_id", as: String?.self),
                                           attempts: try $0.decode("attempts"))) }
             .sorted { $0.created < $1.created }.map(\.delivery)
-        return (due, woken)
+        return (due, woken, artifactIDs)
     }
 
     /// What `finish` records: the end of one attempt, its deliveries done.

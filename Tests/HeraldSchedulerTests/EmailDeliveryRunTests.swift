@@ -26,7 +26,7 @@ struct EmailDeliveryRunTests {
         let ok = "ok-\(tag)@example.org", refused = "reject-\(tag)@example.org", greylisted = "greylist-\(tag)@example.org"
         let hidden = "hidden-\(tag)@example.org"
         let settings = """
-            {"to":["\(ok)","\(refused)"],"cc":["\(greylisted)"],"bcc":["\(hidden)"],"subject":"{report_name} {date}",
+            {"to":["\(ok)","\(refused)"],"cc":["\(greylisted)"],"bcc":["\(hidden)"],"subject":"{report_name} {date}","include_rows":true,"attach":"links",
              "smtp":{"host":"127.0.0.1","port":\(smtp.startTLSPort),"security":"starttls","username":"\(smtp.user)","from_address":"herald@example.org"}}
             """
         let destination = try DestinationService(connection: store, deliveryRoot: NSTemporaryDirectory(), keyring: try SecretKeyring(current: key))
@@ -58,6 +58,11 @@ struct EmailDeliveryRunTests {
         let to = headers.first { $0.hasPrefix("To:") } ?? "", cc = headers.first { $0.hasPrefix("Cc:") } ?? ""
         #expect(to.contains(ok) && to.contains(refused) && cc.contains(greylisted), "\(headers)")
         #expect(!first.text.contains(hidden), "the BCC address is in no header and no part")
+        // The result's first rows are in the message, and the files are signed links to the run's artifacts.
+        #expect(first.text.contains("double"))
+        let artifact: UUID = try store.query("SELECT id FROM artifacts WHERE execution_id = \(id)")[0].decode("id")
+        let unwrapped = first.text.replacingOccurrences(of: "=\r\n", with: "").replacingOccurrences(of: "=3D", with: "=")   // quoted-printable
+        #expect(unwrapped.contains("https://localhost:8443/downloads/\(artifact.uuidString.lowercased())?expires="))
         let refusal: String = try store.query("SELECT last_error FROM deliveries WHERE execution_id = \(id) AND recipient = \(refused)")[0].decode("last_error")
         #expect(refusal.contains("550"))
 
