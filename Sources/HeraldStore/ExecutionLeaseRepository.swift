@@ -361,12 +361,22 @@ public struct ExecutionLeaseRepository {
                                   \(artifacts.map { Int64($0.byteCount) })::bigint[], \(artifacts.map(\.sha256Hex))::text[])
                      AS a(format, file_name, storage_path, byte_count, sha256)
                 RETURNING id, format
+            ), tester AS (
+                -- A test run's email goes to the user who asked for it, never to the destination's recipients.
+                SELECT u.email FROM executions e JOIN users u ON u.id = e.requested_by WHERE e.id = \(id) AND e.trigger = 'test'
+            ), targets AS (
+                SELECT d.id, d.kind, d.secret_encrypted, d.secret_key_id,
+                       CASE WHEN d.kind = 'email' AND EXISTS (SELECT 1 FROM tester)
+                            THEN d.settings || jsonb_build_object('to', jsonb_build_array((SELECT email FROM tester)), 'cc', '[]'::jsonb, 'bcc', '[]'::jsonb)
+                            ELSE d.settings END AS settings
+                FROM destinations d
+                WHERE d.id = ANY(\(destinations)::uuid[]) OR d.id IN (SELECT destination_id FROM deliveries WHERE execution_id = \(id))
             ), created AS (
                 -- One row per recipient of an email destination (To, CC and BCC, each address once), one per other
                 -- destination: each is retried, re-sent and shown on its own.
                 INSERT INTO deliveries (execution_id, destination_id, channel, recipient, idempotency_key)
                 SELECT \(id), d.id, d.kind, r.recipient, \(id)::text || ':' || d.id::text || ':' || r.recipient
-                FROM destinations d
+                FROM targets d
                 CROSS JOIN LATERAL (
                     SELECT '' AS recipient, 0::bigint AS position WHERE d.kind <> 'email'
                     UNION ALL
@@ -400,11 +410,11 @@ public struct ExecutionLeaseRepository {
             UNION ALL
             SELECT false, NULL, NULL, NULL, NULL, NULL, c.id, c.destination_id, d.kind, ((SELECT dist FROM distribution) || d.settings)::text,
                    c.recipient, d.secret_encrypted, d.secret_key_id, c.attempts, c.created_at
-            FROM created c JOIN destinations d ON d.id = c.destination_id
+            FROM created c JOIN targets d ON d.id = c.destination_id
             UNION ALL
             SELECT false, NULL, NULL, NULL, NULL, NULL, l.id, l.destination_id, coalesce(d.kind, l.channel), ((SELECT dist FROM distribution) || coalesce(d.settings, '{}'))::text,
                    l.recipient, d.secret_encrypted, d.secret_key_id, l.attempts, l.created_at
-            FROM deliveries l LEFT JOIN destinations d ON d.id = l.destination_id
+            FROM deliveries l LEFT JOIN targets d ON d.id = l.destination_id
             WHERE l.execution_id = \(id) AND l.status IN ('pending', 'failed')
               AND (l.next_attempt_at IS NULL OR l.next_attempt_at <= clock_timestamp()) AND EXISTS (SELECT 1 FROM step)
             """)

@@ -84,4 +84,36 @@ struct EmailDeliveryRunTests {
         let everything: String = try store.query("SELECT string_agg(d::text, ' ') AS t FROM destinations d")[0].decode("t")
         #expect(!everything.contains(smtp.password))
     }
+
+    /// "Test run to me": a test run's email reaches only the user who asked for it, not the destination's recipients.
+    @Test func aTestRunEmailsOnlyTheUserWhoAskedForIt() throws {
+        let smtp = try DeliveryServers.smtp()
+        let key = SecretBox.generateKey()
+        let url = try TestDatabase.create()
+        let store = try PostgresConnection(url: url)
+        try Migrator(connection: store, migrations: try Migration.bundled()).migrate()
+        let tag = UUID().uuidString.prefix(8).lowercased()
+        let me = "tester-\(tag)@example.org"
+        let user = try AccountService(connection: store).addUser(email: me, role: .creator, password: "correct horse battery staple", actor: "test").user
+        let source = try DataSourceRepository(connection: store, secretKey: key).create(name: "src", url: url)
+        let report = try ReportService(connection: store).create(ReportInput(name: "Daily", dataSourceID: source, sql: "SELECT 1 AS one"), actor: .commandLine).id
+        let destination = try DestinationService(connection: store, deliveryRoot: NSTemporaryDirectory(), keyring: try SecretKeyring(current: key)).create(
+            DestinationInput(name: "Everyone", kind: "email", settingsJSON: """
+                {"to":["all-\(tag)@example.org"],"bcc":["boss-\(tag)@example.org"],
+                 "smtp":{"host":"127.0.0.1","port":\(smtp.port),"security":"plain","from_address":"herald@example.org"}}
+                """), actor: .commandLine)
+        let id: UUID = try store.query("""
+            INSERT INTO executions (report_id, scheduled_for, trigger, destination_ids, requested_by)
+            VALUES (\(report), now(), 'test', ARRAY[\(destination.id)]::uuid[], \(user.id)) RETURNING id
+            """)[0].decode("id")
+        var settings = ExecutionRunner.Settings(dataDirectory: NSTemporaryDirectory() + "herald-test-run-\(tag)")
+        settings.channels = ChannelEnvironment(deliveryRoot: NSTemporaryDirectory(), outbound: try OutboundPolicy(allowList: "127.0.0.1"))
+        guard case .finished(let outcome) = try ExecutionRunner(store: try PostgresConnection(url: url), secretKey: key, settings: settings, owner: "t").run(id),
+              outcome.status == "succeeded" else { Issue.record("the test run did not succeed"); return }
+        let mail = try smtp.waitForMessage { $0.recipients.contains(me) }
+        #expect(mail.recipients == [me])
+        #expect(!mail.text.contains("all-\(tag)") && !mail.text.contains("boss-\(tag)"))
+        let rows: [String] = try store.query("SELECT recipient FROM deliveries WHERE execution_id = \(id)").map { try $0.decode("recipient") }
+        #expect(rows == [me])
+    }
 }
