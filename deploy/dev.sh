@@ -146,6 +146,8 @@ start() {
     HERALD_DELIVERY_ROOT="$state/deliveries"
     HERALD_TEMPLATES_DIR="$root/templates"
     HERALD_LOG_LEVEL=${HERALD_LOG_LEVEL:-info}
+    # The demo delivers to servers on this machine (a local SMTP relay, a test SFTP server): let channels reach loopback.
+    HERALD_OUTBOUND_ALLOW=${HERALD_OUTBOUND_ALLOW:-127.0.0.0/8,::1}
     set +a
 
     if [ ! -f "$(pg_data)/postmaster.pid" ]; then
