@@ -142,6 +142,8 @@ enum DestinationFormFields {
             }
             if let value { set(value, at: field.path[...], in: &settings) }
         }
+        // An email's own server is given by its host: without one, the server an admin set up is used.
+        if kind == .email, (settings["smtp"] as? [String: Any])?["host"] == nil { settings["smtp"] = nil }
         if let data = try? JSONSerialization.data(withJSONObject: settings, options: [.sortedKeys]) {
             input.settingsJSON = String(decoding: data, as: UTF8.self)
         }

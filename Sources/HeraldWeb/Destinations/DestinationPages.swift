@@ -117,7 +117,7 @@ enum DestinationPages {
             kinds: destination == nil ? DestinationFormFields.kindLabels.map {
                 DestinationFormView.KindLink(href: "/destinations/new?kind=\($0.0.rawValue)", label: $0.1, current: $0.0 == kind)
             } : [],
-            fields: fields, test: test, errors: errors)
+            chooseKind: destination == nil, fields: fields, test: test, errors: errors)
         return .html(try templates.render(view, template: "pages/destinations/form"), status: status)
     }
 }
@@ -182,6 +182,8 @@ struct DestinationFormView: Sendable, Encodable {
     let kind: String
     let kindLabel: String
     let kinds: [KindLink]
+    /// A new destination: the kinds are offered as tabs.
+    let chooseKind: Bool
     let fields: [Field]
     let test: TestResult?
     let errors: FormErrors
