@@ -22,12 +22,16 @@ struct CheckedSchedule {
     let paused: Bool
     let pauseNote: String
     let deliveryCondition: DeliveryCondition
+    let emailSubject: String
+    let emailBodyMd: String
+    let templateID: UUID?
 
     func asDraft(sharedWith: [UUID]?) -> ScheduleDraft {
         ScheduleDraft(name: name, reportID: reportID, recurrence: recurrence, parameters: parameters, destinationIDs: destinationIDs,
                       formats: formats, exportOptions: exportOptions, filenamePattern: filenamePattern, naming: naming, misfirePolicy: misfire.rawValue,
                       overlapPolicy: overlap.rawValue, jitterSeconds: jitterSeconds, priority: priority, paused: paused,
-                      pauseNote: pauseNote, sharedWith: sharedWith, deliveryCondition: deliveryCondition)
+                      pauseNote: pauseNote, sharedWith: sharedWith, deliveryCondition: deliveryCondition,
+                      emailSubject: emailSubject, emailBodyMd: emailBodyMd, templateID: templateID)
     }
 }
 
@@ -105,21 +109,18 @@ extension ScheduleService {
             }
         }
         let formats = Array(NSOrderedSet(array: draft.formats)) as? [String] ?? draft.formats
-        if formats.isEmpty || !formats.allSatisfy(Self.formats.contains) {
-            errors.append(ValidationError(field: "formats", message: "choose at least one of \(Self.formats.joined(separator: ", "))"))
-        }
+        if let error = DistributionRules.checkFormats(formats) { errors.append(error) }
         errors += draft.exportOptions.validate()
         let pattern = draft.filenamePattern.trimmingCharacters(in: .whitespaces)
-        if pattern.isEmpty || pattern.count > 200 || pattern.contains("/") || pattern.contains("\\") || pattern.contains("..")
-            || pattern.contains(where: { $0.isNewline || $0.asciiValue.map { $0 < 32 } == true }) {
-            errors.append(ValidationError(field: "filename_pattern", message: "must be a file name pattern of 1 to 200 characters without /, \\ or .."))
-        } else {
-            do throws(ValidationError) { _ = try FileNamePattern(pattern) } catch {
-                errors.append(ValidationError(field: "filename_pattern", message: error.message))
-            }
-        }
-        if !["overwrite", "timestamp"].contains(draft.naming) {
-            errors.append(ValidationError(field: "naming", message: "must be overwrite or timestamp"))
+        if let error = DistributionRules.checkFilenamePattern(pattern) { errors.append(error) }
+        if let error = DistributionRules.checkNaming(draft.naming) { errors.append(error) }
+        let emailSubject = draft.emailSubject.trimmingCharacters(in: .whitespaces)
+        errors += DistributionRules.checkMessage(subject: emailSubject, body: draft.emailBodyMd)
+        if let templateID = draft.templateID {
+            let visible = (try? connection.query("""
+                SELECT 1 FROM distribution_templates t WHERE t.id = \(templateID) AND \(fragment: DestinationService.usable("t", actor))
+                """).count) ?? 0
+            if visible == 0 { errors.append(ValidationError(field: "template_id", message: "is not a template you may use")) }
         }
         let misfire = MisfirePolicy(rawValue: draft.misfirePolicy)
         if misfire == nil { errors.append(ValidationError(field: "misfire_policy", message: "must be skip, run_once or run_all")) }
@@ -152,6 +153,7 @@ extension ScheduleService {
                                exportOptions: draft.exportOptions, filenamePattern: pattern,
                                naming: draft.naming, misfire: misfire, overlap: overlap, jitterSeconds: draft.jitterSeconds,
                                priority: draft.priority, paused: draft.paused, pauseNote: draft.paused ? note : "",
-                               deliveryCondition: draft.deliveryCondition.normalized)
+                               deliveryCondition: draft.deliveryCondition.normalized,
+                               emailSubject: emailSubject, emailBodyMd: draft.emailBodyMd, templateID: draft.templateID)
     }
 }
