@@ -28,7 +28,7 @@ struct TemplateWebTests {
         #expect(created.status == .created, "\(text(created))")
         let template = jsonObject(created)
         let id = try #require(template["id"] as? String)
-        #expect(created.header("Location") == "/api/v1/templates/\(id)")
+        #expect(created.header("Location") == "/api/v1/templates/\(id.lowercased())")
         for key in ["id", "name", "destination_ids", "formats", "filename_pattern", "naming", "email_subject", "email_body_md",
                     "owner_id", "created_at", "updated_at"] {
             #expect(template.keys.contains(key), "missing \(key)")
@@ -82,7 +82,7 @@ struct TemplateWebTests {
             """)
         #expect(created.status == .created, "\(text(created))")
         let schedule = jsonObject(created)
-        #expect(Set(schedule["destination_ids"] as? [String] ?? []) == Set([f.folder, mail].map { $0.uuidString.lowercased() }))
+        #expect(Set((schedule["destination_ids"] as? [String] ?? []).map { $0.lowercased() }) == Set([f.folder, mail].map { $0.uuidString.lowercased() }))
         #expect(schedule["formats"] as? [String] == ["xlsx", "pdf"])
         #expect(schedule["naming"] as? String == "overwrite", "a field the body gives stays as given")
         #expect(schedule["email_subject"] as? String == "Figures for {date}" && schedule["email_body_md"] as? String == "**Hello**")
@@ -105,8 +105,8 @@ struct TemplateWebTests {
         try f.web.store.execute("UPDATE destinations SET name = \(ScheduleWebFixture.hostile[1]) WHERE id = \(f.folder)")
         let b = f.web.browser()
         b.signIn("ada@example.org")
-        #expect(b.lastPage.contains(#"href="/templates""#), "the navigation links to the templates")
         #expect(b.request("GET", "/templates").status == .ok)
+        #expect(b.lastPage.contains(#"<a href="/templates" aria-current="page">Templates</a>"#), "the navigation links to the templates")
         #expect(b.lastPage.contains("No templates yet"))
         b.request("GET", "/templates/new")
         #expect(b.lastPage.contains("Email recipients are each email destination"))
