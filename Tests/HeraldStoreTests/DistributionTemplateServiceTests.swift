@@ -126,6 +126,16 @@ struct DistributionTemplateServiceTests {
         #expect(Set(fields { _ = try f.service().create(draft, actor: .user(f.creator)) }) == ["template_id", "email_subject"])
     }
 
+    @Test func aDraftNamingATemplateDeletedSinceMakesAScheduleWithoutTheNote() throws {
+        let f = try ScheduleFixture()
+        let template = try templates(f).create(DistributionTemplateInput(name: "Short-lived", destinationIDs: [f.destination]), actor: .user(f.creator))
+        var draft = f.draft()
+        try templates(f).apply(template.id, to: &draft, actor: .user(f.creator))
+        try templates(f).delete(template.id, actor: .user(f.creator))
+        let schedule = try f.service().create(draft, actor: .user(f.creator))
+        #expect(schedule.templateID == nil && schedule.destinationIDs == [f.destination])
+    }
+
     /// startDelivering gives email destinations the schedule's subject and body when they are set, and leaves
     /// other kinds (and an empty message) alone.
     @Test func theSchedulesMessageWinsOverAnEmailDestinationsOwnWhenSet() throws {

@@ -116,11 +116,18 @@ extension ScheduleService {
         if let error = DistributionRules.checkNaming(draft.naming) { errors.append(error) }
         let emailSubject = draft.emailSubject.trimmingCharacters(in: .whitespaces)
         errors += DistributionRules.checkMessage(subject: emailSubject, body: draft.emailBodyMd)
-        if let templateID = draft.templateID {
-            let visible = (try? connection.query("""
-                SELECT 1 FROM distribution_templates t WHERE t.id = \(templateID) AND \(fragment: DestinationService.usable("t", actor))
-                """).count) ?? 0
-            if visible == 0 { errors.append(ValidationError(field: "template_id", message: "is not a template you may use")) }
+        // Only a note of where the distribution came from: a template deleted since (a wizard draft still naming it)
+        // is forgotten, one the actor may not use is refused.
+        var templateID = draft.templateID
+        if let id = templateID {
+            let row = try? connection.query("""
+                SELECT \(fragment: DestinationService.usable("t", actor)) AS usable FROM distribution_templates t WHERE t.id = \(id)
+                """).first
+            if row == nil {
+                templateID = nil
+            } else if (try? row?.decode("usable", as: Bool.self)) != true {
+                errors.append(ValidationError(field: "template_id", message: "is not a template you may use"))
+            }
         }
         let misfire = MisfirePolicy(rawValue: draft.misfirePolicy)
         if misfire == nil { errors.append(ValidationError(field: "misfire_policy", message: "must be skip, run_once or run_all")) }
@@ -154,6 +161,6 @@ extension ScheduleService {
                                naming: draft.naming, misfire: misfire, overlap: overlap, jitterSeconds: draft.jitterSeconds,
                                priority: draft.priority, paused: draft.paused, pauseNote: draft.paused ? note : "",
                                deliveryCondition: draft.deliveryCondition.normalized,
-                               emailSubject: emailSubject, emailBodyMd: draft.emailBodyMd, templateID: draft.templateID)
+                               emailSubject: emailSubject, emailBodyMd: draft.emailBodyMd, templateID: templateID)
     }
 }
