@@ -162,6 +162,13 @@ struct TemplateWebTests {
         let step = text(b.request("GET", base + "/distribution"))
         #expect(step.contains("Use a template") && step.contains(">Finance pack</option>"))
         #expect(step.contains(">&lt;script&gt;alert(1)&lt;/script&gt;</option>"))
+        // The template's own form is not `form.wizard`, which the step's scripts look for; the message fields name
+        // the email destinations for the script that shows them while one is checked.
+        #expect(step.components(separatedBy: #"class="wizard""#).count == 2)
+        #expect(step.contains(#"data-email-destinations="\#(mail.uuidString.lowercased())""#))
+        #expect(step.contains(#"<script src="/static/wizard-message.js" defer></script>"#))
+        let script = try String(contentsOfFile: WebHarness.templatesDirectory + "/../static/wizard-message.js", encoding: .utf8)
+        #expect(script.contains("data-email-destinations") && !script.contains("innerHTML") && !script.contains("eval("))
         expectInert(step)
 
         let none = b.request("POST", base + "/distribution", form: [("csrf_token", b.csrfToken ?? ""), ("action", "template"), ("template_id", "")])

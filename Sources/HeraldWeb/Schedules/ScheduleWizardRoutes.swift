@@ -151,6 +151,7 @@ enum ScheduleWizardRoutes {
                 hasTemplates: !templateChoices.isEmpty,
                 fromTemplate: templateChoices.first { $0.id == draft.templateID }?.name,
                 hasEmailDestinations: destinations.contains { $0.kind == "email" },
+                emailDestinationIDs: destinations.filter { $0.kind == "email" }.map { $0.id.uuidString.lowercased() }.joined(separator: " "),
                 emailSubject: draft.emailSubject, emailBodyMd: draft.emailBodyMd)
         case .review:
             let reports = try service.reportChoices(actor: actor)

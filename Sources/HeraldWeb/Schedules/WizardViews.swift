@@ -163,6 +163,8 @@ struct DistributionStepView: Sendable, Encodable {
     let fromTemplate: String?
     /// The message fields show when one of the destinations to choose from is an email destination.
     let hasEmailDestinations: Bool
+    /// The email destinations' ids, space-separated: the script shows the message fields while one is checked.
+    let emailDestinationIDs: String
     let emailSubject: String
     let emailBodyMd: String
 }
