@@ -389,9 +389,12 @@ public struct ExecutionLeaseRepository {
                 ON CONFLICT DO NOTHING
                 RETURNING id, destination_id, recipient, attempts, created_at
             ), distribution AS (
-                -- The schedule's file name pattern and naming (migration 0008), unless the destination still sets its own.
+                -- The schedule's file name pattern and naming (migration 0008), unless the destination still sets its own;
+                -- and its message text for email destinations (migration 0020), which wins over theirs when non-empty.
                 SELECT coalesce((SELECT jsonb_build_object('filename', s.filename_pattern, 'naming', s.naming)
-                                 FROM executions e JOIN schedules s ON s.id = e.schedule_id WHERE e.id = \(id)), '{}'::jsonb) AS dist
+                                 FROM executions e JOIN schedules s ON s.id = e.schedule_id WHERE e.id = \(id)), '{}'::jsonb) AS dist,
+                       coalesce((SELECT jsonb_strip_nulls(jsonb_build_object('subject', nullif(s.email_subject, ''), 'body_md', nullif(s.email_body_md, '')))
+                                 FROM executions e JOIN schedules s ON s.id = e.schedule_id WHERE e.id = \(id)), '{}'::jsonb) AS message
             ), missing AS (
                 INSERT INTO deliveries (execution_id, destination_id, channel, idempotency_key, status, last_error)
                 SELECT \(id), NULL, 'unknown', \(id)::text || ':' || gone::text || ':', 'dead', 'the destination ' || gone::text || ' no longer exists'
@@ -408,11 +411,13 @@ public struct ExecutionLeaseRepository {
                    NULL::uuid AS id, NULL::uuid AS destination_id, NULL::text AS kind, NULL::text AS settings, NULL::text AS recipient,
                    NULL::bytea AS sealed, NULL::text AS key_id, NULL::int AS attempts, NULL::timestamptz AS created_at
             UNION ALL
-            SELECT false, NULL, NULL, NULL, NULL, NULL, c.id, c.destination_id, d.kind, ((SELECT dist FROM distribution) || d.settings)::text,
+            SELECT false, NULL, NULL, NULL, NULL, NULL, c.id, c.destination_id, d.kind, ((SELECT dist FROM distribution) || d.settings
+                    || CASE WHEN d.kind = 'email' THEN (SELECT message FROM distribution) ELSE '{}'::jsonb END)::text,
                    c.recipient, d.secret_encrypted, d.secret_key_id, c.attempts, c.created_at
             FROM created c JOIN targets d ON d.id = c.destination_id
             UNION ALL
-            SELECT false, NULL, NULL, NULL, NULL, NULL, l.id, l.destination_id, coalesce(d.kind, l.channel), ((SELECT dist FROM distribution) || coalesce(d.settings, '{}'))::text,
+            SELECT false, NULL, NULL, NULL, NULL, NULL, l.id, l.destination_id, coalesce(d.kind, l.channel), ((SELECT dist FROM distribution) || coalesce(d.settings, '{}')
+                    || CASE WHEN d.kind = 'email' THEN (SELECT message FROM distribution) ELSE '{}'::jsonb END)::text,
                    l.recipient, d.secret_encrypted, d.secret_key_id, l.attempts, l.created_at
             FROM deliveries l LEFT JOIN targets d ON d.id = l.destination_id
             WHERE l.execution_id = \(id) AND l.status IN ('pending', 'failed')

@@ -7,7 +7,7 @@ from selenium.webdriver.common.by import By
 
 from harness import Browser, Login, describe, wait_for
 
-ADMIN_NAV = ["Schedules", "Runs", "Reports", "Destinations", "Data sources", "Users", "Audit", "Status"]
+ADMIN_NAV = ["Schedules", "Runs", "Reports", "Destinations", "Templates", "Data sources", "Users", "Audit", "Status"]
 
 
 def test_login_page_renders_and_is_accessible(browser: Browser):

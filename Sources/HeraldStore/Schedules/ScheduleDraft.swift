@@ -25,6 +25,13 @@ public struct ScheduleDraft: Codable, Sendable, Equatable {
     public var sharedWith: [UUID]?
     /// When a run delivers (always, only with rows, only when changed, only when a condition holds).
     public var deliveryCondition: DeliveryCondition
+    /// The subject and Markdown body for the schedule's email destinations; when non-empty each wins over the
+    /// destination's own (a distribution template sets them).
+    public var emailSubject: String
+    public var emailBodyMd: String
+    /// The distribution template the destinations, formats, naming and message were copied from (only a note of
+    /// where they came from: changing the template later changes no schedule).
+    public var templateID: UUID?
 
     public static let defaultFilenamePattern = "{report_name}_{date}_{time}.{format}"
 
@@ -33,7 +40,8 @@ public struct ScheduleDraft: Codable, Sendable, Equatable {
                 naming: String = "overwrite", misfirePolicy: String = MisfirePolicy.runOnce.rawValue,
                 overlapPolicy: String = OverlapPolicy.skip.rawValue, jitterSeconds: Int = 0, priority: Int = 5,
                 paused: Bool = false, pauseNote: String = "", sharedWith: [UUID]? = nil,
-                deliveryCondition: DeliveryCondition = .always) {
+                deliveryCondition: DeliveryCondition = .always, emailSubject: String = "", emailBodyMd: String = "",
+                templateID: UUID? = nil) {
         self.name = name
         self.reportID = reportID
         self.recurrence = recurrence
@@ -51,6 +59,9 @@ public struct ScheduleDraft: Codable, Sendable, Equatable {
         self.pauseNote = pauseNote
         self.sharedWith = sharedWith
         self.deliveryCondition = deliveryCondition
+        self.emailSubject = emailSubject
+        self.emailBodyMd = emailBodyMd
+        self.templateID = templateID
     }
 
     /// snake_case, as the API names the fields (and as the wizard's draft is stored).
@@ -60,6 +71,7 @@ public struct ScheduleDraft: Codable, Sendable, Equatable {
         case misfirePolicy = "misfire_policy", overlapPolicy = "overlap_policy", jitterSeconds = "jitter_seconds"
         case pauseNote = "pause_note", sharedWith = "shared_with", exportOptions = "export_options"
         case deliveryCondition = "delivery_condition"
+        case emailSubject = "email_subject", emailBodyMd = "email_body_md", templateID = "template_id"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -82,6 +94,9 @@ public struct ScheduleDraft: Codable, Sendable, Equatable {
         pauseNote = try c.decodeIfPresent(String.self, forKey: .pauseNote) ?? d.pauseNote
         sharedWith = try c.decodeIfPresent([UUID].self, forKey: .sharedWith)
         deliveryCondition = try c.decodeIfPresent(DeliveryCondition.self, forKey: .deliveryCondition) ?? d.deliveryCondition
+        emailSubject = try c.decodeIfPresent(String.self, forKey: .emailSubject) ?? d.emailSubject
+        emailBodyMd = try c.decodeIfPresent(String.self, forKey: .emailBodyMd) ?? d.emailBodyMd
+        templateID = try c.decodeIfPresent(UUID.self, forKey: .templateID)
     }
 }
 

@@ -33,6 +33,11 @@ public struct ScheduleRecord: Sendable, Equatable {
     public let sharedWith: [UUID]
     /// When a run delivers; a run that does not ends `skipped` with the reason.
     public let deliveryCondition: DeliveryCondition
+    /// The message text for email destinations (empty: the destination's own).
+    public let emailSubject: String
+    public let emailBodyMd: String
+    /// The distribution template the distribution was copied from, while it exists.
+    public let templateID: UUID?
     public let ownerID: UUID?
     public let nextRunAt: Date?
     public let lastRun: LastRun?
@@ -46,7 +51,8 @@ public struct ScheduleRecord: Sendable, Equatable {
         ScheduleDraft(name: name, reportID: reportID, recurrence: recurrence, parameters: parameters, destinationIDs: destinationIDs,
                       formats: formats, exportOptions: exportOptions, filenamePattern: filenamePattern, naming: naming, misfirePolicy: misfirePolicy,
                       overlapPolicy: overlapPolicy, jitterSeconds: jitterSeconds, priority: priority, paused: paused,
-                      pauseNote: pauseNote, sharedWith: sharedWith, deliveryCondition: deliveryCondition)
+                      pauseNote: pauseNote, sharedWith: sharedWith, deliveryCondition: deliveryCondition,
+                      emailSubject: emailSubject, emailBodyMd: emailBodyMd, templateID: templateID)
     }
 }
 

@@ -22,12 +22,16 @@ struct CheckedSchedule {
     let paused: Bool
     let pauseNote: String
     let deliveryCondition: DeliveryCondition
+    let emailSubject: String
+    let emailBodyMd: String
+    let templateID: UUID?
 
     func asDraft(sharedWith: [UUID]?) -> ScheduleDraft {
         ScheduleDraft(name: name, reportID: reportID, recurrence: recurrence, parameters: parameters, destinationIDs: destinationIDs,
                       formats: formats, exportOptions: exportOptions, filenamePattern: filenamePattern, naming: naming, misfirePolicy: misfire.rawValue,
                       overlapPolicy: overlap.rawValue, jitterSeconds: jitterSeconds, priority: priority, paused: paused,
-                      pauseNote: pauseNote, sharedWith: sharedWith, deliveryCondition: deliveryCondition)
+                      pauseNote: pauseNote, sharedWith: sharedWith, deliveryCondition: deliveryCondition,
+                      emailSubject: emailSubject, emailBodyMd: emailBodyMd, templateID: templateID)
     }
 }
 
@@ -105,21 +109,25 @@ extension ScheduleService {
             }
         }
         let formats = Array(NSOrderedSet(array: draft.formats)) as? [String] ?? draft.formats
-        if formats.isEmpty || !formats.allSatisfy(Self.formats.contains) {
-            errors.append(ValidationError(field: "formats", message: "choose at least one of \(Self.formats.joined(separator: ", "))"))
-        }
+        if let error = DistributionRules.checkFormats(formats) { errors.append(error) }
         errors += draft.exportOptions.validate()
         let pattern = draft.filenamePattern.trimmingCharacters(in: .whitespaces)
-        if pattern.isEmpty || pattern.count > 200 || pattern.contains("/") || pattern.contains("\\") || pattern.contains("..")
-            || pattern.contains(where: { $0.isNewline || $0.asciiValue.map { $0 < 32 } == true }) {
-            errors.append(ValidationError(field: "filename_pattern", message: "must be a file name pattern of 1 to 200 characters without /, \\ or .."))
-        } else {
-            do throws(ValidationError) { _ = try FileNamePattern(pattern) } catch {
-                errors.append(ValidationError(field: "filename_pattern", message: error.message))
+        if let error = DistributionRules.checkFilenamePattern(pattern) { errors.append(error) }
+        if let error = DistributionRules.checkNaming(draft.naming) { errors.append(error) }
+        let emailSubject = draft.emailSubject.trimmingCharacters(in: .whitespaces)
+        errors += DistributionRules.checkMessage(subject: emailSubject, body: draft.emailBodyMd)
+        // Only a note of where the distribution came from: a template deleted since (a wizard draft still naming it)
+        // is forgotten, one the actor may not use is refused.
+        var templateID = draft.templateID
+        if let id = templateID {
+            let row = try? connection.query("""
+                SELECT \(fragment: DestinationService.usable("t", actor)) AS usable FROM distribution_templates t WHERE t.id = \(id)
+                """).first
+            if row == nil {
+                templateID = nil
+            } else if (try? row?.decode("usable", as: Bool.self)) != true {
+                errors.append(ValidationError(field: "template_id", message: "is not a template you may use"))
             }
-        }
-        if !["overwrite", "timestamp"].contains(draft.naming) {
-            errors.append(ValidationError(field: "naming", message: "must be overwrite or timestamp"))
         }
         let misfire = MisfirePolicy(rawValue: draft.misfirePolicy)
         if misfire == nil { errors.append(ValidationError(field: "misfire_policy", message: "must be skip, run_once or run_all")) }
@@ -152,6 +160,7 @@ extension ScheduleService {
                                exportOptions: draft.exportOptions, filenamePattern: pattern,
                                naming: draft.naming, misfire: misfire, overlap: overlap, jitterSeconds: draft.jitterSeconds,
                                priority: draft.priority, paused: draft.paused, pauseNote: draft.paused ? note : "",
-                               deliveryCondition: draft.deliveryCondition.normalized)
+                               deliveryCondition: draft.deliveryCondition.normalized,
+                               emailSubject: emailSubject, emailBodyMd: draft.emailBodyMd, templateID: templateID)
     }
 }

@@ -25,7 +25,7 @@ public struct PageChrome: Sendable, Encodable {
         var items: [(String, String)] = []
         if let principal = context.principal {
             items = [("Schedules", "/schedules"), ("Runs", "/executions")]
-            if principal.has(.creator) { items += [("Reports", "/reports"), ("Destinations", "/destinations")] }
+            if principal.has(.creator) { items += [("Reports", "/reports"), ("Destinations", "/destinations"), ("Templates", "/templates")] }
             if principal.has(.admin) { items += [("Data sources", "/datasources"), ("Users", "/admin/users"), ("Audit", "/admin/audit")] }
             items += [("Status", "/status")]
         }

@@ -1,4 +1,4 @@
-/// Reports, data sources and destinations: their API and their pages.
+/// Reports, data sources, destinations and distribution templates: their API and their pages.
 enum CatalogRoutes {
     static func register(_ router: inout Router, templates: Templates) {
         ReportsAPI.register(&router)
@@ -7,5 +7,7 @@ enum CatalogRoutes {
         ReportPages.register(&router, templates: templates)
         DataSourcePages.register(&router, templates: templates)
         DestinationPages.register(&router, templates: templates)
+        TemplatesAPI.register(&router)
+        TemplatePages.register(&router, templates: templates)
     }
 }

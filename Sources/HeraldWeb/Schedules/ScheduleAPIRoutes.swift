@@ -20,7 +20,9 @@ enum ScheduleAPIRoutes {
             return try .json(ListPage(items: page.items.map(ScheduleJSON.init), nextCursor: page.next.map(ListRequest.cursor)))
         }
         router.post("/api/v1/schedules", .signedIn(.viewer)) { context in
-            let created = try context.schedules().create(try ScheduleBody.draft(context.request), actor: context.actor)
+            let body = try ScheduleBody.object(context.request)
+            let draft = try ScheduleBody.applyingTemplate(try ScheduleBody.decode(ScheduleDraft.self, from: body), body: body, context: context)
+            let created = try context.schedules().create(draft, actor: context.actor)
             var response = try HTTPResponse.json(ScheduleJSON(created), status: .created)
             response.headers.append(("Location", "/api/v1/schedules/\(created.id.uuidString.lowercased())"))
             return response
@@ -36,13 +38,16 @@ enum ScheduleAPIRoutes {
             let id = try context.id("id", "schedule")
             let service = try context.schedules()
             _ = try service.get(id, actor: context.actor)
-            return try .json(ScheduleJSON(try service.update(id, try ScheduleBody.draft(context.request), actor: context.actor)))
+            let body = try ScheduleBody.object(context.request)
+            let draft = try ScheduleBody.applyingTemplate(try ScheduleBody.decode(ScheduleDraft.self, from: body), body: body, context: context)
+            return try .json(ScheduleJSON(try service.update(id, draft, actor: context.actor)))
         }
         router.patch("/api/v1/schedules/:id", .signedIn(.viewer)) { context in
             let id = try context.id("id", "schedule")
             let service = try context.schedules()
             let current = try service.get(id, actor: context.actor)
-            let draft = try ScheduleBody.merged(current.draft, with: try ScheduleBody.object(context.request))
+            let patch = try ScheduleBody.object(context.request)
+            let draft = try ScheduleBody.applyingTemplate(try ScheduleBody.merged(current.draft, with: patch), body: patch, context: context)
             return try .json(ScheduleJSON(try service.update(id, draft, actor: context.actor)))
         }
         router.delete("/api/v1/schedules/:id", .signedIn(.viewer)) { context in

@@ -27,6 +27,9 @@ struct ScheduleJSON: Encodable {
     let pauseNote: String
     let sharedWith: [UUID]
     let deliveryCondition: DeliveryCondition
+    let emailSubject: String
+    let emailBodyMd: String
+    let templateId: UUID?
     let ownerId: UUID?
     let nextRunAt: Date?
     let lastRun: LastRun?
@@ -39,6 +42,7 @@ struct ScheduleJSON: Encodable {
         naming = s.naming; misfirePolicy = s.misfirePolicy; overlapPolicy = s.overlapPolicy; jitterSeconds = s.jitterSeconds
         priority = s.priority; paused = s.paused; pauseNote = s.pauseNote; sharedWith = s.sharedWith; ownerId = s.ownerID
         deliveryCondition = s.deliveryCondition
+        emailSubject = s.emailSubject; emailBodyMd = s.emailBodyMd; templateId = s.templateID
         nextRunAt = s.nextRunAt; lastRun = s.lastRun.map { LastRun(id: $0.id, status: $0.status, finishedAt: $0.finishedAt) }
         createdAt = s.createdAt; updatedAt = s.updatedAt
     }
@@ -48,7 +52,7 @@ struct ScheduleJSON: Encodable {
         enum Key: String, CodingKey {
             case id, name, reportId, recurrence, cron, description, parameters, destinationIds, formats, exportOptions, filenamePattern, naming
             case misfirePolicy, overlapPolicy, jitterSeconds, priority, paused, pauseNote, sharedWith, deliveryCondition, ownerId
-            case nextRunAt, lastRun
+            case nextRunAt, lastRun, emailSubject, emailBodyMd, templateId
             case createdAt, updatedAt
         }
         var c = encoder.container(keyedBy: Key.self)
@@ -60,6 +64,7 @@ struct ScheduleJSON: Encodable {
         try c.encode(jitterSeconds, forKey: .jitterSeconds); try c.encode(priority, forKey: .priority); try c.encode(paused, forKey: .paused)
         try c.encode(pauseNote, forKey: .pauseNote); try c.encode(sharedWith, forKey: .sharedWith); try c.encode(ownerId, forKey: .ownerId)
         try c.encode(deliveryCondition, forKey: .deliveryCondition)
+        try c.encode(emailSubject, forKey: .emailSubject); try c.encode(emailBodyMd, forKey: .emailBodyMd); try c.encode(templateId, forKey: .templateId)
         try c.encode(nextRunAt, forKey: .nextRunAt); try c.encode(lastRun, forKey: .lastRun)
         try c.encode(createdAt, forKey: .createdAt); try c.encode(updatedAt, forKey: .updatedAt)
     }
@@ -132,6 +137,22 @@ struct SchedulePreviewJSON: Encodable {
 enum ScheduleBody {
     static func draft(_ request: HTTPRequest) throws -> ScheduleDraft {
         try decode(ScheduleDraft.self, from: object(request))
+    }
+
+    /// A body (or patch) naming `template_id` gets the template's destinations, formats, naming and message text
+    /// copied into the draft, except the fields the body gives itself. A template the caller may not use is a 422
+    /// on `template_id`, as the service would say.
+    static func applyingTemplate(_ draft: ScheduleDraft, body: [String: Any], context: RequestContext) throws -> ScheduleDraft {
+        guard body["template_id"] != nil, let id = draft.templateID else { return draft }
+        var draft = draft
+        do {
+            try DistributionTemplateService(connection: try context.store()).apply(id, to: &draft, actor: context.actor, keeping: Set(body.keys))
+        } catch is NotFound {
+            throw ValidationErrors([ValidationError(field: "template_id", message: "is not a template you may use")])
+        } catch is Forbidden {
+            throw ValidationErrors([ValidationError(field: "template_id", message: "is not a template you may use")])
+        }
+        return draft
     }
 
     /// The top-level JSON object of the body.

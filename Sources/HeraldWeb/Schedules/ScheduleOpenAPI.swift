@@ -71,6 +71,12 @@ extension OpenAPIDocument {
             "paused": ["type": "boolean"], "pause_note": ["type": "string", "maxLength": 500],
             "shared_with": ["type": "array", "items": uuid, "description": "User ids; left out: the shares stay as they are"],
             "delivery_condition": OpenAPI.ref("DeliveryCondition"),
+            "email_subject": ["type": "string", "maxLength": 500,
+                              "description": "Subject for the schedule's email destinations (one line); empty: each destination's own"],
+            "email_body_md": ["type": "string", "maxLength": 20000,
+                              "description": "Markdown body for the schedule's email destinations; empty: each destination's own"],
+            "template_id": ["type": ["string", "null"], "format": "uuid",
+                            "description": "A distribution template to copy destinations, formats, file naming and message text from (fields the body gives stay as given); the schedule keeps the copy"],
         ]
         var readable = writable
         readable["cron"] = ["type": ["string", "null"], "readOnly": true]
@@ -97,7 +103,7 @@ extension OpenAPIDocument {
         let schemas: [String: Any] = [
             "Recurrence": recurrence,
             "DeliveryCondition": deliveryCondition,
-            "ScheduleInput": ["type": "object", "required": ["report_id", "recurrence", "destination_ids"], "properties": writable],
+            "ScheduleInput": ["type": "object", "required": ["report_id", "recurrence"], "properties": writable],
             "SchedulePatch": ["type": "object", "properties": writable,
                               "description": "Only the fields given change; recurrence is replaced as a whole."],
             "Schedule": ["type": "object", "required": readable.keys.sorted(), "properties": readable],

@@ -154,6 +154,7 @@ enum SchedulePageRoutes {
             .init(key: "File name", value: s.filenamePattern),
             .init(key: "If the file exists", value: s.naming == "timestamp" ? "add a timestamp" : "overwrite it"),
             .init(key: "Deliver", value: s.deliveryCondition.summary),
+            .init(key: "Email subject", value: s.emailSubject.isEmpty ? "each email destination's own" : s.emailSubject),
             .init(key: "Missed runs", value: ScheduleWording.misfire(s.misfirePolicy)),
             .init(key: "Overlapping runs", value: ScheduleWording.overlap(s.overlapPolicy)),
             .init(key: "Jitter", value: "up to \(s.jitterSeconds) seconds"),

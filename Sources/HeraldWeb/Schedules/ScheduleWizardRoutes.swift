@@ -24,6 +24,9 @@ enum ScheduleWizardRoutes {
         router.post("/schedules/new/:draft/:step", .signedIn(.creator)) { context in
             var (step, stored) = try load(context)
             let form = try context.request.form()
+            if step == .distribution, form["action"]?.first == "template" {
+                return try useTemplate(context, templates: templates, form: form, stored: stored)
+            }
             WizardForm.apply(form, step: step, to: &stored.draft, defaultZone: context.principal!.timeZone)
             if step == .review { stored.draft.paused = form["action"]?.first == "paused" }
             try ScheduleDraftRepository(connection: try context.store()).save(stored, actor: context.actor)
@@ -74,6 +77,20 @@ enum ScheduleWizardRoutes {
         return .redirect(to: "/schedules/new/\(stored.id.uuidString.lowercased())/\(next.rawValue)")
     }
 
+    /// Step 4's "Use a template": copies the template's destinations, formats, naming and message text into the
+    /// draft (the rest of the step stays as saved) and shows the step again, the copied values editable.
+    static func useTemplate(_ context: RequestContext, templates: Templates, form: [String: [String]],
+                            stored: ScheduleDraftRepository.Stored) throws -> HTTPResponse {
+        var stored = stored
+        guard let id = form["template_id"]?.first.flatMap(UUID.init(uuidString:)) else {
+            return try render(context, templates: templates, step: .distribution, draftID: stored.id, stored: stored.draft,
+                              editing: stored.scheduleID != nil, errors: [ValidationError(field: "template_id", message: "choose a template")])
+        }
+        try DistributionTemplateService(connection: try context.store()).apply(id, to: &stored.draft, actor: context.actor)
+        try ScheduleDraftRepository(connection: try context.store()).save(stored, actor: context.actor)
+        return .redirect(to: "/schedules/new/\(stored.id.uuidString.lowercased())/\(WizardStep.distribution.rawValue)")
+    }
+
     static func finish(_ context: RequestContext, templates: Templates, stored: ScheduleDraftRepository.Stored) throws -> HTTPResponse {
         let service = try context.schedules()
         do {
@@ -113,6 +130,7 @@ enum ScheduleWizardRoutes {
         case .distribution:
             let destinations = try service.destinationChoices(actor: actor)
             if let first = destinations.first { anchors["destination_ids"] = "destination-\(first.id.uuidString.lowercased())" }
+            let templateChoices = try DistributionTemplateService(connection: try context.store()).choices(actor: actor)
             distribution = DistributionStepView(
                 destinations: destinations.map { Choice(value: $0.id.uuidString.lowercased(), label: "\($0.name) (\($0.kind))", checked: draft.destinationIDs.contains($0.id)) },
                 hasDestinations: !destinations.isEmpty,
@@ -128,7 +146,13 @@ enum ScheduleWizardRoutes {
                 filenamePattern: draft.filenamePattern,
                 naming: [Choice(value: "overwrite", label: "Overwrite it", checked: draft.naming != "timestamp"),
                          Choice(value: "timestamp", label: "Keep it and add a timestamp to the new file's name", checked: draft.naming == "timestamp")],
-                deliver: DeliverFieldsView(draft.deliveryCondition, errors: errors))
+                deliver: DeliverFieldsView(draft.deliveryCondition, errors: errors),
+                templates: templateChoices.map { Choice(value: $0.id.uuidString.lowercased(), label: $0.name, checked: $0.id == draft.templateID) },
+                hasTemplates: !templateChoices.isEmpty,
+                fromTemplate: templateChoices.first { $0.id == draft.templateID }?.name,
+                hasEmailDestinations: destinations.contains { $0.kind == "email" },
+                emailDestinationIDs: destinations.filter { $0.kind == "email" }.map { $0.id.uuidString.lowercased() }.joined(separator: " "),
+                emailSubject: draft.emailSubject, emailBodyMd: draft.emailBodyMd)
         case .review:
             let reports = try service.reportChoices(actor: actor)
             let destinations = try service.destinationChoices(actor: actor)
@@ -155,7 +179,9 @@ enum ScheduleWizardRoutes {
                 row("File name", draft.filenamePattern, .distribution),
                 row("If the file exists", draft.naming == "timestamp" ? "add a timestamp" : "overwrite it", .distribution),
                 row("Deliver", draft.deliveryCondition.summary, .distribution),
-            ], pauseNote: draft.pauseNote)
+                row("Email subject", draft.emailSubject.nonEmpty ?? "each email destination's own", .distribution),
+                row("Email message", draft.emailBodyMd.nonEmpty ?? "each email destination's own", .distribution),
+            ] + (fromTemplate(context, draft).map { [row("Template", "copied from \($0)", .distribution)] } ?? []), pauseNote: draft.pauseNote)
         }
         // A field another step asks for links to that step's page (the review step lists every field's error).
         var links: [String: String] = [:]
@@ -174,6 +200,12 @@ enum ScheduleWizardRoutes {
         return .html(try templates.render(view, template: "pages/schedules/wizard-\(step.rawValue)"),
                      status: errors.isEmpty ? .ok : .unprocessableContent)
     }
+}
+
+/// The name of the template the draft was copied from, while the user may still use it.
+private func fromTemplate(_ context: RequestContext, _ draft: ScheduleDraft) -> String? {
+    guard let id = draft.templateID, let store = try? context.store() else { return nil }
+    return try? DistributionTemplateService(connection: store).get(id, actor: context.actor).name
 }
 
 extension String {

@@ -74,6 +74,9 @@ enum WizardForm {
             draft.filenamePattern = value("filename_pattern")
             draft.naming = value("naming")
             draft.deliveryCondition = deliveryCondition(value)
+            // Shown only when an email destination may be chosen: a form without them keeps the draft's.
+            if let subject = form["email_subject"]?.first { draft.emailSubject = subject }
+            if let body = form["email_body_md"]?.first { draft.emailBodyMd = body }
         case .review:
             draft.pauseNote = form["pause_note"]?.first ?? ""
         }

@@ -24,7 +24,8 @@ enum WizardStep: String, CaseIterable, Sendable {
     static let parameterFields: Set<String> = ["parameters"]
     static let distributionFields: Set<String> = ["destination_ids", "formats", "filename_pattern", "naming",
                                                   "delivery_condition.mode", "delivery_condition.measure", "delivery_condition.column",
-                                                  "delivery_condition.operator", "delivery_condition.threshold"]
+                                                  "delivery_condition.operator", "delivery_condition.threshold",
+                                                  "email_subject", "email_body_md", "template_id"]
     static let reviewFields: Set<String> = ["limit", "pause_note", "shared_with"]
 
     /// The input an error summary links to, for fields whose input is not id'd after them: a group's first input,
@@ -36,7 +37,7 @@ enum WizardStep: String, CaseIterable, Sendable {
         "naming": "naming-overwrite", "limit": "field-limit",
         "delivery_condition.mode": "deliver-\(DeliveryCondition.Mode.always.rawValue)", "delivery_condition.measure": "delivery_measure",
         "delivery_condition.column": "delivery_column", "delivery_condition.operator": "delivery_operator",
-        "delivery_condition.threshold": "delivery_threshold",
+        "delivery_condition.threshold": "delivery_threshold", "template_id": "template_id",
     ]
 
     /// How the error summary names fields whose label is not their name.
@@ -46,7 +47,8 @@ enum WizardStep: String, CaseIterable, Sendable {
                          "destination_ids": "Destinations", "filename_pattern": "File name", "naming": "If the file exists",
                          "pause_note": "Note", "delivery_condition.mode": "Deliver", "delivery_condition.measure": "What to check",
                          "delivery_condition.column": "Column", "delivery_condition.operator": "Comparison",
-                         "delivery_condition.threshold": "Value"]
+                         "delivery_condition.threshold": "Value", "email_subject": "Email subject",
+                         "email_body_md": "Email message", "template_id": "Template"]
 
     /// The step that asks for `field` (recurrence fields, policies and jitter are all on the frequency step).
     static func owning(_ field: String) -> WizardStep {

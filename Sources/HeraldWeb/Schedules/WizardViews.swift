@@ -156,6 +156,17 @@ struct DistributionStepView: Sendable, Encodable {
     let filenamePattern: String
     let naming: [Choice]
     let deliver: DeliverFieldsView
+    /// "Use a template": the templates the user may use (the chosen one checked).
+    let templates: [Choice]
+    let hasTemplates: Bool
+    /// "From template X", once one was applied to this draft.
+    let fromTemplate: String?
+    /// The message fields show when one of the destinations to choose from is an email destination.
+    let hasEmailDestinations: Bool
+    /// The email destinations' ids, space-separated: the script shows the message fields while one is checked.
+    let emailDestinationIDs: String
+    let emailSubject: String
+    let emailBodyMd: String
 }
 
 /// Step 4's "Deliver" fieldset: when a run delivers. Every field is always on the page (it works without
