@@ -44,6 +44,9 @@ public struct HeraldConfig: Sendable {
     public var trustedCertificates: String?
     /// The most envelope recipients of one email (`HERALD_MAX_RECIPIENTS`).
     public var maxRecipients: Int
+    /// `HERALD_ALERT_EVERY` (default 5, 1 to 1000): a schedule's owner is emailed on the first failed or partial run
+    /// of a streak and then on every Nth consecutive one (with 5: failures 1, 6, 11 …), and once when it recovers.
+    public var alertEvery: Int
 
     public enum LogLevel: String, Sendable, CaseIterable {
         case trace, debug, info, notice, warning, error, critical
@@ -121,6 +124,7 @@ public struct HeraldConfig: Sendable {
             throw ConfigError(key: "HERALD_TLS_CA_FILE", reason: "names a file that cannot be read")
         }
         maxRecipients = Int(try number("HERALD_MAX_RECIPIENTS", default: 50, 1...1000))
+        alertEvery = Int(try number("HERALD_ALERT_EVERY", default: 5, 1...1000))
         retry = RetryPolicy(maxAttempts: Int(try number("HERALD_RETRY_ATTEMPTS", default: 3, 1...20)),
                             baseSeconds: try number("HERALD_RETRY_BASE_SECONDS", default: 30, 0.01...86_400),
                             capSeconds: 6 * 3600)

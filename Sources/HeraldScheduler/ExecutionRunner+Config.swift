@@ -7,5 +7,6 @@ extension ExecutionRunner.Settings {
         self.init(leaseSeconds: config.leaseSeconds, retry: config.retry, dataDirectory: config.dataDirectory, deliveryRoot: config.deliveryRoot)
         channels = ChannelEnvironment(config: config)
         previousSecretKey = config.previousSecretKey
+        alertEvery = config.alertEvery
     }
 }
