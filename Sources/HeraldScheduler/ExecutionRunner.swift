@@ -92,7 +92,7 @@ public final class ExecutionRunner {
     private var channels = LRUCache<String, (channel: any DeliveryChannel, learned: LearnedHostKey)>(capacity: 64)
     /// Owner alert emails, sent once a run's end is recorded; it also keeps the admin's SMTP server as last read.
     private(set) lazy var alerts = OwnerAlertMailer(
-        store: store, keyring: { [secretKey, settings] in try SecretKeyring(current: secretKey, previous: settings.previousSecretKey) },
+        store: store, keyring: { [key = secretKey, previous = settings.previousSecretKey] in try SecretKeyring(current: key, previous: previous) },
         every: settings.alertEvery, environment: settings.channels ?? ChannelEnvironment(deliveryRoot: settings.deliveryRoot),
         recheckSeconds: settings.systemEmailRecheckSeconds)
 

@@ -77,7 +77,7 @@ struct SystemEmailPageTests {
         let invalidText = text(invalid)
         #expect(invalidText.contains("<title>Error: "))
         for id in ["host-error", "port-error", "from_address-error", "from_name-error"] { #expect(invalidText.contains(#"id="\#(id)""#), "\(id)") }
-        #expect(invalidText.contains(#"href="#port""#))
+        #expect(invalidText.contains(##"href="#port""##))
         #expect(invalidText.contains("&lt;script&gt;"))
         expectInert(invalidText, "errors")
 
