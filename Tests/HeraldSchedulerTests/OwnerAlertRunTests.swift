@@ -171,6 +171,34 @@ struct OwnerAlertRunTests {
         #expect(try f.mail().isEmpty)
     }
 
+    @Test func anEmailDestinationWithoutItsOwnServerSendsThroughTheAdminsAndSeesItChange() throws {
+        let f = try Fixture()
+        try f.store.execute("INSERT INTO \(unsafeRaw: f.switchTable) VALUES (1)")
+        let team = "team-\(f.tag)@example.org"
+        let destination = try DestinationService(connection: f.store, deliveryRoot: NSTemporaryDirectory(), keyring: try SecretKeyring(current: f.key))
+            .create(DestinationInput(name: "Team", kind: "email", settingsJSON: #"{"to":["\#(team)"],"subject":"{report_name}"}"#), actor: .commandLine)
+        var settings = ExecutionRunner.Settings(retry: RetryPolicy(maxAttempts: 1, baseSeconds: 0.01, capSeconds: 0.01),
+                                                dataDirectory: NSTemporaryDirectory() + "herald-alerts-\(f.tag)")
+        settings.channels = ChannelEnvironment(deliveryRoot: NSTemporaryDirectory())
+        // Re-read on every run here (60 s in the processes), so the change below is seen by the next run.
+        settings.systemEmailRecheckSeconds = 0
+        let runner = ExecutionRunner(store: try PostgresConnection(url: f.url), secretKey: f.key, settings: settings, owner: "test-\(f.tag)")
+        func run() throws -> ReceivedMail {
+            let id: UUID = try f.store.query("""
+                INSERT INTO executions (report_id, scheduled_for, trigger, destination_ids) VALUES (\(f.reportID), now(), 'manual', ARRAY[\(destination.id)]::uuid[])
+                RETURNING id
+                """)[0].decode("id")
+            guard case .finished(let outcome) = try runner.run(id) else { throw DeliveryError("the run did not finish") }
+            #expect(outcome.status == "succeeded", "\(outcome)")
+            return try f.smtp.waitForMessage { $0.recipients == [team] && $0.text.contains(id.uuidString.lowercased()) }
+        }
+        #expect(try run().mailFrom == "herald@example.org")
+        let admin: Actor = .commandLine
+        try SystemEmailService(connection: f.store, keyring: try SecretKeyring(current: f.key)).save(SystemEmailService.Input(
+            host: "127.0.0.1", port: String(f.smtp.port), security: "plain", fromAddress: "reports-\(f.tag)@example.org"), actor: admin)
+        #expect(try run().mailFrom == "reports-\(f.tag)@example.org")
+    }
+
     @Test func alertsFallOnTheFirstAndEveryNthFailure() {
         let at = (1...16).filter { OwnerAlertRepository.alerts(atFailure: $0, every: 5) }
         #expect(at == [1, 6, 11, 16])
