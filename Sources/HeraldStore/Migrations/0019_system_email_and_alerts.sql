@@ -31,3 +31,8 @@ CREATE TABLE owner_alerts (
     PRIMARY KEY (execution_id, kind)
 );
 CREATE INDEX owner_alerts_schedule_idx ON owner_alerts (schedule_id, created_at DESC);
+
+-- A streak is counted back from a run's end to the schedule's last success: this keeps that walk as long as the
+-- streak, not the schedule's whole history.
+CREATE INDEX executions_schedule_ended_idx ON executions (schedule_id, finished_at DESC)
+    WHERE status IN ('failed', 'partial', 'succeeded');
