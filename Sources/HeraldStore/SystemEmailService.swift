@@ -117,7 +117,10 @@ public struct SystemEmailService {
         if let password = input.password, password.unicodeScalars.contains(where: HeaderText.isForbidden) {
             errors.append(ValidationError(field: "password", message: "must not contain line breaks or control characters"))
         }
-        if trimmed(input.host).isEmpty { errors.append(ValidationError(field: "host", message: "enter the SMTP server's host name")); broken.insert("host") }
+        if trimmed(input.host).isEmpty {
+            errors.append(ValidationError(field: "host", message: "enter the SMTP server's host name"))
+            broken.insert("host")
+        }
         if trimmed(input.fromAddress).isEmpty {
             errors.append(ValidationError(field: "from_address", message: "enter the address emails are sent from"))
             broken.insert("from_address")

@@ -154,6 +154,10 @@ struct SystemEmailPageTests {
 
         // From the page, to the signed-in admin when no address is typed: the outcome is shown in place.
         admin.request("GET", "/admin/email")
+        let badPage = admin.request("POST", "/admin/email/test", form: [("csrf_token", admin.csrfToken ?? ""), ("to", Self.hostile[0])])
+        #expect(badPage.status == .unprocessableContent)
+        #expect(text(badPage).contains(#"id="to-error""#) && text(badPage).contains("&lt;script&gt;"))
+        expectInert(text(badPage), "a bad test recipient")
         let page = admin.request("POST", "/admin/email/test", form: [("csrf_token", admin.csrfToken ?? ""), ("to", "")])
         #expect(page.status == .ok)
         #expect(text(page).contains("Test email sent"), "\(text(page))")
