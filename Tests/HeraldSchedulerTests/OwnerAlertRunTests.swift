@@ -199,6 +199,25 @@ struct OwnerAlertRunTests {
         #expect(try run().mailFrom == "reports-\(f.tag)@example.org")
     }
 
+    @Test func aPartlyDeliveredRunAlertsAsSuch() throws {
+        let f = try Fixture()
+        try f.store.execute("INSERT INTO \(unsafeRaw: f.switchTable) VALUES (1)")
+        let ok = "ok-\(f.tag)@example.org", refused = "reject-\(f.tag)@example.org"
+        let destination = try DestinationService(connection: f.store, deliveryRoot: NSTemporaryDirectory(), keyring: try SecretKeyring(current: f.key))
+            .create(DestinationInput(name: "Team", kind: "email", settingsJSON: #"{"to":["\#(ok)","\#(refused)"]}"#), actor: .commandLine)
+        try f.store.execute("UPDATE schedules SET destination_ids = ARRAY[\(destination.id)]::uuid[] WHERE id = \(f.scheduleID)")
+        let id: UUID = try f.store.query("""
+            INSERT INTO executions (schedule_id, report_id, scheduled_for, trigger, destination_ids)
+            VALUES (\(f.scheduleID), \(f.reportID), now(), 'schedule', ARRAY[\(destination.id)]::uuid[])
+            RETURNING id
+            """)[0].decode("id")
+        guard case .finished(let outcome) = try f.runner().run(id) else { Issue.record("the run should finish"); return }
+        #expect(outcome.status == "partial", "\(outcome)")
+        let alert = try f.smtp.waitForMessage { $0.recipients == [f.owner] }
+        #expect(f.subject(alert) == #"Subject: Herald: "Nightly stock" was only partly delivered"#)
+        #expect(f.decoded(alert).contains("550"), "the refused recipient's error is in the alert")
+    }
+
     @Test func alertsFallOnTheFirstAndEveryNthFailure() {
         let at = (1...16).filter { OwnerAlertRepository.alerts(atFailure: $0, every: 5) }
         #expect(at == [1, 6, 11, 16])
