@@ -48,6 +48,9 @@ public struct HeraldConfig: Sendable {
     public var smtpMessagesPerMinute: Int
     /// How long download links in emails and webhooks work, in days.
     public var linkDays: Int
+    /// `HERALD_ALERT_EVERY` (default 5, 1 to 1000): a schedule's owner is emailed on the first failed or partial run
+    /// of a streak and then on every Nth consecutive one (with 5: failures 1, 6, 11 …), and once when it recovers.
+    public var alertEvery: Int
 
     public enum LogLevel: String, Sendable, CaseIterable {
         case trace, debug, info, notice, warning, error, critical
@@ -127,6 +130,7 @@ public struct HeraldConfig: Sendable {
         maxRecipients = Int(try number("HERALD_MAX_RECIPIENTS", default: 50, 1...1000))
         smtpMessagesPerMinute = Int(try number("HERALD_SMTP_MESSAGES_PER_MINUTE", default: 60, 0...100_000))
         linkDays = Int(try number("HERALD_LINK_DAYS", default: 7, 1...90))
+        alertEvery = Int(try number("HERALD_ALERT_EVERY", default: 5, 1...1000))
         retry = RetryPolicy(maxAttempts: Int(try number("HERALD_RETRY_ATTEMPTS", default: 3, 1...20)),
                             baseSeconds: try number("HERALD_RETRY_BASE_SECONDS", default: 30, 0.01...86_400),
                             capSeconds: 6 * 3600)

@@ -36,6 +36,9 @@ public struct DeliveryContext: Sendable {
     public var firstRows: [[String]] = []
     /// The run's files' names as delivered (the file name pattern applied), by format.
     public var fileNames: [String: String] = [:]
+    /// More `{name}` placeholders for an email's subject and body (an owner alert's `{alert_error}`), escaped like the
+    /// run's own; a run's own placeholder of the same name wins.
+    public var placeholders: [String: String] = [:]
 
     public init(reportName: String, scheduleName: String = "", localDateTime: String, executionID: UUID) {
         self.reportName = reportName

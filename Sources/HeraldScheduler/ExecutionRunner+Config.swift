@@ -8,5 +8,6 @@ extension ExecutionRunner.Settings {
         channels = ChannelEnvironment(config: config)
         previousSecretKey = config.previousSecretKey
         linkLifetimeSeconds = Int64(config.linkDays) * 86_400
+        alertEvery = config.alertEvery
     }
 }

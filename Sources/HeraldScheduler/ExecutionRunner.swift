@@ -56,6 +56,10 @@ public final class ExecutionRunner {
         public var previousSecretKey: [UInt8]?
         /// How long the download links in emails and webhooks work (`HERALD_LINK_DAYS`).
         public var linkLifetimeSeconds: Int64 = 7 * 86_400
+        /// `HERALD_ALERT_EVERY`: owners are emailed on failures 1, 1+N, 1+2N … of a streak, and once on recovery.
+        public var alertEvery = 5
+        /// How often the admin's SMTP server (owner alerts, email destinations without their own) is re-read.
+        public var systemEmailRecheckSeconds: Double = 60
 
         public init(leaseSeconds: Double = 30, retry: RetryPolicy = RetryPolicy(), maxCrashes: Int = 3, dataDirectory: String,
                     sourceConnections: Int = 8, sourceRecheckSeconds: Double = 60, deliveryRoot: String? = nil) {
@@ -90,6 +94,11 @@ public final class ExecutionRunner {
     /// Channels built from destination settings, by kind and settings text: decoding and checking them per delivery
     /// was a tenth of a worker's own time. An edited destination has other settings text, so it is built anew.
     private var channels = LRUCache<String, (channel: any DeliveryChannel, learned: LearnedHostKey)>(capacity: 64)
+    /// Owner alert emails, sent once a run's end is recorded; it also keeps the admin's SMTP server as last read.
+    private(set) lazy var alerts = OwnerAlertMailer(
+        store: store, keyring: { [key = secretKey, previous = settings.previousSecretKey] in try SecretKeyring(current: key, previous: previous) },
+        every: settings.alertEvery, environment: settings.channels ?? ChannelEnvironment(deliveryRoot: settings.deliveryRoot),
+        recheckSeconds: settings.systemEmailRecheckSeconds)
 
     public init(store: PostgresConnection, secretKey: [UInt8], settings: Settings, owner: String, breaker: CircuitBreaker? = nil,
                 wake: (([WokenRun]) -> Void)? = nil) {
@@ -134,7 +143,13 @@ public final class ExecutionRunner {
 
     /// Records the end of a delivered run.
     public func record(_ delivered: Delivered) throws -> Result {
-        result(of: delivered, ended: try ExecutionLeaseRepository(connection: store).finish(delivered.finish))
+        alerting(result(of: delivered, ended: try ExecutionLeaseRepository(connection: store).finish(delivered.finish)), delivered.executionID)
+    }
+
+    /// A recorded end is passed on to the owner alerts (after its transaction, so never inside it).
+    private func alerting(_ result: Result, _ executionID: UUID) -> Result {
+        if case .finished = result { alerts.runEnded(executionID) }
+        return result
     }
 
     /// Takes the lease on an execution; `previous`, a run this runner delivered, is recorded in the same round trip
@@ -146,7 +161,7 @@ public final class ExecutionRunner {
             return (nil, Claim(result: try leases.claim(executionID, owner: owner, leaseSeconds: settings.leaseSeconds), leaseSetAt: sent))
         }
         let both = try leases.finish(previous.finish, thenClaim: executionID, owner: owner, leaseSeconds: settings.leaseSeconds)
-        return (result(of: previous, ended: both.ended), Claim(result: both.claim, leaseSetAt: sent))
+        return (alerting(result(of: previous, ended: both.ended), previous.executionID), Claim(result: both.claim, leaseSetAt: sent))
     }
 
     /// Runs a claimed execution up to its recorded end, or up to `delivered`: then the caller records it, alone
@@ -154,7 +169,10 @@ public final class ExecutionRunner {
     public func proceed(_ claim: Claim) throws -> Step {
         switch claim.result {
         case .refused(let refusal): return .done(.notClaimed(refusal))
-        case .claimed(let job): return try attempt(job, leases: ExecutionLeaseRepository(connection: store), leaseSetAt: claim.leaseSetAt)
+        case .claimed(let job):
+            let step = try attempt(job, leases: ExecutionLeaseRepository(connection: store), leaseSetAt: claim.leaseSetAt)
+            if case .done(let result) = step { return .done(alerting(result, job.id)) }
+            return step
         }
     }
 
@@ -464,7 +482,10 @@ public final class ExecutionRunner {
     var openSourceConnections: Int { sources.count }
 
     private func channel(for delivery: DueDelivery) throws -> any DeliveryChannel {
-        let key = Self.channelKey(delivery)
+        // The admin's SMTP server as last read (at most `systemEmailRecheckSeconds` ago): an email channel built
+        // with an older one is built anew.
+        let systemSMTP = delivery.kind == DestinationKind.email.rawValue ? try alerts.systemSMTP() : nil
+        let key = channelKey(delivery)
         if let cached = channels.get(key) { return cached.channel }
         var secretsJSON = "{}"
         if let sealed = delivery.sealedSecrets {
@@ -477,6 +498,7 @@ public final class ExecutionRunner {
         }
         var environment = settings.channels ?? ChannelEnvironment(deliveryRoot: settings.deliveryRoot)
         environment.deliveryRoot = settings.deliveryRoot
+        environment.systemSMTP = systemSMTP
         let learned = LearnedHostKey()
         environment.hostKeyLearned = learned.recorder
         let made = try DeliveryChannels.make(kind: delivery.kind, settingsJSON: delivery.settings, secretsJSON: secretsJSON, environment: environment)
@@ -484,7 +506,6 @@ public final class ExecutionRunner {
         return made
     }
 
-    /// A cached channel is found by everything it was built from: an edited destination is built anew.
     /// Signed links to the run's files that last `HERALD_LINK_DAYS`, for emails and webhooks (a zipped run's
     /// archive alone).
     private func downloadLinks(_ artifacts: [String: UUID], zipped: Bool) -> [String: String] {
@@ -497,13 +518,17 @@ public final class ExecutionRunner {
         return links
     }
 
-    private static func channelKey(_ delivery: DueDelivery) -> String {
-        [delivery.kind, delivery.settings, delivery.secretKeyID ?? "", delivery.sealedSecrets.map(Hex.encode) ?? ""].joined(separator: "\u{0}")
+    /// A cached channel is found by everything it was built from: an edited destination (or, for email, a changed
+    /// admin SMTP server) is built anew.
+    private func channelKey(_ delivery: DueDelivery) -> String {
+        let system = delivery.kind == DestinationKind.email.rawValue ? String(alerts.systemSMTPVersion) : ""
+        return [delivery.kind, delivery.settings, delivery.secretKeyID ?? "", delivery.sealedSecrets.map(Hex.encode) ?? "", system]
+            .joined(separator: "\u{0}")
     }
 
     /// Stores the host key an SFTP channel learned on its first connection as the destination's pin.
     private func pinLearnedHostKey(_ delivery: DueDelivery) {
-        let key = Self.channelKey(delivery)
+        let key = channelKey(delivery)
         guard let destination = delivery.destinationID, let learned = channels.get(key)?.learned.take() else { return }
         try? DestinationService(connection: store, deliveryRoot: settings.deliveryRoot).pinHostKey(destination, sha256: learned)
     }

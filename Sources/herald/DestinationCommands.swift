@@ -74,8 +74,10 @@ struct DestinationCommand: ParsableCommand {
         func run() {
             let id = parseID(id, "destination")
             let result = withStore { connection, config in
-                try DestinationTester(destinations: try DestinationCommand.service(connection, config),
-                                      environment: ChannelEnvironment(config: config)).test(id, actor: .commandLine)
+                // The admin's SMTP server, for an email destination without one of its own.
+                let system = try SystemEmailService(connection: connection, keyring: try config.keyring()).load()
+                return try DestinationTester(destinations: try DestinationCommand.service(connection, config),
+                                             environment: ChannelEnvironment(config: config, systemSMTP: system)).test(id, actor: .commandLine)
             }
             guard result.ok else { fail("test failed: \(result.detail)") }
             print("ok: \(result.detail)")
@@ -126,7 +128,7 @@ struct SecretsCommand: ParsableCommand {
             let outcome = withStore { connection, config in
                 try SecretRotation(connection: connection, keyring: try config.keyring()).rotate()
             }
-            print("re-encrypted \(outcome.destinations) destination secret\(outcome.destinations == 1 ? "" : "s") and \(outcome.dataSources) data source URL\(outcome.dataSources == 1 ? "" : "s")")
+            print("re-encrypted \(outcome.destinations) destination secret\(outcome.destinations == 1 ? "" : "s"), \(outcome.dataSources) data source URL\(outcome.dataSources == 1 ? "" : "s") and \(outcome.systemEmail) SMTP password\(outcome.systemEmail == 1 ? "" : "s")")
         }
     }
 }

@@ -7,7 +7,7 @@ from selenium.webdriver.common.by import By
 
 from harness import Browser, Login, describe, wait_for
 
-ADMIN_NAV = ["Schedules", "Runs", "Reports", "Destinations", "Templates", "Data sources", "Users", "Audit", "Status"]
+ADMIN_NAV = ["Schedules", "Runs", "Reports", "Destinations", "Templates", "Data sources", "Users", "Email", "Audit", "Status"]
 
 
 def test_login_page_renders_and_is_accessible(browser: Browser):
@@ -101,3 +101,25 @@ def test_an_error_summary_takes_focus_and_its_link_moves_to_the_field(browser: B
     wait_for(lambda: "error-summary" in focused_class(), what="the error summary to have the focus")
     browser.driver.find_element(By.CSS_SELECTOR, ".error-summary a[href='#name']").click()
     wait_for(lambda: browser.driver.switch_to.active_element.get_attribute("id") == "name", what="the name field to have the focus")
+
+
+def test_the_email_server_page_fills_a_preset_shows_errors_and_is_accessible(browser: Browser, admin: Login):
+    browser.sign_in(admin)
+    browser.open("/admin/email")
+    assert browser.heading() == "Email server"
+    # With script, choosing a provider fills its server at once and the server-side button is hidden.
+    browser.fill_form({"Provider": "Outlook / Office 365"})
+    assert browser.field("Host").get_attribute("value") == "smtp.office365.com"
+    assert browser.field("Port (optional)").get_attribute("value") == "587"
+    assert not browser.driver.find_element(By.ID, "apply-preset").is_displayed()
+    browser.screenshot("admin-email")
+    violations = browser.accessibility_violations()
+    assert not violations, describe(violations)
+    # No from address: the error summary names it and the field keeps what was typed elsewhere.
+    browser.fill_form({"From address": ""})
+    browser.submit("Save email server")
+    assert browser.title().startswith("Error: ")
+    assert "Enter the address emails are sent from" in browser.text()
+    assert browser.field("Host").get_attribute("value") == "smtp.office365.com"
+    violations = browser.accessibility_violations()
+    assert not violations, describe(violations)

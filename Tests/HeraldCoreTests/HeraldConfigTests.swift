@@ -25,6 +25,7 @@ struct HeraldConfigTests {
         #expect(config.workers == 8)
         #expect(config.leaseSeconds == 30)
         #expect(config.retry == RetryPolicy(maxAttempts: 3, baseSeconds: 30, capSeconds: 6 * 3600))
+        #expect(config.alertEvery == 5)
     }
 
     @Test(arguments: [
@@ -59,7 +60,7 @@ struct HeraldConfigTests {
             ("HERALD_DATABASE_URL", "mysql://x"), ("HERALD_REDIS_URL", "http://x"), ("HERALD_LOG_LEVEL", "loud"),
             ("HERALD_WEB_THREADS", "0"), ("HERALD_BASE_URL", "not a url"), ("HERALD_WORKERS", "-1"),
             ("HERALD_LEASE_SECONDS", "0"), ("HERALD_RETRY_ATTEMPTS", "many"), ("HERALD_RETRY_BASE_SECONDS", "0"),
-            ("HERALD_DRAIN_SECONDS", "-5"), ("HERALD_DATABASE_URL", "postgresql://u:p@db:notaport/herald"),
+            ("HERALD_DRAIN_SECONDS", "-5"), ("HERALD_ALERT_EVERY", "0"), ("HERALD_DATABASE_URL", "postgresql://u:p@db:notaport/herald"),
             ("HERALD_DATABASE_URL", "postgresql://u:p%zz@db/herald"), ("HERALD_DATABASE_URL", "postgresql://db:99999/herald"),
             ("HERALD_DATABASE_URL", "postgresql://db/her ald"),
         ]

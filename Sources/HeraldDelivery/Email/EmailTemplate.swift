@@ -15,7 +15,7 @@ struct EmailTemplate {
             "logical_date": String(local.prefix(10)),
             "row_count": context.rowCount.map { String($0) + (context.truncated ? "+" : "") } ?? "",
             "execution_id": context.executionID.uuidString.lowercased(),
-        ]
+        ].merging(context.placeholders) { own, _ in own }
     }
 
     /// `template` with each placeholder replaced by its value passed through `escape`.

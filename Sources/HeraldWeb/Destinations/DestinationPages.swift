@@ -40,7 +40,7 @@ enum DestinationPages {
         router.post("/destinations/:id/test", .signedIn(.creator)) { context in
             let service = try DestinationsAPI.service(context)
             let destination = try service.checkMayChange(try context.id("id", "destination"), actor: context.actor)
-            let result = try DestinationTester(destinations: service, environment: context.settings.channels).test(destination.id, actor: context.actor)
+            let result = try DestinationTester(destinations: service, environment: try context.channelsWithSystemEmail()).test(destination.id, actor: context.actor)
             return try form(context, templates, destination: destination, kind: DestinationKind(rawValue: destination.kind) ?? .folder,
                             name: destination.name, values: DestinationFormFields.values(settingsJSON: destination.settingsJSON, path: destination.path),
                             test: DestinationFormView.TestResult(ok: result.ok, detail: result.detail))

@@ -99,7 +99,7 @@ enum DestinationsAPI {
         }
         router.post("/api/v1/destinations/:id/test", .signedIn(.creator)) { context in
             let id = try context.id("id", "destination")
-            let result = try DestinationTester(destinations: try service(context), environment: context.settings.channels).test(id, actor: context.actor)
+            let result = try DestinationTester(destinations: try service(context), environment: try context.channelsWithSystemEmail()).test(id, actor: context.actor)
             return try .json(TestJSON(ok: result.ok, detail: result.detail, category: result.category))
         }
     }

@@ -26,7 +26,7 @@ public struct PageChrome: Sendable, Encodable {
         if let principal = context.principal {
             items = [("Schedules", "/schedules"), ("Runs", "/executions")]
             if principal.has(.creator) { items += [("Reports", "/reports"), ("Destinations", "/destinations"), ("Templates", "/templates")] }
-            if principal.has(.admin) { items += [("Data sources", "/datasources"), ("Users", "/admin/users"), ("Audit", "/admin/audit")] }
+            if principal.has(.admin) { items += [("Data sources", "/datasources"), ("Users", "/admin/users"), ("Email", "/admin/email"), ("Audit", "/admin/audit")] }
             items += [("Status", "/status")]
         }
         nav = items.map { NavItem(label: $0.0, href: $0.1, current: Router.split($0.1).first == current) }
@@ -64,6 +64,7 @@ public struct PageChrome: Sendable, Encodable {
         "user-disabled": "The user was disabled: their sessions ended and their API tokens were revoked.",
         "user-enabled": "The user was enabled.",
         "user-password": "The password was reset: their sessions ended and their API tokens were revoked.",
+        "email-saved": "The SMTP server was saved. Send a test email to check it.",
     ]
 }
 

@@ -1,0 +1,87 @@
+import Crypto
+import Foundation
+import HeraldCore
+import HeraldDelivery
+import HeraldStore
+import Logging
+import Postgres
+
+/// Sends owner alert emails after a run's end is recorded (never inside the finish transaction): asks
+/// `OwnerAlertRepository` which alert the end calls for (claimed once), and sends it through the admin's SMTP server
+/// with the email channel's message builder, so its headers are checked and encoded like a report's. Without a
+/// server only the in-app notification exists (a warning is logged once). A failure to send is logged and recorded on
+/// the alert's row, never on the run. Not thread-safe: each runner owns one.
+final class OwnerAlertMailer {
+    let store: PostgresConnection
+    let keyring: () throws -> SecretKeyring
+    let every: Int
+    let environment: ChannelEnvironment
+    /// How long the admin's server, as read, is used before it is read again (a change applies without a restart).
+    let recheckSeconds: Double
+    private let logger = Logger(label: "herald.alerts")
+    private var server: (value: (server: SMTPServer, password: String?)?, readAt: Date)?
+    private var warnedNoServer = false
+    /// Changes whenever the server read differs from the one before (cached email channels are keyed by it).
+    private(set) var systemSMTPVersion = 0
+
+    init(store: PostgresConnection, keyring: @escaping () throws -> SecretKeyring, every: Int, environment: ChannelEnvironment,
+         recheckSeconds: Double = 60) {
+        self.store = store
+        self.keyring = keyring
+        self.every = every
+        self.environment = environment
+        self.recheckSeconds = recheckSeconds
+    }
+
+    /// The admin's SMTP server, re-read at most every `recheckSeconds`.
+    func systemSMTP() throws -> (server: SMTPServer, password: String?)? {
+        if let server, server.readAt.timeIntervalSinceNow > -recheckSeconds { return server.value }
+        let value = try SystemEmailService(connection: store, keyring: try keyring()).load()
+        if let old = server, old.value?.server != value?.server || old.value?.password != value?.password { systemSMTPVersion += 1 }
+        server = (value, Date())
+        return value
+    }
+
+    /// Called once a run's end is recorded; never throws (a run is never failed by its alert).
+    func runEnded(_ executionID: UUID) {
+        do {
+            guard let system = try systemSMTP() else {
+                if !warnedNoServer {
+                    warnedNoServer = true
+                    logger.warning("no SMTP server is set up on /admin/email: owner alerts are in-app notifications only")
+                }
+                return
+            }
+            guard let alert = try OwnerAlertRepository(connection: store, every: every).claim(executionID) else { return }
+            var sendError: String?
+            do {
+                _ = try send(alert, through: system)
+            } catch {
+                sendError = "\(error)"
+                logger.error("could not send an owner alert", metadata: ["execution": "\(executionID)", "kind": "\(alert.kind.rawValue)",
+                                                                       "error": "\(error)"])
+            }
+            try OwnerAlertRepository(connection: store, every: every).recordSent(alert, error: sendError)
+        } catch {
+            logger.error("could not decide or record an owner alert", metadata: ["execution": "\(executionID)", "error": "\(error)"])
+        }
+    }
+
+    /// Sends the alert's email; returns what the channel says it did.
+    func send(_ alert: OwnerAlertRepository.Alert, through system: (server: SMTPServer, password: String?)) throws -> String {
+        let message = OwnerAlertMessage(alert, baseURL: environment.baseURL, every: every)
+        var environment = environment
+        environment.systemSMTP = system
+        // An alert is short: it must not hold a worker for a report's transfer time.
+        environment.transferTimeout = min(environment.transferTimeout, 60)
+        // An email destination's settings: to the owner alone, no files; decoded and checked as any destination's.
+        let settings: [String: Any] = ["to": [alert.ownerEmail], "subject": message.subject, "body_md": message.markdown]
+        let settingsJSON = String(decoding: try JSONSerialization.data(withJSONObject: settings, options: [.sortedKeys]), as: UTF8.self)
+        let channel = try EmailChannel.make(settingsJSON: settingsJSON, secretsJSON: "{}", environment: environment)
+        var context = DeliveryContext(reportName: alert.reportName, scheduleName: alert.scheduleName, localDateTime: alert.localDateTime,
+                                      executionID: alert.executionID)
+        context.scheduleID = alert.scheduleID
+        context.placeholders = message.placeholders
+        return try channel.deliver([], context: context)
+    }
+}

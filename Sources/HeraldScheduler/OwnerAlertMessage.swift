@@ -1,0 +1,41 @@
+import HeraldStore
+
+/// An owner alert's subject and Markdown body, written with the email template's placeholders: the schedule's and
+/// report's names, the error, the streak and the link are values the channel escapes in the HTML part (a schedule
+/// named `*x* <b>` reads as written), never Markdown of their own.
+struct OwnerAlertMessage {
+    let subject: String
+    let markdown: String
+    let placeholders: [String: String]
+
+    init(_ alert: OwnerAlertRepository.Alert, baseURL: String, every: Int) {
+        let base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        let link = base + "/executions/" + alert.executionID.uuidString.lowercased()
+        switch alert.kind {
+        case .failure:
+            subject = alert.status == "partial" ? "Herald: \"{schedule_name}\" was only partly delivered" : "Herald: \"{schedule_name}\" failed"
+            let what = alert.status == "partial" ? "was only partly delivered" : "failed"
+            let times = alert.streak == 1 ? "This is its first failure in a row." : "It has failed \(alert.streak) times in a row."
+            let next = every == 1 ? "Herald emails you about each failure" : "Herald emails you again if it is still failing after \(every) more runs"
+            let streak = "\(times) \(next), and once when it works again."
+            markdown = """
+                The run of **{schedule_name}** (report {report_name}) for {date} {time} (\(alert.timeZone)) \(what).
+
+                Error: {alert_error}
+
+                \(streak)
+
+                [Open the run in Herald]({alert_link})
+                """
+        case .recovery:
+            subject = "Herald: \"{schedule_name}\" is working again"
+            markdown = """
+                The run of **{schedule_name}** (report {report_name}) for {date} {time} (\(alert.timeZone)) succeeded, \
+                after \(alert.streak) failed run\(alert.streak == 1 ? "" : "s") in a row.
+
+                [Open the run in Herald]({alert_link})
+                """
+        }
+        placeholders = ["alert_error": alert.error.isEmpty ? "(none recorded)" : alert.error, "alert_link": link]
+    }
+}
