@@ -10,7 +10,8 @@
 #          raised) beside `curl --aws-sigv4` with the payload's SHA-256 from `sha256sum` (timed with it), to moto.
 # The measured program is Tests/DeliveryProbe (release build): DeliveryChannels.make with settings JSON, outbound
 # allow-list 127.0.0.1, then COUNT deliveries; the channel is built once, before its clock starts. Every server is
-# on a free loopback port, started here and stopped by PID on exit. Each arm runs RUNS times; the median is reported.
+# on a free loopback port, started here and stopped by PID on exit. RUNS rounds, each running every arm once (so a
+# change in the machine's load touches all arms alike); each arm's median is reported.
 # Knobs (environment): RUNS=3, MESSAGES50=20, SINGLES=1000, UPLOAD_MB=100, ARMS="email sftp s3",
 # HERALD_BENCH_BIN (a folder holding DeliveryProbe: no build).
 # Usage: deploy/bench-delivery.sh
@@ -40,23 +41,23 @@ mkdir -p "$work/pids" "$work/files" "$work/samples"
 servers=$PWD/Tests/Servers
 results=$work/results.tsv
 : > "$results"
-median() { sort -n | awk '{v[NR]=$1} END {print (NR % 2 ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2)}'; }
 seconds_of() { sed -E 's/.*"seconds": ?([0-9.e+-]+).*/\1/' <<<"$1"; }
 now() { date +%s.%N; }
 
-# arm NAME COUNT BYTES COMMAND...: runs COMMAND $runs times; COMMAND prints a JSON line with "seconds" (the probe and
-# the Python peer) or nothing (a command line timed here, from start to exit). Appends name, count, bytes, median s.
-arm() {
-    local name=$1 count=$2 bytes=$3 i line start seconds=()
+# measure NAME COUNT BYTES COMMAND...: runs COMMAND once; COMMAND prints a JSON line with "seconds" (the probe and the
+# Python peer) or nothing (a command line, timed here from start to exit). Also the sender's CPU time: user + sys of
+# every process COMMAND ran (bash `times`, children line), which leaves out the sink's and the server's share.
+# Appends name, count, bytes, seconds, CPU seconds to $results.
+measure() {
+    local name=$1 count=$2 bytes=$3 line start seconds cpu
     shift 3
-    for i in $(seq 1 "$runs"); do
-        [ "$(type -t before_run)" = function ] && before_run
-        start=$(now)
-        line=$("$@")
-        if [ -n "$line" ]; then seconds+=("$(seconds_of "$line")"); else seconds+=("$(awk "BEGIN {print $(now) - $start}")"); fi
-        say "$name run $i: ${seconds[-1]} s ${line:0:200}"
-    done
-    printf '%s\t%s\t%s\t%s\n' "$name" "$count" "$bytes" "$(printf '%s\n' "${seconds[@]}" | median)" >> "$results"
+    [ "$(type -t before_run)" = function ] && before_run
+    start=$(now)
+    line=$("$@"; times > "$work/times.txt")
+    if [ -n "$line" ]; then seconds=$(seconds_of "$line"); else seconds=$(awk "BEGIN {print $(now) - $start}"); fi
+    cpu=$(sed -n 2p "$work/times.txt" | awk '{ n = 0; for (f = 1; f <= 2; f++) { split($f, t, /[ms]/); n += t[1] * 60 + t[2] } print n }')
+    say "round $round, $name: $seconds s, sender CPU $cpu s ${line:0:140}"
+    printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$count" "$bytes" "$seconds" "$cpu" >> "$results"
 }
 probe() { "$bin/DeliveryProbe" "$@"; }
 
@@ -84,22 +85,18 @@ PY
     email_settings() {
         printf '{"to":%s,"subject":"{report_name} for {date}","body_md":"{report_name} for {date} is attached.","smtp":{"host":"127.0.0.1","port":%s,"security":"plain","from_address":"herald@bench.test","from_name":"Herald"}}' "$1" "$smtp_port"
     }
-    export HERALD_PROBE_SETTINGS HERALD_PROBE_SECRETS='{}'
-    HERALD_PROBE_SETTINGS=$(email_settings "$recipients50")
-    arm "herald email 50 rcpt 1 MB" "$messages50" 1000000 \
-        probe email "$messages50" "$work/files/report-1mb.csv" csv
-    arm "smtplib 50 rcpt 1 MB" "$messages50" 1000000 \
-        "$herald_python" deploy/bench-delivery-smtplib.py 127.0.0.1 "$smtp_port" "$messages50" 50 "$work/files/report-1mb.csv" per-message
-    HERALD_PROBE_SETTINGS=$(email_settings '["single@bench.test"]')
-    arm "herald email 1 rcpt" "$singles" 4000 \
-        probe email "$singles" "$work/files/report-4kb.csv" csv
-    arm "smtplib 1 rcpt, connection per message" "$singles" 4000 \
-        "$herald_python" deploy/bench-delivery-smtplib.py 127.0.0.1 "$smtp_port" "$singles" 1 "$work/files/report-4kb.csv" per-message
-    arm "smtplib 1 rcpt, one connection" "$singles" 4000 \
-        "$herald_python" deploy/bench-delivery-smtplib.py 127.0.0.1 "$smtp_port" "$singles" 1 "$work/files/report-4kb.csv" one-connection
-    unset HERALD_PROBE_SETTINGS HERALD_PROBE_SECRETS
-    say "message sizes as the sink received them (first of each sender and recipient count):"
-    ls -l "$work/samples" | awk 'NR > 1 {printf "    %10d  %s\n", $5, $9}' >&2
+    settings50=$(email_settings "$recipients50")
+    settings1=$(email_settings '["single@bench.test"]')
+    smtplib() { "$herald_python" deploy/bench-delivery-smtplib.py 127.0.0.1 "$smtp_port" "$@"; }
+    email_round() {
+        HERALD_PROBE_SETTINGS=$settings50 HERALD_PROBE_SECRETS='{}' measure "herald email 50 rcpt 1 MB" "$messages50" 1000000 \
+            probe email "$messages50" "$work/files/report-1mb.csv" csv
+        measure "smtplib 50 rcpt 1 MB" "$messages50" 1000000 smtplib "$messages50" 50 "$work/files/report-1mb.csv" per-message
+        HERALD_PROBE_SETTINGS=$settings1 HERALD_PROBE_SECRETS='{}' measure "herald email 1 rcpt" "$singles" 4000 \
+            probe email "$singles" "$work/files/report-4kb.csv" csv
+        measure "smtplib 1 rcpt, connection per message" "$singles" 4000 smtplib "$singles" 1 "$work/files/report-4kb.csv" per-message
+        measure "smtplib 1 rcpt, one connection" "$singles" 4000 smtplib "$singles" 1 "$work/files/report-4kb.csv" one-connection
+    }
 fi
 
 if [[ " $arms " == *" sftp "* || " $arms " == *" s3 "* ]]; then
@@ -111,23 +108,29 @@ fi
 if [[ " $arms " == *" sftp "* ]]; then
     start_sftp_servers "$work"
     wait_for_port "$work/sftp/sftp.port" "$work/pids/sftp.pid" "$work/sftp.log"
-    port=$HERALD_TEST_SFTP_PORT user=$HERALD_TEST_SFTP_USER root=$HERALD_TEST_SFTP_ROOT key=$HERALD_TEST_SFTP_KEY
-    printf '[127.0.0.1]:%s %s\n' "$port" "$(cut -d' ' -f1-2 "$work/sftp/sftp.host_key.pub")" > "$work/known_hosts"
-    # Each run starts from an empty folder (uploads belong to the SFTP user).
-    before_run() { as_root find "$root" -mindepth 1 -delete; }
-    export HERALD_PROBE_SETTINGS HERALD_PROBE_SECRETS
-    HERALD_PROBE_SETTINGS=$(printf '{"host":"127.0.0.1","port":%s,"username":"%s","path":"%s/herald","filename":"upload.bin","if_exists":"overwrite","host_key_sha256":"%s"}' \
-        "$port" "$user" "$root" "$HERALD_TEST_SFTP_HOST_KEY_SHA256")
-    HERALD_PROBE_SECRETS=$(python3 -c 'import json, sys; print(json.dumps({"private_key": open(sys.argv[1]).read()}))' "$key")
-    arm "herald sftp" 1 "$upload_bytes" probe sftp 1 "$work/files/upload.bin" bin
-    unset HERALD_PROBE_SETTINGS HERALD_PROBE_SECRETS
-    arm "curl -T sftp://" 1 "$upload_bytes" curl -sS --fail --ftp-create-dirs --key "$key" --pubkey "$key.pub" \
-        --hostpubsha256 "$HERALD_TEST_SFTP_HOST_KEY_SHA256" -T "$work/files/upload.bin" -u "$user:" \
-        "sftp://127.0.0.1:$port$root/curl/upload.bin"
-    printf 'put %s %s/upload.bin\n' "$work/files/upload.bin" "$root" > "$work/sftp.batch"
-    arm "OpenSSH sftp -b" 1 "$upload_bytes" sh -c 'sftp -q -b "$1" -i "$2" -P "$3" -o BatchMode=yes -o UserKnownHostsFile="$4" \
-        -o StrictHostKeyChecking=yes "$5@127.0.0.1" >/dev/null' sh "$work/sftp.batch" "$key" "$port" "$work/known_hosts" "$user"
-    unset -f before_run
+    sftp_port=$HERALD_TEST_SFTP_PORT sftp_user=$HERALD_TEST_SFTP_USER sftp_root=$HERALD_TEST_SFTP_ROOT key=$HERALD_TEST_SFTP_KEY
+    printf '[127.0.0.1]:%s %s\n' "$sftp_port" "$(cut -d' ' -f1-2 "$work/sftp/sftp.host_key.pub")" > "$work/known_hosts"
+    printf 'put %s %s/upload.bin\n' "$work/files/upload.bin" "$sftp_root" > "$work/sftp.batch"
+    sftp_settings=$(printf '{"host":"127.0.0.1","port":%s,"username":"%s","path":"%s/herald","filename":"upload.bin","if_exists":"overwrite","host_key_sha256":"%s"}' \
+        "$sftp_port" "$sftp_user" "$sftp_root" "$HERALD_TEST_SFTP_HOST_KEY_SHA256")
+    sftp_secrets=$(python3 -c 'import json, sys; print(json.dumps({"private_key": open(sys.argv[1]).read()}))' "$key")
+    curl_sftp() {
+        curl -sS --fail --ftp-create-dirs --key "$key" --pubkey "$key.pub" --hostpubsha256 "$HERALD_TEST_SFTP_HOST_KEY_SHA256" \
+            -T "$work/files/upload.bin" -u "$sftp_user:" "sftp://127.0.0.1:$sftp_port$sftp_root/curl/upload.bin"
+    }
+    openssh_sftp() {
+        sftp -q -b "$work/sftp.batch" -i "$key" -P "$sftp_port" -o BatchMode=yes -o UserKnownHostsFile="$work/known_hosts" \
+            -o StrictHostKeyChecking=yes "$sftp_user@127.0.0.1" >/dev/null
+    }
+    sftp_round() {
+        # Each upload starts from an empty folder (uploads belong to the SFTP user).
+        before_run() { as_root find "$sftp_root" -mindepth 1 -delete; }
+        HERALD_PROBE_SETTINGS=$sftp_settings HERALD_PROBE_SECRETS=$sftp_secrets measure "herald sftp" 1 "$upload_bytes" \
+            probe sftp 1 "$work/files/upload.bin" bin
+        measure "curl -T sftp://" 1 "$upload_bytes" curl_sftp
+        measure "OpenSSH sftp -b" 1 "$upload_bytes" openssh_sftp
+        unset -f before_run
+    }
 fi
 
 if [[ " $arms " == *" s3 "* ]]; then
@@ -136,18 +139,11 @@ if [[ " $arms " == *" s3 "* ]]; then
     wait_for_file "$work/s3.ready" "$work/pids/s3.pid" "$work/s3.log"
     access=$(sed -n 's/^HERALD_TEST_S3_ACCESS_KEY=//p' "$work/s3.credentials")
     secret=$(sed -n 's/^HERALD_TEST_S3_SECRET_KEY=//p' "$work/s3.credentials")
-    export HERALD_PROBE_SETTINGS HERALD_PROBE_SECRETS
-    HERALD_PROBE_SECRETS=$(printf '{"access_key_id":"%s","secret_access_key":"%s"}' "$access" "$secret")
+    s3_secrets=$(printf '{"access_key_id":"%s","secret_access_key":"%s"}' "$access" "$secret")
     s3_settings() {
         printf '{"bucket":"bench-bucket","region":"us-east-1","endpoint":"http://127.0.0.1:%s","path_style":true,"key":"herald/{report_name}.{format}","multipart_threshold_mb":%s}' "$s3_port" "$1"
     }
-    HERALD_PROBE_SETTINGS=$(s3_settings 64)
-    arm "herald s3 (multipart, 64 MB parts)" 1 "$upload_bytes" \
-        probe s3 1 "$work/files/upload.bin" bin
-    HERALD_PROBE_SETTINGS=$(s3_settings 5000)
-    arm "herald s3 (one PUT)" 1 "$upload_bytes" \
-        probe s3 1 "$work/files/upload.bin" bin
-    unset HERALD_PROBE_SETTINGS HERALD_PROBE_SECRETS
+    s3_multipart=$(s3_settings 64) s3_single=$(s3_settings 5000)
     # curl 7.88 signs the x-amz-content-sha256 value it is given: the file's SHA-256 (the same work as Herald's,
     # which signs its payload), or UNSIGNED-PAYLOAD (one pass over the file less; what S3 also accepts).
     curl_s3() {
@@ -155,23 +151,42 @@ if [[ " $arms " == *" s3 "* ]]; then
             -H "x-amz-content-sha256: $1" -T "$work/files/upload.bin" "http://127.0.0.1:$s3_port/bench-bucket/curl/upload.bin"
     }
     curl_s3_signed() { curl_s3 "$(sha256sum "$work/files/upload.bin" | cut -d' ' -f1)"; }
-    arm "curl --aws-sigv4 (+ sha256sum)" 1 "$upload_bytes" curl_s3_signed
-    arm "curl --aws-sigv4, UNSIGNED-PAYLOAD" 1 "$upload_bytes" curl_s3 UNSIGNED-PAYLOAD
+    s3_round() {
+        HERALD_PROBE_SETTINGS=$s3_multipart HERALD_PROBE_SECRETS=$s3_secrets measure "herald s3 (multipart, 64 MB parts)" 1 "$upload_bytes" \
+            probe s3 1 "$work/files/upload.bin" bin
+        HERALD_PROBE_SETTINGS=$s3_single HERALD_PROBE_SECRETS=$s3_secrets measure "herald s3 (one PUT)" 1 "$upload_bytes" \
+            probe s3 1 "$work/files/upload.bin" bin
+        measure "curl --aws-sigv4 (+ sha256sum)" 1 "$upload_bytes" curl_s3_signed
+        measure "curl --aws-sigv4, UNSIGNED-PAYLOAD" 1 "$upload_bytes" curl_s3 UNSIGNED-PAYLOAD
+    }
+fi
+
+for round in $(seq 1 "$runs"); do
+    for family in $arms; do "${family}_round"; done
+done
+if [[ " $arms " == *" email "* ]]; then
+    say "message sizes as the sink received them (the first of each sender and recipient count):"
+    ls -l "$work/samples" | awk 'NR > 1 {printf "    %10d  %s\n", $5, $9}' >&2
 fi
 say "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 python3 - "$results" "$runs" <<'PY'
 import sys
 path, runs = sys.argv[1], sys.argv[2]
-arms = {}
+import statistics
+samples = {}
 for line in open(path):
-    name, count, size, seconds = line.rstrip("\n").split("\t")
-    arms[name] = (int(count), int(size), float(seconds))
+    name, count, size, seconds, cpu = line.rstrip("\n").split("\t")
+    samples.setdefault(name, (int(count), int(size), [], []))
+    samples[name][2].append(float(seconds))
+    samples[name][3].append(float(cpu))
+arms = {name: (count, size, statistics.median(s), statistics.median(c)) for name, (count, size, s, c) in samples.items()}
 def rate(name): return arms[name][0] / arms[name][2]
 def mbps(name): return arms[name][1] / 1e6 / arms[name][2]
-print(f"\nmedian of {runs} runs\n")
-print("| arm | messages or files | seconds | messages/s | MB/s | ratio to the peer | target |")
-print("|---|---:|---:|---:|---:|---:|---|")
+def cpu_each(name): return arms[name][3] / arms[name][0]
+print(f"\nmedian of {runs} runs; sender CPU = user + sys of the sending process(es), per message or per file\n")
+print("| arm | messages or files | seconds | messages/s | MB/s | sender CPU ms each | ratio to the peer (CPU ratio) | target |")
+print("|---|---:|---:|---:|---:|---:|---|---|")
 pairs = [
     ("herald email 50 rcpt 1 MB", "smtplib 50 rcpt 1 MB", "rate", 3.0),
     ("herald email 1 rcpt", "smtplib 1 rcpt, connection per message", "rate", 3.0),
@@ -185,15 +200,16 @@ pairs = [
 done = set()
 kinds = {}
 def row(name, peer=None, kind=None, target=None):
-    count, size, seconds = arms[name]
+    count, size, seconds, cpu = arms[name]
     ratio = verdict = ""
     if peer in arms:
         r = rate(name) / rate(peer) if kind == "rate" else mbps(name) / mbps(peer)
-        ratio = f"**{r:.2f}×** {peer}"
+        c = cpu_each(peer) / cpu_each(name) if cpu_each(name) > 0 else float("inf")
+        ratio = f"**{r:.2f}×** {peer} ({c:.2f}×)"
         verdict = f"≥ {target}×: {'met' if r >= target else 'NOT met'}"
     per_second = f"{rate(name):,.1f}" if kind == "rate" else "-"
     throughput = f"{mbps(name):,.1f}" if kind == "mb" else "-"
-    print(f"| {name} | {count:,} | {seconds:.3f} | {per_second} | {throughput} | {ratio} | {verdict} |")
+    print(f"| {name} | {count:,} | {seconds:.3f} | {per_second} | {throughput} | {cpu_each(name) * 1000:,.2f} | {ratio} | {verdict} |")
 for name, peer, kind, target in pairs:
     if name in arms: row(name, peer, kind, target)
     done.add(name)
