@@ -52,13 +52,18 @@ measure() {
     local name=$1 count=$2 bytes=$3 line start seconds cpu
     shift 3
     [ "$(type -t before_run)" = function ] && before_run
+    local served; served=$(server_cpu)
     start=$(now)
     line=$("$@"; times > "$work/times.txt")
     if [ -n "$line" ]; then seconds=$(seconds_of "$line"); else seconds=$(awk "BEGIN {print $(now) - $start}"); fi
     cpu=$(sed -n 2p "$work/times.txt" | awk '{ n = 0; for (f = 1; f <= 2; f++) { split($f, t, /[ms]/); n += t[1] * 60 + t[2] } print n }')
-    say "round $round, $name: $seconds s, sender CPU $cpu s ${line:0:140}"
-    printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$count" "$bytes" "$seconds" "$cpu" >> "$results"
+    served=$(awk "BEGIN {print $(server_cpu) - $served}")
+    say "round $round, $name: $seconds s, sender CPU $cpu s, server CPU $served s ${line:0:120}"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$count" "$bytes" "$seconds" "$cpu" "$served" >> "$results"
 }
+# The CPU seconds so far of the server the current round talks to ($server_pid: the sink, sshd, moto), its reaped
+# children included (sshd serves each connection in a child).
+server_cpu() { awk '{print ($14 + $15 + $16 + $17) / 100}' "/proc/$server_pid/stat"; }
 probe() { "$bin/DeliveryProbe" "$@"; }
 
 say "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load before: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -89,6 +94,7 @@ PY
     settings1=$(email_settings '["single@bench.test"]')
     smtplib() { "$herald_python" deploy/bench-delivery-smtplib.py 127.0.0.1 "$smtp_port" "$@"; }
     email_round() {
+        server_pid=$(cat "$work/pids/smtp-sink.pid")
         HERALD_PROBE_SETTINGS=$settings50 HERALD_PROBE_SECRETS='{}' measure "herald email 50 rcpt 1 MB" "$messages50" 1000000 \
             probe email "$messages50" "$work/files/report-1mb.csv" csv
         measure "smtplib 50 rcpt 1 MB" "$messages50" 1000000 smtplib "$messages50" 50 "$work/files/report-1mb.csv" per-message
@@ -123,6 +129,7 @@ if [[ " $arms " == *" sftp "* ]]; then
             -o StrictHostKeyChecking=yes "$sftp_user@127.0.0.1" >/dev/null
     }
     sftp_round() {
+        server_pid=$(cat "$work/pids/sftp.pid")
         # Each upload starts from an empty folder (uploads belong to the SFTP user).
         before_run() { as_root find "$sftp_root" -mindepth 1 -delete; }
         HERALD_PROBE_SETTINGS=$sftp_settings HERALD_PROBE_SECRETS=$sftp_secrets measure "herald sftp" 1 "$upload_bytes" \
@@ -152,6 +159,7 @@ if [[ " $arms " == *" s3 "* ]]; then
     }
     curl_s3_signed() { curl_s3 "$(sha256sum "$work/files/upload.bin" | cut -d' ' -f1)"; }
     s3_round() {
+        server_pid=$(cat "$work/pids/s3.pid")
         HERALD_PROBE_SETTINGS=$s3_multipart HERALD_PROBE_SECRETS=$s3_secrets measure "herald s3 (multipart, 64 MB parts)" 1 "$upload_bytes" \
             probe s3 1 "$work/files/upload.bin" bin
         HERALD_PROBE_SETTINGS=$s3_single HERALD_PROBE_SECRETS=$s3_secrets measure "herald s3 (one PUT)" 1 "$upload_bytes" \
@@ -176,17 +184,19 @@ path, runs = sys.argv[1], sys.argv[2]
 import statistics
 samples = {}
 for line in open(path):
-    name, count, size, seconds, cpu = line.rstrip("\n").split("\t")
-    samples.setdefault(name, (int(count), int(size), [], []))
+    name, count, size, seconds, cpu, served = line.rstrip("\n").split("\t")
+    samples.setdefault(name, (int(count), int(size), [], [], []))
     samples[name][2].append(float(seconds))
     samples[name][3].append(float(cpu))
-arms = {name: (count, size, statistics.median(s), statistics.median(c)) for name, (count, size, s, c) in samples.items()}
+    samples[name][4].append(float(served))
+arms = {name: (count, size, statistics.median(s), statistics.median(c)) for name, (count, size, s, c, _) in samples.items()}
+server = {name: statistics.median(v[4]) / v[0] for name, v in samples.items()}
 def rate(name): return arms[name][0] / arms[name][2]
 def mbps(name): return arms[name][1] / 1e6 / arms[name][2]
 def cpu_each(name): return arms[name][3] / arms[name][0]
-print(f"\nmedian of {runs} runs; sender CPU = user + sys of the sending process(es), per message or per file\n")
-print("| arm | messages or files | seconds | messages/s | MB/s | sender CPU ms each | ratio to the peer (CPU ratio) | target |")
-print("|---|---:|---:|---:|---:|---:|---|---|")
+print(f"\nmedian of {runs} runs; CPU = user + sys per message or per file, of the sending process(es) and of the server\n")
+print("| arm | messages or files | seconds | messages/s | MB/s | sender CPU ms each | server CPU ms each | ratio to the peer (sender CPU ratio) | target |")
+print("|---|---:|---:|---:|---:|---:|---:|---|---|")
 pairs = [
     ("herald email 50 rcpt 1 MB", "smtplib 50 rcpt 1 MB", "rate", 3.0),
     ("herald email 1 rcpt", "smtplib 1 rcpt, connection per message", "rate", 3.0),
@@ -209,7 +219,7 @@ def row(name, peer=None, kind=None, target=None):
         verdict = f"≥ {target}×: {'met' if r >= target else 'NOT met'}"
     per_second = f"{rate(name):,.1f}" if kind == "rate" else "-"
     throughput = f"{mbps(name):,.1f}" if kind == "mb" else "-"
-    print(f"| {name} | {count:,} | {seconds:.3f} | {per_second} | {throughput} | {cpu_each(name) * 1000:,.2f} | {ratio} | {verdict} |")
+    print(f"| {name} | {count:,} | {seconds:.3f} | {per_second} | {throughput} | {cpu_each(name) * 1000:,.2f} | {server[name] * 1000:,.2f} | {ratio} | {verdict} |")
 for name, peer, kind, target in pairs:
     if name in arms: row(name, peer, kind, target)
     done.add(name)
