@@ -57,13 +57,14 @@ measure() {
     line=$("$@"; times > "$work/times.txt")
     if [ -n "$line" ]; then seconds=$(seconds_of "$line"); else seconds=$(awk "BEGIN {print $(now) - $start}"); fi
     cpu=$(sed -n 2p "$work/times.txt" | awk '{ n = 0; for (f = 1; f <= 2; f++) { split($f, t, /[ms]/); n += t[1] * 60 + t[2] } print n }')
-    served=$(awk "BEGIN {print $(server_cpu) - $served}")
+    [ "$served" = nan ] || served=$(awk "BEGIN {print $(server_cpu) - $served}")
     say "round $round, $name: $seconds s, sender CPU $cpu s, server CPU $served s ${line:0:120}"
     printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$count" "$bytes" "$seconds" "$cpu" "$served" >> "$results"
 }
-# The CPU seconds so far of the server the current round talks to ($server_pid: the sink, sshd, moto), its reaped
-# children included (sshd serves each connection in a child).
-server_cpu() { awk '{print ($14 + $15 + $16 + $17) / 100}' "/proc/$server_pid/stat"; }
+# The CPU seconds so far of the server the current round talks to ($server_pid: the sink, moto), its reaped children
+# included; "nan" without one (sshd: the session's processes are not all reaped by the listener, so its figure missed
+# most of the work and is not shown).
+server_cpu() { if [ -n "$server_pid" ]; then awk '{print ($14 + $15 + $16 + $17) / 100}' "/proc/$server_pid/stat"; else echo nan; fi; }
 probe() { "$bin/DeliveryProbe" "$@"; }
 
 say "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load before: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -129,7 +130,7 @@ if [[ " $arms " == *" sftp "* ]]; then
             -o StrictHostKeyChecking=yes "$sftp_user@127.0.0.1" >/dev/null
     }
     sftp_round() {
-        server_pid=$(cat "$work/pids/sftp.pid")
+        server_pid=
         # Each upload starts from an empty folder (uploads belong to the SFTP user).
         before_run() { as_root find "$sftp_root" -mindepth 1 -delete; }
         HERALD_PROBE_SETTINGS=$sftp_settings HERALD_PROBE_SECRETS=$sftp_secrets measure "herald sftp" 1 "$upload_bytes" \
@@ -219,7 +220,7 @@ def row(name, peer=None, kind=None, target=None):
         verdict = f"≥ {target}×: {'met' if r >= target else 'NOT met'}"
     per_second = f"{rate(name):,.1f}" if kind == "rate" else "-"
     throughput = f"{mbps(name):,.1f}" if kind == "mb" else "-"
-    print(f"| {name} | {count:,} | {seconds:.3f} | {per_second} | {throughput} | {cpu_each(name) * 1000:,.2f} | {server[name] * 1000:,.2f} | {ratio} | {verdict} |")
+    print(f"| {name} | {count:,} | {seconds:.3f} | {per_second} | {throughput} | {cpu_each(name) * 1000:,.2f} | {'-' if server[name] != server[name] else f'{server[name] * 1000:,.2f}'} | {ratio} | {verdict} |")
 for name, peer, kind, target in pairs:
     if name in arms: row(name, peer, kind, target)
     done.add(name)

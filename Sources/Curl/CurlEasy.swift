@@ -171,9 +171,10 @@ public final class CurlEasy {
     public func upload(bytes: [UInt8]) throws(CurlError) { try startUpload(.bytes(bytes, 0), size: Int64(bytes.count)) }
 
     /// libcurl's largest upload buffer, set for every upload. libcurl hands libssh2 one buffer per SFTP write, and
-    /// libssh2 sends it as pipelined 30 KB packets: with the default 64 KiB only two are in flight, and a 100 MB SFTP
-    /// upload on loopback took 4.1–6.7 s against 3.3–3.7 s with 2 MiB (deploy/bench-delivery.sh, BENCHMARKS.md).
-    /// One such buffer per handle that uploads.
+    /// libssh2 sends it as pipelined ~30 KB packets, then waits for their acknowledgements: with the default 64 KiB
+    /// only two are in flight per round trip. A 100 MB SFTP upload on the busy 2-vCPU loopback: median 3.1 s → 2.3 s
+    /// over 8 interleaved pairs (the same on a quiet loopback, within noise; the gain grows with the round-trip time;
+    /// BENCHMARKS.md, deploy/bench-delivery.sh). One such buffer per handle that uploads.
     public static let uploadBufferSize = 2 * 1024 * 1024
 
     private func startUpload(_ source: UploadSource, size: Int64) throws(CurlError) {
