@@ -69,8 +69,9 @@ final class Base64FileReader {
     /// Encodes the next block of the file into `pending`; false on a read error.
     private func refill() -> Bool {
         var filled = 0
-        while filled < raw.count {
-            let n = raw.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, raw.count - filled) }
+        let capacity = raw.count
+        while filled < capacity {
+            let n = raw.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, capacity - filled) }
             if n < 0 {
                 if errno == EINTR { continue }
                 return false
