@@ -7,11 +7,14 @@
 #   sftp:  a 100 MB file (random bytes) by Herald's SFTP channel beside `curl -T sftp://` (the same libcurl/libssh2)
 #          and OpenSSH's `sftp -b`, to the test sshd of deploy/lib.sh (key login, host key pinned, for all three).
 #   s3:    the same file by Herald's S3 channel (multipart above its 64 MB default, and one PUT with the threshold
-#          raised) beside `curl --aws-sigv4` with the payload's SHA-256 from `sha256sum` (timed with it), to moto.
+#          raised) beside `curl --aws-sigv4` with the payload's SHA-256 from `sha256sum` (timed with it) and with
+#          UNSIGNED-PAYLOAD, to moto.
 # The measured program is Tests/DeliveryProbe (release build): DeliveryChannels.make with settings JSON, outbound
 # allow-list 127.0.0.1, then COUNT deliveries; the channel is built once, before its clock starts. Every server is
 # on a free loopback port, started here and stopped by PID on exit. RUNS rounds, each running every arm once (so a
-# change in the machine's load touches all arms alike); each arm's median is reported.
+# change in the machine's load touches all arms alike); each arm's median is reported, with the CPU time per message
+# or file of the sender (user + sys of its processes) and of the server (the sink, moto; not sshd), so a reader can
+# tell the sender's cost from the server's. Results go to BENCHMARKS.md by hand.
 # Knobs (environment): RUNS=3, MESSAGES50=20, SINGLES=1000, UPLOAD_MB=100, ARMS="email sftp s3",
 # HERALD_BENCH_BIN (a folder holding DeliveryProbe: no build).
 # Usage: deploy/bench-delivery.sh
