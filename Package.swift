@@ -82,6 +82,8 @@ let package = Package(
         .executableTarget(name: "RenderProbe", dependencies: ["HeraldRender"], path: "Tests/RenderProbe"),
         // deploy/bench-export.sh's measured program: PostgreSQL → ReportQueryRunner.stream → one renderer → a file.
         .executableTarget(name: "ExportProbe", dependencies: ["HeraldStore", "HeraldRender", "Postgres"], path: "Tests/ExportProbe"),
+        // deploy/bench-delivery.sh's measured program: the real channels (DeliveryChannels.make) delivering N times.
+        .executableTarget(name: "DeliveryProbe", dependencies: ["HeraldDelivery", "HeraldCore"], path: "Tests/DeliveryProbe"),
         .testTarget(name: "CLibrariesTests", dependencies: ["CCurl", "CPangoCairo", "CCmark", "CFastCGI"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"]),

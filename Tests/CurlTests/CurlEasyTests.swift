@@ -30,6 +30,25 @@ final class CurlEasyTests: XCTestCase {
         }
     }
 
+    /// Uploads go through the 2 MiB upload buffer (`CurlEasy.uploadBufferSize`): a file of several buffers and an odd
+    /// tail, and one smaller than a buffer, arrive whole, so the larger reads lose or repeat nothing.
+    func testUploadsLargerAndSmallerThanTheUploadBufferArriveWhole() throws {
+        XCTAssertEqual(CurlEasy.uploadBufferSize, 2 * 1024 * 1024)
+        let easy = try CurlEasy()
+        for size in [2 * CurlEasy.uploadBufferSize + 12_345, CurlEasy.uploadBufferSize - 1, 1] {
+            let source = folder + "/source-\(size).bin"
+            let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 8) }
+            FileManager.default.createFile(atPath: source, contents: Data(bytes))
+            try easy.reset()
+            try easy.protocols("file")
+            try easy.url("file://" + folder + "/copy-\(size).bin")
+            try easy.upload(fileAt: source)
+            try easy.perform()
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/copy-\(size).bin")), Data(bytes), "\(size) bytes")
+            XCTAssertEqual(easy.uploadedBytes, Int64(size))
+        }
+    }
+
     func testAProtocolOutsideTheListIsRefused() throws {
         let easy = try CurlEasy()
         try easy.protocols("https")
