@@ -235,8 +235,9 @@ public final class ExecutionRunner {
         var heldSlot: Int?
         var truncated = false
         var resolvedParameters: String?
-        /// The first rows of the result, when this attempt rendered it (a retry delivers the kept files without them).
+        /// The first rows of the result, when this attempt rendered it (a retry reads those the rendering attempt kept).
         var preview: (columns: [String], rows: [[String]]) = ([], [])
+        var rendered = false
         var resultDigest: [UInt8]?
         let keptFiles = job.keptArtifacts.map { RenderedFile(path: settings.dataDirectory + "/" + $0.storagePath, format: $0.format) }
         if !keptFiles.isEmpty, keptFiles.allSatisfy({ access($0.path, R_OK) == 0 }) {
@@ -275,7 +276,7 @@ public final class ExecutionRunner {
                 release(slot)
                 throw error
             }
-            defer { preview = (rendering.previewColumns, rendering.previewRows) }
+            defer { preview = (rendering.previewColumns, rendering.previewRows); rendered = true }
             let streamed: ReportQueryRunner.Streamed
             do {
                 streamed = try query(job, prepared, into: rendering, deadline: deadline, cancelled: &cancelledByDeadline)
@@ -348,7 +349,8 @@ public final class ExecutionRunner {
         let delivering = clock.now
         let started = try leases.startDelivering(executionID, owner: owner, destinations: job.destinationIDs, rowCount: rowCount,
                                                  truncated: truncated, artifacts: kept, parameters: resolvedParameters,
-                                                 releasing: heldSlot.map { (job.dataSourceID, $0) }, resultDigest: resultDigest)
+                                                 releasing: heldSlot.map { (job.dataSourceID, $0) }, resultDigest: resultDigest,
+                                                 preview: rendered ? RunPreview(columns: preview.columns, rows: preview.rows).json : nil)
         wake(started.woken)
         guard let due = started.due else {
             // Another worker took the run over: this attempt's renderings were not recorded, so they must not stay.
@@ -360,8 +362,9 @@ public final class ExecutionRunner {
         context.scheduleID = job.scheduleID
         context.rowCount = rowCount
         context.truncated = truncated
-        context.columns = preview.columns
-        context.firstRows = preview.rows
+        let shown = rendered ? RunPreview(columns: preview.columns, rows: preview.rows) : RunPreview(json: job.previewJSON)
+        context.columns = shown.columns
+        context.firstRows = shown.rows
         context.links = downloadLinks(started.artifactIDs, zipped: job.exportOptions.zip)
         var delivered: [String] = []
         var outcomes: [DeliveryOutcome] = []

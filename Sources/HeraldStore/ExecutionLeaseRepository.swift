@@ -41,6 +41,8 @@ public struct ClaimedExecution: Sendable {
     /// A backfill run, or a run of a schedule with a backfill in flight: it must not overlap the other, so before
     /// running it asks `parkBehindScheduleRun`. False for every other run, which pays nothing for backfills.
     public let sharesScheduleWithBackfill: Bool
+    /// `{"columns": [...], "rows": [[...]]}` as the attempt that rendered the files kept it (nil before).
+    public let previewJSON: String?
 }
 
 /// What one delivery attempt came to, recorded by `finish`.
@@ -152,7 +154,7 @@ public struct ExecutionLeaseRepository {
             WHERE e.id = \(id) AND r.id = e.report_id
               AND ((e.status = 'queued' AND (e.not_before IS NULL OR e.not_before <= clock_timestamp()))
                    OR (e.status = 'running' AND e.lease_expires_at < clock_timestamp()))
-            RETURNING e.id, e.schedule_id, e.scheduled_for, e.attempts, e.crashes, r.name, r.sql, r.data_source_id,
+            RETURNING e.id, e.schedule_id, e.scheduled_for, e.attempts, e.crashes, r.name, r.sql, r.data_source_id, e.preview::text AS preview,
                       d.statement_timeout_ms, d.max_concurrency, r.max_duration_seconds, r.row_limit,
                       coalesce(e.destination_ids, (SELECT s.destination_ids FROM schedules s WHERE s.id = e.schedule_id), '{}')::text AS destinations,
                       coalesce((SELECT s.time_zone FROM schedules s WHERE s.id = e.schedule_id), 'UTC') AS time_zone,
@@ -204,7 +206,7 @@ public struct ExecutionLeaseRepository {
             reportDescription: try row.decode("description_md"), scheduleName: try row.decode("schedule_name"),
             sourceSlot: try row.decode("source_slot", as: Int?.self),
             deliveryCondition: try row.decodeJSON("delivery_condition", as: DeliveryCondition.self),
-            sharesScheduleWithBackfill: try row.decode("backfill_in_flight")))
+            sharesScheduleWithBackfill: try row.decode("backfill_in_flight"), previewJSON: try row.decode("preview", as: String?.self)))
     }
 
     /// Extends the leases of the executions `owner` is working on now; the owner's heartbeat calls this well inside
@@ -346,11 +348,12 @@ public struct ExecutionLeaseRepository {
     public func startDelivering(_ id: UUID, owner: String, destinations: [UUID], rowCount: Int?, truncated: Bool = false,
                                 artifacts: [KeptArtifact], parameters: String? = nil,
                                 releasing slot: (dataSourceID: UUID, slot: Int)? = nil,
-                                resultDigest: [UInt8]? = nil) throws -> (due: [DueDelivery]?, woken: [WokenRun], artifactIDs: [String: UUID]) {
+                                resultDigest: [UInt8]? = nil, preview: String? = nil) throws -> (due: [DueDelivery]?, woken: [WokenRun], artifactIDs: [String: UUID]) {
         let rows = try connection.query("""
             WITH \(fragment: Self.releasingSlot(slot)), step AS (
                 UPDATE executions SET step = 'deliver', row_count = coalesce(\(rowCount), row_count),
                     truncated = truncated OR \(truncated), parameters = coalesce(\(parameters)::jsonb, parameters),
+                    preview = coalesce(\(preview)::jsonb, preview),
                     result_sha256 = coalesce(\(resultDigest)::bytea, result_sha256)
                 WHERE id = \(id) AND status = 'running' AND lease_owner = \(owner)
                 RETURNING id

@@ -69,7 +69,8 @@ def test_admin_adds_a_creator_who_schedules_runs_and_downloads_a_report(browser:
     assert report_name in browser.text()
 
     browser.open("/destinations/new")
-    browser.fill_form({"Name": destination_name, "Kind": "Folder", "Sub-folder": folder})
+    assert browser.heading() == "New Folder destination"     # the kinds are tabs; a folder is the first
+    browser.fill_form({"Name": destination_name, "Sub-folder": folder})
     browser.submit("Save destination")
     browser.wait_for_path(lambda path: path == "/destinations", "/destinations after saving")
     assert destination_name in browser.text()

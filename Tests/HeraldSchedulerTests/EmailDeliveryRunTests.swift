@@ -72,6 +72,8 @@ struct EmailDeliveryRunTests {
         #expect(try statuses() == [ok: "succeeded", hidden: "succeeded", refused: "dead", greylisted: "succeeded"])
         let second = try smtp.waitForMessage { $0.recipients.contains(greylisted) }
         #expect(second.recipients == [greylisted])
+        // The retry did not query again, yet its message has the same table: the rendering attempt kept the first rows.
+        #expect(second.text.contains("double"))
 
         // "Re-send failed" tries the refused recipient again, and only it: no one else gets a third message.
         try ExecutionService(connection: store).resendFailed(executionID: id, actor: .commandLine)
