@@ -14,33 +14,21 @@ import TestSupport
 /// stored sealed and unsealed only by the worker.
 struct EmailDeliveryRunTests {
     @Test func eachRecipientIsItsOwnDeliveryAndARetryReachesOnlyWhoFailed() throws {
-        let smtp = try DeliveryServers.smtp()
-        let key = SecretBox.generateKey()
-        let url = try TestDatabase.create()
-        let store = try PostgresConnection(url: url)
-        try Migrator(connection: store, migrations: try Migration.bundled()).migrate()
-        let source = try DataSourceRepository(connection: store, secretKey: key).create(name: "src", url: url)
-        let report = try ReportService(connection: store).create(
-            ReportInput(name: "Weekly sales", dataSourceID: source, sql: "SELECT n, n * 2 AS double FROM generate_series(1, 3) n"), actor: .commandLine).id
-        let tag = UUID().uuidString.prefix(8).lowercased()
+        let f = try EmailRunFixture(reportName: "Weekly sales", sql: "SELECT n, n * 2 AS double FROM generate_series(1, 3) n")
+        let (smtp, store, tag) = (f.smtp, f.store, f.tag)
         let ok = "ok-\(tag)@example.org", refused = "reject-\(tag)@example.org", greylisted = "greylist-\(tag)@example.org"
         let hidden = "hidden-\(tag)@example.org"
         let settings = """
             {"to":["\(ok)","\(refused)"],"cc":["\(greylisted)"],"bcc":["\(hidden)"],"subject":"{report_name} {date}","include_rows":true,"attach":"links",
              "smtp":{"host":"127.0.0.1","port":\(smtp.startTLSPort),"security":"starttls","username":"\(smtp.user)","from_address":"herald@example.org"}}
             """
-        let destination = try DestinationService(connection: store, deliveryRoot: NSTemporaryDirectory(), keyring: try SecretKeyring(current: key))
-            .create(DestinationInput(name: "Sales team", kind: "email", settingsJSON: settings, secrets: ["smtp_password": smtp.password]), actor: .commandLine)
+        let destination = try f.destination("Sales team", settings: settings, secrets: ["smtp_password": smtp.password])
         let id: UUID = try store.query("""
-            INSERT INTO executions (report_id, scheduled_for, trigger, destination_ids) VALUES (\(report), now(), 'manual', ARRAY[\(destination.id)]::uuid[])
+            INSERT INTO executions (report_id, scheduled_for, trigger, destination_ids) VALUES (\(f.report), now(), 'manual', ARRAY[\(destination.id)]::uuid[])
             RETURNING id
             """)[0].decode("id")
 
-        var runnerSettings = ExecutionRunner.Settings(retry: RetryPolicy(maxAttempts: 3, baseSeconds: 0.01, capSeconds: 0.01),
-                                                      dataDirectory: NSTemporaryDirectory() + "herald-email-\(tag)")
-        runnerSettings.channels = ChannelEnvironment(deliveryRoot: NSTemporaryDirectory(), outbound: try OutboundPolicy(allowList: "127.0.0.1"),
-                                                     trustedCertificates: smtp.caPath)
-        let runner = ExecutionRunner(store: try PostgresConnection(url: url), secretKey: key, settings: runnerSettings, owner: "test")
+        let runner = try f.runner(retry: RetryPolicy(maxAttempts: 3, baseSeconds: 0.01, capSeconds: 0.01), folder: "email")
         func statuses() throws -> [String: String] {
             Dictionary(uniqueKeysWithValues: try store.query("SELECT recipient, status FROM deliveries WHERE execution_id = \(id)").map {
                 (try $0.decode("recipient", as: String.self), try $0.decode("status", as: String.self))
@@ -89,28 +77,19 @@ struct EmailDeliveryRunTests {
 
     /// "Test run to me": a test run's email reaches only the user who asked for it, not the destination's recipients.
     @Test func aTestRunEmailsOnlyTheUserWhoAskedForIt() throws {
-        let smtp = try DeliveryServers.smtp()
-        let key = SecretBox.generateKey()
-        let url = try TestDatabase.create()
-        let store = try PostgresConnection(url: url)
-        try Migrator(connection: store, migrations: try Migration.bundled()).migrate()
-        let tag = UUID().uuidString.prefix(8).lowercased()
+        let f = try EmailRunFixture(reportName: "Daily", sql: "SELECT 1 AS one")
+        let (smtp, store, tag) = (f.smtp, f.store, f.tag)
         let me = "tester-\(tag)@example.org"
         let user = try AccountService(connection: store).addUser(email: me, role: .creator, password: "correct horse battery staple", actor: "test").user
-        let source = try DataSourceRepository(connection: store, secretKey: key).create(name: "src", url: url)
-        let report = try ReportService(connection: store).create(ReportInput(name: "Daily", dataSourceID: source, sql: "SELECT 1 AS one"), actor: .commandLine).id
-        let destination = try DestinationService(connection: store, deliveryRoot: NSTemporaryDirectory(), keyring: try SecretKeyring(current: key)).create(
-            DestinationInput(name: "Everyone", kind: "email", settingsJSON: """
-                {"to":["all-\(tag)@example.org"],"bcc":["boss-\(tag)@example.org"],
-                 "smtp":{"host":"127.0.0.1","port":\(smtp.port),"security":"plain","from_address":"herald@example.org"}}
-                """), actor: .commandLine)
+        let destination = try f.destination("Everyone", settings: """
+            {"to":["all-\(tag)@example.org"],"bcc":["boss-\(tag)@example.org"],
+             "smtp":{"host":"127.0.0.1","port":\(smtp.port),"security":"plain","from_address":"herald@example.org"}}
+            """)
         let id: UUID = try store.query("""
             INSERT INTO executions (report_id, scheduled_for, trigger, destination_ids, requested_by)
-            VALUES (\(report), now(), 'test', ARRAY[\(destination.id)]::uuid[], \(user.id)) RETURNING id
+            VALUES (\(f.report), now(), 'test', ARRAY[\(destination.id)]::uuid[], \(user.id)) RETURNING id
             """)[0].decode("id")
-        var settings = ExecutionRunner.Settings(dataDirectory: NSTemporaryDirectory() + "herald-test-run-\(tag)")
-        settings.channels = ChannelEnvironment(deliveryRoot: NSTemporaryDirectory(), outbound: try OutboundPolicy(allowList: "127.0.0.1"))
-        guard case .finished(let outcome) = try ExecutionRunner(store: try PostgresConnection(url: url), secretKey: key, settings: settings, owner: "t").run(id),
+        guard case .finished(let outcome) = try f.runner(folder: "test-run").run(id),
               outcome.status == "succeeded" else { Issue.record("the test run did not succeed"); return }
         let mail = try smtp.waitForMessage { $0.recipients.contains(me) }
         #expect(mail.recipients == [me])

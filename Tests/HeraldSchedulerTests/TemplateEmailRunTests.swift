@@ -12,22 +12,14 @@ import TestSupport
 /// subject and body are the schedule's (copied from the template), not the email destination's own.
 struct TemplateEmailRunTests {
     @Test func theEmailCarriesTheSubjectAndBodyTheScheduleCopiedFromItsTemplate() throws {
-        let smtp = try DeliveryServers.smtp()
-        let key = SecretBox.generateKey()
-        let url = try TestDatabase.create()
-        let store = try PostgresConnection(url: url)
-        try Migrator(connection: store, migrations: try Migration.bundled()).migrate()
-        let source = try DataSourceRepository(connection: store, secretKey: key).create(name: "src", url: url)
-        let report = try ReportService(connection: store).create(
-            ReportInput(name: "Weekly sales", dataSourceID: source, sql: "SELECT n FROM generate_series(1, 3) n"), actor: .commandLine).id
-        let tag = UUID().uuidString.prefix(8).lowercased()
+        let f = try EmailRunFixture(reportName: "Weekly sales", sql: "SELECT n FROM generate_series(1, 3) n")
+        let (smtp, store, report, tag) = (f.smtp, f.store, f.report, f.tag)
         let to = "ok-\(tag)@example.org"
         let settings = """
             {"to":["\(to)"],"subject":"Destination subject \(tag)","body_md":"Destination body",
              "smtp":{"host":"127.0.0.1","port":\(smtp.startTLSPort),"security":"starttls","username":"\(smtp.user)","from_address":"herald@example.org"}}
             """
-        let destination = try DestinationService(connection: store, deliveryRoot: NSTemporaryDirectory(), keyring: try SecretKeyring(current: key))
-            .create(DestinationInput(name: "Sales team", kind: "email", settingsJSON: settings, secrets: ["smtp_password": smtp.password]), actor: .commandLine)
+        let destination = try f.destination("Sales team", settings: settings, secrets: ["smtp_password": smtp.password])
         let templates = DistributionTemplateService(connection: store)
         let template = try templates.create(DistributionTemplateInput(name: "Finance", destinationIDs: [destination.id], formats: ["csv"],
                                                                       emailSubject: "Template subject \(tag): {report_name}",
@@ -45,11 +37,7 @@ struct TemplateEmailRunTests {
             RETURNING id
             """)[0].decode("id")
 
-        var runnerSettings = ExecutionRunner.Settings(retry: RetryPolicy(maxAttempts: 2, baseSeconds: 0.01, capSeconds: 0.01),
-                                                      dataDirectory: NSTemporaryDirectory() + "herald-template-\(tag)")
-        runnerSettings.channels = ChannelEnvironment(deliveryRoot: NSTemporaryDirectory(), outbound: try OutboundPolicy(allowList: "127.0.0.1"),
-                                                     trustedCertificates: smtp.caPath)
-        let runner = ExecutionRunner(store: try PostgresConnection(url: url), secretKey: key, settings: runnerSettings, owner: "test")
+        let runner = try f.runner(retry: RetryPolicy(maxAttempts: 2, baseSeconds: 0.01, capSeconds: 0.01), folder: "template")
         guard case .finished(let outcome) = try runner.run(id) else { Issue.record("the run should finish"); return }
         #expect(outcome.status == "succeeded")
         let message = try smtp.waitForMessage { $0.recipients.contains(to) }

@@ -10,37 +10,7 @@ import TestSupport
 /// back, values never: not in a record, the audit log or the stored bytes), a blank secret keeping the stored one,
 /// and `SecretRotation` re-sealing destinations and data sources under a new key while the old one is given.
 struct DestinationSecretsTests {
-    struct Fixture {
-        let connection: PostgresConnection
-        let root: String
-        let admin: Actor, alice: Actor
-
-        init() throws {
-            connection = try PostgresConnection(url: try TestDatabase.create())
-            try Migrator(connection: connection, migrations: try Migration.bundled()).migrate()
-            root = (NSTemporaryDirectory() as NSString).standardizingPath + "/herald-root-\(UUID().uuidString.prefix(8))"
-            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-            let accounts = AccountService(connection: connection)
-            func actor(_ email: String, _ role: UserRole) throws -> Actor {
-                let user = try accounts.addUser(email: email, role: role, password: "correct horse battery staple", actor: "test").user
-                return .user(Principal(userID: user.id, email: email, displayName: "", role: role, timeZone: "UTC"))
-            }
-            admin = try actor("admin@example.org", .admin)
-            alice = try actor("alice@example.org", .creator)
-        }
-
-        func service(_ keyring: SecretKeyring) -> DestinationService {
-            DestinationService(connection: connection, deliveryRoot: root, keyring: keyring)
-        }
-
-        /// Everything stored about destinations and the audit trail, as text: a secret must appear nowhere in it.
-        func storedText() throws -> String {
-            try connection.query("""
-                SELECT coalesce((SELECT string_agg(d::text, ' ') FROM destinations d), '') || ' ' ||
-                       coalesce((SELECT string_agg(a::text, ' ') FROM audit_log a), '') AS t
-                """)[0].decode("t")
-        }
-    }
+    typealias Fixture = CatalogServiceTests.Fixture
 
     static let canary = "canary-Secret-4f1e9a"
 
@@ -131,5 +101,19 @@ struct DestinationSecretsTests {
         #expect(try DataSourceRepository(connection: f.connection, keyring: newOnly).connectionURL(id: source) == "postgresql:///reporting")
         #expect(throws: (any Error).self) { try f.service(before).channelInputs(destination.id, actor: f.admin) }
         #expect(!(try f.storedText()).contains(Self.canary))
+    }
+}
+
+extension CatalogServiceTests.Fixture {
+    func service(_ keyring: SecretKeyring) -> DestinationService {
+        DestinationService(connection: connection, deliveryRoot: root, keyring: keyring)
+    }
+
+    /// Everything stored about destinations and the audit trail, as text: a secret must appear nowhere in it.
+    func storedText() throws -> String {
+        try connection.query("""
+            SELECT coalesce((SELECT string_agg(d::text, ' ') FROM destinations d), '') || ' ' ||
+                   coalesce((SELECT string_agg(a::text, ' ') FROM audit_log a), '') AS t
+            """)[0].decode("t")
     }
 }
