@@ -11,6 +11,9 @@ struct StoredJSON: Encodable {
 
     private init(value: Any?) { self.value = value }
 
+    /// JSONSerialization's booleans are NSNumbers of ObjC type `c` (`true` must not come back as 1).
+    static func isBoolean(_ number: NSNumber) -> Bool { String(cString: number.objCType) == "c" }
+
     private struct Key: CodingKey {
         let stringValue: String
         var intValue: Int? { nil }
@@ -31,8 +34,7 @@ struct StoredJSON: Encodable {
             try container.encode(string)
         case let number as NSNumber:
             var container = encoder.singleValueContainer()
-            // JSONSerialization's booleans are NSNumbers of ObjC type `c`.
-            if String(cString: number.objCType) == "c" { try container.encode(number.boolValue) }
+            if Self.isBoolean(number) { try container.encode(number.boolValue) }
             else if let exact = Int(exactly: number.doubleValue) { try container.encode(exact) }
             else { try container.encode(number.doubleValue) }
         default:

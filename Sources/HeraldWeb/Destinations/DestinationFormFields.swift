@@ -158,7 +158,7 @@ enum DestinationFormFields {
                 switch value {
                 case let nested as [String: Any]: walk(nested, prefix + key + ".")
                 case let list as [Any]: values[prefix + key] = list.map { "\($0)" }.joined(separator: ", ")
-                case let number as NSNumber where String(cString: number.objCType) == "c": values[prefix + key] = number.boolValue ? "on" : ""
+                case let number as NSNumber where StoredJSON.isBoolean(number): values[prefix + key] = number.boolValue ? "on" : ""
                 default: values[prefix + key] = "\(value)"
                 }
             }
