@@ -9,7 +9,7 @@ enum AdminUserRoutes {
         router.get("/admin/users", .signedIn(.admin)) { context in
             let list = try ListRequest(context.request)
             let page = try UserService(connection: try context.store()).list(actor: context.actor, after: list.after, limit: list.limit)
-            let view = AdminUsersView(chrome: PageChrome(title: "Users", context: context, section: "admin"),
+            let view = AdminUsersView(chrome: PageChrome(title: "Users", context: context, section: "admin/users"),
                                       users: page.users.map(AdminUsersView.Row.init), hasUsers: !page.users.isEmpty,
                                       nextHref: page.next.map { "/admin/users?cursor=\(ListRequest.cursor($0))" })
             return .html(try templates.render(view, template: "pages/admin/users"))
@@ -83,7 +83,7 @@ enum AdminUserRoutes {
 
     static func newUserPage(_ context: RequestContext, templates: Templates, input: UserService.NewUserInput, role: UserRole? = nil,
                             errors: FormErrors = FormErrors()) throws -> HTTPResponse {
-        let view = NewUserView(chrome: PageChrome(title: errors.title("Add a user"), context: context, section: "admin"),
+        let view = NewUserView(chrome: PageChrome(title: errors.title("Add a user"), context: context, section: "admin/users"),
                                errors: errors, email: input.email, displayName: input.displayName,
                                roles: roleChoices(errors.any ? role : nil), zones: UserZoneChoices.options(selected: input.timeZone))
         return .html(try templates.render(view, template: "pages/admin/user-new"), status: errors.any ? .unprocessableContent : .ok)
@@ -91,7 +91,7 @@ enum AdminUserRoutes {
 
     static func userPage(_ context: RequestContext, templates: Templates, user: User, errors: FormErrors = FormErrors()) throws -> HTTPResponse {
         let zone = context.principal!.timeZone
-        let view = AdminUserView(chrome: PageChrome(title: errors.title(user.name), context: context, section: "admin"),
+        let view = AdminUserView(chrome: PageChrome(title: errors.title(user.name), context: context, section: "admin/users"),
                                  errors: errors, id: user.id.uuidString.lowercased(), email: user.email,
                                  name: user.name, displayName: user.displayName, role: user.role.rawValue, timeZone: user.timeZone,
                                  created: TimeView(user.createdAt, zone: zone), disabled: user.disabledAt.map { TimeView($0, zone: zone) },
@@ -100,7 +100,7 @@ enum AdminUserRoutes {
     }
 
     static func secretPage(_ context: RequestContext, templates: Templates, user: User, password: String, created: Bool) throws -> HTTPResponse {
-        let view = UserSecretView(chrome: PageChrome(title: created ? "User added" : "Password reset", context: context, section: "admin"),
+        let view = UserSecretView(chrome: PageChrome(title: created ? "User added" : "Password reset", context: context, section: "admin/users"),
                                   heading: created ? "User added" : "Password reset", id: user.id.uuidString.lowercased(),
                                   email: user.email, password: password)
         return .html(try templates.render(view, template: "pages/admin/user-secret"))

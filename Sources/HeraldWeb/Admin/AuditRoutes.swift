@@ -37,7 +37,7 @@ enum AuditRoutes {
                 nextHref = "/admin/audit?" + query.joined(separator: "&")
             }
             let view = AuditPageView(
-                chrome: PageChrome(title: formErrors.title("Audit log"), context: context, section: "admin"),
+                chrome: PageChrome(title: formErrors.title("Audit log"), context: context, section: "admin/audit"),
                 errors: formErrors, actor: text("actor"), action: text("action"), subjectType: text("subject_type"),
                 from: text("from"), to: text("to"), zone: zone, filtered: filtered,
                 entries: page.entries.map { AuditPageView.Row($0, zone: zone) }, hasEntries: !page.entries.isEmpty, nextHref: nextHref)

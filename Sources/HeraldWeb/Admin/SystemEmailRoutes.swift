@@ -73,7 +73,7 @@ enum SystemEmailRoutes {
     static func page(_ context: RequestContext, _ templates: Templates, input: SystemEmailService.Input, setup: SystemEmailService.Setup?,
                      preset: String? = nil, testTo: String = "", test: SystemEmailTest.Outcome? = nil,
                      errors: FormErrors = FormErrors()) throws -> HTTPResponse {
-        let view = SystemEmailView(chrome: PageChrome(title: errors.title("Email server"), context: context, section: "admin"),
+        let view = SystemEmailView(chrome: PageChrome(title: errors.title("Email server"), context: context, section: "admin/email"),
                                    errors: errors, input: input, setup: setup, preset: preset, adminEmail: context.principal?.email ?? "",
                                    testTo: testTo, test: test)
         return .html(try templates.render(view, template: "pages/admin/email"), status: errors.any ? .unprocessableContent : .ok)

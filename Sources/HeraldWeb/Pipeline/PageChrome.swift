@@ -15,13 +15,14 @@ public struct PageChrome: Sendable, Encodable {
     /// A one-line confirmation after a redirect ("Schedule paused."), chosen by a key, never text from the URL.
     public let notice: String?
 
-    /// `section`: the first path segment of the nav item to mark current (`schedules`).
+    /// `section`: the nav item to mark current, its path's first segment (`schedules`), or its first two under
+    /// `/admin/` (`admin/users`).
     public init(title: String, context: RequestContext, section: String? = nil) {
         self.title = title
         requestID = context.request.requestID
         csrfToken = context.session?.csrfToken ?? ""
         user = context.principal.map { SignedIn(name: $0.displayName.isEmpty ? $0.email : $0.displayName, email: $0.email, role: $0.role.rawValue) }
-        let current = section ?? Router.split(context.request.path).first ?? ""
+        let current = section ?? Self.section(of: context.request.path)
         var items: [(String, String)] = []
         if let principal = context.principal {
             items = [("Schedules", "/schedules"), ("Runs", "/executions")]
@@ -29,10 +30,16 @@ public struct PageChrome: Sendable, Encodable {
             if principal.has(.admin) { items += [("Data sources", "/datasources"), ("Users", "/admin/users"), ("Email", "/admin/email"), ("Audit", "/admin/audit")] }
             items += [("Status", "/status")]
         }
-        nav = items.map { NavItem(label: $0.0, href: $0.1, current: Router.split($0.1).first == current) }
+        nav = items.map { NavItem(label: $0.0, href: $0.1, current: Self.section(of: $0.1) == current) }
         notice = context.request.queryValue("done").flatMap {
             Self.notices[$0] ?? Self.backfilled($0, created: context.request.queryValue("created"), skipped: context.request.queryValue("skipped"))
         }
+    }
+
+    /// The nav section a path belongs to: `/schedules/new` → `schedules`, `/admin/users/…` → `admin/users`.
+    static func section(of path: String) -> String {
+        let segments = Router.split(path)
+        return segments.first == "admin" ? segments.prefix(2).joined(separator: "/") : segments.first ?? ""
     }
 
     /// `done=backfilled&created=N&skipped=M`: the counts are read as numbers, so no text from the URL is shown.
