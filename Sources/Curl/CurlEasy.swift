@@ -263,6 +263,15 @@ public final class CurlEasy {
         return Int64(length)
     }
 
+    /// Whether the last transfer went over a connection kept from an earlier one (none was opened for it).
+    public var reusedConnection: Bool {
+        var opened = 0
+        return ccurl_getinfo_long(handle, CURLINFO_NUM_CONNECTS, &opened) == CURLE_OK && opened == 0
+    }
+
+    /// The next transfer opens a new connection instead of reusing a kept one.
+    public func freshConnection() throws(CurlError) { try set(CURLOPT_FRESH_CONNECT, 1) }
+
     public var uploadedBytes: Int64 {
         var count: curl_off_t = 0
         _ = ccurl_getinfo_off_t(handle, CURLINFO_SIZE_UPLOAD_T, &count)

@@ -175,6 +175,36 @@ import Testing
         #expect(Set(mails.flatMap(\.recipients)) == Set(list))
     }
 
+    // MARK: The kept connection
+
+    @Test func deliveriesThroughOneChannelShareOneConnectionAndTLSLogin() throws {
+        let smtp = try DeliveryServers.smtp()
+        let list = (0..<3).map { Self.address("kept\($0)") }
+        let channel = try Self.channel(smtp, settings: ["to": [list[0]], "smtp": Self.startTLSServer(smtp)], password: smtp.password)
+        let other = try Self.channel(smtp, settings: ["to": [list[2]], "smtp": Self.startTLSServer(smtp)], password: smtp.password)
+        for _ in 0..<2 { #expect(try channel.deliver([], context: Self.context(), to: [list[0]]).allSatisfy { $0.error == nil }) }
+        #expect(try other.deliver([], context: Self.context(), to: [list[2]]).allSatisfy { $0.error == nil })
+        let kept = try Self.waitForCount(smtp, of: list[0], count: 2)
+        #expect(kept.count == 2 && kept[0].connection == kept[1].connection, "the second message went over the first one's connection")
+        let apart = try Self.waitForCount(smtp, of: list[2], count: 1)
+        #expect(apart[0].connection != kept[0].connection, "another channel (another destination) has a connection of its own")
+    }
+
+    @Test func aKeptConnectionTheServerClosesIsReplacedAndTheMessageIsSentOnce() throws {
+        let smtp = try DeliveryServers.smtp()
+        let recipient = Self.address("limited")
+        var server = Self.plainServer(smtp)
+        server["from_address"] = "oneperconnection@example.org"
+        let channel = try Self.channel(smtp, settings: ["to": [recipient], "smtp": server])
+        for _ in 0..<3 {
+            let outcomes = try channel.deliver([], context: Self.context(), to: [recipient])
+            #expect(outcomes.allSatisfy { $0.error == nil }, "\(outcomes.map { String(describing: $0.error) })")
+        }
+        let mails = try Self.waitForCount(smtp, of: recipient, count: 3)
+        #expect(mails.count == 3, "each message once")
+        #expect(Set(mails.map(\.connection)).count == 3, "the server allows one message a connection: each went on a new one")
+    }
+
     // MARK: Size limit
 
     @Test func oversizeFilesAreZippedWhenTheZipFits() throws {

@@ -174,8 +174,10 @@ struct ObjectStorageChannelTests {
         let receiver = try DeliveryServers.httpReceiver()
         let base = "/s3-\(UUID().uuidString)"
         let key = "\(base)/\(s3.bucket)/\(prefix)/Sales_2026-11-23.zip"
+        // Both parts go up at once, so either may be answered first: both fail.
         try receiver.script(path: key, responses: [
             ScriptedResponse(status: 200, body: "<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key><UploadId>up-42.x</UploadId></InitiateMultipartUploadResult>"),
+            ScriptedResponse(status: 500, body: "<Error><Code>InternalError</Code><Message>disk on fire</Message></Error>"),
             ScriptedResponse(status: 500, body: "<Error><Code>InternalError</Code><Message>disk on fire</Message></Error>"),
             ScriptedResponse(status: 204),
         ])
@@ -186,8 +188,11 @@ struct ObjectStorageChannelTests {
         #expect(error?.permanent == false)
         #expect(error?.description.contains("InternalError") == true)
         let requests = try receiver.requests(pathPrefix: key)
-        #expect(requests.map(\.method) == ["POST", "PUT", "DELETE"])
-        #expect(requests.map(\.path) == ["\(key)?uploads=", "\(key)?partNumber=1&uploadId=up-42.x", "\(key)?uploadId=up-42.x"])
-        #expect(requests[1].body.count == 5 * 1024 * 1024)
+        // Initiated, both parts sent, then aborted only after neither is in flight; never completed.
+        #expect(requests.map(\.method) == ["POST", "PUT", "PUT", "DELETE"])
+        #expect(requests.first?.path == "\(key)?uploads=")
+        #expect(Set(requests.dropFirst().prefix(2).map(\.path)) == ["\(key)?partNumber=1&uploadId=up-42.x", "\(key)?partNumber=2&uploadId=up-42.x"])
+        #expect(requests.last?.path == "\(key)?uploadId=up-42.x")
+        #expect(requests.filter { $0.method == "PUT" }.map(\.body.count).sorted() == [1024 * 1024, 5 * 1024 * 1024])
     }
 }

@@ -6,11 +6,14 @@ Every accepted message lands in MAILDIR as `<n>.eml` (the bytes as received) and
 server took it), the .json written last and renamed into place, so that a test waiting for it reads a whole message.
 A recipient whose local part starts with `reject` is refused with 550, so tests can see a per-recipient failure; one
 starting with `tempfail` gets 451 (try later); one starting with `greylist` gets 451 the first time only (greylisting);
-and a message with a recipient starting with `refusedata` is refused
-after DATA with 554, so a whole transaction fails.
+a message with a recipient starting with `refusedata` is refused
+after DATA with 554, so a whole transaction fails; and a sender whose local part starts with `oneperconnection` may
+send one message per connection (the next MAIL FROM on it gets 421 and the connection is closed), as servers with a
+per-connection limit do. Each stored message says which connection brought it (`connection`, numbered in order).
 
 Usage: smtp_server.py PLAIN_PORT STARTTLS_PORT MAILDIR CERT KEY READY_FILE
 """
+import asyncio
 import json
 import os
 import ssl
@@ -31,7 +34,17 @@ class Maildir:
         self.path = path
         self.lock = threading.Lock()
         self.count = 0
+        self.connections = 0
         self.seen = set()
+
+    def connection_number(self, session):
+        """The connection's number, given at its first message."""
+        with self.lock:
+            if not hasattr(session, "herald_connection"):
+                self.connections += 1
+                session.herald_connection = self.connections
+                session.herald_messages = 0
+        return session.herald_connection
 
     def first_sight(self, address):
         """Greylisting: an address is refused (451) the first time it is seen, accepted after that."""
@@ -40,13 +53,13 @@ class Maildir:
             self.seen.add(address)
         return not seen
 
-    def store(self, raw, envelope, server):
+    def store(self, raw, envelope, server, connection):
         with self.lock:
             self.count += 1
             n = self.count
         with open(os.path.join(self.path, f"{n}.eml"), "wb") as f:
             f.write(raw)
-        meta = {"mail_from": envelope.mail_from, "rcpt_tos": list(envelope.rcpt_tos), "server": server}
+        meta = {"mail_from": envelope.mail_from, "rcpt_tos": list(envelope.rcpt_tos), "server": server, "connection": connection}
         partial = os.path.join(self.path, f".{n}.json.partial")
         with open(partial, "w") as f:
             json.dump(meta, f)
@@ -57,6 +70,15 @@ class Handler:
     def __init__(self, maildir, server):
         self.maildir = maildir
         self.server = server
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if address.split("@", 1)[0].lower().startswith("oneperconnection") and getattr(session, "herald_messages", 0) >= 1:
+            # Closed once the reply is written (close() flushes what is buffered).
+            asyncio.get_running_loop().call_soon(server.transport.close)
+            return "421 4.7.0 one message per connection"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         local = address.split("@", 1)[0].lower()
@@ -72,7 +94,9 @@ class Handler:
     async def handle_DATA(self, server, session, envelope):
         if any(address.split("@", 1)[0].lower().startswith("refusedata") for address in envelope.rcpt_tos):
             return "554 5.6.0 message refused"
-        self.maildir.store(envelope.original_content, envelope, self.server)
+        connection = self.maildir.connection_number(session)
+        session.herald_messages += 1
+        self.maildir.store(envelope.original_content, envelope, self.server, connection)
         return "250 OK"
 
 

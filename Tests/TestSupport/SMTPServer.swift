@@ -3,7 +3,8 @@ import Foundation
 /// SMTP on 127.0.0.1: `port` takes mail without AUTH; `startTLSPort` requires STARTTLS, then AUTH PLAIN or LOGIN as
 /// `user`/`password`; `smtpsPort` speaks implicit TLS (SMTPS) without AUTH; both with a certificate that `caPath`
 /// verifies. A recipient whose local part starts with `reject` is refused with `550 5.1.1`, one starting with
-/// `tempfail` with `451 4.3.0`; a message to a recipient starting with `refusedata` is refused after DATA with `554`.
+/// `tempfail` with `451 4.3.0`; a message to a recipient starting with `refusedata` is refused after DATA with `554`;
+/// a sender starting with `oneperconnection` gets `421` (and a closed connection) for a second message on a connection.
 public struct SMTPServer: Sendable {
     public let host = "127.0.0.1"
     public let port: Int
@@ -38,13 +39,14 @@ public struct SMTPServer: Sendable {
         let envelope = try JSONDecoder().decode(Envelope.self, from: meta)
         let raw = try Data(contentsOf: base.appendingPathExtension("eml"))
         return ReceivedMail(number: number, mailFrom: envelope.mail_from, recipients: envelope.rcpt_tos,
-                            server: envelope.server, raw: [UInt8](raw))
+                            server: envelope.server, connection: envelope.connection, raw: [UInt8](raw))
     }
 
     private struct Envelope: Decodable {
         let mail_from: String
         let rcpt_tos: [String]
         let server: String
+        let connection: Int
     }
 }
 
@@ -56,6 +58,8 @@ public struct ReceivedMail: Sendable {
     public let recipients: [String]
     /// `plain`, `starttls` or `smtps`: which server took it.
     public let server: String
+    /// Which connection brought it, numbered in the order connections sent their first message.
+    public let connection: Int
     /// The message as sent after DATA (headers and body, CRLF line ends, dot-stuffing undone).
     public let raw: [UInt8]
 

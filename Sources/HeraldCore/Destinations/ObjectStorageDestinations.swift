@@ -20,9 +20,13 @@ public enum ObjectStorageDestination: DestinationDefinition {
         public var contentType: String?
         /// `AES256` or `aws:kms` (`x-amz-server-side-encryption`).
         public var serverSideEncryption: String?
-        /// Files larger than this many MiB go up in parts (default 64; at least 5).
+        /// Files larger than this many MiB go up in parts (default `defaultMultipartThresholdMb`; at least 5).
         public var multipartThresholdMb: Int?
     }
+
+    /// rclone's `--s3-upload-cutoff`: below it one signed PUT is the quickest way up (one read for the hash, one
+    /// request); above it parts go up four at a time and a failed one is re-sent alone.
+    public static let defaultMultipartThresholdMb = 200
 
     public struct Secrets: Codable, Sendable, Equatable {
         public var accessKeyId: String?

@@ -11,6 +11,8 @@ public struct EmailChannel: PerRecipientChannel {
     /// nil: neither the destination nor the admin set up a server.
     let connection: SMTPConnection?
     let environment: ChannelEnvironment
+    /// The connection kept from this channel's last message.
+    let handle = SMTPHandle()
 
     static let noServer = DeliveryError("no SMTP server is set up: an admin sets one on /admin/email", permanent: true, category: "local")
 
@@ -89,8 +91,8 @@ public struct EmailChannel: PerRecipientChannel {
         let files = try EmailFiles.plan(files, context: context, settings: settings, scratch: scratch.path)
         let body = EmailBody(markdown: settings.bodyMd, context: context, files: files, includeRows: settings.includeRows ?? false)
         let sender = try EmailHeaders.checkedAddress(connection.server.fromAddress, role: "from address")
-        let easy: CurlEasy
-        do { easy = try CurlEasy() } catch { throw DeliveryError(step: "setup", error) }
+        let easy = try handle.take()
+        defer { handle.keep(easy) }
         let transaction = SMTPTransaction(connection: connection, environment: environment)
         var outcomes: [RecipientOutcome] = []
         let size = max(1, environment.maxRecipients)

@@ -4,6 +4,8 @@
 final class SMTPReplyLog {
     private(set) var lastCommand: String?
     private(set) var lastReply: Int?
+    /// Whether `DATA` was sent: from then on the server may have taken the message.
+    private(set) var dataSent = false
     /// Recipient → (reply code, reply text), in the form the `RCPT TO` line had.
     private(set) var recipientReplies: [String: (code: Int, text: String)] = [:]
     private var pendingRecipient: String?
@@ -19,6 +21,7 @@ final class SMTPReplyLog {
         // AUTH LOGIN's user name and password lines are bare base64: they are not commands and are never kept.
         guard Self.verbs.contains(verb) else { return }
         lastCommand = verb
+        if verb == "DATA" { dataSent = true }
         pendingRecipient = nil
         if verb == "RCPT", let open = line.firstIndex(of: "<"), let close = line[open...].firstIndex(of: ">") {
             pendingRecipient = String(line[line.index(after: open)..<close])

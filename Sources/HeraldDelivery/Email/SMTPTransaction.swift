@@ -10,22 +10,12 @@ struct SMTPTransaction {
     let environment: ChannelEnvironment
 
     func send(_ message: EmailMessage, from sender: String, to recipients: [String], on easy: CurlEasy) -> [RecipientOutcome] {
-        let log = SMTPReplyLog()
-        var failure: DeliveryError?
-        do {
-            try easy.reset()
-            try connection.configure(easy, environment: environment)
-            try easy.traceProtocol { incoming, line in log.record(incoming: incoming, line: line) }
-            try easy.mail(from: sender, recipients: recipients, allowRecipientFailures: true)
-            try easy.headers(message.headers)
-            try easy.mime(try Self.mime(message.body, for: easy))
-            try easy.perform()
-        } catch let error as DeliveryError {
-            failure = error
-        } catch let error as CurlError {
-            failure = Self.failure(error, log: log)
-        } catch {
-            failure = DeliveryError("send: \(error)")
+        var (log, failure) = attempt(message, from: sender, to: recipients, on: easy, fresh: false)
+        // A kept connection the server has since dropped (no answer at all) or is closing (421: an idle timeout, a
+        // per-connection limit) fails before the message was handed over: that is the connection's fault, not the
+        // message's, so the transaction is made once more on a new one. A server's own answer to MAIL or RCPT stands.
+        if failure != nil, easy.reusedConnection, !log.dataSent, log.lastReply == nil || log.lastReply == 421 {
+            (log, failure) = attempt(message, from: sender, to: recipients, on: easy, fresh: true)
         }
         return recipients.map { recipient in
             if let reply = log.recipientReplies[recipient], !(200..<300).contains(reply.code) {
@@ -34,6 +24,28 @@ struct SMTPTransaction {
             if let failure { return RecipientOutcome(recipient: recipient, error: failure, detail: "") }
             return RecipientOutcome(recipient: recipient, error: nil, detail: message.messageID)
         }
+    }
+
+    private func attempt(_ message: EmailMessage, from sender: String, to recipients: [String], on easy: CurlEasy,
+                         fresh: Bool) -> (SMTPReplyLog, DeliveryError?) {
+        let log = SMTPReplyLog()
+        do {
+            try easy.reset()
+            try connection.configure(easy, environment: environment)
+            if fresh { try easy.freshConnection() }
+            try easy.traceProtocol { incoming, line in log.record(incoming: incoming, line: line) }
+            try easy.mail(from: sender, recipients: recipients, allowRecipientFailures: true)
+            try easy.headers(message.headers)
+            try easy.mime(try Self.mime(message.body, for: easy))
+            try easy.perform()
+        } catch let error as DeliveryError {
+            return (log, error)
+        } catch let error as CurlError {
+            return (log, Self.failure(error, log: log))
+        } catch {
+            return (log, DeliveryError("send: \(error)"))
+        }
+        return (log, nil)
     }
 
     static func refusal(_ recipient: String, _ reply: (code: Int, text: String)) -> DeliveryError {

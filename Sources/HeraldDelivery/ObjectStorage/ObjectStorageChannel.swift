@@ -38,7 +38,7 @@ struct ObjectStorageChannel: DeliveryChannel {
 
     func deliver(_ files: [RenderedFile], context: DeliveryContext) throws -> String {
         let session = try S3Session(location: location, environment: environment, region: region, accessKey: accessKey, secretKey: secretKey, redactor: redactor)
-        let threshold = Int64(settings.multipartThresholdMb ?? 64) * 1024 * 1024
+        let threshold = Int64(settings.multipartThresholdMb ?? ObjectStorageDestination.defaultMultipartThresholdMb) * 1024 * 1024
         var placed: [String] = []
         for file in files {
             let key = keyPattern.segments(reportName: context.reportName, scheduleName: context.scheduleName, localDateTime: context.localDateTime,

@@ -39,6 +39,12 @@ final class S3Session {
         do { easy = try CurlEasy() } catch { throw DeliveryError(step: "setup", error) }
     }
 
+    /// A session with the same bucket and keys on a curl handle (and connection) of its own, for a request sent at the
+    /// same time as this one's.
+    func sibling() throws -> S3Session {
+        try S3Session(location: location, environment: environment, region: region, accessKey: accessKey, secretKey: secretKey, redactor: redactor)
+    }
+
     /// Sends one request; a transfer failure is a `DeliveryError` for `step`, an HTTP answer of any status is returned.
     func send(_ method: String, key: String?, query: String? = nil, headers: [String] = [], body: Body = .none, step: String) throws -> Response {
         let payloadHash: String

@@ -44,7 +44,7 @@ enum DestinationFormFields {
         DestinationField("settings.key", "Object key", hint: remoteFile),
         DestinationField("settings.content_type", "Content type", hint: "Leave blank to use the file's format"),
         DestinationField("settings.server_side_encryption", "Server-side encryption", .select([("", "None"), ("AES256", "AES256"), ("aws:kms", "aws:kms")])),
-        DestinationField("settings.multipart_threshold_mb", "Multipart upload above (MB)", .number, hint: "Default 64, at least 5"),
+        DestinationField("settings.multipart_threshold_mb", "Multipart upload above (MB)", .number, hint: "Default \(ObjectStorageDestination.defaultMultipartThresholdMb), at least 5"),
         DestinationField("secrets.access_key_id", "Access key id", .secret),
         DestinationField("secrets.secret_access_key", "Secret access key", .secret),
     ]
