@@ -13,6 +13,7 @@ struct DestinationCanaryLogTests {
         let (smtp, sftp, ftp, s3, receiver) = (try DeliveryServers.smtp(), try DeliveryServers.sftp(), try DeliveryServers.ftp(),
                                                try DeliveryServers.s3(), try DeliveryServers.httpReceiver())
         let fixture = try WorkerFixture(sql: "SELECT 1 AS one", workers: 2, extra: [
+            // The most verbose level, so every line the code has is written; one attempt, so each delivery fails at once.
             "HERALD_LOG_LEVEL": "trace", "HERALD_RETRY_ATTEMPTS": "1", "HERALD_OUTBOUND_ALLOW": "127.0.0.1",
             "HERALD_TLS_CA_FILE": smtp.caPath, "HERALD_WEB_THREADS": "2", "HERALD_FCGI_SOCKET": "{socket}"])
         #expect(try fixture.herald(["user", "add", "--email", "admin@example.org", "--role", "admin"]).status == 0)
@@ -55,7 +56,8 @@ struct DestinationCanaryLogTests {
             destinations.append(id)
             tests.append(try api("POST", "/api/v1/destinations/\(id.uuidString.lowercased())/test"))
         }
-        #expect(tests.filter { $0["ok"] as? Bool == false }.count >= 6, "\(tests)")
+        // The webhook's test sends no request and Azure's probe gets the receiver's default 201: theirs fail at delivery.
+        #expect(tests.map { $0["ok"] as? Bool } == [false, false, false, false, false, true, true], "\(tests)")
 
         _ = try api("PUT", "/api/v1/admin/email", """
             {"host":"127.0.0.1","port":\(smtp.startTLSPort),"security":"starttls","username":"herald","password":"\(canary)","from_address":"herald@example.org"}
@@ -84,7 +86,8 @@ struct DestinationCanaryLogTests {
             let alerted = try fixture.count("SELECT count(*) FROM owner_alerts WHERE error IS NOT NULL")
             return failed == runs && alerted == runs
         }
-        #expect(ended, "\(try fixture.store.query("SELECT status || ' ' || coalesce(error, '') AS e FROM executions").map { try $0.decode("e", as: String.self) })")
+        let states: [String] = try fixture.store.query("SELECT status || ' ' || coalesce(error, '') AS e FROM executions").map { try $0.decode("e") }
+        #expect(ended, "\(states)\n\(scheduler.output.suffix(3000))")
         scheduler.stop()
         nginx.app?.stop()
 
@@ -93,9 +96,13 @@ struct DestinationCanaryLogTests {
         let nginxLogs = ["access.log", "error.log"].map { (try? String(contentsOfFile: nginx.directory + "/" + $0, encoding: .utf8)) ?? "" }
         // The logs looked at hold what was provoked: every connection test, every run's failure, every alert's.
         #expect(web.components(separatedBy: "/test 200").count - 1 == destinations.count + 2, "\(web)")
-        #expect(nginxLogs[0].components(separatedBy: "/test HTTP/1.1\" 200").count - 1 == destinations.count + 2, "\(nginxLogs[0])")
+        let testRequests = nginxLogs[0].split(separator: "\n").filter { $0.contains("/test HTTP/") && $0.contains("\" 200 ") }
+        #expect(testRequests.count == destinations.count + 2, "\(nginxLogs[0])")
         let errors: [String] = try fixture.store.query("SELECT error FROM executions").map { try $0.decode("error") }
+        #expect(errors.count == runs)
         for error in errors { #expect(schedulerLog.contains(error), "the scheduler's log lacks the failure \(error)") }
+        // The receiver quoted the canary back, so a leak had its chance: the webhook's error says it was cut out.
+        #expect(schedulerLog.contains("the token [redacted] is not valid"), "\(schedulerLog)")
         #expect(schedulerLog.components(separatedBy: "could not send an owner alert").count - 1 == runs, "\(schedulerLog)")
         for (name, log) in [("herald web", web), ("herald scheduler", schedulerLog), ("nginx access.log", nginxLogs[0]), ("nginx error.log", nginxLogs[1])] {
             let leaks = log.split(separator: "\n").filter { $0.contains(canary) }
