@@ -262,7 +262,10 @@ public final class WorkerPool: @unchecked Sendable {
                            metadata: ["execution": "\(entry.executionID)"])
             return false
         case .finished(let outcome):
-            logger.info("execution finished", metadata: ["execution": "\(entry.executionID)", "status": "\(outcome.status)"])
+            var metadata: Logger.Metadata = ["execution": "\(entry.executionID)", "status": "\(outcome.status)"]
+            // Why a run failed belongs in the journal as well as on the run (the same text, made without secrets).
+            if let error = outcome.error, outcome.status == "failed" || outcome.status == "partial" { metadata["error"] = "\(error)" }
+            logger.info("execution finished", metadata: metadata)
         case .retrying(let until, _):
             logger.info("deliveries will be retried", metadata: ["execution": "\(entry.executionID)", "at": "\(until)"])
         case .deferred, .notClaimed(.notRunnable):

@@ -52,17 +52,20 @@ struct WorkerFixture {
             """)[0].decode("id")
     }
 
-    /// `count` schedules (a yearly cron, so each fires just the slot set here) whose slot `slotSQL` is due now.
+    /// `count` schedules (a yearly cron, so each fires just the slot set here) whose slot `slotSQL` is due now,
+    /// delivering to `destinations` (the fixture's folder unless given), or nowhere without `deliver`.
     @discardableResult
     func addSchedules(_ count: Int, slotSQL: String = "date_trunc('second', now()) - interval '1 second'", cron: String = "0 0 1 1 *",
-                      misfire: String = "run_once", overlap: String = "allow", deliver: Bool = true, owner: UUID? = nil) throws -> [UUID] {
+                      misfire: String = "run_once", overlap: String = "allow", deliver: Bool = true, owner: UUID? = nil,
+                      report: UUID? = nil, destinations: [UUID]? = nil) throws -> [UUID] {
+        let targets = deliver ? destinations ?? [destination] : []
         let recurrence = try String(decoding: JSONEncoder().encode(Recurrence(kind: .custom, timeZone: "UTC", cron: cron)), as: UTF8.self)
         let slot: Date = try store.query(PostgresQuery(unsafeSQL: "SELECT \(slotSQL) AS slot"))[0].decode("slot")
         let ids: [UUID] = try store.query("""
             INSERT INTO schedules (report_id, recurrence, cron, time_zone, next_slot_at, next_run_at, misfire_policy, overlap_policy,
                                    destination_ids, owner_id)
-            SELECT \(report), \(recurrence)::jsonb, \(cron), 'UTC', \(slot), \(slot),
-                   \(misfire), \(overlap), CASE WHEN \(deliver) THEN ARRAY[\(destination)]::uuid[] ELSE '{}' END, \(owner)
+            SELECT \(report ?? self.report), \(recurrence)::jsonb, \(cron), 'UTC', \(slot), \(slot),
+                   \(misfire), \(overlap), \(targets)::uuid[], \(owner)
             FROM generate_series(1, \(count))
             RETURNING id
             """).map { try $0.decode("id") }
