@@ -83,8 +83,9 @@ struct EmailBody {
         let cells = ([columns] + rows).map { row in (0..<columns.count).map { $0 < row.count ? clip(row[$0]) : "" } }
         let widths = (0..<columns.count).map { column in cells.map { $0[column].count }.max() ?? 0 }
         func line(_ row: [String]) -> String {
-            zip(row, widths).map { $0 + String(repeating: " ", count: $1 - $0.count) }.joined(separator: "  ")
-                .replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+            var text = zip(row, widths).map { $0 + String(repeating: " ", count: $1 - $0.count) }.joined(separator: "  ")
+            while text.last?.isWhitespace == true { text.removeLast() }
+            return text
         }
         var lines = [line(cells[0]), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
         lines += cells.dropFirst().map(line)

@@ -54,8 +54,8 @@ struct EmailHeaders {
         do { address = try EmailAddress(raw) } catch {
             throw DeliveryError("message: the \(role) \(raw.debugDescription.prefix(80)) \(error.message); nothing was sent", permanent: true)
         }
-        let special = "<>()[],;:\"\\".unicodeScalars
-        guard address.value.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F && !special.contains($0) }) else {
+        let special = Array("<>()[],;:\"\\".utf8)
+        guard address.value.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && !special.contains($0) }) else {
             throw DeliveryError("message: the \(role) \(raw.debugDescription.prefix(80)) has characters an address may not have here; nothing was sent",
                                 permanent: true)
         }

@@ -46,7 +46,7 @@ enum EncodedWord {
     /// encoded-words (which may not stand inside quotes).
     static func displayName(_ name: String, headerName: String) -> String {
         if isPlain(name) {
-            return "\"" + name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+            return quoted(name)
         }
         return words(name, firstLineUsed: headerName.count + 2).joined(separator: fold)
     }
@@ -75,7 +75,7 @@ enum EncodedWord {
     /// continuations (`name*0*=`, `name*1*=` …) on lines of their own when long.
     static func parameter(_ name: String, _ value: String) -> String {
         if isPlain(value) && value.count < 60 {
-            return "\(name)=\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+            return "\(name)=" + quoted(value)
         }
         var pieces: [String] = []
         var piece = ""
@@ -92,6 +92,17 @@ enum EncodedWord {
         return pieces.enumerated().map { index, piece in
             "\(name)*\(index)*=" + (index == 0 ? "UTF-8''" : "") + piece
         }.joined(separator: ";" + fold)
+    }
+
+    /// A quoted-string: `\` and `"` escaped with a backslash.
+    static func quoted(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\"") }) else { return "\"" + text + "\"" }
+        var out = "\""
+        for character in text {
+            if character == "\\" || character == "\"" { out.append("\\") }
+            out.append(character)
+        }
+        return out + "\""
     }
 
     /// RFC 2231's attribute characters stay; every other byte becomes `%XX`.
