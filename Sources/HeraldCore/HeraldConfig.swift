@@ -15,6 +15,9 @@ public struct HeraldConfig: Sendable {
     public var dataDirectory: String
     public var templatesDirectory: String
     public var logLevel: LogLevel
+    /// `HERALD_LOG_FORMAT`: `text` (the default: one human line per event) or `json` (one JSON object per line, for
+    /// journald, Loki or Elasticsearch).
+    public var logFormat: LogFormat
     public var webThreads: Int
     /// The shortest gap allowed between a schedule's runs, in seconds.
     public var minimumInterval: Int64
@@ -56,6 +59,10 @@ public struct HeraldConfig: Sendable {
         case trace, debug, info, notice, warning, error, critical
     }
 
+    public enum LogFormat: String, Sendable, CaseIterable {
+        case text, json
+    }
+
     /// Reads and validates every key; the first problem found is thrown.
     public init(environment: [String: String]) throws(ConfigError) {
         func value(_ key: String) -> String? {
@@ -89,6 +96,10 @@ public struct HeraldConfig: Sendable {
             throw ConfigError(key: "HERALD_LOG_LEVEL", reason: "must be one of \(LogLevel.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         logLevel = parsedLevel
+        guard let format = LogFormat(rawValue: value("HERALD_LOG_FORMAT")?.lowercased() ?? "text") else {
+            throw ConfigError(key: "HERALD_LOG_FORMAT", reason: "must be text or json")
+        }
+        logFormat = format
         let threads = value("HERALD_WEB_THREADS") ?? "16"
         guard let count = Int(threads), (1...512).contains(count) else {
             throw ConfigError(key: "HERALD_WEB_THREADS", reason: "must be a whole number from 1 to 512")

@@ -58,12 +58,12 @@ final class OwnerAlertMailer {
                 _ = try send(alert, through: system)
             } catch {
                 sendError = "\(error)"
-                logger.error("could not send an owner alert", metadata: ["execution": "\(executionID)", "kind": "\(alert.kind.rawValue)",
+                logger.error("could not send an owner alert", metadata: ["execution_id": "\(executionID)", "kind": "\(alert.kind.rawValue)",
                                                                        "error": "\(error)"])
             }
             try OwnerAlertRepository(connection: store, every: every).recordSent(alert, error: sendError)
         } catch {
-            logger.error("could not decide or record an owner alert", metadata: ["execution": "\(executionID)", "error": "\(error)"])
+            logger.error("could not decide or record an owner alert", metadata: ["execution_id": "\(executionID)", "error": "\(error)"])
         }
     }
 

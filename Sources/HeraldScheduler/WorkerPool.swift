@@ -229,7 +229,7 @@ public final class WorkerPool: @unchecked Sendable {
             }
         } catch {
             // PostgreSQL failed mid-run: the lease runs out and another attempt takes over; keep the entry pending.
-            logger.error("execution interrupted", metadata: ["execution": "\(entry.executionID)", "error": "\(error)"])
+            logger.error("execution interrupted", metadata: ["execution_id": "\(entry.executionID)", "error": "\(error)"])
             throw error
         }
         return log(entry, result)
@@ -259,15 +259,15 @@ public final class WorkerPool: @unchecked Sendable {
         case .leaseLost:
             // The entry is the new owner's now (it reclaimed it): leave it to that worker.
             logger.warning("lost the lease mid-run; another worker took the execution over and this attempt wrote nothing",
-                           metadata: ["execution": "\(entry.executionID)"])
+                           metadata: ["execution_id": "\(entry.executionID)"])
             return false
         case .finished(let outcome):
-            var metadata: Logger.Metadata = ["execution": "\(entry.executionID)", "status": "\(outcome.status)"]
+            var metadata: Logger.Metadata = ["execution_id": "\(entry.executionID)", "status": "\(outcome.status)"]
             // Why a run failed belongs in the journal as well as on the run (the same text, made without secrets).
             if let error = outcome.error, outcome.status == "failed" || outcome.status == "partial" { metadata["error"] = "\(error)" }
             logger.info("execution finished", metadata: metadata)
         case .retrying(let until, _):
-            logger.info("deliveries will be retried", metadata: ["execution": "\(entry.executionID)", "at": "\(until)"])
+            logger.info("deliveries will be retried", metadata: ["execution_id": "\(entry.executionID)", "at": "\(until)"])
         case .deferred, .notClaimed(.notRunnable):
             break
         }

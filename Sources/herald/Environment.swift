@@ -31,9 +31,12 @@ private func checkWritableDirectory(_ path: String, key: String) throws(ConfigEr
     }
 }
 
-/// One line per event on stderr (journald adds the time and unit).
-func makeLogger(_ label: String, level: HeraldConfig.LogLevel) -> Logger {
-    LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+/// One line per event on stderr: human text (journald adds the time and unit), or JSON with `HERALD_LOG_FORMAT=json`.
+func makeLogger(_ label: String, level: HeraldConfig.LogLevel, format: HeraldConfig.LogFormat) -> Logger {
+    switch format {
+    case .text: LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+    case .json: LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
+    }
     var logger = Logger(label: label)
     logger.logLevel = Logger.Level(rawValue: level.rawValue) ?? .info
     return logger

@@ -9,7 +9,7 @@ struct SchedulerCommand: ParsableCommand {
 
     func run() throws {
         let config = loadConfig(writesData: true)
-        let logger = makeLogger("herald.scheduler", level: config.logLevel)
+        let logger = makeLogger("herald.scheduler", level: config.logLevel, format: config.logFormat)
         let process = SchedulerProcess(config: config, version: Herald.version, logger: logger)
         let signals = TerminationSignals { process.stop() }
         // Blocking I/O belongs on a dedicated thread, not on Swift's cooperative pool: the main thread is that thread.

@@ -12,7 +12,7 @@ struct WebCommand: ParsableCommand {
 
     func run() throws {
         let config = loadConfig()
-        let logger = makeLogger("herald.web", level: config.logLevel)
+        let logger = makeLogger("herald.web", level: config.logLevel, format: config.logFormat)
         let application: WebApplication
         let server: FastCGIServer
         var configured = WebSettings(
