@@ -17,6 +17,24 @@ public final class CircuitBreaker {
 
     public init(redis: RedisConnection) { self.redis = redis }
 
+    /// Every breaker open now, by host, and when it closes (`SCAN`, so a large keyspace is walked in steps, never
+    /// blocked on; at most `limit` are returned).
+    public static func open(on redis: RedisConnection, limit: Int = 100) throws -> [(host: String, until: Date)] {
+        var found: [(String, Date)] = []
+        var cursor = "0"
+        repeat {
+            let reply = try redis.command("SCAN", .string(cursor), .string("MATCH"), .string(RedisKeys.breakerOpenPattern), .string("COUNT"), .string("500"))
+            guard let parts = reply.array, parts.count == 2, let next = parts[0].string, let keys = parts[1].array else { break }
+            cursor = next
+            for key in keys.compactMap(\.string) where found.count < limit {
+                guard let ms = try redis.command("PTTL", .string(key)).int, ms > 0 else { continue }
+                let host = String(key.dropFirst("herald:breaker:".count).dropLast(":open".count))
+                found.append((host, Date().addingTimeInterval(Double(ms) / 1000)))
+            }
+        } while cursor != "0" && found.count < limit
+        return found.sorted { $0.0 < $1.0 }
+    }
+
     static func failuresKey(_ host: String) -> String { RedisKeys.breakerFailures(host: host) }
     static func openKey(_ host: String) -> String { RedisKeys.breakerOpen(host: host) }
 

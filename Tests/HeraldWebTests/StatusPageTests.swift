@@ -74,6 +74,78 @@ struct StatusPageTests {
         #expect(theirs.upcoming.total == 0)
     }
 
+    @Test func theStatusSaysHowRunsWentWhichSchedulesFailOrAreSlowAndWhatIsOpenOrDead() async throws {
+        let web = try await WebHarness()
+        let ada = try web.addUser("ada@example.org", role: .creator)
+        let fx = ExecutionFixtures(store: web.store)
+        let morning = try fx.schedule(owner: ada.id, name: "Morning", nextSlot: Date().addingTimeInterval(86_400))
+        let slow = try fx.schedule(owner: ada.id, name: "Slowpoke", nextSlot: Date().addingTimeInterval(86_400))
+        let broken = try fx.schedule(owner: ada.id, name: "Broken", nextSlot: Date().addingTimeInterval(86_400))
+        _ = try fx.execution(schedule: morning, status: "succeeded", at: Date().addingTimeInterval(-86_400 * 3))
+        _ = try fx.execution(schedule: morning, status: "succeeded", at: Date().addingTimeInterval(-7200))
+        _ = try fx.execution(schedule: morning, status: "failed", at: Date().addingTimeInterval(-3600), error: "query failed")
+        let long = try fx.execution(schedule: slow, status: "succeeded", at: Date().addingTimeInterval(-1800))
+        try web.store.execute("UPDATE executions SET started_at = finished_at - interval '600 seconds' WHERE id = \(long)")
+        _ = try fx.execution(schedule: broken, status: "skipped", at: Date().addingTimeInterval(-900))
+        _ = try fx.execution(schedule: broken, status: "failed", at: Date().addingTimeInterval(-600), error: "<b>boom</b>", deadLettered: true)
+        let redis = try RedisConnection(url: web.redisURL)
+        let host = "smtp:mail-\(UUID().uuidString.prefix(6)).example.org:25"
+        _ = try redis.command("SET", .string(RedisKeys.breakerOpen(host: host)), .string("1"), .string("PX"), .string("60000"))
+        defer { _ = try? redis.command("DEL", .string(RedisKeys.breakerOpen(host: host))) }
+
+        struct Status: Decodable {
+            struct Period: Decodable { let hours: Int; let ended: Int; let succeeded: Int; let successRate: Double?; let averageSeconds: Double? }
+            struct Slow: Decodable { let name: String; let runs: Int; let averageSeconds: Double }
+            struct Failing: Decodable { let name: String; let status: String; let error: String? }
+            struct Breaker: Decodable { let host: String; let openUntil: Date }
+            let last24h: Period; let last7d: Period; let slowestSchedules: [Slow]; let failingSchedules: [Failing]
+            let failingTotal: Int; let deadLettersWaiting: Int; let breakersOpen: [Breaker]?
+            // convertFromSnakeCase reads `last_24h` as `last24H`.
+            enum CodingKeys: String, CodingKey {
+                case last24h = "last24H", last7d = "last7D", slowestSchedules, failingSchedules, failingTotal, deadLettersWaiting, breakersOpen
+            }
+        }
+        let browser = web.browser()
+        browser.signIn("ada@example.org")
+        let response = browser.request("GET", "/api/v1/status")
+        #expect(response.status == .ok)
+        let raw = try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
+        #expect(raw["last_24h"] != nil && raw["last_7d"] != nil, "\(raw.keys.sorted())")
+        let status = try ExecutionPagesTests.decode(Status.self, response)
+        // Skipped runs delivered nothing: not counted. The last day: 2 of 4 succeeded; the week: 3 of 5.
+        #expect(status.last24h.hours == 24 && status.last24h.ended == 4 && status.last24h.succeeded == 2)
+        #expect(status.last24h.successRate == 0.5)
+        #expect(abs((status.last24h.averageSeconds ?? 0) - (2.5 * 3 + 600) / 4) < 0.01)
+        #expect(status.last7d.ended == 5 && status.last7d.succeeded == 3 && status.last7d.successRate == 0.6)
+        #expect(status.slowestSchedules.first?.name == "Slowpoke" && Set(status.slowestSchedules.map(\.name)) == ["Slowpoke", "Broken", "Morning"])
+        #expect(status.slowestSchedules.first?.averageSeconds == 600)
+        #expect(Set(status.failingSchedules.map(\.name)) == ["Morning", "Broken"])
+        #expect(status.failingSchedules.first { $0.name == "Broken" }?.error == "<b>boom</b>")
+        #expect(status.failingTotal == 2)
+        #expect(status.deadLettersWaiting == 1)
+        #expect(status.breakersOpen?.map(\.host).contains(host) == true)
+        #expect(status.breakersOpen?.first { $0.host == host }.map { $0.openUntil > Date() } == true)
+
+        let page = text(browser.request("GET", "/status"))
+        #expect(page.contains("<th scope=\"row\">Last 24 hours</th><td>4</td><td>50.0%</td>"), "\(page)")
+        #expect(page.contains("<th scope=\"row\">Last 7 days</th><td>5</td><td>60.0%</td>"))
+        #expect(page.contains(">Slowpoke</a></td><td>1</td><td>10 min 00 s</td>"))
+        #expect(page.contains("&lt;b&gt;boom&lt;/b&gt;") && !page.contains("<b>boom</b>"))
+        #expect(page.contains("1 dead-lettered runs"))
+        #expect(page.contains("<code>\(host)</code>"))
+
+        // Another creator sees none of it but the breakers, which are the whole installation's.
+        try web.addUser("bob@example.org", role: .creator)
+        let bob = web.browser()
+        bob.signIn("bob@example.org")
+        let theirs = try ExecutionPagesTests.decode(Status.self, bob.request("GET", "/api/v1/status"))
+        #expect(theirs.last7d.ended == 0 && theirs.last7d.successRate == nil && theirs.last7d.averageSeconds == nil)
+        #expect(theirs.slowestSchedules.isEmpty && theirs.failingSchedules.isEmpty && theirs.failingTotal == 0 && theirs.deadLettersWaiting == 0)
+        #expect(theirs.breakersOpen?.map(\.host).contains(host) == true)
+        let empty = text(bob.request("GET", "/status"))
+        #expect(empty.contains("No schedule's last run failed.") && empty.contains("No dead-lettered run is waiting."))
+    }
+
     @Test func theHeatMapStopsAtItsBudget() async throws {
         let web = try await WebHarness()
         let ada = try web.addUser("ada@example.org", role: .creator)

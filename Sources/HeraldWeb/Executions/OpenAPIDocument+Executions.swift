@@ -84,8 +84,16 @@ extension OpenAPIDocument {
             "properties": ["url": ["type": "string", "format": "uri", "description": "Signed download link; works without a session until expires_at"],
                            "expires_at": instant],
         ]
+        let period: [String: Any] = [
+            "type": "object", "required": ["hours", "ended", "succeeded", "success_rate", "average_seconds"],
+            "description": "Runs that ended in the period (succeeded, partial or failed)",
+            "properties": ["hours": ["type": "integer"], "ended": ["type": "integer"], "succeeded": ["type": "integer"],
+                           "success_rate": ["type": ["number", "null"], "minimum": 0, "maximum": 1],
+                           "average_seconds": ["type": ["number", "null"], "description": "From start to end"]],
+        ]
         let statusSchema: [String: Any] = [
-            "type": "object", "required": ["queue", "workers", "redis_error", "runs_last_24h", "upcoming"],
+            "type": "object", "required": ["queue", "workers", "redis_error", "runs_last_24h", "upcoming", "last_24h", "last_7d",
+                                           "slowest_schedules", "failing_schedules", "failing_total", "dead_letters_waiting", "breakers_open"],
             "properties": [
                 "queue": ["type": "array", "items": [
                     "type": "object", "required": ["priority", "depth"],
@@ -103,6 +111,20 @@ extension OpenAPIDocument {
                                    "truncated": ["type": "boolean"],
                                    "cells": ["type": "array", "description": "7 rows (Monday first) of 24 hourly counts, UTC",
                                              "items": ["type": "array", "items": ["type": "integer"]]]]],
+                "last_24h": period, "last_7d": period,
+                "slowest_schedules": ["type": "array", "description": "Longest average run time over 7 days, slowest first (at most 5)", "items": [
+                    "type": "object", "required": ["id", "name", "runs", "average_seconds", "longest_seconds"],
+                    "properties": ["id": uuid, "name": ["type": "string"], "runs": ["type": "integer"],
+                                   "average_seconds": ["type": "number"], "longest_seconds": ["type": "number"]]]],
+                "failing_schedules": ["type": "array", "description": "Schedules whose last run failed or was partly delivered (at most 10)", "items": [
+                    "type": "object", "required": ["id", "name", "status", "finished_at", "error"],
+                    "properties": ["id": uuid, "name": ["type": "string"], "status": ["type": "string", "enum": ["failed", "partial"]],
+                                   "finished_at": ["anyOf": [instant, ["type": "null"]]], "error": ["type": ["string", "null"]]]]],
+                "failing_total": ["type": "integer", "minimum": 0],
+                "dead_letters_waiting": ["type": "integer", "minimum": 0, "description": "Dead-lettered runs not re-queued since"],
+                "breakers_open": ["type": ["array", "null"], "description": "Hosts whose circuit breaker is open; null when Redis could not be read",
+                                  "items": ["type": "object", "required": ["host", "open_until"],
+                                            "properties": ["host": ["type": "string"], "open_until": instant]]],
             ],
         ]
         return Part(paths: [

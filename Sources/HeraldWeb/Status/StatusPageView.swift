@@ -1,6 +1,7 @@
 import Foundation
 
-/// `pages/status`: what `/readyz` checks, the queue, the workers, the last day's runs and the week ahead.
+/// `pages/status`: what `/readyz` checks, the queue, the workers, how the last day and week went, the slowest and
+/// failing schedules, breakers and dead letters, the last day's runs and the week ahead.
 struct StatusPageView: Sendable, Encodable {
     struct Row: Sendable, Encodable { let name: String; let status: String; let passed: Bool; let detail: String }
     struct Depth: Sendable, Encodable { let priority: Int; let depth: Int }
@@ -10,6 +11,10 @@ struct StatusPageView: Sendable, Encodable {
     struct HourLabel: Sendable, Encodable { let x: Int; let text: String }
     struct DayLabel: Sendable, Encodable { let y: Int; let text: String }
     struct TableRow: Sendable, Encodable { let day: String; let counts: [Int] }
+    struct Period: Sendable, Encodable { let label: String; let ended: Int; let successRate: String; let average: String }
+    struct Slow: Sendable, Encodable { let href: String; let name: String; let runs: Int; let average: String; let longest: String }
+    struct Failing: Sendable, Encodable { let href: String; let name: String; let status: String; let finished: TimeView?; let error: String }
+    struct Breaker: Sendable, Encodable { let host: String; let until: TimeView }
 
     let chrome: PageChrome
     let rows: [Row]
@@ -27,6 +32,19 @@ struct StatusPageView: Sendable, Encodable {
     let dayLabels: [DayLabel]
     let table: [TableRow]
     let hours: [Int]
+    let periods: [Period]
+    let slowest: [Slow]
+    let hasSlowest: Bool
+    let failing: [Failing]
+    let hasFailing: Bool
+    let failingTotal: Int
+    let failingMore: Bool
+    let deadLetters: Int
+    let hasDeadLetters: Bool
+    let breakers: [Breaker]
+    let hasBreakers: Bool
+    /// Redis was read (else the breakers are unknown and `redisError` says so).
+    let breakersKnown: Bool
 
     static let days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
     static let cellSize = 18
@@ -62,5 +80,36 @@ struct StatusPageView: Sendable, Encodable {
         dayLabels = Self.days.enumerated().map { DayLabel(y: 20 + $0.offset * size + 13, text: $0.element) }
         table = snapshot.upcoming.cells.enumerated().map { TableRow(day: Self.days[$0.offset], counts: $0.element) }
         hours = Array(0..<24)
+        periods = [("Last 24 hours", snapshot.last24h), ("Last 7 days", snapshot.last7d)].map { label, period in
+            Period(label: label, ended: period.ended,
+                   successRate: period.successRate.map { String(format: "%.1f%%", $0 * 100) } ?? "–",
+                   average: period.averageSeconds.map(Self.duration) ?? "–")
+        }
+        slowest = snapshot.slowestSchedules.map {
+            Slow(href: "/schedules/\($0.id.uuidString.lowercased())", name: $0.name, runs: $0.runs,
+                 average: Self.duration($0.averageSeconds), longest: Self.duration($0.longestSeconds))
+        }
+        hasSlowest = !slowest.isEmpty
+        failing = snapshot.failingSchedules.map {
+            Failing(href: "/schedules/\($0.id.uuidString.lowercased())", name: $0.name, status: $0.status,
+                    finished: $0.finishedAt.map { TimeView($0, zone: zone) }, error: String(($0.error ?? "").prefix(200)))
+        }
+        hasFailing = !failing.isEmpty
+        failingTotal = snapshot.failingTotal
+        failingMore = snapshot.failingTotal > snapshot.failingSchedules.count
+        deadLetters = snapshot.deadLettersWaiting
+        hasDeadLetters = deadLetters > 0
+        breakers = (snapshot.breakersOpen ?? []).map { Breaker(host: $0.host, until: TimeView($0.openUntil, zone: zone)) }
+        hasBreakers = !breakers.isEmpty
+        breakersKnown = snapshot.breakersOpen != nil
+    }
+
+    /// `0.42 s`, `12.3 s`, `4 min 05 s`, `2 h 03 min`.
+    static func duration(_ seconds: Double) -> String {
+        if seconds < 10 { return String(format: "%.2f s", seconds) }
+        if seconds < 60 { return String(format: "%.1f s", seconds) }
+        let whole = Int(seconds.rounded())
+        if whole < 3600 { return String(format: "%d min %02d s", whole / 60, whole % 60) }
+        return String(format: "%d h %02d min", whole / 3600, whole % 3600 / 60)
     }
 }
