@@ -20,11 +20,10 @@ public struct ArtifactInventory {
     public func forEachPage(size: Int = 1000, _ body: ([RecordedFile]) throws -> Void) throws {
         var after: UUID?
         while true {
-            let rows = try connection.query("""
-                SELECT id, storage_path, byte_count FROM artifacts
-                WHERE \(after)::uuid IS NULL OR id > \(after)::uuid
-                ORDER BY id LIMIT \(size)
-                """)
+            // Two statements, not `$1 IS NULL OR id > $1`: that form can keep the planner off the primary key's index.
+            let rows = try after.map { after in
+                try connection.query("SELECT id, storage_path, byte_count FROM artifacts WHERE id > \(after) ORDER BY id LIMIT \(size)")
+            } ?? connection.query("SELECT id, storage_path, byte_count FROM artifacts ORDER BY id LIMIT \(size)")
             let page = try rows.map {
                 RecordedFile(id: try $0.decode("id"), storagePath: try $0.decode("storage_path"), byteCount: try $0.decode("byte_count"))
             }
