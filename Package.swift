@@ -47,6 +47,8 @@ let package = Package(
         ),
         // The Redis key layout and what lives under it (streams, heartbeats, breakers), shared by every process.
         .target(name: "HeraldQueue", dependencies: ["HeraldCore", "Redis"]),
+        // `herald doctor`: the checks of a deployment (configuration, PostgreSQL, Redis, data folder, artifacts).
+        .target(name: "HeraldDoctor", dependencies: ["HeraldCore", "HeraldStore", "HeraldQueue", "Postgres", "Redis"]),
         .target(name: "HeraldRender", dependencies: ["HeraldCore", "PangoCairo", "Markdown", "XlsxWriter", "Zlib", .product(name: "Mustache", package: "swift-mustache")]),
         .target(name: "HeraldDelivery", dependencies: ["HeraldCore", "HeraldStore", "HeraldRender", "Curl", "Crypto", "Markdown"]),
         .target(
@@ -65,7 +67,7 @@ let package = Package(
         .executableTarget(
             name: "herald",
             dependencies: [
-                "HeraldCore", "HeraldStore", "HeraldQueue", "HeraldWeb", "HeraldScheduler", "HeraldRender", "HeraldDelivery", "FastCGI", "Postgres", "Redis", "Crypto",
+                "HeraldCore", "HeraldStore", "HeraldQueue", "HeraldDoctor", "HeraldWeb", "HeraldScheduler", "HeraldRender", "HeraldDelivery", "FastCGI", "Postgres", "Redis", "Crypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -101,6 +103,7 @@ let package = Package(
         .testTarget(name: "HeraldRenderTests", dependencies: ["HeraldRender"], exclude: ["Checkers"]),
         .testTarget(name: "HeraldDeliveryTests", dependencies: ["HeraldDelivery", "HeraldCore", "HeraldStore", "Curl", "Crypto", "Postgres", "TestSupport"]),
         .testTarget(name: "CurlTests", dependencies: ["Curl", "TestSupport"]),
+        .testTarget(name: "HeraldDoctorTests", dependencies: ["HeraldDoctor"]),
         .testTarget(name: "HeraldQueueTests", dependencies: ["HeraldQueue", "Redis", "TestSupport"]),
         .testTarget(name: "HeraldSchedulerTests", dependencies: ["HeraldScheduler", "HeraldStore", "Postgres", "Crypto", "Redis", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "Postgres", "Redis", "HeraldCore", "HeraldQueue"]),

@@ -40,7 +40,23 @@ public struct Migrator {
         return done
     }
 
+    /// What the database has against what this build ships, without changing anything (no lock, no table created).
+    public func status() throws -> MigrationStatus {
+        let exists = try connection.query("SELECT to_regclass('schema_migrations') IS NOT NULL AS present")[0].decode("present", as: Bool.self)
+        let applied = exists ? Set(try appliedVersions()) : []
+        let known = Set(migrations.map(\.version))
+        return MigrationStatus(applied: applied.count, pending: migrations.filter { !applied.contains($0.version) },
+                               unknown: applied.subtracting(known).sorted())
+    }
+
     public func appliedVersions() throws -> [Int] {
         try connection.query("SELECT version FROM schema_migrations ORDER BY version").map { try $0.decode("version", as: Int.self) }
     }
+}
+
+/// Applied against shipped migrations. `unknown`: versions a newer build applied, which this binary cannot know.
+public struct MigrationStatus: Sendable, Equatable {
+    public let applied: Int
+    public let pending: [Migration]
+    public let unknown: [Int]
 }

@@ -1,7 +1,7 @@
 import Foundation
 import HeraldCore
+import HeraldQueue
 import Logging
-import Redis
 
 /// Loads and validates the configuration, or stops the process naming the bad key (exit status 78, EX_CONFIG).
 /// `writesData`: the process keeps artifacts, so `HERALD_DATA_DIR` must exist and be writable now, not at the first
@@ -9,9 +9,7 @@ import Redis
 func loadConfig(writesData: Bool = false) -> HeraldConfig {
     do {
         let config = try HeraldConfig(environment: ProcessInfo.processInfo.environment)
-        do { _ = try RedisURL(parsing: config.redisURL) } catch {
-            throw ConfigError(key: "HERALD_REDIS_URL", reason: "is not usable: \((error as? RedisError)?.message ?? "\(error)")")
-        }
+        try config.validateRedisURL()
         if writesData { try checkWritableDirectory(config.dataDirectory, key: "HERALD_DATA_DIR") }
         return config
     } catch {
