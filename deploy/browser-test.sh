@@ -3,7 +3,8 @@
 # PostgreSQL, Redis, nginx (the shipped nginx/herald.conf, rendered as deploy/dev.sh does), `herald web` and
 # `herald scheduler` on free loopback ports, migrates, creates an admin, runs pytest against https://localhost:PORT/,
 # and stops everything by PID whatever happens. deploy/test.sh runs it after the Swift tests; alone it builds first.
-# The tests get a reporting database's URL too (HERALD_BROWSER_DATABASE_URL), for the data source the flow test adds.
+# The tests get a reporting database's URL too (HERALD_BROWSER_DATABASE_URL), for the data source the flow test adds,
+# and Herald's own (HERALD_BROWSER_HERALD_DATABASE_URL), where a test puts what only the scheduler writes (notifications).
 #   deploy/browser-test.sh [pytest arguments]      e.g. deploy/browser-test.sh -k sign_in
 # Screenshots go to static/screenshots/ (HERALD_SCREENSHOTS_DIR overrides it); the servers' logs are printed when a
 # test fails.
@@ -89,6 +90,7 @@ status=0
 HERALD_BROWSER_BASE_URL="https://localhost:$https_port" HERALD_BROWSER_ADMIN_EMAIL=$admin_email \
 HERALD_BROWSER_ADMIN_PASSWORD=$admin_password HERALD_BROWSER_DELIVERIES=$HERALD_DELIVERY_ROOT \
 HERALD_BROWSER_DATABASE_URL=$reporting_url \
+HERALD_BROWSER_HERALD_DATABASE_URL=$HERALD_DATABASE_URL \
 HERALD_SCREENSHOTS_DIR=${HERALD_SCREENSHOTS_DIR:-$root/static/screenshots} PYTHONDONTWRITEBYTECODE=1 \
     "$herald_python" -m pytest -p no:cacheprovider -q "$root/Tests/Browser" "$@" || status=$?
 if [ "$status" != 0 ]; then

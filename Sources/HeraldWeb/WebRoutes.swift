@@ -8,5 +8,6 @@ public enum WebRoutes {
         CatalogRoutes.register(&router, templates: templates)
         UserRoutes.register(&router, templates: templates)
         ScheduleRoutes.register(&router, templates: templates)
+        NotificationRoutes.register(&router, templates: templates)
     }
 }

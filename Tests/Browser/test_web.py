@@ -3,9 +3,12 @@ here as it lands (create a creator, the wizard, the list, pause/resume, run now,
 from the helpers in harness.py: sign_in, fill_form by label, submit, wait_for, screenshot, accessibility_violations."""
 from __future__ import annotations
 
+import secrets
+import subprocess
+
 from selenium.webdriver.common.by import By
 
-from harness import Browser, Login, describe, wait_for
+from harness import Browser, Login, describe, required_env, wait_for
 
 ADMIN_NAV = ["Schedules", "Runs", "Reports", "Destinations", "Templates", "Data sources", "Users", "Email", "Audit", "Status"]
 
@@ -121,5 +124,52 @@ def test_the_email_server_page_fills_a_preset_shows_errors_and_is_accessible(bro
     assert browser.title().startswith("Error: ")
     assert "Enter the address emails are sent from" in browser.text()
     assert browser.field("Host").get_attribute("value") == "smtp.office365.com"
+    violations = browser.accessibility_violations()
+    assert not violations, describe(violations)
+
+
+def add_notification(user_email: str, title: str, body: str, seconds_ago: int) -> None:
+    """Puts a notification in Herald's own database as the scheduler does when a run fails (psql, bound variables)."""
+    database_url = required_env("HERALD_BROWSER_HERALD_DATABASE_URL")
+    sql = ("INSERT INTO notifications (user_id, kind, title, body, created_at) "
+           "SELECT id, 'execution.failed', :'title', :'body', now() - make_interval(secs => :seconds) "
+           "FROM users WHERE email = :'email'")
+    subprocess.run(["psql", database_url, "-v", "ON_ERROR_STOP=1", "-q", "-v", f"title={title}", "-v", f"body={body}",
+                    "-v", f"seconds={seconds_ago}", "-v", f"email={user_email}"], input=sql, text=True, check=True)
+
+
+def test_the_bell_counts_unread_notifications_and_the_page_marks_them_read(browser: Browser, admin: Login):
+    tag = secrets.token_hex(4)
+    browser.sign_in(admin)
+    # Start from none unread, whatever an earlier test left.
+    browser.open("/notifications")
+    if browser.driver.find_elements(By.XPATH, "//button[normalize-space()='Mark all as read']"):
+        browser.submit("Mark all as read")
+    add_notification(admin.email, f"“Weekly sales {tag}” failed", "relation \"sales\" does not exist <b>not bold</b>", 120)
+    add_notification(admin.email, f"“Stock levels {tag}” failed", "could not connect to the data source", 30)
+
+    browser.open("/status")
+    bell = browser.driver.find_element(By.CSS_SELECTOR, "a.bell")
+    assert bell.get_attribute("href").endswith("/notifications")
+    assert browser.driver.find_element(By.CSS_SELECTOR, "a.bell .visually-hidden").get_attribute("textContent") == "Notifications, 2 unread"
+    assert browser.driver.find_element(By.CSS_SELECTOR, "a.bell .bell-count").text == "2"
+    assert browser.nav_items() == ADMIN_NAV
+    bell.click()
+    browser.wait_for_path(lambda path: path == "/notifications", "/notifications from the bell")
+    assert browser.heading() == "Notifications"
+    assert "<b>not bold</b>" in browser.text()
+    browser.screenshot("notifications")
+    violations = browser.accessibility_violations()
+    assert not violations, describe(violations)
+
+    # Mark the newest read: the page comes back with a notice and one unread left.
+    old_page = browser.driver.find_element(By.TAG_NAME, "html")
+    browser.driver.find_elements(By.CSS_SELECTOR, "button[formaction$='/read']")[0].click()
+    wait_for(lambda: browser._replaced(old_page), what="the page after Mark as read")
+    assert "The notification is marked as read." in browser.text()
+    assert browser.driver.find_element(By.CSS_SELECTOR, "a.bell .bell-count").text == "1"
+    browser.submit("Mark all as read")
+    assert "All notifications are marked as read." in browser.text()
+    assert not browser.driver.find_elements(By.CSS_SELECTOR, "a.bell .bell-count")
     violations = browser.accessibility_violations()
     assert not violations, describe(violations)

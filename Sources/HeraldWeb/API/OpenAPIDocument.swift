@@ -18,7 +18,7 @@ public enum OpenAPIDocument {
     }
 
     /// Every resource's part.
-    static var parts: [Part] { [common, executions, reports, datasources, destinations, templates, users, systemEmail, schedules] }
+    static var parts: [Part] { [common, executions, reports, datasources, destinations, templates, users, systemEmail, schedules, notifications] }
 
     public static func json() throws -> [UInt8] {
         var paths: [String: Any] = [:]

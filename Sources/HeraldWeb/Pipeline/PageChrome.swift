@@ -1,17 +1,44 @@
 import Foundation
 import HeraldCore
+import HeraldStore
 
 /// What every page's layout needs besides its own content: the title, who is signed in, the navigation (what the
-/// principal's role may reach, the current section marked), the CSRF token for forms, and the request id.
+/// principal's role may reach, the current section marked), the notifications bell, the CSRF token for forms, and
+/// the request id.
 public struct PageChrome: Sendable, Encodable {
     public struct NavItem: Sendable, Encodable { let label: String; let href: String; let current: Bool }
     public struct SignedIn: Sendable, Encodable { let name: String; let email: String; let role: String }
+
+    /// The header's link to `/notifications`: its accessible name says the unread count in words, the badge shows
+    /// it in digits (hidden from screen readers, which already heard the name).
+    public struct Bell: Sendable, Encodable {
+        let label: String
+        let badge: String?
+        let current: Bool
+
+        /// `unread`: nil when it could not be counted (the page still renders, with a bell and no number).
+        init(unread: Int?, current: Bool) {
+            self.current = current
+            switch unread {
+            case .some(let count) where count >= NotificationService.unreadCountCap:
+                label = "Notifications, more than \(NotificationService.unreadCountCap - 1) unread"
+                badge = "\(NotificationService.unreadCountCap - 1)+"
+            case .some(let count) where count > 0:
+                label = "Notifications, \(count) unread"
+                badge = String(count)
+            default:
+                label = "Notifications"
+                badge = nil
+            }
+        }
+    }
 
     public let title: String
     public let requestID: String
     public let csrfToken: String
     public let user: SignedIn?
     public let nav: [NavItem]
+    public let bell: Bell?
     /// A one-line confirmation after a redirect ("Schedule paused."), chosen by a key, never text from the URL.
     public let notice: String?
 
@@ -31,8 +58,20 @@ public struct PageChrome: Sendable, Encodable {
             items += [("Status", "/status")]
         }
         nav = items.map { NavItem(label: $0.0, href: $0.1, current: Self.section(of: $0.1) == current) }
+        bell = context.principal.map { _ in Bell(unread: Self.unreadCount(context), current: current == "notifications") }
         notice = context.request.queryValue("done").flatMap {
             Self.notices[$0] ?? Self.backfilled($0, created: context.request.queryValue("created"), skipped: context.request.queryValue("skipped"))
+        }
+    }
+
+    /// The one query the chrome makes, on every signed-in page: a capped count over the partial unread index. A page
+    /// whose count fails (an error page while the database is down) still renders, its bell without a number.
+    static func unreadCount(_ context: RequestContext) -> Int? {
+        do {
+            return try NotificationService(connection: try context.store()).unreadCount(actor: context.actor)
+        } catch {
+            context.logger.warning("the unread notifications could not be counted", metadata: ["error": "\(error)"])
+            return nil
         }
     }
 
@@ -72,6 +111,8 @@ public struct PageChrome: Sendable, Encodable {
         "user-enabled": "The user was enabled.",
         "user-password": "The password was reset: their sessions ended and their API tokens were revoked.",
         "email-saved": "The SMTP server was saved. Send a test email to check it.",
+        "notification-read": "The notification is marked as read.",
+        "notifications-read": "All notifications are marked as read.",
     ]
 }
 
