@@ -16,6 +16,8 @@ public struct RetentionCleaner {
     let batchSize: Int
     /// Called after each committed batch with the totals so far; tests use it to act mid-pass.
     var afterBatch: (RetentionTotals) -> Void = { _ in }
+    /// Asked between batches: a scheduler that is stopping ends the pass there (the next pass goes on from the start).
+    var shouldStop: () -> Bool = { false }
 
     public init(connection: PostgresConnection, dataDirectory: String, defaultDays: Int?, batchSize: Int = 500) {
         self.connection = connection
@@ -48,7 +50,7 @@ public struct RetentionCleaner {
                         totals.batches += 1
                         afterBatch(totals)
                     }
-                    guard found == batchSize, let next else { break }
+                    guard found == batchSize, let next, !shouldStop() else { break }
                     cursor = next
                 }
             }

@@ -52,7 +52,8 @@ final class RetentionThread: @unchecked Sendable {
             wait = Self.interval
             do {
                 if connection == nil { connection = try PostgresConnection(url: databaseURL) }
-                let cleaner = RetentionCleaner(connection: connection!, dataDirectory: dataDirectory, defaultDays: defaultDays)
+                var cleaner = RetentionCleaner(connection: connection!, dataDirectory: dataDirectory, defaultDays: defaultDays)
+                cleaner.shouldStop = { [self] in condition.withLock { stopping } }
                 if case .cleaned(_, let totals) = try cleaner.run(), totals.executions > 0 || !totals.errors.isEmpty {
                     logger.info("retention removed expired runs", metadata: [
                         "executions": "\(totals.executions)", "artifacts": "\(totals.artifacts)", "files": "\(totals.files)",

@@ -256,6 +256,16 @@ struct RetentionCleanerTests {
         #expect(try f.exists(kept))
     }
 
+    @Test func aStoppingSchedulerEndsThePassBetweenBatches() throws {
+        let f = try RetentionFixture()
+        let schedule = try f.schedule("Stopping")
+        for day in 0..<5 { try f.run(schedule, daysAgo: 100 + Double(day)) }
+        var cleaner = try f.cleaner(batchSize: 2)
+        cleaner.shouldStop = { true }
+        #expect(f.totals(try cleaner.run())?.executions == 2)
+        #expect(f.totals(try f.cleaner(batchSize: 2).run())?.executions == 3)
+    }
+
     @Test func aSecondCleanerSkipsWhileOneIsWorking() throws {
         let f = try RetentionFixture()
         let schedule = try f.schedule("Busy")
