@@ -54,6 +54,10 @@ public struct HeraldConfig: Sendable {
     /// `HERALD_ALERT_EVERY` (default 5, 1 to 1000): a schedule's owner is emailed on the first failed or partial run
     /// of a streak and then on every Nth consecutive one (with 5: failures 1, 6, 11 …), and once when it recovers.
     public var alertEvery: Int
+    /// `HERALD_RETENTION_DAYS` (default 90, 1 to 3650): finished runs and their files older than this are removed,
+    /// unless pinned or their schedule sets its own period. Nil (`off` or `0`): runs without a period of their
+    /// schedule's own are kept forever.
+    public var retentionDays: Int?
 
     public enum LogLevel: String, Sendable, CaseIterable {
         case trace, debug, info, notice, warning, error, critical
@@ -142,6 +146,7 @@ public struct HeraldConfig: Sendable {
         smtpMessagesPerMinute = Int(try number("HERALD_SMTP_MESSAGES_PER_MINUTE", default: 60, 0...100_000))
         linkDays = Int(try number("HERALD_LINK_DAYS", default: 7, 1...90))
         alertEvery = Int(try number("HERALD_ALERT_EVERY", default: 5, 1...1000))
+        retentionDays = try Self.retentionDays(value("HERALD_RETENTION_DAYS"))
         retry = RetryPolicy(maxAttempts: Int(try number("HERALD_RETRY_ATTEMPTS", default: 3, 1...20)),
                             baseSeconds: try number("HERALD_RETRY_BASE_SECONDS", default: 30, 0.01...86_400),
                             capSeconds: 6 * 3600)
@@ -169,6 +174,16 @@ public struct HeraldConfig: Sendable {
                 throw ConfigError(key: key, reason: "has invalid percent-encoding (a % must be followed by two hex digits)")
             }
         }
+    }
+
+    /// Whole days from 1 to 3650, or `off`/`0` for no default period.
+    static func retentionDays(_ raw: String?) throws(ConfigError) -> Int? {
+        guard let raw else { return 90 }
+        if raw.lowercased() == "off" || raw == "0" { return nil }
+        guard let days = Int(raw), (1...3650).contains(days) else {
+            throw ConfigError(key: "HERALD_RETENTION_DAYS", reason: "must be a whole number of days from 1 to 3650, or off")
+        }
+        return days
     }
 
     static let howToMakeAKey = "make one with `herald key generate` (or `openssl rand -base64 32`)"

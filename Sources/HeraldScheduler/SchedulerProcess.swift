@@ -72,6 +72,9 @@ public final class SchedulerProcess: @unchecked Sendable {
                              metadata: ["schedule": "\(broken.scheduleID.uuidString.lowercased())", "reason": "\(broken.reason)"])
             }
         }
+        let retention = RetentionThread(databaseURL: config.databaseURL, dataDirectory: config.dataDirectory,
+                                        defaultDays: config.retentionDays, logger: logger)
+        retention.start()
         let helper = FiringThread(databaseURL: config.databaseURL, shouldStop: { [unowned self] in isStopping }, handle: handle)
         helper.start()
         let started = Date()
@@ -158,6 +161,7 @@ public final class SchedulerProcess: @unchecked Sendable {
             }
         }
         helper.stop()
+        retention.stop()
         releaser.stop()
         workers?.drain(deadline: config.drainSeconds)
         if let redis { try? HeartbeatRegistry.remove(id: id, on: redis) }

@@ -140,7 +140,7 @@ public struct ExecutionHistoryService {
         e.id, e.schedule_id, coalesce(s.name, '') AS schedule_name, e.report_id, r.name AS report_name, e.scheduled_for,
         \(instantSortKey("e.scheduled_for")) AS sort_key, e.trigger, e.status,
         e.attempts, e.priority, e.started_at, e.finished_at, e.row_count, e.truncated, e.error,
-        coalesce(e.parameters, '{}')::text AS parameters, e.report_version
+        coalesce(e.parameters, '{}')::text AS parameters, e.report_version, e.pinned
         """
 }
 
@@ -166,6 +166,8 @@ public struct ExecutionRecord: Sendable, Codable, Equatable {
     public let parameters: [String: ParameterInput]
     /// The version of the report's SQL and parameters it ran; nil until it was claimed.
     public let reportVersion: Int?
+    /// Kept by retention whatever its age.
+    public let pinned: Bool
 
     /// Still to end: a page showing it refreshes.
     public var isActive: Bool { status == "queued" || status == "running" }
@@ -188,6 +190,7 @@ public struct ExecutionRecord: Sendable, Codable, Equatable {
         error = try row.decode("error", as: String?.self)
         parameters = try row.decodeJSON("parameters", as: [String: ParameterInput].self)
         reportVersion = try row.decode("report_version", as: Int?.self)
+        pinned = try row.decode("pinned")
     }
 }
 

@@ -3,7 +3,7 @@ import HeraldCore
 import Postgres
 
 /// What people ask of executions, from the CLI, pages and the API alike: run a schedule now, test it, re-send what
-/// failed, requeue a dead letter. Each only changes rows and wakes the schedulers (`NOTIFY`); a scheduler's
+/// failed, requeue a dead letter, pin a run against retention. Each only changes rows and wakes the schedulers (`NOTIFY`); a scheduler's
 /// reconciler puts the execution on the stream, so these work while Redis is down too.
 /// Who may: running, testing and re-sending need the creator role and a schedule the actor owns (admins: any);
 /// requeueing a dead letter is for admins. A schedule or execution the actor may not see is `NotFound`.
@@ -56,6 +56,15 @@ public struct ExecutionService {
                 WHERE execution_id = \(executionID) AND status = 'dead' AND destination_id IS NOT NULL
                 """)
             try requeue(executionID, from: ["failed", "partial"], deadOnly: true)
+        }
+    }
+
+    /// Pins a run so retention keeps it (and its files) whatever its age, or unpins it so it expires with the others.
+    /// Who may: as for a re-send. A run the cleaner removed meanwhile is `NotFound`.
+    public func setPinned(_ pinned: Bool, executionID: UUID, actor: Actor) throws {
+        try checkMayChange(executionID: executionID, actor: actor)
+        guard try connection.execute("UPDATE executions SET pinned = \(pinned) WHERE id = \(executionID)") == 1 else {
+            throw NotFound("execution")
         }
     }
 

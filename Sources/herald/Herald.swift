@@ -9,6 +9,6 @@ struct Herald: ParsableCommand {
         abstract: "Runs reports on a schedule and delivers them.",
         version: version,
         subcommands: [WebCommand.self, SchedulerCommand.self, MigrateCommand.self, UserCommand.self, TokenCommand.self,
-                      KeyCommand.self, CronCommand.self, DataSourceCommand.self, ReportCommand.self, ScheduleCommand.self, DestinationCommand.self, SecretsCommand.self, RunOnceCommand.self, ExecutionCommand.self, DoctorCommand.self, BenchCommand.self]
+                      KeyCommand.self, CronCommand.self, DataSourceCommand.self, ReportCommand.self, ScheduleCommand.self, DestinationCommand.self, SecretsCommand.self, RunOnceCommand.self, ExecutionCommand.self, DoctorCommand.self, RetentionCommand.self, BenchCommand.self]
     )
 }

@@ -26,6 +26,13 @@ struct HeraldConfigTests {
         #expect(config.leaseSeconds == 30)
         #expect(config.retry == RetryPolicy(maxAttempts: 3, baseSeconds: 30, capSeconds: 6 * 3600))
         #expect(config.alertEvery == 5)
+        #expect(config.retentionDays == 90)
+    }
+
+    @Test func retentionTakesWholeDaysOrOff() throws {
+        #expect(try HeraldConfig(environment: Self.environment(["HERALD_RETENTION_DAYS": "30"])).retentionDays == 30)
+        #expect(try HeraldConfig(environment: Self.environment(["HERALD_RETENTION_DAYS": "OFF"])).retentionDays == nil)
+        #expect(try HeraldConfig(environment: Self.environment(["HERALD_RETENTION_DAYS": "0"])).retentionDays == nil)
     }
 
     @Test(arguments: [
@@ -60,7 +67,8 @@ struct HeraldConfigTests {
             ("HERALD_DATABASE_URL", "mysql://x"), ("HERALD_REDIS_URL", "http://x"), ("HERALD_LOG_LEVEL", "loud"),
             ("HERALD_WEB_THREADS", "0"), ("HERALD_BASE_URL", "not a url"), ("HERALD_WORKERS", "-1"),
             ("HERALD_LEASE_SECONDS", "0"), ("HERALD_RETRY_ATTEMPTS", "many"), ("HERALD_RETRY_BASE_SECONDS", "0"),
-            ("HERALD_DRAIN_SECONDS", "-5"), ("HERALD_ALERT_EVERY", "0"), ("HERALD_DATABASE_URL", "postgresql://u:p@db:notaport/herald"),
+            ("HERALD_DRAIN_SECONDS", "-5"), ("HERALD_ALERT_EVERY", "0"), ("HERALD_RETENTION_DAYS", "3651"),
+            ("HERALD_RETENTION_DAYS", "-1"), ("HERALD_RETENTION_DAYS", "never"), ("HERALD_DATABASE_URL", "postgresql://u:p@db:notaport/herald"),
             ("HERALD_DATABASE_URL", "postgresql://u:p%zz@db/herald"), ("HERALD_DATABASE_URL", "postgresql://db:99999/herald"),
             ("HERALD_DATABASE_URL", "postgresql://db/her ald"),
         ]

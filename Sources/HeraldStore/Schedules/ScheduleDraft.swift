@@ -32,6 +32,8 @@ public struct ScheduleDraft: Codable, Sendable, Equatable {
     /// The distribution template the destinations, formats, naming and message were copied from (only a note of
     /// where they came from: changing the template later changes no schedule).
     public var templateID: UUID?
+    /// How many days retention keeps this schedule's finished runs (1 to 3650); nil: `HERALD_RETENTION_DAYS`.
+    public var retentionDays: Int?
 
     public static let defaultFilenamePattern = "{report_name}_{date}_{time}.{format}"
 
@@ -41,7 +43,7 @@ public struct ScheduleDraft: Codable, Sendable, Equatable {
                 overlapPolicy: String = OverlapPolicy.skip.rawValue, jitterSeconds: Int = 0, priority: Int = 5,
                 paused: Bool = false, pauseNote: String = "", sharedWith: [UUID]? = nil,
                 deliveryCondition: DeliveryCondition = .always, emailSubject: String = "", emailBodyMd: String = "",
-                templateID: UUID? = nil) {
+                templateID: UUID? = nil, retentionDays: Int? = nil) {
         self.name = name
         self.reportID = reportID
         self.recurrence = recurrence
@@ -62,6 +64,7 @@ public struct ScheduleDraft: Codable, Sendable, Equatable {
         self.emailSubject = emailSubject
         self.emailBodyMd = emailBodyMd
         self.templateID = templateID
+        self.retentionDays = retentionDays
     }
 
     /// snake_case, as the API names the fields (and as the wizard's draft is stored).
@@ -72,6 +75,7 @@ public struct ScheduleDraft: Codable, Sendable, Equatable {
         case pauseNote = "pause_note", sharedWith = "shared_with", exportOptions = "export_options"
         case deliveryCondition = "delivery_condition"
         case emailSubject = "email_subject", emailBodyMd = "email_body_md", templateID = "template_id"
+        case retentionDays = "retention_days"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -97,6 +101,7 @@ public struct ScheduleDraft: Codable, Sendable, Equatable {
         emailSubject = try c.decodeIfPresent(String.self, forKey: .emailSubject) ?? d.emailSubject
         emailBodyMd = try c.decodeIfPresent(String.self, forKey: .emailBodyMd) ?? d.emailBodyMd
         templateID = try c.decodeIfPresent(UUID.self, forKey: .templateID)
+        retentionDays = try c.decodeIfPresent(Int.self, forKey: .retentionDays)
     }
 }
 

@@ -38,6 +38,8 @@ public struct ScheduleRecord: Sendable, Equatable {
     public let emailBodyMd: String
     /// The distribution template the distribution was copied from, while it exists.
     public let templateID: UUID?
+    /// Retention's period for this schedule's runs, in days; nil: the default.
+    public let retentionDays: Int?
     public let ownerID: UUID?
     public let nextRunAt: Date?
     public let lastRun: LastRun?
@@ -52,7 +54,7 @@ public struct ScheduleRecord: Sendable, Equatable {
                       formats: formats, exportOptions: exportOptions, filenamePattern: filenamePattern, naming: naming, misfirePolicy: misfirePolicy,
                       overlapPolicy: overlapPolicy, jitterSeconds: jitterSeconds, priority: priority, paused: paused,
                       pauseNote: pauseNote, sharedWith: sharedWith, deliveryCondition: deliveryCondition,
-                      emailSubject: emailSubject, emailBodyMd: emailBodyMd, templateID: templateID)
+                      emailSubject: emailSubject, emailBodyMd: emailBodyMd, templateID: templateID, retentionDays: retentionDays)
     }
 }
 

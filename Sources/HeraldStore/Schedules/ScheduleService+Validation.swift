@@ -25,13 +25,14 @@ struct CheckedSchedule {
     let emailSubject: String
     let emailBodyMd: String
     let templateID: UUID?
+    let retentionDays: Int?
 
     func asDraft(sharedWith: [UUID]?) -> ScheduleDraft {
         ScheduleDraft(name: name, reportID: reportID, recurrence: recurrence, parameters: parameters, destinationIDs: destinationIDs,
                       formats: formats, exportOptions: exportOptions, filenamePattern: filenamePattern, naming: naming, misfirePolicy: misfire.rawValue,
                       overlapPolicy: overlap.rawValue, jitterSeconds: jitterSeconds, priority: priority, paused: paused,
                       pauseNote: pauseNote, sharedWith: sharedWith, deliveryCondition: deliveryCondition,
-                      emailSubject: emailSubject, emailBodyMd: emailBodyMd, templateID: templateID)
+                      emailSubject: emailSubject, emailBodyMd: emailBodyMd, templateID: templateID, retentionDays: retentionDays)
     }
 }
 
@@ -137,6 +138,9 @@ extension ScheduleService {
             errors.append(ValidationError(field: "jitter_seconds", message: "must be from 0 to 3600"))
         }
         if !(0...9).contains(draft.priority) { errors.append(ValidationError(field: "priority", message: "must be from 0 to 9")) }
+        if let days = draft.retentionDays, !(1...3650).contains(days) {
+            errors.append(ValidationError(field: "retention_days", message: "must be from 1 to 3650 days, or null for the default"))
+        }
         let note = draft.pauseNote.trimmingCharacters(in: .whitespacesAndNewlines)
         if note.count > 500 { errors.append(ValidationError(field: "pause_note", message: "must be at most 500 characters")) }
         // Checked as a run would resolve them (relative dates at today's date in the schedule's zone), so a run
@@ -161,6 +165,7 @@ extension ScheduleService {
                                naming: draft.naming, misfire: misfire, overlap: overlap, jitterSeconds: draft.jitterSeconds,
                                priority: draft.priority, paused: draft.paused, pauseNote: draft.paused ? note : "",
                                deliveryCondition: draft.deliveryCondition.normalized,
-                               emailSubject: emailSubject, emailBodyMd: draft.emailBodyMd, templateID: templateID)
+                               emailSubject: emailSubject, emailBodyMd: draft.emailBodyMd, templateID: templateID,
+                               retentionDays: draft.retentionDays)
     }
 }

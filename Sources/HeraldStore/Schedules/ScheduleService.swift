@@ -29,14 +29,14 @@ public struct ScheduleService {
                 INSERT INTO schedules (id, report_id, name, recurrence, cron, time_zone, max_runs, misfire_policy, overlap_policy,
                                        jitter_seconds, priority, owner_id, destination_ids, parameters, formats, filename_pattern,
                                        naming, enabled, pause_note, delivery_condition, next_slot_at, next_run_at, export_options,
-                                       email_subject, email_body_md, distribution_template_id)
+                                       email_subject, email_body_md, distribution_template_id, retention_days)
                 VALUES (\(id), \(checked.reportID), \(checked.name), \(PostgresJSON(checked.recurrence))::jsonb, \(checked.cron),
                         \(checked.recurrence.timeZone), \(checked.recurrence.maxRuns), \(checked.misfire.rawValue),
                         \(checked.overlap.rawValue), \(checked.jitterSeconds), \(checked.priority), \(owner),
                         \(checked.destinationIDs)::uuid[], \(PostgresJSON(checked.parameters))::jsonb, \(checked.formats)::text[],
                         \(checked.filenamePattern), \(checked.naming), \(!checked.paused), \(checked.pauseNote),
                         \(PostgresJSON(checked.deliveryCondition))::jsonb, \(next?.slot), \(next?.due), \(PostgresJSON(checked.exportOptions))::jsonb,
-                        \(checked.emailSubject), \(checked.emailBodyMd), \(checked.templateID))
+                        \(checked.emailSubject), \(checked.emailBodyMd), \(checked.templateID), \(checked.retentionDays)::int)
                 """)
             if let shares = draft.sharedWith { try replaceShares(id, with: shares, owner: owner) }
             try audit(actor, "schedule.create", id, ["after": Self.json(checked.asDraft(sharedWith: draft.sharedWith))])
@@ -79,7 +79,7 @@ public struct ScheduleService {
                     enabled = \(!checked.paused), pause_note = \(checked.pauseNote),
                     delivery_condition = \(PostgresJSON(checked.deliveryCondition))::jsonb, next_slot_at = \(next?.slot),
                     next_run_at = \(next?.due), email_subject = \(checked.emailSubject), email_body_md = \(checked.emailBodyMd),
-                    distribution_template_id = \(checked.templateID), broken_reason = NULL, broken_at = NULL, updated_at = now()
+                    distribution_template_id = \(checked.templateID), retention_days = \(checked.retentionDays)::int, broken_reason = NULL, broken_at = NULL, updated_at = now()
                 WHERE id = \(id)
                 """)
             if let shares = draft.sharedWith { try replaceShares(id, with: shares, owner: before.ownerID) }

@@ -26,6 +26,14 @@ enum ExecutionAPIRoutes {
             try ExecutionService(connection: connection).requeueDeadLetter(executionID: id, actor: context.actor)
             return try .json(ExecutionJSON(try ExecutionHistoryService(connection: connection).get(id: id, actor: context.actor)), status: HTTPStatus(202, "Accepted"))
         }
+        for (action, pinned) in [("pin", true), ("unpin", false)] {
+            router.post("/api/v1/executions/:id/\(action)", .signedIn(.viewer)) { context in
+                let id = try context.id("id", "execution")
+                let connection = try context.store()
+                try ExecutionService(connection: connection).setPinned(pinned, executionID: id, actor: context.actor)
+                return try .json(ExecutionJSON(try ExecutionHistoryService(connection: connection).get(id: id, actor: context.actor)))
+            }
+        }
         router.get("/api/v1/artifacts/:id/link", .signedIn(.viewer)) { context in
             let id = try context.id("id", "artifact")
             _ = try ExecutionHistoryService(connection: try context.store()).authorizeDownload(artifactID: id, actor: context.actor)
@@ -54,6 +62,7 @@ struct ExecutionJSON: Encodable {
     let finishedAt: Date?
     let rowCount: Int64?
     let truncated: Bool
+    let pinned: Bool
     let parameters: [String: ParameterInput]
     let reportVersion: Int?
     let latenessMs: Double?
@@ -72,14 +81,14 @@ struct ExecutionJSON: Encodable {
         id = e.id; scheduleId = e.scheduleID; scheduleName = e.scheduleName; reportId = e.reportID; reportName = e.reportName
         scheduledFor = e.scheduledFor; trigger = e.trigger; status = e.status; step = detail.step; attempts = e.attempts
         priority = e.priority; enqueuedAt = detail.enqueuedAt; startedAt = e.startedAt; finishedAt = e.finishedAt
-        rowCount = e.rowCount; truncated = e.truncated; parameters = e.parameters; reportVersion = e.reportVersion; latenessMs = detail.latenessMs; missedCount = detail.missedCount; skipReason = detail.skipReason
+        rowCount = e.rowCount; truncated = e.truncated; pinned = e.pinned; parameters = e.parameters; reportVersion = e.reportVersion; latenessMs = detail.latenessMs; missedCount = detail.missedCount; skipReason = detail.skipReason
         deadLetteredAt = detail.deadLetteredAt; error = e.error; requestedBy = detail.requestedBy.isEmpty ? nil : detail.requestedBy
         createdAt = detail.createdAt; steps = detail.steps; deliveries = detail.deliveries; artifacts = detail.artifacts
     }
 
     enum CodingKeys: String, CodingKey {
         case id, scheduleId, scheduleName, reportId, reportName, scheduledFor, trigger, status, step, attempts, priority, enqueuedAt,
-             startedAt, finishedAt, rowCount, truncated, parameters, reportVersion, latenessMs, missedCount, skipReason, deadLetteredAt, error, requestedBy, createdAt,
+             startedAt, finishedAt, rowCount, truncated, pinned, parameters, reportVersion, latenessMs, missedCount, skipReason, deadLetteredAt, error, requestedBy, createdAt,
              steps, deliveries, artifacts
     }
 
@@ -91,7 +100,7 @@ struct ExecutionJSON: Encodable {
         try c.encode(scheduledFor, forKey: .scheduledFor); try c.encode(trigger, forKey: .trigger); try c.encode(status, forKey: .status)
         try c.encode(step, forKey: .step); try c.encode(attempts, forKey: .attempts); try c.encode(priority, forKey: .priority)
         try c.encode(enqueuedAt, forKey: .enqueuedAt); try c.encode(startedAt, forKey: .startedAt); try c.encode(finishedAt, forKey: .finishedAt)
-        try c.encode(rowCount, forKey: .rowCount); try c.encode(truncated, forKey: .truncated)
+        try c.encode(rowCount, forKey: .rowCount); try c.encode(truncated, forKey: .truncated); try c.encode(pinned, forKey: .pinned)
         try c.encode(parameters, forKey: .parameters); try c.encode(reportVersion, forKey: .reportVersion); try c.encode(latenessMs, forKey: .latenessMs); try c.encode(missedCount, forKey: .missedCount)
         try c.encode(skipReason, forKey: .skipReason); try c.encode(deadLetteredAt, forKey: .deadLetteredAt); try c.encode(error, forKey: .error)
         try c.encode(requestedBy, forKey: .requestedBy); try c.encode(createdAt, forKey: .createdAt); try c.encode(steps, forKey: .steps)

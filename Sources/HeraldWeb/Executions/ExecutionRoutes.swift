@@ -3,7 +3,7 @@ import HeraldCore
 import HeraldStore
 
 /// `/executions` and `/executions/:id`: every run the user may see, and one run with its steps, deliveries and
-/// artifacts; re-send and requeue as POSTs from that page.
+/// artifacts; re-send, requeue, pin and unpin as POSTs from that page.
 enum ExecutionRoutes {
     static func register(_ router: inout Router, templates: Templates) {
         router.get("/executions", .signedIn(.viewer)) { context in
@@ -29,6 +29,13 @@ enum ExecutionRoutes {
             let id = try context.id("id", "execution")
             try ExecutionService(connection: try context.store()).requeueDeadLetter(executionID: id, actor: context.actor)
             return .redirect(to: "/executions/\(id.uuidString.lowercased())?done=requeued")
+        }
+        for (action, pinned) in [("pin", true), ("unpin", false)] {
+            router.post("/executions/:id/\(action)", .signedIn(.viewer)) { context in
+                let id = try context.id("id", "execution")
+                try ExecutionService(connection: try context.store()).setPinned(pinned, executionID: id, actor: context.actor)
+                return .redirect(to: "/executions/\(id.uuidString.lowercased())?done=\(action)ned")
+            }
         }
     }
 

@@ -145,6 +145,9 @@ struct ExecutionPageView: Sendable, Encodable {
     let artifacts: [ArtifactView]
     let canResend: Bool
     let canRequeue: Bool
+    /// Pinned runs are kept by retention; the schedule's owner or an admin may pin and unpin.
+    let pinned: Bool
+    let canPin: Bool
 
     init(chrome: PageChrome, detail: ExecutionDetail, zone: String, mayChange: Bool, isAdmin: Bool) {
         let record = detail.execution
@@ -189,5 +192,7 @@ struct ExecutionPageView: Sendable, Encodable {
         let finishedBadly = record.status == "partial" || record.status == "failed"
         canResend = mayChange && finishedBadly && detail.deliveries.contains { ($0.status == "failed" || $0.status == "dead") && $0.destinationID != nil }
         canRequeue = isAdmin && detail.deadLetteredAt != nil && finishedBadly
+        pinned = record.pinned
+        canPin = mayChange
     }
 }

@@ -23,15 +23,16 @@ extension OpenAPIDocument {
         ]
         // Keys whose value may be null are left out of the object when null (summaries, deliveries, artifacts).
         let truncated: [String: Any] = ["type": "boolean", "description": "The result reached the report's row limit: row_count rows were kept, the rest cut"]
+        let pinned: [String: Any] = ["type": "boolean", "description": "Kept by retention whatever its age (POST …/pin, …/unpin)"]
         let execution: [String: Any] = [
             "type": "object",
             "required": ["id", "schedule_name", "report_id", "report_name", "scheduled_for", "trigger", "status", "attempts", "priority",
-                         "truncated"],
+                         "truncated", "pinned"],
             "properties": [
                 "id": uuid, "schedule_id": uuid, "schedule_name": ["type": "string"], "report_id": uuid, "report_name": ["type": "string"],
                 "scheduled_for": instant, "trigger": trigger, "status": status, "attempts": ["type": "integer"],
                 "priority": ["type": "integer", "minimum": 0, "maximum": 9], "started_at": instant, "finished_at": instant,
-                "row_count": ["type": "integer"], "truncated": truncated, "error": ["type": "string"],
+                "row_count": ["type": "integer"], "truncated": truncated, "pinned": pinned, "error": ["type": "string"],
                 "parameters": ["type": "object", "description": "The parameter values the run resolved at its logical time"],
                 "report_version": ["type": "integer", "description": "The version of the report's SQL and parameters it ran"],
             ],
@@ -57,7 +58,7 @@ extension OpenAPIDocument {
             ],
         ]
         let detailKeys = ["id", "schedule_id", "schedule_name", "report_id", "report_name", "scheduled_for", "trigger", "status", "step",
-                          "attempts", "priority", "enqueued_at", "started_at", "finished_at", "row_count", "truncated", "lateness_ms", "missed_count",
+                          "attempts", "priority", "enqueued_at", "started_at", "finished_at", "row_count", "truncated", "pinned", "lateness_ms", "missed_count",
                           "skip_reason", "dead_lettered_at", "error", "requested_by", "created_at", "steps", "deliveries", "artifacts"]
         let detail: [String: Any] = [
             "type": "object", "required": detailKeys,
@@ -66,7 +67,7 @@ extension OpenAPIDocument {
                 "report_name": ["type": "string"], "scheduled_for": instant, "trigger": trigger, "status": status,
                 "step": nullable(["type": "string"]), "attempts": ["type": "integer"], "priority": ["type": "integer", "minimum": 0, "maximum": 9],
                 "enqueued_at": nullable(instant), "started_at": nullable(instant), "finished_at": nullable(instant),
-                "row_count": nullable(["type": "integer"]), "truncated": truncated,
+                "row_count": nullable(["type": "integer"]), "truncated": truncated, "pinned": pinned,
                 "parameters": ["type": "object", "description": "The parameter values the run resolved at its logical time (relative dates as the dates they became)"],
                 "report_version": nullable(["type": "integer"]), "lateness_ms": nullable(["type": "number"]), "missed_count": ["type": "integer"],
                 "skip_reason": nullable(["type": "string"]), "dead_lettered_at": nullable(instant), "error": nullable(["type": "string"]),
@@ -148,6 +149,18 @@ extension OpenAPIDocument {
                 "summary": "Run a dead-lettered run again (admins)", "operationId": "requeueExecution", "parameters": id,
                 "responses": ["202": OpenAPI.json(OpenAPI.ref("Execution"), "Queued again")]
                     .merging(OpenAPI.errors(["401", "403", "404", "422"])) { a, _ in a },
+            ]],
+            "/api/v1/executions/{id}/pin": ["post": [
+                "summary": "Keep a run and its files past retention (the schedule's owner or an admin)", "operationId": "pinExecution",
+                "parameters": id,
+                "responses": ["200": OpenAPI.json(OpenAPI.ref("Execution"), "The run, pinned")]
+                    .merging(OpenAPI.errors(["401", "403", "404"])) { a, _ in a },
+            ]],
+            "/api/v1/executions/{id}/unpin": ["post": [
+                "summary": "Let a pinned run expire with the others (the schedule's owner or an admin)", "operationId": "unpinExecution",
+                "parameters": id,
+                "responses": ["200": OpenAPI.json(OpenAPI.ref("Execution"), "The run, no longer pinned")]
+                    .merging(OpenAPI.errors(["401", "403", "404"])) { a, _ in a },
             ]],
             "/api/v1/artifacts/{id}/link": ["get": [
                 "summary": "A signed, expiring download link for a run's file (the request is audit-logged)", "operationId": "artifactLink",

@@ -104,6 +104,8 @@ public struct PageChrome: Sendable, Encodable {
         "activated": "The schedule is active.",
         "saved-paused": "The schedule was saved, paused.",
         "requeued": "The dead letter was queued to run again.",
+        "pinned": "The run is pinned: retention keeps it and its files.",
+        "unpinned": "The run is unpinned: it expires with the others.",
         "password": "Your password was changed; your other sessions and API tokens were ended.",
         "time-zone": "Your time zone was saved.",
         "token-revoked": "The API token was revoked.",

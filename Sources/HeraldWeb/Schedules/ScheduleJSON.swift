@@ -30,6 +30,7 @@ struct ScheduleJSON: Encodable {
     let emailSubject: String
     let emailBodyMd: String
     let templateId: UUID?
+    let retentionDays: Int?
     let ownerId: UUID?
     let nextRunAt: Date?
     let lastRun: LastRun?
@@ -42,7 +43,7 @@ struct ScheduleJSON: Encodable {
         naming = s.naming; misfirePolicy = s.misfirePolicy; overlapPolicy = s.overlapPolicy; jitterSeconds = s.jitterSeconds
         priority = s.priority; paused = s.paused; pauseNote = s.pauseNote; sharedWith = s.sharedWith; ownerId = s.ownerID
         deliveryCondition = s.deliveryCondition
-        emailSubject = s.emailSubject; emailBodyMd = s.emailBodyMd; templateId = s.templateID
+        emailSubject = s.emailSubject; emailBodyMd = s.emailBodyMd; templateId = s.templateID; retentionDays = s.retentionDays
         nextRunAt = s.nextRunAt; lastRun = s.lastRun.map { LastRun(id: $0.id, status: $0.status, finishedAt: $0.finishedAt) }
         createdAt = s.createdAt; updatedAt = s.updatedAt
     }
@@ -52,7 +53,7 @@ struct ScheduleJSON: Encodable {
         enum Key: String, CodingKey {
             case id, name, reportId, recurrence, cron, description, parameters, destinationIds, formats, exportOptions, filenamePattern, naming
             case misfirePolicy, overlapPolicy, jitterSeconds, priority, paused, pauseNote, sharedWith, deliveryCondition, ownerId
-            case nextRunAt, lastRun, emailSubject, emailBodyMd, templateId
+            case nextRunAt, lastRun, emailSubject, emailBodyMd, templateId, retentionDays
             case createdAt, updatedAt
         }
         var c = encoder.container(keyedBy: Key.self)
@@ -65,6 +66,7 @@ struct ScheduleJSON: Encodable {
         try c.encode(pauseNote, forKey: .pauseNote); try c.encode(sharedWith, forKey: .sharedWith); try c.encode(ownerId, forKey: .ownerId)
         try c.encode(deliveryCondition, forKey: .deliveryCondition)
         try c.encode(emailSubject, forKey: .emailSubject); try c.encode(emailBodyMd, forKey: .emailBodyMd); try c.encode(templateId, forKey: .templateId)
+        try c.encode(retentionDays, forKey: .retentionDays)
         try c.encode(nextRunAt, forKey: .nextRunAt); try c.encode(lastRun, forKey: .lastRun)
         try c.encode(createdAt, forKey: .createdAt); try c.encode(updatedAt, forKey: .updatedAt)
     }

@@ -75,6 +75,8 @@ extension OpenAPIDocument {
                               "description": "Subject for the schedule's email destinations (one line); empty: each destination's own"],
             "email_body_md": ["type": "string", "maxLength": 20000,
                               "description": "Markdown body for the schedule's email destinations; empty: each destination's own"],
+            "retention_days": ["type": ["integer", "null"], "minimum": 1, "maximum": 3650,
+                               "description": "Days retention keeps this schedule's finished runs and files (pinned runs always); null: HERALD_RETENTION_DAYS"],
             "template_id": ["type": ["string", "null"], "format": "uuid",
                             "description": "A distribution template to copy destinations, formats, file naming and message text from (fields the body gives stay as given); the schedule keeps the copy"],
         ]

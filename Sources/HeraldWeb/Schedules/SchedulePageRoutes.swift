@@ -159,6 +159,8 @@ enum SchedulePageRoutes {
             .init(key: "Overlapping runs", value: ScheduleWording.overlap(s.overlapPolicy)),
             .init(key: "Jitter", value: "up to \(s.jitterSeconds) seconds"),
             .init(key: "Priority", value: String(s.priority)),
+            .init(key: "Runs kept", value: s.retentionDays.map { "\($0) days after they finish, unless pinned" }
+                ?? "the server's retention period (HERALD_RETENTION_DAYS), unless pinned"),
             .init(key: "Owner", value: owner ?? "nobody"),
         ]
         let view = ScheduleShowView(
