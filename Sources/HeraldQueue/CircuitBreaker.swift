@@ -33,6 +33,18 @@ public final class CircuitBreaker {
         healthySince[host] = Date()
     }
 
+    /// How many hosts' breakers are open now, across every scheduler (`SCAN`, so Redis is never blocked by it).
+    public static func openCount(redis: RedisConnection) throws -> Int {
+        var cursor = "0", count = 0
+        repeat {
+            guard case .array(let reply) = try redis.command("SCAN", .string(cursor), "MATCH", .string(RedisKeys.breakersOpen), "COUNT", 1000),
+                  reply.count == 2, let next = reply[0].string, case .array(let keys) = reply[1] else { return count }
+            cursor = next
+            count += keys.count
+        } while cursor != "0"
+        return count
+    }
+
     /// Counts a failure; returns true when it opened the breaker.
     @discardableResult
     public func recordFailure(_ host: String) -> Bool {
