@@ -40,6 +40,8 @@ let package = Package(
 
         // Herald itself.
         .target(name: "HeraldCore"),
+        // Counters, gauges and histograms in the Prometheus text format, and the metrics Herald's processes export.
+        .target(name: "HeraldMetrics"),
         .target(
             name: "HeraldStore",
             dependencies: ["HeraldCore", "Postgres", "Crypto"],
@@ -54,20 +56,20 @@ let package = Package(
         .target(
             name: "HeraldWeb",
             dependencies: [
-                "HeraldCore", "HeraldStore", "HeraldQueue", "HeraldRender", "HeraldDelivery", "FastCGI", "Postgres", "Redis", "Crypto", "Markdown",
+                "HeraldCore", "HeraldStore", "HeraldQueue", "HeraldRender", "HeraldDelivery", "HeraldMetrics", "FastCGI", "Postgres", "Redis", "Crypto", "Markdown",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
             name: "HeraldScheduler",
-            dependencies: ["HeraldCore", "HeraldStore", "HeraldQueue", "HeraldRender", "HeraldDelivery", "Postgres", "Redis", "Crypto",
+            dependencies: ["HeraldCore", "HeraldStore", "HeraldQueue", "HeraldRender", "HeraldDelivery", "HeraldMetrics", "Postgres", "Redis", "Crypto",
                            .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "herald",
             dependencies: [
-                "HeraldCore", "HeraldStore", "HeraldQueue", "HeraldDoctor", "HeraldWeb", "HeraldScheduler", "HeraldRender", "HeraldDelivery", "FastCGI", "Postgres", "Redis", "Crypto",
+                "HeraldCore", "HeraldStore", "HeraldQueue", "HeraldDoctor", "HeraldWeb", "HeraldScheduler", "HeraldMetrics", "HeraldRender", "HeraldDelivery", "FastCGI", "Postgres", "Redis", "Crypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -94,6 +96,7 @@ let package = Package(
         .testTarget(name: "XlsxWriterTests", dependencies: ["XlsxWriter"]),
         .testTarget(name: "ZlibTests", dependencies: ["Zlib"]),
         .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore"]),
+        .testTarget(name: "HeraldMetricsTests", dependencies: ["HeraldMetrics"]),
         .testTarget(name: "HeraldStoreTests", dependencies: ["HeraldStore", "HeraldCore", "HeraldQueue", "Crypto", "Postgres", "Redis", "TestSupport"]),
         .testTarget(
             name: "HeraldWebTests",

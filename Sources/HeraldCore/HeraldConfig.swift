@@ -58,6 +58,9 @@ public struct HeraldConfig: Sendable {
     /// unless pinned or their schedule sets its own period. Nil (`off` or `0`): runs without a period of their
     /// schedule's own are kept forever.
     public var retentionDays: Int?
+    /// `HERALD_METRICS_PORT`: the loopback port `herald scheduler` serves `/metrics` on; nil (unset) serves none, so
+    /// several schedulers on one machine need no ports handed out unless they are scraped.
+    public var metricsPort: Int?
 
     public enum LogLevel: String, Sendable, CaseIterable {
         case trace, debug, info, notice, warning, error, critical
@@ -147,6 +150,12 @@ public struct HeraldConfig: Sendable {
         linkDays = Int(try number("HERALD_LINK_DAYS", default: 7, 1...90))
         alertEvery = Int(try number("HERALD_ALERT_EVERY", default: 5, 1...1000))
         retentionDays = try Self.retentionDays(value("HERALD_RETENTION_DAYS"))
+        metricsPort = try value("HERALD_METRICS_PORT").map { raw throws(ConfigError) in
+            guard let port = Int(raw), (1...65_535).contains(port) else {
+                throw ConfigError(key: "HERALD_METRICS_PORT", reason: "must be a port number from 1 to 65535 (unset: no metrics listener)")
+            }
+            return port
+        }
         retry = RetryPolicy(maxAttempts: Int(try number("HERALD_RETRY_ATTEMPTS", default: 3, 1...20)),
                             baseSeconds: try number("HERALD_RETRY_BASE_SECONDS", default: 30, 0.01...86_400),
                             capSeconds: 6 * 3600)

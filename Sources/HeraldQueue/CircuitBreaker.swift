@@ -23,7 +23,7 @@ public final class CircuitBreaker {
         var found: [(String, Date)] = []
         var cursor = "0"
         repeat {
-            let reply = try redis.command("SCAN", .string(cursor), .string("MATCH"), .string(RedisKeys.breakerOpenPattern), .string("COUNT"), .string("500"))
+            let reply = try redis.command("SCAN", .string(cursor), .string("MATCH"), .string(RedisKeys.breakersOpen), .string("COUNT"), .string("500"))
             guard let parts = reply.array, parts.count == 2, let next = parts[0].string, let keys = parts[1].array else { break }
             cursor = next
             for key in keys.compactMap(\.string) where found.count < limit {
@@ -50,6 +50,9 @@ public final class CircuitBreaker {
         _ = try? redis.command("DEL", .string(Self.failuresKey(host)))
         healthySince[host] = Date()
     }
+
+    /// How many hosts' breakers are open now, across every scheduler.
+    public static func openCount(redis: RedisConnection) throws -> Int { try open(on: redis, limit: .max).count }
 
     /// Counts a failure; returns true when it opened the breaker.
     @discardableResult

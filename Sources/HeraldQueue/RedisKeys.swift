@@ -18,8 +18,8 @@ public enum RedisKeys {
     public static func signInLocked(account: String) -> String { "herald:signin:\(account):locked" }
     public static func breakerFailures(host: String) -> String { "herald:breaker:\(host):failures" }
     public static func breakerOpen(host: String) -> String { "herald:breaker:\(host):open" }
-    /// Matches every open flag (`SCAN`), for the status page.
-    static let breakerOpenPattern = "herald:breaker:*:open"
+    /// `SCAN` pattern matching every open breaker's flag.
+    public static let breakersOpen = "herald:breaker:*:open"
     /// Messages sent through a mail server in one minute (`minute`: Unix seconds / 60).
     public static func sendingRate(host: String, minute: Int64) -> String { "herald:rate:\(host):\(minute)" }
 }

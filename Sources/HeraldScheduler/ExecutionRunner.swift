@@ -3,6 +3,7 @@ import Foundation
 import HeraldQueue
 import HeraldCore
 import HeraldDelivery
+import HeraldMetrics
 import HeraldRender
 import HeraldStore
 import Postgres
@@ -81,6 +82,8 @@ public final class ExecutionRunner {
     let breaker: CircuitBreaker?
     /// Mail servers' per-minute sending limit (shared through Redis); nil: none.
     public var sendingRate: SendingRate?
+    /// Where run ends, dead letters and deliveries are counted; nil (`herald run-once`): nowhere.
+    public var metrics: SchedulerMetrics?
     /// Set by the pool when it hands its runs back on shutdown: from then on a recent lease proves nothing, and
     /// every write asks the database whether the run is still this attempt's.
     public var handedBack: @Sendable () -> Bool = { false }
@@ -119,6 +122,7 @@ public final class ExecutionRunner {
     public struct Delivered: Sendable {
         let finish: ExecutionLeaseRepository.Finish
         let delivered: [String]
+        let trigger: String
         public var executionID: UUID { finish.id }
     }
 
@@ -171,7 +175,7 @@ public final class ExecutionRunner {
         case .refused(let refusal): return .done(.notClaimed(refusal))
         case .claimed(let job):
             let step = try attempt(job, leases: ExecutionLeaseRepository(connection: store), leaseSetAt: claim.leaseSetAt)
-            if case .done(let result) = step { return .done(alerting(result, job.id)) }
+            if case .done(let result) = step { return .done(alerting(counting(result, trigger: job.trigger), job.id)) }
             return step
         }
     }
@@ -180,7 +184,13 @@ public final class ExecutionRunner {
         guard let ended else { return .leaseLost }
         let outcome = Outcome(status: ended.status, rowCount: delivered.finish.rowCount, error: ended.error, delivered: delivered.delivered)
         if ended.status == "queued" { return .retrying(until: ended.notBefore ?? Date(), outcome) }
-        return .finished(outcome)
+        return counting(.finished(outcome), trigger: delivered.trigger)
+    }
+
+    /// A recorded end counts once in `herald_runs_total`; a run waiting for retries or handed back has not ended.
+    private func counting(_ result: Result, trigger: String) -> Result {
+        if case .finished(let outcome) = result { metrics?.runs.labels(outcome.status, trigger).increment() }
+        return result
     }
 
     private func attempt(_ job: ClaimedExecution, leases: ExecutionLeaseRepository, leaseSetAt claimSent: ContinuousClock.Instant) throws -> Step {
@@ -206,6 +216,7 @@ public final class ExecutionRunner {
             release(job.sourceSlot)
             let error = "dead-lettered: \(job.crashes) attempts ended without finishing (the worker crashed or hung)"
             try leases.fail(executionID, owner: owner, error: error, timings: [:], deadLetter: true, notify: job.ownerID, reportName: job.reportName)
+            metrics?.deadLetters.increment()
             return .done(.finished(Outcome(status: "failed", rowCount: nil, error: error, delivered: [])))
         }
         // A backfill run and the other runs of its schedule go one after another: parked until the other's end wakes it.
@@ -369,6 +380,9 @@ public final class ExecutionRunner {
         var delivered: [String] = []
         var outcomes: [DeliveryOutcome] = []
         for batch in DeliveryBatch.group(due) {
+            let counted = outcomes.count
+            var attempted: ContinuousClock.Instant?
+            defer { countDeliveries(outcomes[counted...], kind: batch.deliveries[0].kind, since: attempted) }
             if Date() > deadline {
                 for delivery in batch.deliveries {
                     outcomes.append(DeliveryOutcome(deliveryID: delivery.id, result: .failed(error: "\(overdue) (before this delivery)", retryAt: nil)))
@@ -388,6 +402,7 @@ public final class ExecutionRunner {
                     }
                     continue
                 }
+                attempted = ContinuousClock.now
                 context.fileNames = fileNames(batch.deliveries[0].settings, files: files, context: context)
                 context.deliveryKey = batch.deliveryKey(executionID)
                 if let perRecipient = channel as? any PerRecipientChannel {
@@ -423,7 +438,24 @@ public final class ExecutionRunner {
 
         return .delivered(Delivered(finish: ExecutionLeaseRepository.Finish(
             id: executionID, owner: owner, outcomes: outcomes, rowCount: rowCount, timings: timings, notify: job.ownerID,
-            reportName: job.reportName), delivered: delivered))
+            reportName: job.reportName), delivered: delivered, trigger: job.trigger))
+    }
+
+    /// One destination's outcomes by channel kind, and how long delivering took when it was attempted.
+    private func countDeliveries(_ outcomes: ArraySlice<DeliveryOutcome>, kind: String, since attempted: ContinuousClock.Instant?) {
+        guard let metrics else { return }
+        for outcome in outcomes {
+            let name = switch outcome.result {
+            case .succeeded: "succeeded"
+            case .failed(_, let retryAt): retryAt == nil ? "dead" : "failed"
+            case .postponed: "postponed"
+            }
+            metrics.deliveries.labels(kind, name).increment()
+        }
+        if let attempted {
+            let elapsed = (ContinuousClock.now - attempted).components
+            metrics.deliveryDuration.labels(kind).observe(Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)
+        }
     }
 
     // MARK: Query

@@ -1,6 +1,7 @@
 import Foundation
 import HeraldQueue
 import HeraldCore
+import HeraldMetrics
 import Logging
 import Postgres
 import Redis
@@ -26,6 +27,8 @@ public final class SchedulerProcess: @unchecked Sendable {
     let version: String
     let id: String
     let workers: WorkerPool?
+    /// What `/metrics` shows (served by a `MetricsListener` when `HERALD_METRICS_PORT` is set).
+    public let metrics: SchedulerMetrics
     private let stopCondition = NSCondition()
     private var stopRequested = false
 
@@ -37,7 +40,14 @@ public final class SchedulerProcess: @unchecked Sendable {
         gethostname(&host, host.count)
         let hostName = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         self.id = WorkerIdentity.make(host: hostName, pid: getpid())
-        workers = config.workers > 0 ? WorkerPool(config: config, consumer: id, logger: logger) : nil
+        let scrape = ScrapeConnection(redisURL: config.redisURL)
+        let pool = Box<WorkerPool?>(nil)
+        metrics = SchedulerMetrics(version: version, readers: .init(
+            inFlight: { pool.value?.inFlightCount ?? 0 },
+            queueDepths: { try scrape.use { try ExecutionQueue(redis: $0).depths() } },
+            breakersOpen: { try scrape.use { try CircuitBreaker.openCount(redis: $0) } }))
+        workers = config.workers > 0 ? WorkerPool(config: config, consumer: id, logger: logger, metrics: metrics) : nil
+        pool.value = workers
     }
     /// Asks `run()` to return after its current step; safe from any thread or a signal source.
     public func stop() {
@@ -62,7 +72,7 @@ public final class SchedulerProcess: @unchecked Sendable {
     /// back, when the reconciler enqueues them.
     public func run() {
         workers?.start()
-        let releaser = SlotReleaser(redisURL: config.redisURL, databaseURL: config.databaseURL, logger: logger)
+        let releaser = SlotReleaser(redisURL: config.redisURL, databaseURL: config.databaseURL, logger: logger, metrics: metrics)
         releaser.start()
         let logger = self.logger
         let handle: @Sendable (FiringBatch) -> Void = { batch in

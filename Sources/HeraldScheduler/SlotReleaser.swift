@@ -1,4 +1,5 @@
 import Foundation
+import HeraldMetrics
 import HeraldQueue
 import HeraldStore
 import Logging
@@ -16,6 +17,7 @@ final class SlotReleaser: @unchecked Sendable {
     private let redisURL: String
     private let databaseURL: String
     private let logger: Logger
+    private let metrics: SchedulerMetrics?
     private let condition = NSCondition()
     /// One fired execution waiting for its instant, its stream payload prepared ahead.
     struct Pending {
@@ -31,10 +33,11 @@ final class SlotReleaser: @unchecked Sendable {
     private var stopping = false
     private let thread = DedicatedThread()
 
-    init(redisURL: String, databaseURL: String, logger: Logger) {
+    init(redisURL: String, databaseURL: String, logger: Logger, metrics: SchedulerMetrics? = nil) {
         self.redisURL = redisURL
         self.databaseURL = databaseURL
         self.logger = logger
+        self.metrics = metrics
     }
 
     func start() {
@@ -115,6 +118,9 @@ final class SlotReleaser: @unchecked Sendable {
                     let chunk = ready[start..<min(start + Self.chunk, ready.count)]
                     try queue.enqueue(ids: Dictionary(grouping: chunk, by: \.priority).mapValues { $0.map(\.payload) })
                     let at = Date().timeIntervalSince1970
+                    if let lateness = metrics?.firingLateness {
+                        for slot in chunk { lateness.observe(max(at - slot.runAt.timeIntervalSince1970, 0)) }
+                    }
                     released += chunk.map(\.id)
                     times += repeatElement(at, count: chunk.count)
                 }

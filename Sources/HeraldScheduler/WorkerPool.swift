@@ -1,6 +1,6 @@
 import Foundation
-import HeraldQueue
 import HeraldCore
+import HeraldMetrics
 import HeraldQueue
 import HeraldStore
 import Logging
@@ -15,6 +15,7 @@ public final class WorkerPool: @unchecked Sendable {
     let consumer: String
     let logger: Logger
     let settings: ExecutionRunner.Settings
+    let metrics: SchedulerMetrics?
 
     private let lock = NSCondition()
     /// Set by `drain`: workers stop fetching. The lease keeper goes on renewing until `keeperStopping`.
@@ -32,10 +33,11 @@ public final class WorkerPool: @unchecked Sendable {
     /// The drain's deadline passed and the unfinished runs are being given back (see `ExecutionRunner.handedBack`).
     private var handingBack = false
 
-    public init(config: HeraldConfig, consumer: String, logger: Logger) {
+    public init(config: HeraldConfig, consumer: String, logger: Logger, metrics: SchedulerMetrics? = nil) {
         self.config = config
         self.consumer = consumer
         self.logger = logger
+        self.metrics = metrics
         settings = ExecutionRunner.Settings(config: config)
     }
 
@@ -141,6 +143,7 @@ public final class WorkerPool: @unchecked Sendable {
                         self?.enqueueWoken(woken, store: connectedStore, redis: connectedRedis)
                     }
                     runner?.sendingRate = SendingRate(redis: connectedRedis, perMinute: config.smtpMessagesPerMinute)
+                    runner?.metrics = metrics
                     runner?.handedBack = { [weak self] in self.map { pool in pool.lock.withLock { pool.handingBack } } ?? true }
                 }
                 let queue = ExecutionQueue(redis: redis!)
@@ -333,6 +336,7 @@ public final class WorkerPool: @unchecked Sendable {
                 if !draining {
                     let taken = try queue.reclaim(consumer: consumer, minIdleMilliseconds: Int(config.leaseSeconds * 1000))
                     if !taken.isEmpty {
+                        metrics?.leasesReclaimed.increment(by: UInt64(taken.count))
                         logger.info("reclaimed stream entries of a stopped worker", metadata: ["count": "\(taken.count)"])
                         lock.withLock { reclaimed.append(contentsOf: taken) }
                     }

@@ -7,6 +7,8 @@ public struct ClaimedExecution: Sendable {
     public let id: UUID
     public let scheduleID: UUID?
     public let scheduledFor: Date
+    /// What started the run (`schedule`, `manual`, `backfill`, `test` …), for the metrics of how runs end.
+    public let trigger: String
     public let attempts: Int
     public let crashes: Int
     public let reportName: String
@@ -154,7 +156,7 @@ public struct ExecutionLeaseRepository {
             WHERE e.id = \(id) AND r.id = e.report_id
               AND ((e.status = 'queued' AND (e.not_before IS NULL OR e.not_before <= clock_timestamp()))
                    OR (e.status = 'running' AND e.lease_expires_at < clock_timestamp()))
-            RETURNING e.id, e.schedule_id, e.scheduled_for, e.attempts, e.crashes, r.name, r.sql, r.data_source_id, e.preview::text AS preview,
+            RETURNING e.id, e.schedule_id, e.scheduled_for, e.trigger, e.attempts, e.crashes, r.name, r.sql, r.data_source_id, e.preview::text AS preview,
                       d.statement_timeout_ms, d.max_concurrency, r.max_duration_seconds, r.row_limit,
                       coalesce(e.destination_ids, (SELECT s.destination_ids FROM schedules s WHERE s.id = e.schedule_id), '{}')::text AS destinations,
                       coalesce((SELECT s.time_zone FROM schedules s WHERE s.id = e.schedule_id), 'UTC') AS time_zone,
@@ -191,7 +193,7 @@ public struct ExecutionLeaseRepository {
         }
         return .claimed(ClaimedExecution(
             id: try row.decode("id"), scheduleID: try row.decode("schedule_id", as: UUID?.self),
-            scheduledFor: try row.decode("scheduled_for"), attempts: try row.decode("attempts"), crashes: try row.decode("crashes"),
+            scheduledFor: try row.decode("scheduled_for"), trigger: try row.decode("trigger"), attempts: try row.decode("attempts"), crashes: try row.decode("crashes"),
             reportName: try row.decode("name"), sql: try row.decode("sql"), dataSourceID: try row.decode("data_source_id"),
             statementTimeoutMs: try row.decode("statement_timeout_ms"), maxConcurrency: try row.decode("max_concurrency"),
             maxDurationSeconds: try row.decode("max_duration_seconds"), rowLimit: try row.decode("row_limit"),

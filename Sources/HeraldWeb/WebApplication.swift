@@ -2,6 +2,7 @@ import Crypto
 import FastCGI
 import Foundation
 import HeraldCore
+import HeraldMetrics
 import HeraldQueue
 import HeraldStore
 import Logging
@@ -17,11 +18,15 @@ public struct WebApplication: Sendable {
     public let settings: WebSettings
     let logger: Logger
     let registerRoutes: RouteRegistration
+    /// Every request's route pattern, status and duration, served at `/metrics`; shared by all FastCGI threads.
+    public let metrics: WebMetrics
 
-    public init(templates: Templates, settings: WebSettings, logger: Logger, routes: @escaping RouteRegistration = { _, _ in }) {
+    public init(templates: Templates, settings: WebSettings, logger: Logger, metrics: WebMetrics = WebMetrics(version: "dev"),
+                routes: @escaping RouteRegistration = { _, _ in }) {
         self.templates = templates
         self.settings = settings
         self.logger = logger
+        self.metrics = metrics
         self.registerRoutes = routes
     }
 
@@ -29,6 +34,7 @@ public struct WebApplication: Sendable {
     public func makeRouter(checks: [any ReadinessCheck]) -> Router {
         var router = Router()
         StatusRoutes.register(&router, templates: templates, checks: ThreadConfined(checks))
+        MetricsRoutes.register(&router, metrics: metrics)
         AccountRoutes.register(&router, templates: templates)
         registerRoutes(&router, templates)
         return router
@@ -77,6 +83,7 @@ public struct WebApplication: Sendable {
         if !request.isAPI && response.header("Cache-Control") == nil { response.headers.append(("Cache-Control", "no-store")) }
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1_000_000
         context.logger.info("\(request.method) \(route) \(response.status.code)", metadata: ["duration_ms": "\(String(format: "%.2f", elapsed))"])
+        metrics.recordRequest(route: route == "-" ? WebMetrics.unmatchedRoute : route, status: response.status.code, seconds: elapsed / 1000)
         return response
     }
 

@@ -11,9 +11,18 @@ struct SchedulerCommand: ParsableCommand {
         let config = loadConfig(writesData: true)
         let logger = makeLogger("herald.scheduler", level: config.logLevel, format: config.logFormat)
         let process = SchedulerProcess(config: config, version: Herald.version, logger: logger)
+        var listener: MetricsListener?
+        if let port = config.metricsPort {
+            do { listener = try MetricsListener(port: port) { process.metrics.registry.render() } } catch {
+                fail("scheduler could not start: \(error) (HERALD_METRICS_PORT)")
+            }
+            listener?.start()
+            logger.info("metrics listening", metadata: ["address": "127.0.0.1:\(port)"])
+        }
         let signals = TerminationSignals { process.stop() }
         // Blocking I/O belongs on a dedicated thread, not on Swift's cooperative pool: the main thread is that thread.
         process.run()
+        listener?.stop()
         withExtendedLifetime(signals) {}
     }
 }

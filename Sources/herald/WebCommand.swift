@@ -2,6 +2,7 @@ import ArgumentParser
 import FastCGI
 import Foundation
 import HeraldDelivery
+import HeraldMetrics
 import HeraldStore
 import HeraldWeb
 
@@ -25,7 +26,7 @@ struct WebCommand: ParsableCommand {
         let settings = configured
         do {
             application = WebApplication(templates: try Templates.load(directory: config.templatesDirectory), settings: settings,
-                                         logger: logger, routes: WebRoutes.register)
+                                         logger: logger, metrics: WebMetrics(version: Herald.version), routes: WebRoutes.register)
             server = try FastCGIServer(socketPath: config.fastCGISocket, threadCount: config.webThreads,
                                        limits: FastCGILimits(maxBodyBytes: config.maxRequestBytes))
         } catch {

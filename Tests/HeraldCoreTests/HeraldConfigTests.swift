@@ -61,6 +61,11 @@ struct HeraldConfigTests {
         #expect(try HeraldConfig(environment: Self.environment(["HERALD_DATABASE_URL": url])).databaseURL == url)
     }
 
+    @Test func metricsPortIsOffUnlessSet() throws {
+        #expect(try HeraldConfig(environment: Self.environment([:])).metricsPort == nil)
+        #expect(try HeraldConfig(environment: Self.environment(["HERALD_METRICS_PORT": "9464"])).metricsPort == 9464)
+    }
+
     @Test func namesTheBadKey() {
         #expect(throws: ConfigError.self) { try HeraldConfig(environment: Self.environment(["HERALD_DATABASE_URL": ""])) }
         let cases: [(String, String)] = [
@@ -70,7 +75,8 @@ struct HeraldConfigTests {
             ("HERALD_DRAIN_SECONDS", "-5"), ("HERALD_ALERT_EVERY", "0"), ("HERALD_RETENTION_DAYS", "3651"),
             ("HERALD_RETENTION_DAYS", "-1"), ("HERALD_RETENTION_DAYS", "never"), ("HERALD_DATABASE_URL", "postgresql://u:p@db:notaport/herald"),
             ("HERALD_DATABASE_URL", "postgresql://u:p%zz@db/herald"), ("HERALD_DATABASE_URL", "postgresql://db:99999/herald"),
-            ("HERALD_DATABASE_URL", "postgresql://db/her ald"),
+            ("HERALD_DATABASE_URL", "postgresql://db/her ald"), ("HERALD_METRICS_PORT", "0"), ("HERALD_METRICS_PORT", "9464x"),
+            ("HERALD_METRICS_PORT", "70000"),
         ]
         for (key, value) in cases {
             do {

@@ -32,6 +32,7 @@ struct HeraldCommandTests {
             (["HERALD_REDIS_URL": "redis://:\(password)@"], "HERALD_REDIS_URL"),
             (["HERALD_DATA_DIR": missing], "HERALD_DATA_DIR"),
             (["HERALD_DATA_DIR": file], "HERALD_DATA_DIR"),
+            (["HERALD_METRICS_PORT": "99999"], "HERALD_METRICS_PORT"),
         ]
         for (overrides, key) in cases {
             let result = try runCommand(Self.herald, ["scheduler"], environment: base.merging(overrides) { $1 }, timeout: 20)

@@ -131,3 +131,56 @@ struct HeraldWebProcessTests {
         #expect(result.output.contains("templates folder"))
     }
 }
+
+/// `GET /metrics` of `herald web` through the real nginx: loopback only.
+@Suite(.serialized)
+struct WebMetricsThroughNginxTests {
+    @Test func metricsFromLoopbackCountRequestsByRoutePattern() throws {
+        let nginx = try HeraldWebProcessTests.harness()
+        for _ in 0..<3 { #expect(try nginx.get("/healthz").status == 200) }
+        _ = try nginx.get("/schedules/0d7c1b6e-6d55-4f4b-9d4c-5e9f1f2b3c4d?secret=1")
+        let scrape = try nginx.get("/metrics")
+        #expect(scrape.status == 200, "\(scrape.body)")
+        #expect(scrape.headers["content-type"]?.hasPrefix("text/plain; version=0.0.4") == true)
+        let metrics = try PrometheusText(scrape.body)
+        #expect(metrics.types["herald_http_requests_total"] == "counter")
+        #expect(metrics.types["herald_http_request_duration_seconds"] == "histogram")
+        #expect(metrics.value("herald_http_requests_total", ["route": "/healthz", "status": "200"]) == 3)
+        #expect(metrics.value("herald_http_request_duration_seconds_count", ["route": "/healthz"]) == 3)
+        #expect(metrics.value("herald_build_info") == 1)
+        // The route label is the pattern: no ids, no query strings.
+        #expect(metrics.value("herald_http_requests_total", ["route": "/schedules/:id"]) != nil)
+        #expect(!scrape.body.contains("0d7c1b6e") && !scrape.body.contains("secret"))
+
+        let again = try PrometheusText(try nginx.get("/metrics").body)
+        #expect(again.value("herald_http_requests_total", ["route": "/metrics", "status": "200"]) == 1)
+    }
+
+    @Test func metricsFromAnotherAddressAreRefusedByNginx() throws {
+        let config = try String(contentsOfFile: TestEnvironment.packageRoot + "/nginx/herald.conf", encoding: .utf8)
+        let location = try #require(config.range(of: "location = /metrics {").map { config[$0.lowerBound...].prefix { $0 != "}" } })
+        #expect(location.contains("allow 127.0.0.1;") && location.contains("allow ::1;") && location.contains("deny all;"))
+
+        // nginx listens on every address: asked on this machine's own non-loopback address, the client is that address.
+        let address = try #require(Self.nonLoopbackIPv4(), "this machine has no non-loopback IPv4 address to ask from")
+        let nginx = try HeraldWebProcessTests.harness()
+        let refused = try nginx.request("/metrics", url: "https://\(address):\(nginx.httpsPort)/metrics")
+        #expect(refused.status == 403)
+        #expect(!refused.body.contains("herald_"))
+        #expect(try nginx.request("/healthz", url: "https://\(address):\(nginx.httpsPort)/healthz").status == 200)
+    }
+
+    static func nonLoopbackIPv4() -> String? {
+        var list: UnsafeMutablePointer<ifaddrs>?
+        guard getifaddrs(&list) == 0, let first = list else { return nil }
+        defer { freeifaddrs(list) }
+        for entry in sequence(first: first, next: { $0.pointee.ifa_next }) {
+            guard let address = entry.pointee.ifa_addr, address.pointee.sa_family == sa_family_t(AF_INET) else { continue }
+            var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+            guard getnameinfo(address, socklen_t(MemoryLayout<sockaddr_in>.size), &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST) == 0 else { continue }
+            let text = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if !text.hasPrefix("127.") { return text }
+        }
+        return nil
+    }
+}
