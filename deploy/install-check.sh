@@ -328,7 +328,7 @@ schedule_id=$(herald_cli schedule add --report "$report_id" --cron "0 7 * * 1-5"
 herald_cli execution run "$schedule_id" >/dev/null
 csv=""
 for i in $(seq 1 150); do
-    csv=$(find "$data/deliveries/install-check" -name '*.csv' 2>/dev/null | head -n 1)
+    csv=$(find "$data/deliveries/install-check" -name '*.csv' 2>/dev/null | head -n 1 || true)
     [ -n "$csv" ] && break
     sleep 0.2
 done
