@@ -204,6 +204,14 @@ for unit in deploy/systemd/herald-web.service deploy/systemd/herald-scheduler.se
     in_prefix < "$unit" > "$units/$(basename "$unit")"
 done
 
+# make_runtime_directories UNIT-FILE USER GROUP: RuntimeDirectory= in the prefix, owned by User and Group, as systemd
+# makes it before ExecStartPre (under systemd too: the units' socket path points into the prefix).
+make_runtime_directories() {
+    local dir mode
+    mode=$(unit_value "$1" RuntimeDirectoryMode)
+    for dir in $(unit_values "$1" RuntimeDirectory); do install -d -o "$2" -g "$3" -m "${mode:-0755}" "$prefix/run/$dir"; done
+}
+
 # start_unit NAME: runs herald-NAME.service's ExecStartPre and ExecStart lines the way systemd would.
 start_unit() {
     local file=$units/herald-$1.service user group supplementary umask_value workdir dir mode line
@@ -212,11 +220,7 @@ start_unit() {
     supplementary=$(unit_value "$file" SupplementaryGroups)
     umask_value=$(unit_value "$file" UMask) workdir=$(unit_value "$file" WorkingDirectory)
     [ "$as_root_user" = 1 ] || { user=$service_user group=$service_group supplementary=""; }
-    # RuntimeDirectory= and StateDirectory= are made by systemd before the start, owned by User and Group.
-    for dir in $(unit_values "$file" RuntimeDirectory); do
-        mode=$(unit_value "$file" RuntimeDirectoryMode)
-        install -d -o "$user" -g "$group" -m "${mode:-0755}" "$prefix/run/$dir"
-    done
+    make_runtime_directories "$file" "$user" "$group"
     for dir in $(unit_values "$file" StateDirectory); do
         install -d -o "$user" -g "$group" -m "$(unit_value "$file" StateDirectoryMode | grep . || echo 0755)" \
             "$prefix/var/lib/$dir"
@@ -254,6 +258,7 @@ if [ "$under_systemd" = 1 ]; then
     id=$(basename "$prefix")
     for name in web scheduler; do
         unit=herald-check-${id#run.}-$name.service
+        make_runtime_directories "$units/herald-$name.service" "$service_user" "$service_group"
         { sed '/^\[Install\]/,$d; /^PartOf=/d' "$units/herald-$name.service"; echo "ReadWritePaths=$prefix"; } \
             > "/run/systemd/system/$unit"
         systemd_units+=("$unit")
