@@ -136,12 +136,13 @@ stop_postgres() {
     [ -f "$data/postmaster.pid" ] && as_pg "$(pg_bin)/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
 }
 
-# start_redis DIR PORT
+# start_redis DIR PORT [OPTION...]: further options go to redis-server (install-check.sh: --maxmemory-policy).
 start_redis() {
     local dir=$1 port=$2
+    shift 2
     mkdir -p "$dir"
     redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --databases 256 --daemonize yes \
-        --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --dir "$dir" >/dev/null
+        --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --dir "$dir" "$@" >/dev/null
     local i
     for i in $(seq 1 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && return 0; sleep 0.1; done
     die "Redis did not start (see $dir/redis.log)"

@@ -4,9 +4,10 @@
 # channels' test servers (SMTP, SFTP, FTP/FTPS, S3, an HTTP receiver; start_delivery_servers in deploy/lib.sh exports
 # their HERALD_TEST_* variables) on free loopback ports (the integration tests start nginx and the Herald processes
 # themselves), runs `swift build` and `swift test`, then (without arguments) the cron differential test and the
-# browser tests (deploy/browser-test.sh: headless Chromium through nginx against `herald web` and `herald scheduler`),
-# and stops the servers whatever happens. Extra arguments go to `swift test` (e.g. `deploy/test.sh --filter
-# PostgresTests`) and skip the rest.
+# browser tests (deploy/browser-test.sh: headless Chromium through nginx against `herald web` and `herald scheduler`)
+# and the install check (deploy/install-check.sh: deploy/INSTALL.md followed from nothing), and stops the servers
+# whatever happens. Extra arguments go to `swift test` (e.g. `deploy/test.sh --filter PostgresTests`) and skip the
+# rest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source deploy/lib.sh
@@ -52,6 +53,8 @@ if [ "$#" = 0 ]; then
     "$herald_python" deploy/cron-diff.py "$HERALD_TEST_BIN_DIR/herald" 10000 || status=$?
     say "browser tests (deploy/browser-test.sh)"
     bash deploy/browser-test.sh || status=$?
+    say "install check (deploy/install-check.sh: deploy/INSTALL.md followed in a throw-away prefix)"
+    bash deploy/install-check.sh || status=$?
 fi
 if [ "$status" = 0 ]; then say "all tests passed"; else say "tests failed (exit $status)"; fi
 exit "$status"
