@@ -82,6 +82,19 @@ final class OwnerAlertMailer {
         }
     }
 
+    /// Emails the owner of a schedule whose slot passed its deadline (`LateNotices` claimed it once); never throws.
+    func scheduleLate(_ late: LateNotices.Late) {
+        guard let to = late.ownerEmail else { return }
+        do {
+            guard let system = try systemSMTP() else { return }
+            _ = try send(OwnerAlertMessage(late, baseURL: environment.baseURL), to: to, reportName: late.reportName,
+                         scheduleName: late.scheduleName, localDateTime: late.localDateTime, executionID: late.executionID,
+                         scheduleID: late.scheduleID, through: system)
+        } catch {
+            logger.error("could not send a data-late email", metadata: ["schedule_id": "\(late.scheduleID)", "error": "\(error)"])
+        }
+    }
+
     /// Sends the alert's email; returns what the channel says it did.
     func send(_ alert: OwnerAlertRepository.Alert, through system: (server: SMTPServer, password: String?)) throws -> String {
         try send(OwnerAlertMessage(alert, baseURL: environment.baseURL, every: every), to: alert.ownerEmail, reportName: alert.reportName,
@@ -90,7 +103,7 @@ final class OwnerAlertMailer {
     }
 
     private func send(_ message: OwnerAlertMessage, to ownerEmail: String, reportName: String, scheduleName: String, localDateTime: String,
-                      executionID: UUID, scheduleID: UUID, through system: (server: SMTPServer, password: String?)) throws -> String {
+                      executionID: UUID?, scheduleID: UUID, through system: (server: SMTPServer, password: String?)) throws -> String {
         var environment = environment
         environment.systemSMTP = system
         // An alert is short: it must not hold a worker for a report's transfer time.
@@ -99,8 +112,9 @@ final class OwnerAlertMailer {
         let settings: [String: Any] = ["to": [ownerEmail], "subject": message.subject, "body_md": message.markdown]
         let settingsJSON = String(decoding: try JSONSerialization.data(withJSONObject: settings, options: [.sortedKeys]), as: UTF8.self)
         let channel = try EmailChannel.make(settingsJSON: settingsJSON, secretsJSON: "{}", environment: environment)
+        // A late slot that never fired has no run: the message's own id stands in for it.
         var context = DeliveryContext(reportName: reportName, scheduleName: scheduleName, localDateTime: localDateTime,
-                                      executionID: executionID)
+                                      executionID: executionID ?? UUID())
         context.scheduleID = scheduleID
         context.placeholders = message.placeholders
         return try channel.deliver([], context: context)

@@ -55,4 +55,20 @@ struct OwnerAlertMessage {
             """
         placeholders = ["alert_error": paused.note, "alert_link": base + "/schedules/" + paused.scheduleID.uuidString.lowercased()]
     }
+
+    /// A slot whose run had not succeeded by the schedule's deadline.
+    init(_ late: LateNotices.Late, baseURL: String) {
+        let base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        subject = "Herald: \"{schedule_name}\" is late"
+        markdown = """
+            The run of **{schedule_name}** (report {report_name}) for {date} {time} (\(late.timeZone)) had not succeeded \
+            \(late.deadlineMinutes) minutes after its slot: it may be queued behind a slow data source, failing, or its \
+            schedule paused itself. Herald tells you once per run.
+
+            [Open it in Herald]({alert_link})
+            """
+        let link = late.executionID.map { base + "/executions/" + $0.uuidString.lowercased() }
+            ?? base + "/schedules/" + late.scheduleID.uuidString.lowercased()
+        placeholders = ["alert_link": link]
+    }
 }

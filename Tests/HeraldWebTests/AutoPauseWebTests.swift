@@ -46,6 +46,25 @@ struct AutoPauseWebTests {
         #expect(try stored() == 1)
     }
 
+    @Test func deadlineMinutesIsSetThroughTheAPIAndValidated() async throws {
+        let f = try await ScheduleWebFixture()
+        let schedule = try f.createSchedule().id
+        let token = try f.token("ada@example.org")
+        let path = "/api/v1/schedules/\(schedule.uuidString.lowercased())"
+        #expect(text(f.api("GET", path, token: token)).contains(#""deadline_minutes":null"#))
+        let set = f.api("PATCH", path, token: token, json: #"{"deadline_minutes": 90}"#)
+        #expect(set.status == .ok)
+        #expect(text(set).contains(#""deadline_minutes":90"#))
+        for bad in ["0", "10081"] {
+            let refused = f.api("PATCH", path, token: token, json: #"{"deadline_minutes": \#(bad)}"#)
+            #expect(refused.status == .unprocessableContent)
+            #expect(text(refused).contains("deadline_minutes"))
+        }
+        let owner = f.web.browser()
+        owner.signIn("ada@example.org")
+        #expect(text(owner.request("GET", "/schedules/\(schedule.uuidString.lowercased())")).contains("90 minutes after its slot"))
+    }
+
     @Test func aScheduleThatPausedItselfShowsWhyInTheAPIAndOnItsPage() async throws {
         let f = try await ScheduleWebFixture()
         let schedule = try f.createSchedule().id

@@ -57,7 +57,7 @@ public struct ScheduleAutoPause {
                     FROM target, run
                     WHERE (SELECT count(*) FROM recent WHERE status IN ('failed', 'partial')) = target.k
                 ), paused AS (
-                    UPDATE schedules s SET \(fragment: ScheduleService.pausing(note: "verdict.note"))
+                    UPDATE schedules s SET \(fragment: ScheduleService.pausing(note: "verdict.note", automatic: true))
                     FROM verdict
                     WHERE s.id = verdict.id AND s.enabled AND s.resumed_at IS NOT DISTINCT FROM verdict.resumed_at
                     RETURNING s.id, s.name, s.owner_id, s.time_zone, s.pause_note, verdict.k

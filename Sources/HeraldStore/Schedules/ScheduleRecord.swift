@@ -42,6 +42,8 @@ public struct ScheduleRecord: Sendable, Equatable {
     public let retentionDays: Int?
     /// Consecutive failed or partial runs after which the schedule pauses itself; nil: never.
     public let pauseAfterFailures: Int?
+    /// Minutes after a slot by which its run should have succeeded; nil: no deadline.
+    public let deadlineMinutes: Int?
     public let ownerID: UUID?
     public let nextRunAt: Date?
     public let lastRun: LastRun?
@@ -57,7 +59,7 @@ public struct ScheduleRecord: Sendable, Equatable {
                       overlapPolicy: overlapPolicy, jitterSeconds: jitterSeconds, priority: priority, paused: paused,
                       pauseNote: pauseNote, sharedWith: sharedWith, deliveryCondition: deliveryCondition,
                       emailSubject: emailSubject, emailBodyMd: emailBodyMd, templateID: templateID, retentionDays: retentionDays,
-                      pauseAfterFailures: pauseAfterFailures)
+                      pauseAfterFailures: pauseAfterFailures, deadlineMinutes: deadlineMinutes)
     }
 }
 

@@ -30,7 +30,7 @@ public struct ScheduleService {
                                        jitter_seconds, priority, owner_id, destination_ids, parameters, formats, filename_pattern,
                                        naming, enabled, pause_note, delivery_condition, next_slot_at, next_run_at, export_options,
                                        email_subject, email_body_md, distribution_template_id, retention_days,
-                                       pause_after_failures)
+                                       pause_after_failures, deadline_minutes)
                 VALUES (\(id), \(checked.reportID), \(checked.name), \(PostgresJSON(checked.recurrence))::jsonb, \(checked.cron),
                         \(checked.recurrence.timeZone), \(checked.recurrence.maxRuns), \(checked.misfire.rawValue),
                         \(checked.overlap.rawValue), \(checked.jitterSeconds), \(checked.priority), \(owner),
@@ -38,7 +38,7 @@ public struct ScheduleService {
                         \(checked.filenamePattern), \(checked.naming), \(!checked.paused), \(checked.pauseNote),
                         \(PostgresJSON(checked.deliveryCondition))::jsonb, \(next?.slot), \(next?.due), \(PostgresJSON(checked.exportOptions))::jsonb,
                         \(checked.emailSubject), \(checked.emailBodyMd), \(checked.templateID), \(checked.retentionDays)::int,
-                        \(checked.pauseAfterFailures)::int)
+                        \(checked.pauseAfterFailures)::int, \(checked.deadlineMinutes)::int)
                 """)
             if let shares = draft.sharedWith { try replaceShares(id, with: shares, owner: owner) }
             try audit(actor, "schedule.create", id, ["after": Self.json(checked.asDraft(sharedWith: draft.sharedWith))])
@@ -83,7 +83,8 @@ public struct ScheduleService {
                     delivery_condition = \(PostgresJSON(checked.deliveryCondition))::jsonb, next_slot_at = \(next?.slot),
                     next_run_at = \(next?.due), email_subject = \(checked.emailSubject), email_body_md = \(checked.emailBodyMd),
                     distribution_template_id = \(checked.templateID), retention_days = \(checked.retentionDays)::int,
-                    pause_after_failures = \(checked.pauseAfterFailures)::int, broken_reason = NULL, broken_at = NULL, updated_at = now()
+                    pause_after_failures = \(checked.pauseAfterFailures)::int, deadline_minutes = \(checked.deadlineMinutes)::int,
+                    paused_automatically = paused_automatically AND \(checked.paused), broken_reason = NULL, broken_at = NULL, updated_at = now()
                 WHERE id = \(id)
                 """)
             if let shares = draft.sharedWith { try replaceShares(id, with: shares, owner: before.ownerID) }
@@ -104,8 +105,8 @@ public struct ScheduleService {
     }
 
     /// What pausing sets, by hand or automatically (`ScheduleAutoPause`): no next slot, and the note saying why.
-    static func pausing(note: PostgresQuery) -> PostgresQuery {
-        "enabled = false, pause_note = \(fragment: note), next_slot_at = NULL, next_run_at = NULL, updated_at = now()"
+    static func pausing(note: PostgresQuery, automatic: Bool = false) -> PostgresQuery {
+        "enabled = false, pause_note = \(fragment: note), paused_automatically = \(automatic), next_slot_at = NULL, next_run_at = NULL, updated_at = now()"
     }
 
     /// Stops firing; `note` says why, on the schedule's page.
@@ -130,7 +131,7 @@ public struct ScheduleService {
             let next = try nextRun(before.recurrence, id: id, runsSoFar: runCount, jitter: before.jitterSeconds, now: now)
             try connection.execute("""
                 UPDATE schedules SET enabled = true, pause_note = '', next_slot_at = \(next?.slot), next_run_at = \(next?.due),
-                    resumed_at = now(), broken_reason = NULL, broken_at = NULL, updated_at = now()
+                    resumed_at = now(), paused_automatically = false, broken_reason = NULL, broken_at = NULL, updated_at = now()
                 WHERE id = \(id)
                 """)
             try audit(actor, "schedule.resume", id, [:])

@@ -94,5 +94,6 @@ struct NotificationRowView: Sendable, Encodable {
     /// The kinds the scheduler writes, in words.
     static let kinds = ["execution.failed": "Run failed", "execution.partial": "Run partly delivered",
                         "schedule.broken": "Schedule stopped firing",
-                        "schedule.paused": "Schedule paused itself"]
+                        "schedule.paused": "Schedule paused itself",
+                        "schedule.late": "Data late"]
 }

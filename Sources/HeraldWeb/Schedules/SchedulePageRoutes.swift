@@ -163,6 +163,7 @@ enum SchedulePageRoutes {
                 ?? "the server's retention period (HERALD_RETENTION_DAYS), unless pinned"),
             .init(key: "Pauses itself", value: s.pauseAfterFailures.map { $0 == 1 ? "after a failed run" : "after \($0) failed runs in a row" }
                 ?? "never"),
+            .init(key: "Deadline", value: s.deadlineMinutes.map { "owner told if a run has not succeeded \($0) minutes after its slot" } ?? "none"),
             .init(key: "Owner", value: owner ?? "nobody"),
         ]
         let view = ScheduleShowView(
