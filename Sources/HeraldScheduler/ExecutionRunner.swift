@@ -6,6 +6,7 @@ import HeraldDelivery
 import HeraldMetrics
 import HeraldRender
 import HeraldStore
+import Logging
 import Postgres
 
 /// Runs one execution under a lease: claim it, bind the report's parameters at the run's logical time, run its query
@@ -96,6 +97,7 @@ public final class ExecutionRunner {
     private var sourcesPrunedAt = Date()
     /// Channels built from destination settings, by kind and settings text: decoding and checking them per delivery
     /// was a tenth of a worker's own time. An edited destination has other settings text, so it is built anew.
+    private let logger = Logger(label: "herald.runner")
     private var channels = LRUCache<String, (channel: any DeliveryChannel, learned: LearnedHostKey)>(capacity: 64)
     /// Owner alert emails, sent once a run's end is recorded; it also keeps the admin's SMTP server as last read.
     private(set) lazy var alerts = OwnerAlertMailer(
@@ -150,10 +152,27 @@ public final class ExecutionRunner {
         alerting(result(of: delivered, ended: try ExecutionLeaseRepository(connection: store).finish(delivered.finish)), delivered.executionID)
     }
 
-    /// A recorded end is passed on to the owner alerts (after its transaction, so never inside it).
+    /// A recorded end is passed on to the owner alerts (after its transaction, so never inside it); a failed or
+    /// partial one may pause its schedule (a succeeded one costs no statement here).
     private func alerting(_ result: Result, _ executionID: UUID) -> Result {
-        if case .finished = result { alerts.runEnded(executionID) }
+        guard case .finished(let outcome) = result else { return result }
+        if outcome.status == "failed" || outcome.status == "partial" { pauseIfFailing(executionID) }
+        alerts.runEnded(executionID)
         return result
+    }
+
+    /// Pauses the run's schedule when its streak of failures reached the schedule's `pause_after_failures`, and
+    /// emails the owner; never throws (the run's end is recorded already).
+    private func pauseIfFailing(_ executionID: UUID) {
+        do {
+            if let paused = try ScheduleAutoPause(connection: store).afterFailedRun(executionID) {
+                logger.notice("paused a schedule after consecutive failures",
+                              metadata: ["schedule_id": "\(paused.scheduleID)", "execution_id": "\(executionID)", "failures": "\(paused.failures)"])
+                alerts.schedulePaused(paused)
+            }
+        } catch {
+            logger.error("could not check whether to pause the schedule", metadata: ["execution_id": "\(executionID)", "error": "\(error)"])
+        }
     }
 
     /// Takes the lease on an execution; `previous`, a run this runner delivered, is recorded in the same round trip

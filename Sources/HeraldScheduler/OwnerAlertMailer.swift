@@ -67,20 +67,55 @@ final class OwnerAlertMailer {
         }
     }
 
+    /// Emails the owner of a schedule that paused itself (`ScheduleAutoPause` paused it once, so this sends once);
+    /// never throws. A failure to send is logged: the in-app notification stays.
+    func schedulePaused(_ paused: ScheduleAutoPause.Paused) {
+        guard let to = paused.ownerEmail else { return }
+        do {
+            guard let system = try systemSMTP() else { return }
+            _ = try send(OwnerAlertMessage(paused, baseURL: environment.baseURL), to: to, reportName: paused.reportName,
+                         scheduleName: paused.scheduleName, localDateTime: paused.localDateTime, executionID: paused.executionID,
+                         scheduleID: paused.scheduleID, through: system)
+        } catch {
+            logger.error("could not send a schedule-paused email", metadata: ["execution_id": "\(paused.executionID)",
+                                                                            "schedule_id": "\(paused.scheduleID)", "error": "\(error)"])
+        }
+    }
+
+    /// Emails the owner of a schedule whose slot passed its deadline (`LateNotices` claimed it once); never throws.
+    func scheduleLate(_ late: LateNotices.Late) {
+        guard let to = late.ownerEmail else { return }
+        do {
+            guard let system = try systemSMTP() else { return }
+            _ = try send(OwnerAlertMessage(late, baseURL: environment.baseURL), to: to, reportName: late.reportName,
+                         scheduleName: late.scheduleName, localDateTime: late.localDateTime, executionID: late.executionID,
+                         scheduleID: late.scheduleID, through: system)
+        } catch {
+            logger.error("could not send a data-late email", metadata: ["schedule_id": "\(late.scheduleID)", "error": "\(error)"])
+        }
+    }
+
     /// Sends the alert's email; returns what the channel says it did.
     func send(_ alert: OwnerAlertRepository.Alert, through system: (server: SMTPServer, password: String?)) throws -> String {
-        let message = OwnerAlertMessage(alert, baseURL: environment.baseURL, every: every)
+        try send(OwnerAlertMessage(alert, baseURL: environment.baseURL, every: every), to: alert.ownerEmail, reportName: alert.reportName,
+                 scheduleName: alert.scheduleName, localDateTime: alert.localDateTime, executionID: alert.executionID,
+                 scheduleID: alert.scheduleID, through: system)
+    }
+
+    private func send(_ message: OwnerAlertMessage, to ownerEmail: String, reportName: String, scheduleName: String, localDateTime: String,
+                      executionID: UUID?, scheduleID: UUID, through system: (server: SMTPServer, password: String?)) throws -> String {
         var environment = environment
         environment.systemSMTP = system
         // An alert is short: it must not hold a worker for a report's transfer time.
         environment.transferTimeout = min(environment.transferTimeout, 60)
         // An email destination's settings: to the owner alone, no files; decoded and checked as any destination's.
-        let settings: [String: Any] = ["to": [alert.ownerEmail], "subject": message.subject, "body_md": message.markdown]
+        let settings: [String: Any] = ["to": [ownerEmail], "subject": message.subject, "body_md": message.markdown]
         let settingsJSON = String(decoding: try JSONSerialization.data(withJSONObject: settings, options: [.sortedKeys]), as: UTF8.self)
         let channel = try EmailChannel.make(settingsJSON: settingsJSON, secretsJSON: "{}", environment: environment)
-        var context = DeliveryContext(reportName: alert.reportName, scheduleName: alert.scheduleName, localDateTime: alert.localDateTime,
-                                      executionID: alert.executionID)
-        context.scheduleID = alert.scheduleID
+        // A late slot that never fired has no run: the message's own id stands in for it.
+        var context = DeliveryContext(reportName: reportName, scheduleName: scheduleName, localDateTime: localDateTime,
+                                      executionID: executionID ?? UUID())
+        context.scheduleID = scheduleID
         context.placeholders = message.placeholders
         return try channel.deliver([], context: context)
     }

@@ -38,4 +38,37 @@ struct OwnerAlertMessage {
         }
         placeholders = ["alert_error": alert.error.isEmpty ? "(none recorded)" : alert.error, "alert_link": link]
     }
+
+    /// A schedule that paused itself: the note (with the last error) is a value, as an alert's error is.
+    init(_ paused: ScheduleAutoPause.Paused, baseURL: String) {
+        let base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        subject = "Herald: \"{schedule_name}\" paused itself"
+        markdown = """
+            **{schedule_name}** (report {report_name}) stopped running: its last \(paused.failures == 1 ? "run" : "\(paused.failures) runs") \
+            failed or \(paused.failures == 1 ? "was" : "were") only partly delivered, the most recent for {date} {time} (\(paused.timeZone)).
+
+            {alert_error}
+
+            It runs again once you resume it on its page.
+
+            [Open the schedule in Herald]({alert_link})
+            """
+        placeholders = ["alert_error": paused.note, "alert_link": base + "/schedules/" + paused.scheduleID.uuidString.lowercased()]
+    }
+
+    /// A slot whose run had not succeeded by the schedule's deadline.
+    init(_ late: LateNotices.Late, baseURL: String) {
+        let base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        subject = "Herald: \"{schedule_name}\" is late"
+        markdown = """
+            The run of **{schedule_name}** (report {report_name}) for {date} {time} (\(late.timeZone)) had not succeeded \
+            \(late.deadlineMinutes) minutes after its slot: it may be queued behind a slow data source, failing, or its \
+            schedule paused itself. Herald tells you once per run.
+
+            [Open it in Herald]({alert_link})
+            """
+        let link = late.executionID.map { base + "/executions/" + $0.uuidString.lowercased() }
+            ?? base + "/schedules/" + late.scheduleID.uuidString.lowercased()
+        placeholders = ["alert_link": link]
+    }
 }

@@ -85,6 +85,8 @@ public final class SchedulerProcess: @unchecked Sendable {
         let retention = RetentionThread(databaseURL: config.databaseURL, dataDirectory: config.dataDirectory,
                                         defaultDays: config.retentionDays, logger: logger)
         retention.start()
+        let lateNotices = LateNoticeThread(config: config, logger: logger)
+        lateNotices.start()
         let helper = FiringThread(databaseURL: config.databaseURL, shouldStop: { [unowned self] in isStopping }, handle: handle)
         helper.start()
         let started = Date()
@@ -172,6 +174,7 @@ public final class SchedulerProcess: @unchecked Sendable {
         }
         helper.stop()
         retention.stop()
+        lateNotices.stop()
         releaser.stop()
         workers?.drain(deadline: config.drainSeconds)
         if let redis { try? HeartbeatRegistry.remove(id: id, on: redis) }

@@ -34,6 +34,10 @@ public struct ScheduleDraft: Codable, Sendable, Equatable {
     public var templateID: UUID?
     /// How many days retention keeps this schedule's finished runs (1 to 3650); nil: `HERALD_RETENTION_DAYS`.
     public var retentionDays: Int?
+    /// After this many consecutive failed or partial runs (1 to 100) the schedule pauses itself; nil: never.
+    public var pauseAfterFailures: Int?
+    /// Minutes after each slot (1 to 10080) by which its run should have succeeded, else the owner is told; nil: none.
+    public var deadlineMinutes: Int?
 
     public static let defaultFilenamePattern = "{report_name}_{date}_{time}.{format}"
 
@@ -43,7 +47,8 @@ public struct ScheduleDraft: Codable, Sendable, Equatable {
                 overlapPolicy: String = OverlapPolicy.skip.rawValue, jitterSeconds: Int = 0, priority: Int = 5,
                 paused: Bool = false, pauseNote: String = "", sharedWith: [UUID]? = nil,
                 deliveryCondition: DeliveryCondition = .always, emailSubject: String = "", emailBodyMd: String = "",
-                templateID: UUID? = nil, retentionDays: Int? = nil) {
+                templateID: UUID? = nil, retentionDays: Int? = nil, pauseAfterFailures: Int? = nil,
+                deadlineMinutes: Int? = nil) {
         self.name = name
         self.reportID = reportID
         self.recurrence = recurrence
@@ -65,6 +70,8 @@ public struct ScheduleDraft: Codable, Sendable, Equatable {
         self.emailBodyMd = emailBodyMd
         self.templateID = templateID
         self.retentionDays = retentionDays
+        self.pauseAfterFailures = pauseAfterFailures
+        self.deadlineMinutes = deadlineMinutes
     }
 
     /// snake_case, as the API names the fields (and as the wizard's draft is stored).
@@ -75,7 +82,8 @@ public struct ScheduleDraft: Codable, Sendable, Equatable {
         case pauseNote = "pause_note", sharedWith = "shared_with", exportOptions = "export_options"
         case deliveryCondition = "delivery_condition"
         case emailSubject = "email_subject", emailBodyMd = "email_body_md", templateID = "template_id"
-        case retentionDays = "retention_days"
+        case retentionDays = "retention_days", pauseAfterFailures = "pause_after_failures"
+        case deadlineMinutes = "deadline_minutes"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -102,6 +110,8 @@ public struct ScheduleDraft: Codable, Sendable, Equatable {
         emailBodyMd = try c.decodeIfPresent(String.self, forKey: .emailBodyMd) ?? d.emailBodyMd
         templateID = try c.decodeIfPresent(UUID.self, forKey: .templateID)
         retentionDays = try c.decodeIfPresent(Int.self, forKey: .retentionDays)
+        pauseAfterFailures = try c.decodeIfPresent(Int.self, forKey: .pauseAfterFailures)
+        deadlineMinutes = try c.decodeIfPresent(Int.self, forKey: .deadlineMinutes)
     }
 }
 

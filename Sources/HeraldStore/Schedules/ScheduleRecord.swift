@@ -40,6 +40,10 @@ public struct ScheduleRecord: Sendable, Equatable {
     public let templateID: UUID?
     /// Retention's period for this schedule's runs, in days; nil: the default.
     public let retentionDays: Int?
+    /// Consecutive failed or partial runs after which the schedule pauses itself; nil: never.
+    public let pauseAfterFailures: Int?
+    /// Minutes after a slot by which its run should have succeeded; nil: no deadline.
+    public let deadlineMinutes: Int?
     public let ownerID: UUID?
     public let nextRunAt: Date?
     public let lastRun: LastRun?
@@ -54,7 +58,8 @@ public struct ScheduleRecord: Sendable, Equatable {
                       formats: formats, exportOptions: exportOptions, filenamePattern: filenamePattern, naming: naming, misfirePolicy: misfirePolicy,
                       overlapPolicy: overlapPolicy, jitterSeconds: jitterSeconds, priority: priority, paused: paused,
                       pauseNote: pauseNote, sharedWith: sharedWith, deliveryCondition: deliveryCondition,
-                      emailSubject: emailSubject, emailBodyMd: emailBodyMd, templateID: templateID, retentionDays: retentionDays)
+                      emailSubject: emailSubject, emailBodyMd: emailBodyMd, templateID: templateID, retentionDays: retentionDays,
+                      pauseAfterFailures: pauseAfterFailures, deadlineMinutes: deadlineMinutes)
     }
 }
 

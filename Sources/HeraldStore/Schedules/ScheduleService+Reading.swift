@@ -29,7 +29,7 @@ extension ScheduleService {
                (SELECT coalesce(string_agg(sh.user_id::text, ',' ORDER BY sh.created_at), '') FROM schedule_shares sh
                 WHERE sh.schedule_id = s.id) AS shared_with,
                s.last_execution_id AS last_id, s.last_status, s.last_finished_at, s.delivery_condition::text AS delivery_condition,
-               s.email_subject, s.email_body_md, s.distribution_template_id, s.retention_days
+               s.email_subject, s.email_body_md, s.distribution_template_id, s.retention_days, s.pause_after_failures, s.deadline_minutes
         """
 
     /// A schedule whose last finished run (kept on the row by migration 0012's triggers) failed, in part or whole.
@@ -55,6 +55,8 @@ extension ScheduleService {
             emailSubject: try row.decode("email_subject"), emailBodyMd: try row.decode("email_body_md"),
             templateID: try row.decode("distribution_template_id", as: UUID?.self),
             retentionDays: try row.decode("retention_days", as: Int?.self),
+            pauseAfterFailures: try row.decode("pause_after_failures", as: Int?.self),
+            deadlineMinutes: try row.decode("deadline_minutes", as: Int?.self),
             ownerID: try row.decode("owner_id", as: UUID?.self), nextRunAt: try row.decode("next_run_at", as: Date?.self),
             lastRun: try lastID.map { ScheduleRecord.LastRun(id: $0, status: try row.decode("last_status"),
                                                              finishedAt: try row.decode("last_finished_at", as: Date?.self)) },

@@ -26,13 +26,16 @@ struct CheckedSchedule {
     let emailBodyMd: String
     let templateID: UUID?
     let retentionDays: Int?
+    let pauseAfterFailures: Int?
+    let deadlineMinutes: Int?
 
     func asDraft(sharedWith: [UUID]?) -> ScheduleDraft {
         ScheduleDraft(name: name, reportID: reportID, recurrence: recurrence, parameters: parameters, destinationIDs: destinationIDs,
                       formats: formats, exportOptions: exportOptions, filenamePattern: filenamePattern, naming: naming, misfirePolicy: misfire.rawValue,
                       overlapPolicy: overlap.rawValue, jitterSeconds: jitterSeconds, priority: priority, paused: paused,
                       pauseNote: pauseNote, sharedWith: sharedWith, deliveryCondition: deliveryCondition,
-                      emailSubject: emailSubject, emailBodyMd: emailBodyMd, templateID: templateID, retentionDays: retentionDays)
+                      emailSubject: emailSubject, emailBodyMd: emailBodyMd, templateID: templateID, retentionDays: retentionDays,
+                      pauseAfterFailures: pauseAfterFailures, deadlineMinutes: deadlineMinutes)
     }
 }
 
@@ -141,6 +144,12 @@ extension ScheduleService {
         if let days = draft.retentionDays, !(1...3650).contains(days) {
             errors.append(ValidationError(field: "retention_days", message: "must be from 1 to 3650 days, or null for the default"))
         }
+        if let count = draft.pauseAfterFailures, !(1...100).contains(count) {
+            errors.append(ValidationError(field: "pause_after_failures", message: "must be from 1 to 100 runs, or null for never"))
+        }
+        if let minutes = draft.deadlineMinutes, !(1...10080).contains(minutes) {
+            errors.append(ValidationError(field: "deadline_minutes", message: "must be from 1 to 10080 minutes after the slot, or null for none"))
+        }
         let note = draft.pauseNote.trimmingCharacters(in: .whitespacesAndNewlines)
         if note.count > 500 { errors.append(ValidationError(field: "pause_note", message: "must be at most 500 characters")) }
         // Checked as a run would resolve them (relative dates at today's date in the schedule's zone), so a run
@@ -166,6 +175,7 @@ extension ScheduleService {
                                priority: draft.priority, paused: draft.paused, pauseNote: draft.paused ? note : "",
                                deliveryCondition: draft.deliveryCondition.normalized,
                                emailSubject: emailSubject, emailBodyMd: draft.emailBodyMd, templateID: templateID,
-                               retentionDays: draft.retentionDays)
+                               retentionDays: draft.retentionDays, pauseAfterFailures: draft.pauseAfterFailures,
+                               deadlineMinutes: draft.deadlineMinutes)
     }
 }

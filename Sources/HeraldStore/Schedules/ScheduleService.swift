@@ -29,14 +29,16 @@ public struct ScheduleService {
                 INSERT INTO schedules (id, report_id, name, recurrence, cron, time_zone, max_runs, misfire_policy, overlap_policy,
                                        jitter_seconds, priority, owner_id, destination_ids, parameters, formats, filename_pattern,
                                        naming, enabled, pause_note, delivery_condition, next_slot_at, next_run_at, export_options,
-                                       email_subject, email_body_md, distribution_template_id, retention_days)
+                                       email_subject, email_body_md, distribution_template_id, retention_days,
+                                       pause_after_failures, deadline_minutes)
                 VALUES (\(id), \(checked.reportID), \(checked.name), \(PostgresJSON(checked.recurrence))::jsonb, \(checked.cron),
                         \(checked.recurrence.timeZone), \(checked.recurrence.maxRuns), \(checked.misfire.rawValue),
                         \(checked.overlap.rawValue), \(checked.jitterSeconds), \(checked.priority), \(owner),
                         \(checked.destinationIDs)::uuid[], \(PostgresJSON(checked.parameters))::jsonb, \(checked.formats)::text[],
                         \(checked.filenamePattern), \(checked.naming), \(!checked.paused), \(checked.pauseNote),
                         \(PostgresJSON(checked.deliveryCondition))::jsonb, \(next?.slot), \(next?.due), \(PostgresJSON(checked.exportOptions))::jsonb,
-                        \(checked.emailSubject), \(checked.emailBodyMd), \(checked.templateID), \(checked.retentionDays)::int)
+                        \(checked.emailSubject), \(checked.emailBodyMd), \(checked.templateID), \(checked.retentionDays)::int,
+                        \(checked.pauseAfterFailures)::int, \(checked.deadlineMinutes)::int)
                 """)
             if let shares = draft.sharedWith { try replaceShares(id, with: shares, owner: owner) }
             try audit(actor, "schedule.create", id, ["after": Self.json(checked.asDraft(sharedWith: draft.sharedWith))])
@@ -77,9 +79,12 @@ public struct ScheduleService {
                     destination_ids = \(checked.destinationIDs)::uuid[], parameters = \(PostgresJSON(checked.parameters))::jsonb,
                     formats = \(checked.formats)::text[], export_options = \(PostgresJSON(checked.exportOptions))::jsonb, filename_pattern = \(checked.filenamePattern), naming = \(checked.naming),
                     enabled = \(!checked.paused), pause_note = \(checked.pauseNote),
+                    resumed_at = CASE WHEN NOT enabled AND \(!checked.paused) THEN now() ELSE resumed_at END,
                     delivery_condition = \(PostgresJSON(checked.deliveryCondition))::jsonb, next_slot_at = \(next?.slot),
                     next_run_at = \(next?.due), email_subject = \(checked.emailSubject), email_body_md = \(checked.emailBodyMd),
-                    distribution_template_id = \(checked.templateID), retention_days = \(checked.retentionDays)::int, broken_reason = NULL, broken_at = NULL, updated_at = now()
+                    distribution_template_id = \(checked.templateID), retention_days = \(checked.retentionDays)::int,
+                    pause_after_failures = \(checked.pauseAfterFailures)::int, deadline_minutes = \(checked.deadlineMinutes)::int,
+                    paused_automatically = paused_automatically AND \(checked.paused), broken_reason = NULL, broken_at = NULL, updated_at = now()
                 WHERE id = \(id)
                 """)
             if let shares = draft.sharedWith { try replaceShares(id, with: shares, owner: before.ownerID) }
@@ -99,23 +104,26 @@ public struct ScheduleService {
         }
     }
 
+    /// What pausing sets, by hand or automatically (`ScheduleAutoPause`): no next slot, and the note saying why.
+    static func pausing(note: PostgresQuery, automatic: Bool = false) -> PostgresQuery {
+        "enabled = false, pause_note = \(fragment: note), paused_automatically = \(automatic), next_slot_at = NULL, next_run_at = NULL, updated_at = now()"
+    }
+
     /// Stops firing; `note` says why, on the schedule's page.
     public func pause(_ id: UUID, note: String = "", actor: Actor) throws -> ScheduleRecord {
         let note = note.trimmingCharacters(in: .whitespacesAndNewlines)
         guard note.count <= 500 else { throw ValidationError(field: "note", message: "must be at most 500 characters") }
         try connection.transaction {
             _ = try lockForChange(id, actor: actor)
-            try connection.execute("""
-                UPDATE schedules SET enabled = false, pause_note = \(note), next_slot_at = NULL, next_run_at = NULL, updated_at = now()
-                WHERE id = \(id)
-                """)
+            try connection.execute("UPDATE schedules SET \(fragment: Self.pausing(note: "\(note)")) WHERE id = \(id)")
             try audit(actor, "schedule.pause", id, ["note": note])
             try connection.notify(ScheduleRepository.changeChannel, payload: id.uuidString)
         }
         return try get(id, actor: actor)
     }
 
-    /// Fires again from the next slot after now (no catch-up), clearing the note and a broken mark.
+    /// Fires again from the next slot after now (no catch-up), clearing the note and a broken mark; an auto-pause's
+    /// count of failures starts again (`resumed_at`).
     public func resume(_ id: UUID, actor: Actor, now: Date = Date()) throws -> ScheduleRecord {
         try connection.transaction {
             let before = try lockForChange(id, actor: actor)
@@ -123,7 +131,7 @@ public struct ScheduleService {
             let next = try nextRun(before.recurrence, id: id, runsSoFar: runCount, jitter: before.jitterSeconds, now: now)
             try connection.execute("""
                 UPDATE schedules SET enabled = true, pause_note = '', next_slot_at = \(next?.slot), next_run_at = \(next?.due),
-                    broken_reason = NULL, broken_at = NULL, updated_at = now()
+                    resumed_at = now(), paused_automatically = false, broken_reason = NULL, broken_at = NULL, updated_at = now()
                 WHERE id = \(id)
                 """)
             try audit(actor, "schedule.resume", id, [:])

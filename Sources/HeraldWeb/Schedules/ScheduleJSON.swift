@@ -31,6 +31,8 @@ struct ScheduleJSON: Encodable {
     let emailBodyMd: String
     let templateId: UUID?
     let retentionDays: Int?
+    let pauseAfterFailures: Int?
+    let deadlineMinutes: Int?
     let ownerId: UUID?
     let nextRunAt: Date?
     let lastRun: LastRun?
@@ -44,6 +46,7 @@ struct ScheduleJSON: Encodable {
         priority = s.priority; paused = s.paused; pauseNote = s.pauseNote; sharedWith = s.sharedWith; ownerId = s.ownerID
         deliveryCondition = s.deliveryCondition
         emailSubject = s.emailSubject; emailBodyMd = s.emailBodyMd; templateId = s.templateID; retentionDays = s.retentionDays
+        pauseAfterFailures = s.pauseAfterFailures; deadlineMinutes = s.deadlineMinutes
         nextRunAt = s.nextRunAt; lastRun = s.lastRun.map { LastRun(id: $0.id, status: $0.status, finishedAt: $0.finishedAt) }
         createdAt = s.createdAt; updatedAt = s.updatedAt
     }
@@ -53,7 +56,7 @@ struct ScheduleJSON: Encodable {
         enum Key: String, CodingKey {
             case id, name, reportId, recurrence, cron, description, parameters, destinationIds, formats, exportOptions, filenamePattern, naming
             case misfirePolicy, overlapPolicy, jitterSeconds, priority, paused, pauseNote, sharedWith, deliveryCondition, ownerId
-            case nextRunAt, lastRun, emailSubject, emailBodyMd, templateId, retentionDays
+            case nextRunAt, lastRun, emailSubject, emailBodyMd, templateId, retentionDays, pauseAfterFailures, deadlineMinutes
             case createdAt, updatedAt
         }
         var c = encoder.container(keyedBy: Key.self)
@@ -66,7 +69,8 @@ struct ScheduleJSON: Encodable {
         try c.encode(pauseNote, forKey: .pauseNote); try c.encode(sharedWith, forKey: .sharedWith); try c.encode(ownerId, forKey: .ownerId)
         try c.encode(deliveryCondition, forKey: .deliveryCondition)
         try c.encode(emailSubject, forKey: .emailSubject); try c.encode(emailBodyMd, forKey: .emailBodyMd); try c.encode(templateId, forKey: .templateId)
-        try c.encode(retentionDays, forKey: .retentionDays)
+        try c.encode(retentionDays, forKey: .retentionDays); try c.encode(pauseAfterFailures, forKey: .pauseAfterFailures)
+        try c.encode(deadlineMinutes, forKey: .deadlineMinutes)
         try c.encode(nextRunAt, forKey: .nextRunAt); try c.encode(lastRun, forKey: .lastRun)
         try c.encode(createdAt, forKey: .createdAt); try c.encode(updatedAt, forKey: .updatedAt)
     }

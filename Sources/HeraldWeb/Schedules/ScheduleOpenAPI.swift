@@ -77,6 +77,10 @@ extension OpenAPIDocument {
                               "description": "Markdown body for the schedule's email destinations; empty: each destination's own"],
             "retention_days": ["type": ["integer", "null"], "minimum": 1, "maximum": 3650,
                                "description": "Days retention keeps this schedule's finished runs and files (pinned runs always); null: HERALD_RETENTION_DAYS"],
+            "pause_after_failures": ["type": ["integer", "null"], "minimum": 1, "maximum": 100,
+                                     "description": "Pause the schedule by itself after this many consecutive failed or partly delivered runs (counted from its last resume), with the reason as pause_note, and tell its owner; null: never"],
+            "deadline_minutes": ["type": ["integer", "null"], "minimum": 1, "maximum": 10080,
+                                 "description": "Minutes after each slot by which its run should have succeeded; when it has not (queued, failing, paused automatically) the owner is told once; null: no deadline"],
             "template_id": ["type": ["string", "null"], "format": "uuid",
                             "description": "A distribution template to copy destinations, formats, file naming and message text from (fields the body gives stay as given); the schedule keeps the copy"],
         ]

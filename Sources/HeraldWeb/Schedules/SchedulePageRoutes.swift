@@ -161,6 +161,9 @@ enum SchedulePageRoutes {
             .init(key: "Priority", value: String(s.priority)),
             .init(key: "Runs kept", value: s.retentionDays.map { "\($0) days after they finish, unless pinned" }
                 ?? "the server's retention period (HERALD_RETENTION_DAYS), unless pinned"),
+            .init(key: "Pauses itself", value: s.pauseAfterFailures.map { $0 == 1 ? "after a failed run" : "after \($0) failed runs in a row" }
+                ?? "never"),
+            .init(key: "Deadline", value: s.deadlineMinutes.map { "owner told if a run has not succeeded \($0) minutes after its slot" } ?? "none"),
             .init(key: "Owner", value: owner ?? "nobody"),
         ]
         let view = ScheduleShowView(
