@@ -148,6 +148,8 @@ struct WebMetricsThroughNginxTests {
         #expect(metrics.value("herald_http_requests_total", ["route": "/healthz", "status": "200"]) == 3)
         #expect(metrics.value("herald_http_request_duration_seconds_count", ["route": "/healthz"]) == 3)
         #expect(metrics.value("herald_build_info") == 1)
+        let families = try SchedulerMetricsTests.familiesByPrometheusClient(scrape.body)
+        #expect(families["herald_http_requests"] == "counter" && families["herald_http_request_duration_seconds"] == "histogram", "\(families)")
         // The route label is the pattern: no ids, no query strings.
         #expect(metrics.value("herald_http_requests_total", ["route": "/schedules/:id"]) != nil)
         #expect(!scrape.body.contains("0d7c1b6e") && !scrape.body.contains("secret"))

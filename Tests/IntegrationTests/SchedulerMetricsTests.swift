@@ -14,6 +14,27 @@ struct SchedulerMetricsTests {
         return (Int(last.first ?? "") ?? 0, last.count > 1 ? String(last[1]) : "", lines.joined(separator: "\n"))
     }
 
+    /// The metric families of `text` as the official Python client's parser reads them (`prometheus_client`, in the
+    /// tests' virtual environment): name → type. It drops a counter's `_total` from the family name.
+    static func familiesByPrometheusClient(_ text: String) throws -> [String: String] {
+        let python = try #require(ProcessInfo.processInfo.environment["HERALD_TEST_PYTHON"], "HERALD_TEST_PYTHON is not set (deploy/test.sh sets it)")
+        let path = NSTemporaryDirectory() + "herald-metrics-\(UUID().uuidString).txt"
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let script = """
+            import sys
+            from prometheus_client.parser import text_string_to_metric_families
+            for family in text_string_to_metric_families(open(sys.argv[1]).read()):
+                print(family.name, family.type, len(family.samples))
+            """
+        let parsed = try runCommand(python, ["-c", script, path])
+        #expect(parsed.status == 0, "prometheus_client could not parse the page: \(parsed.output)")
+        return Dictionary(parsed.output.split(separator: "\n").compactMap { line -> (String, String)? in
+            let parts = line.split(separator: " ")
+            return parts.count == 3 ? (String(parts[0]), String(parts[1])) : nil
+        }, uniquingKeysWith: { first, _ in first })
+    }
+
     @Test func aRunIsCountedWithItsLatenessAndTheOutputParses() throws {
         let fixture = try WorkerFixture(sql: "SELECT 1 AS one", workers: 2)
         let port = freeLoopbackPort()
@@ -50,6 +71,12 @@ struct SchedulerMetricsTests {
         #expect(scraped.value("herald_leases_reclaimed_total") == 0)
         #expect(scraped.value("herald_build_info") == 1)
         #expect(scraped.types["herald_delivery_duration_seconds"] == "histogram")
+        let families = try Self.familiesByPrometheusClient(try Self.scrape(port).body)
+        let expected = ["herald_runs": "counter", "herald_firing_lateness_seconds": "histogram", "herald_queue_depth": "gauge",
+                        "herald_executions_in_flight": "gauge", "herald_leases_reclaimed": "counter", "herald_dead_letters": "counter",
+                        "herald_deliveries": "counter", "herald_delivery_duration_seconds": "histogram",
+                        "herald_circuit_breakers_open": "gauge", "herald_build_info": "gauge"]
+        for (name, type) in expected { #expect(families[name] == type, "\(name): \(families)") }
     }
 
     @Test func theListenerAnswersOnlyMetricsAndServesTheTextFormat() throws {
