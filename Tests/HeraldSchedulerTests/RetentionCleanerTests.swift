@@ -256,6 +256,95 @@ struct RetentionCleanerTests {
         #expect(try f.exists(kept))
     }
 
+    /// 100,000 expired runs (each with its artifact and delivery rows) go in short transactions: sampled from
+    /// `pg_stat_activity` and `pg_locks` while it works, the cleaner's transaction is never old and never holds a lock on
+    /// a schedule row long, and a writer that keeps updating the schedule those runs belong to (what firing does) never
+    /// waits long.
+    @Test func aHundredThousandExpiredRunsGoWithoutALongLock() throws {
+        let f = try RetentionFixture()
+        let schedule = try f.schedule("Busy")
+        try f.connection.execute("""
+            WITH runs AS (
+                INSERT INTO executions (schedule_id, report_id, scheduled_for, status, started_at, finished_at)
+                SELECT \(schedule), \(f.report), now() - make_interval(days => 100, secs => n), 'succeeded',
+                       now() - make_interval(days => 100, secs => n), now() - make_interval(days => 100, secs => n)
+                FROM generate_series(1, 100000) n
+                RETURNING id
+            ), files AS (
+                INSERT INTO artifacts (execution_id, format, file_name, storage_path, byte_count, sha256)
+                SELECT id, 'csv', 'sales.csv', 'artifacts/2020/01/02/' || id || '.csv', 10, decode(repeat('00', 32), 'hex') FROM runs
+            )
+            INSERT INTO deliveries (execution_id, destination_id, channel, idempotency_key, status)
+            SELECT id, \(f.destination), 'folder', id::text || ':d:', 'succeeded' FROM runs
+            """)
+        let kept = try f.run(schedule, daysAgo: 1)
+        let cleanerConnection = try PostgresConnection(url: f.url)
+        let cleanerPID: Int = try cleanerConnection.query("SELECT pg_backend_pid() AS pid")[0].decode("pid")
+        let cleaner = RetentionCleaner(connection: cleanerConnection, dataDirectory: f.dataDirectory, defaultDays: 90, batchSize: 1000)
+
+        final class Watch: @unchecked Sendable {
+            let lock = NSLock()
+            var done = false
+            var oldestTransaction = 0.0, longestScheduleLock = 0.0, longestWrite = 0.0, samples = 0, writes = 0
+        }
+        let watch = Watch()
+        let finished = DispatchGroup()
+        // The observer: how old the cleaner's open transaction is, and how long it has held the schedule row's lock
+        // (a transaction-level lock on the row shows as a `transactionid` lock of the cleaner's backend while it holds it).
+        finished.enter()
+        Thread { [url = f.url] in
+            defer { finished.leave() }
+            guard let observer = try? PostgresConnection(url: url) else { return }
+            while !watch.lock.withLock({ watch.done }) {
+                if let row = try? observer.query("""
+                    SELECT coalesce(extract(epoch FROM clock_timestamp() - a.xact_start), 0)::float8 AS age,
+                           EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock') AS writing
+                    FROM pg_stat_activity a WHERE a.pid = \(cleanerPID)
+                    """).first, let age: Double = try? row.decode("age"), let writing: Bool = try? row.decode("writing") {
+                    watch.lock.withLock {
+                        watch.samples += 1
+                        watch.oldestTransaction = max(watch.oldestTransaction, age)
+                        if writing { watch.longestScheduleLock = max(watch.longestScheduleLock, age) }
+                    }
+                }
+                usleep(5_000)
+            }
+        }.start()
+        // The writer: the schedule's row, as firing moves it, again and again while the cleaner deletes its runs.
+        finished.enter()
+        Thread { [url = f.url] in
+            defer { finished.leave() }
+            guard let writer = try? PostgresConnection(url: url) else { return }
+            while !watch.lock.withLock({ watch.done }) {
+                let started = Date()
+                _ = try? writer.execute("UPDATE schedules SET updated_at = now() WHERE id = \(schedule)")
+                let took = Date().timeIntervalSince(started)
+                watch.lock.withLock { watch.writes += 1; watch.longestWrite = max(watch.longestWrite, took) }
+                usleep(10_000)
+            }
+        }.start()
+
+        let began = Date()
+        let totals = try #require(f.totals(try cleaner.run()))
+        let took = Date().timeIntervalSince(began)
+        watch.lock.withLock { watch.done = true }
+        finished.wait()
+
+        #expect(totals.executions == 100_000 && totals.batches == 100)
+        #expect(try f.connection.query("SELECT count(*)::int AS n FROM executions")[0].decode("n", as: Int.self) == 1)
+        #expect(try f.connection.query("SELECT count(*)::int AS n FROM deliveries")[0].decode("n", as: Int.self) == 0)
+        #expect(try f.exists(kept))
+        let (samples, writes, oldest, locked, write) = watch.lock.withLock {
+            (watch.samples, watch.writes, watch.oldestTransaction, watch.longestScheduleLock, watch.longestWrite)
+        }
+        // Many samples and writes over the pass, so the maxima mean something; a whole pass in one transaction would
+        // show a transaction as old as the pass.
+        #expect(samples > 50 && writes > 20, "samples \(samples), writes \(writes) in \(took) s")
+        #expect(oldest < 2.0 && oldest < took / 4, "the cleaner's oldest transaction: \(oldest) s of a \(took) s pass")
+        #expect(locked < 2.0, "the cleaner held a row lock for \(locked) s")
+        #expect(write < 2.0, "a writer of the schedule row waited \(write) s")
+    }
+
     @Test func aStoppingSchedulerEndsThePassBetweenBatches() throws {
         let f = try RetentionFixture()
         let schedule = try f.schedule("Stopping")
