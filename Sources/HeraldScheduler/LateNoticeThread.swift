@@ -15,9 +15,10 @@ final class LateNoticeThread: @unchecked Sendable {
     private let databaseURL: String
     private let config: HeraldConfig
     private let logger: Logger
-    private let condition = NSCondition()
-    private var stopping = false
-    private let thread = DedicatedThread()
+    private let periodic = PeriodicThread()
+    /// Touched only on the periodic thread.
+    private var connection: PostgresConnection?
+    private var mailer: OwnerAlertMailer?
 
     init(config: HeraldConfig, logger: Logger) {
         self.databaseURL = config.databaseURL
@@ -26,46 +27,27 @@ final class LateNoticeThread: @unchecked Sendable {
     }
 
     func start() {
-        thread.start(name: "herald-late") { [self] in run() }
+        periodic.start(name: "herald-late", firstDelay: Self.interval, interval: Self.interval) { [self] in check() }
     }
 
-    func stop() {
-        condition.withLock {
-            stopping = true
-            condition.broadcast()
-        }
-        thread.join()
-    }
+    func stop() { periodic.stop() }
 
-    /// Sleeps up to `seconds`; true when stopped.
-    private func sleep(_ seconds: TimeInterval) -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        let deadline = Date().addingTimeInterval(seconds)
-        while !stopping && condition.wait(until: deadline) {}
-        return stopping
-    }
-
-    private func run() {
-        var connection: PostgresConnection?
-        var mailer: OwnerAlertMailer?
-        while !sleep(Self.interval) {
-            do {
-                if connection == nil {
-                    let opened = try PostgresConnection(url: databaseURL)
-                    connection = opened
-                    mailer = OwnerAlertMailer(store: opened, keyring: { [config] in
-                        try SecretKeyring(current: config.secretKey, previous: config.previousSecretKey)
-                    }, every: config.alertEvery, environment: ChannelEnvironment(config: config))
-                }
-                for late in try LateNotices(connection: connection!).check() {
-                    logger.notice("a schedule's run is late", metadata: ["schedule_id": "\(late.scheduleID)", "slot": "\(late.slot)"])
-                    mailer?.scheduleLate(late)
-                }
-            } catch {
-                connection = nil
-                logger.warning("data-late check failed; it is tried again later", metadata: ["error": "\(error)"])
+    private func check() {
+        do {
+            if connection == nil {
+                let opened = try PostgresConnection(url: databaseURL)
+                connection = opened
+                mailer = OwnerAlertMailer(store: opened, keyring: { [config] in
+                    try SecretKeyring(current: config.secretKey, previous: config.previousSecretKey)
+                }, every: config.alertEvery, environment: ChannelEnvironment(config: config))
             }
+            for late in try LateNotices(connection: connection!).check() {
+                logger.notice("a schedule's run is late", metadata: ["schedule_id": "\(late.scheduleID)", "slot": "\(late.slot)"])
+                mailer?.scheduleLate(late)
+            }
+        } catch {
+            connection = nil
+            logger.warning("data-late check failed; it is tried again later", metadata: ["error": "\(error)"])
         }
     }
 }

@@ -103,20 +103,29 @@ final class OwnerAlertMailer {
     }
 
     private func send(_ message: OwnerAlertMessage, to ownerEmail: String, reportName: String, scheduleName: String, localDateTime: String,
-                      executionID: UUID?, scheduleID: UUID, through system: (server: SMTPServer, password: String?)) throws -> String {
+                      executionID: UUID?, scheduleID: UUID?, through system: (server: SMTPServer, password: String?)) throws -> String {
+        try send(subject: message.subject, markdown: message.markdown, placeholders: message.placeholders, to: ownerEmail,
+                 reportName: reportName, scheduleName: scheduleName, localDateTime: localDateTime, executionID: executionID,
+                 scheduleID: scheduleID, through: system)
+    }
+
+    /// Sends one email to one user through the admin's server as an email destination would (also the weekly summary).
+    func send(subject: String, markdown: String, placeholders: [String: String], to ownerEmail: String, reportName: String,
+              scheduleName: String, localDateTime: String, executionID: UUID?, scheduleID: UUID?,
+              through system: (server: SMTPServer, password: String?)) throws -> String {
         var environment = environment
         environment.systemSMTP = system
         // An alert is short: it must not hold a worker for a report's transfer time.
         environment.transferTimeout = min(environment.transferTimeout, 60)
         // An email destination's settings: to the owner alone, no files; decoded and checked as any destination's.
-        let settings: [String: Any] = ["to": [ownerEmail], "subject": message.subject, "body_md": message.markdown]
+        let settings: [String: Any] = ["to": [ownerEmail], "subject": subject, "body_md": markdown]
         let settingsJSON = String(decoding: try JSONSerialization.data(withJSONObject: settings, options: [.sortedKeys]), as: UTF8.self)
         let channel = try EmailChannel.make(settingsJSON: settingsJSON, secretsJSON: "{}", environment: environment)
         // A late slot that never fired has no run: the message's own id stands in for it.
         var context = DeliveryContext(reportName: reportName, scheduleName: scheduleName, localDateTime: localDateTime,
                                       executionID: executionID ?? UUID())
         context.scheduleID = scheduleID
-        context.placeholders = message.placeholders
+        context.placeholders = placeholders
         return try channel.deliver([], context: context)
     }
 }

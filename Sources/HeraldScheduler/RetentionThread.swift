@@ -13,9 +13,9 @@ final class RetentionThread: @unchecked Sendable {
     private let dataDirectory: String
     private let defaultDays: Int?
     private let logger: Logger
-    private let condition = NSCondition()
-    private var stopping = false
-    private let thread = DedicatedThread()
+    private let periodic = PeriodicThread()
+    /// Touched only on the periodic thread.
+    private var connection: PostgresConnection?
 
     init(databaseURL: String, dataDirectory: String, defaultDays: Int?, logger: Logger) {
         self.databaseURL = databaseURL
@@ -25,45 +25,25 @@ final class RetentionThread: @unchecked Sendable {
     }
 
     func start() {
-        thread.start(name: "herald-retention") { [self] in run() }
+        periodic.start(name: "herald-retention", firstDelay: Self.firstDelay, interval: Self.interval) { [self] in clean() }
     }
 
-    func stop() {
-        condition.withLock {
-            stopping = true
-            condition.broadcast()
-        }
-        thread.join()
-    }
+    func stop() { periodic.stop() }
 
-    /// Sleeps up to `seconds`; true when stopped.
-    private func sleep(_ seconds: TimeInterval) -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        let deadline = Date().addingTimeInterval(seconds)
-        while !stopping && condition.wait(until: deadline) {}
-        return stopping
-    }
-
-    private func run() {
-        var connection: PostgresConnection?
-        var wait = Self.firstDelay
-        while !sleep(wait) {
-            wait = Self.interval
-            do {
-                if connection == nil { connection = try PostgresConnection(url: databaseURL) }
-                var cleaner = RetentionCleaner(connection: connection!, dataDirectory: dataDirectory, defaultDays: defaultDays)
-                cleaner.shouldStop = { [self] in condition.withLock { stopping } }
-                if case .cleaned(_, let totals) = try cleaner.run(), totals.executions > 0 || !totals.errors.isEmpty {
-                    logger.info("retention removed expired runs", metadata: [
-                        "executions": "\(totals.executions)", "artifacts": "\(totals.artifacts)", "files": "\(totals.files)",
-                        "bytes": "\(totals.bytes)", "errors": "\(totals.errors.count)"])
-                }
-            } catch {
-                // The session (and with it the lock, if held) is dropped; the next round starts afresh.
-                connection = nil
-                logger.warning("retention pass failed; it is tried again later", metadata: ["error": "\(error)"])
+    private func clean() {
+        do {
+            if connection == nil { connection = try PostgresConnection(url: databaseURL) }
+            var cleaner = RetentionCleaner(connection: connection!, dataDirectory: dataDirectory, defaultDays: defaultDays)
+            cleaner.shouldStop = { [periodic] in periodic.isStopping }
+            if case .cleaned(_, let totals) = try cleaner.run(), totals.executions > 0 || !totals.errors.isEmpty {
+                logger.info("retention removed expired runs", metadata: [
+                    "executions": "\(totals.executions)", "artifacts": "\(totals.artifacts)", "files": "\(totals.files)",
+                    "bytes": "\(totals.bytes)", "errors": "\(totals.errors.count)"])
             }
+        } catch {
+            // The session (and with it the lock, if held) is dropped; the next round starts afresh.
+            connection = nil
+            logger.warning("retention pass failed; it is tried again later", metadata: ["error": "\(error)"])
         }
     }
 }

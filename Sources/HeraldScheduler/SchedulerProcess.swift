@@ -87,6 +87,8 @@ public final class SchedulerProcess: @unchecked Sendable {
         retention.start()
         let lateNotices = LateNoticeThread(config: config, logger: logger)
         lateNotices.start()
+        let weeklySummaries = WeeklySummaryThread(config: config, logger: logger)
+        weeklySummaries.start()
         let helper = FiringThread(databaseURL: config.databaseURL, shouldStop: { [unowned self] in isStopping }, handle: handle)
         helper.start()
         let started = Date()
@@ -175,6 +177,7 @@ public final class SchedulerProcess: @unchecked Sendable {
         helper.stop()
         retention.stop()
         lateNotices.stop()
+        weeklySummaries.stop()
         releaser.stop()
         workers?.drain(deadline: config.drainSeconds)
         if let redis { try? HeartbeatRegistry.remove(id: id, on: redis) }

@@ -21,6 +21,12 @@ enum AccountPageRoutes {
             }
             return .redirect(to: "/account?done=time-zone")
         }
+        router.post("/account/weekly-summary", .signedIn(.viewer)) { context in
+            // An unticked checkbox is absent from the form: absent means off.
+            let on = try context.request.form()["weekly_summary"]?.first == "on"
+            try UserService(connection: try context.store()).setOwnWeeklySummary(actor: context.actor, on)
+            return .redirect(to: "/account?done=weekly-summary")
+        }
         router.post("/account/password", .signedIn(.viewer)) { context in
             let form = try context.request.form()
             do {
@@ -88,6 +94,7 @@ enum AccountPageRoutes {
             email: principal.email, displayName: principal.displayName, role: principal.role.rawValue,
             errors: errors,
             zones: UserZoneChoices.options(selected: zone ?? principal.timeZone),
+            weeklySummary: try service.ownWeeklySummary(actor: context.actor),
             tokenName: tokenName,
             expiryOptions: expiryChoices.map { AccountPageView.Choice(value: $0.value, label: $0.label, selected: $0.value == tokenDays) },
             tokens: tokens, hasTokens: !tokens.isEmpty)
@@ -124,6 +131,7 @@ struct AccountPageView: Sendable, Encodable {
     let role: String
     let errors: FormErrors
     let zones: [UserZoneChoices.Option]
+    let weeklySummary: Bool
     let tokenName: String
     let expiryOptions: [Choice]
     let tokens: [TokenRow]

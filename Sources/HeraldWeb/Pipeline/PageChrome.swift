@@ -108,6 +108,7 @@ public struct PageChrome: Sendable, Encodable {
         "unpinned": "The run is unpinned: it expires with the others.",
         "password": "Your password was changed; your other sessions and API tokens were ended.",
         "time-zone": "Your time zone was saved.",
+        "weekly-summary": "Your weekly summary choice was saved.",
         "token-revoked": "The API token was revoked.",
         "user-disabled": "The user was disabled: their sessions ended and their API tokens were revoked.",
         "user-enabled": "The user was enabled.",

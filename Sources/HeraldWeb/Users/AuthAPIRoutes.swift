@@ -38,7 +38,9 @@ enum AuthAPIRoutes {
         }
         router.get("/api/v1/me", .signedIn(.viewer)) { context in
             let me = context.principal!
-            return try .json(MeJSON(id: me.userID, email: me.email, displayName: me.displayName, role: me.role.rawValue, timeZone: me.timeZone))
+            let weekly = try UserService(connection: try context.store()).ownWeeklySummary(actor: context.actor)
+            return try .json(MeJSON(id: me.userID, email: me.email, displayName: me.displayName, role: me.role.rawValue, timeZone: me.timeZone,
+                                    weeklySummary: weekly))
         }
     }
 }

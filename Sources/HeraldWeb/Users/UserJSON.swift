@@ -42,6 +42,8 @@ struct MeJSON: Encodable {
     let displayName: String
     let role: String
     let timeZone: String
+    /// Whether the weekly summary email is on (`/account`).
+    let weeklySummary: Bool
 }
 
 /// An API token as its owner sees it: never the token, never its hash. Absent instants are `null`.

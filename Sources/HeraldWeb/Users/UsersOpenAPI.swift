@@ -93,8 +93,10 @@ extension OpenAPIDocument {
                                "last_used_at": nullableInstant, "expires_at": nullableInstant],
             ],
             "Me": [
-                "type": "object", "required": ["id", "email", "display_name", "role", "time_zone"],
-                "properties": userProperties.filter { $0.key != "disabled" },
+                "type": "object", "required": ["id", "email", "display_name", "role", "time_zone", "weekly_summary"],
+                "properties": userProperties.filter { $0.key != "disabled" }.merging([
+                    "weekly_summary": ["type": "boolean", "description": "Whether the weekly summary email is on (set on /account)"],
+                ]) { a, _ in a },
             ],
             "User": ["type": "object", "required": userRequired, "properties": userProperties],
             "CreatedUser": [
