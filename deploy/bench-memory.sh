@@ -100,8 +100,9 @@ HERALD_DATABASE_URL=$database_url "$bin/herald" scheduler > "$work/scheduler.log
 scheduler_pid=$!
 pids+=("$scheduler_pid")
 sample "$work/herald.rss" $((first_run + window)) "$scheduler_pid"
-runs=$(curl -s "http://127.0.0.1:$metrics_port/metrics" | awk '/^herald_runs_total/ { n += $NF } END { print n + 0 }')
-succeeded=$(curl -s "http://127.0.0.1:$metrics_port/metrics" | awk '/^herald_runs_total\{.*status="succeeded"/ { n += $NF } END { print n + 0 }')
+metrics=$(curl -s "http://127.0.0.1:$metrics_port/metrics")
+runs=$(awk '/^herald_runs_total/ { n += $NF } END { print n + 0 }' <<<"$metrics")
+succeeded=$(awk '/^herald_runs_total\{.*status="succeeded"/ { n += $NF } END { print n + 0 }' <<<"$metrics")
 kill -TERM "$scheduler_pid"; wait "$scheduler_pid" || true
 herald_idle=$(rss_at "$work/herald.rss" 2 "$first_run"); herald_max=$(rss_max "$work/herald.rss" 2)
 say "herald scheduler: idle $herald_idle kB, max $herald_max kB; $runs runs ended in ${window} s ($succeeded succeeded)"
