@@ -9,8 +9,8 @@
 #      seconds) and one `celery worker` (threads pool, concurrency 8) on the same Redis server, another database,
 #      idle after start and at most over the same WINDOW.
 # Every minute firing (1,700 runs a second) is more than this 2-core machine runs end to end (about 950/s in the
-# throughput benchmark), so both sides fire every five minutes. Prints a table with Celery / Herald ratios; append it
-# to BENCHMARKS.md by hand (the figures of one run are not a target).
+# throughput benchmark), so both sides fire every five minutes. Prints a table with Celery / Herald ratios and appends
+# it, dated, with the load before/after, the command and the versions, to BENCHMARKS.md (figures, not targets).
 #   deploy/bench-memory.sh            Knobs: WINDOW=75 WEB_SECONDS=15 SCHEDULES=100000 CELERY_VERSION=5.7.0
 #   HERALD_BENCH_BIN=DIR: a built `herald` to use instead of building.
 set -euo pipefail
@@ -145,8 +145,9 @@ load_after=$(load1)
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "-" }'; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+{
 echo
-echo "## $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load $load_before before / $load_after after"
+echo "### $(date -u '+%Y-%m-%d %H:%M UTC'), \`deploy/bench-memory.sh\` (WINDOW=$window WEB_SECONDS=$web_seconds SCHEDULES=$schedules), $(nproc) cores, 1-minute load $load_before before / $load_after after"
 echo
 echo "| process | idle after start MiB | max MiB | during the window |"
 echo "|---|---:|---:|---|"
@@ -156,8 +157,9 @@ echo "| celery beat ($schedules entries) | $(mib "$beat_idle") | $(mib "$beat_ma
 echo "| celery worker (threads, 8) | $(mib "$worker_idle") | $(mib "$worker_max") | $processed tasks done, $backlog waiting |"
 echo "| celery beat + worker | $(mib $((beat_idle + worker_idle))) | $(mib $((beat_max + worker_max))) | |"
 echo
-echo "ratios Celery / Herald: beat / scheduler idle $(ratio "$beat_idle" "$herald_idle"), max $(ratio "$beat_max" "$herald_max");" \
-    "beat + worker / scheduler idle $(ratio $((beat_idle + worker_idle)) "$herald_idle"), max $(ratio $((beat_max + worker_max)) "$herald_max")"
-echo "versions: $("$bin/herald" --version 2>/dev/null || echo herald), $(swift --version 2>/dev/null | head -1)," \
-    "celery $("$celery" --version), $("$(dirname "$celery")/python" -c 'import redis, kombu; print("kombu", kombu.__version__, "redis-py", redis.__version__)')," \
-    "$(redis-server --version | cut -d' ' -f1-3), $("$(pg_bin)/postgres" --version)"
+echo "Ratios Celery / Herald: beat / scheduler idle $(ratio "$beat_idle" "$herald_idle"), max $(ratio "$beat_max" "$herald_max");" \
+    "beat + worker / scheduler idle $(ratio $((beat_idle + worker_idle)) "$herald_idle"), max $(ratio $((beat_max + worker_max)) "$herald_max")."
+echo "Versions: herald $("$bin/herald" --version 2>/dev/null || echo '?') ($(swift --version 2>/dev/null | head -1)), celery $("$celery" --version)," \
+    "$("$(dirname "$celery")/python" -c 'import redis, kombu; print("kombu", kombu.__version__ + ", redis-py", redis.__version__)')," \
+    "$(redis-server --version | cut -d' ' -f1-3), $("$(pg_bin)/postgres" --version)."
+} | tee -a BENCHMARKS.md
