@@ -11,7 +11,7 @@ import Logging
 import Postgres
 import Redis
 
-/// `herald bench lateness|burst|throughput`: the scheduler's figures, each against a baseline measured in the same
+/// `herald bench lateness|burst|throughput|memory`: the scheduler's figures, each against a baseline measured in the same
 /// run. Run through `deploy/bench-scheduler.sh`, which gives it a private PostgreSQL server and Redis.
 ///
 /// Hidden from `herald --help`, and harmless wherever it is pointed: it creates a database of its own with a unique
@@ -20,7 +20,7 @@ import Redis
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Scheduler benchmarks (use deploy/bench-scheduler.sh).", shouldDisplay: false,
-        subcommands: [Lateness.self, Burst.self, Throughput.self])
+        subcommands: [Lateness.self, Burst.self, Throughput.self, Memory.self])
 
     /// Firing precision: 100,000 schedules every minute, spread over the minute by jitter.
     struct Lateness: ParsableCommand {
@@ -202,6 +202,37 @@ struct BenchCommand: ParsableCommand {
                          executions, workers, herald, bare, heraldCPU * 1000, bareCPU * 1000))
         }
     }
+    /// The database for `deploy/bench-memory.sh`: 100,000 active schedules every five minutes, spread over the five
+    /// minutes by jitter, each with its true next run at or after `--first-run`. Unlike the others it leaves the database in
+    /// place for a real `herald scheduler` to fire from, and prints only that database's URL; the script's private
+    /// server goes with it.
+    struct Memory: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Creates a database of 100,000 schedules and prints its URL.")
+        @Option(help: "Active schedules.") var schedules = 100_000
+        @Option(help: "No run before this time (seconds since 1970), so the scheduler is measured idle first.") var firstRun: Int64
+
+        func run() throws {
+            let bench = try BenchDatabase(config: loadConfig(), announce: false)
+            do {
+                let period: Int64 = 300
+                let ready = firstRun
+                let slot = ready / period * period
+                let ids = (0..<schedules).map { _ in UUID() }
+                let jitter = Dictionary(uniqueKeysWithValues: ids.map { ($0, Int64(Jitter.seconds(scheduleID: $0.uuidString, maximum: Int(period) - 1))) })
+                // A schedule whose run in the current slot is already past has its next run in the slot after.
+                let (current, next) = (ids.filter { slot + jitter[$0]! >= ready }, ids.filter { slot + jitter[$0]! < ready })
+                try bench.insertSchedules(current, cron: "*/5 * * * *", slot: slot, jitterSeconds: Int(period) - 1, jitter: jitter)
+                try bench.insertSchedules(next, cron: "*/5 * * * *", slot: slot + period, jitterSeconds: Int(period) - 1, jitter: jitter)
+                guard Date().timeIntervalSince1970 < Double(ready) else {
+                    throw BenchError("the schedules were inserted after --first-run; give it more time")
+                }
+            } catch {
+                bench.dropDatabase()
+                throw error
+            }
+            print(bench.config.databaseURL)
+        }
+    }
 }
 
 /// Busy CPU time of the whole machine from `/proc/stat` (user, nice, system, irq, softirq, steal), in seconds.
@@ -226,7 +257,7 @@ struct BenchDatabase {
     let name: String
     private let serverURL: String
 
-    init(config original: HeraldConfig) throws {
+    init(config original: HeraldConfig, announce: Bool = true) throws {
         guard var components = URLComponents(string: original.databaseURL), components.scheme?.hasPrefix("postgres") == true else {
             throw BenchError("HERALD_DATABASE_URL must be a postgresql:// URL")
         }
@@ -247,7 +278,7 @@ struct BenchDatabase {
             throw BenchError("connected to another database than the one the benchmark created")
         }
         try Migrator(connection: store, migrations: try Migration.bundled()).migrate()
-        print("bench: in its own database \(name), dropped at the end")
+        if announce { print("bench: in its own database \(name), dropped at the end") }
         source = try DataSourceRepository(connection: store, secretKey: config.secretKey).create(name: "bench", url: config.databaseURL)
         report = try ReportRepository(connection: store).create(name: "Bench", dataSourceID: source, sql: Self.reportSQL.sql)
     }
