@@ -200,7 +200,12 @@ public final class ExecutionRunner {
     }
 
     private func result(of delivered: Delivered, ended: ExecutionLeaseRepository.Ended?) -> Result {
-        guard let ended else { return .leaseLost }
+        guard let ended else {
+            // A fresh run's files were to be recorded with its end: not recorded, they must not stay.
+            for artifact in delivered.finish.fresh?.artifacts ?? [] { unlink(settings.dataDirectory + "/" + artifact.file.storagePath) }
+            return .leaseLost
+        }
+        wake(ended.woken)
         let outcome = Outcome(status: ended.status, rowCount: delivered.finish.rowCount, error: ended.error, delivered: delivered.delivered)
         if ended.status == "queued" { return .retrying(until: ended.notBefore ?? Date(), outcome) }
         return counting(.finished(outcome), trigger: delivered.trigger)
@@ -293,7 +298,8 @@ public final class ExecutionRunner {
                     ?? leases.park(executionID, owner: owner, dataSourceID: job.dataSourceID, maxConcurrency: job.maxConcurrency) else {
                 return .done(.deferred)
             }
-            // The slot is given back by `startDelivering` (one round trip fewer), or here when something fails first.
+            // The slot is given back by `startDelivering` or a fresh run's `finish` (no statement of its own), or here when
+            // something fails first.
             heldSlot = slot
             let queried = clock.now
             let rendering: RunRendering
@@ -375,17 +381,33 @@ public final class ExecutionRunner {
             timings["render"] = seconds(clock.now - rendered)
         }
 
-        // Deliver what has not been delivered yet.
+        // Deliver what has not been delivered yet. A first attempt to folders only records its deliveries, files and
+        // figures with its end (`Finish.fresh`); any other asks `startDelivering` first.
         let delivering = clock.now
-        let started = try leases.startDelivering(executionID, owner: owner, destinations: job.destinationIDs, rowCount: rowCount,
-                                                 truncated: truncated, artifacts: kept, parameters: resolvedParameters,
-                                                 releasing: heldSlot.map { (job.dataSourceID, $0) }, resultDigest: resultDigest,
-                                                 preview: rendered ? RunPreview(columns: preview.columns, rows: preview.rows).json : nil)
-        wake(started.woken)
-        guard let due = started.due else {
-            // Another worker took the run over: this attempt's renderings were not recorded, so they must not stay.
-            for artifact in kept { unlink(settings.dataDirectory + "/" + artifact.storagePath) }
-            return .done(.leaseLost)
+        let due: [DueDelivery]
+        let artifactIDs: [String: UUID]
+        var fresh: ExecutionLeaseRepository.Fresh?
+        if let targets = job.freshTargets, rendered {
+            let files = kept.map { (id: UUID(), file: $0) }
+            fresh = ExecutionLeaseRepository.Fresh(
+                deliveries: targets, artifacts: files, truncated: truncated, parameters: resolvedParameters,
+                preview: RunPreview(columns: preview.columns, rows: preview.rows).json, resultDigest: resultDigest,
+                releasing: heldSlot.map { (job.dataSourceID, $0) })
+            due = targets
+            artifactIDs = Dictionary(files.map { ($0.file.format, $0.id) }, uniquingKeysWith: { first, _ in first })
+        } else {
+            let started = try leases.startDelivering(executionID, owner: owner, destinations: job.destinationIDs, rowCount: rowCount,
+                                                     truncated: truncated, artifacts: kept, parameters: resolvedParameters,
+                                                     releasing: heldSlot.map { (job.dataSourceID, $0) }, resultDigest: resultDigest,
+                                                     preview: rendered ? RunPreview(columns: preview.columns, rows: preview.rows).json : nil)
+            wake(started.woken)
+            guard let startedDue = started.due else {
+                // Another worker took the run over: this attempt's renderings were not recorded, so they must not stay.
+                for artifact in kept { unlink(settings.dataDirectory + "/" + artifact.storagePath) }
+                return .done(.leaseLost)
+            }
+            due = startedDue
+            artifactIDs = started.artifactIDs
         }
         var context = DeliveryContext(reportName: job.reportName, scheduleName: job.scheduleName, localDateTime: try localDateTime(job), executionID: executionID)
         context.scheduledFor = UTCInstant.format(Int64(job.scheduledFor.timeIntervalSince1970))
@@ -395,7 +417,7 @@ public final class ExecutionRunner {
         let shown = rendered ? RunPreview(columns: preview.columns, rows: preview.rows) : RunPreview(json: job.previewJSON)
         context.columns = shown.columns
         context.firstRows = shown.rows
-        context.links = downloadLinks(started.artifactIDs, zipped: job.exportOptions.zip)
+        context.links = downloadLinks(artifactIDs, zipped: job.exportOptions.zip)
         var delivered: [String] = []
         var outcomes: [DeliveryOutcome] = []
         for batch in DeliveryBatch.group(due) {
@@ -408,8 +430,15 @@ public final class ExecutionRunner {
                 }
                 continue
             }
-            // The lease is checked (and extended) before every write outside PostgreSQL.
-            guard try holdsLease() else { return .done(.leaseLost) }
+            // The lease is checked (and extended) before every write outside PostgreSQL. A fresh run holds its slot and
+            // has recorded nothing yet: it frees the one and removes its files.
+            guard try holdsLease() else {
+                if let fresh {
+                    release(heldSlot)
+                    for artifact in fresh.artifacts { unlink(settings.dataDirectory + "/" + artifact.file.storagePath) }
+                }
+                return .done(.leaseLost)
+            }
             var host: String?
             do {
                 let channel = try channel(for: batch.deliveries[0])
@@ -457,7 +486,7 @@ public final class ExecutionRunner {
 
         return .delivered(Delivered(finish: ExecutionLeaseRepository.Finish(
             id: executionID, owner: owner, outcomes: outcomes, rowCount: rowCount, timings: timings, notify: job.ownerID,
-            reportName: job.reportName), delivered: delivered, trigger: job.trigger))
+            reportName: job.reportName, fresh: fresh), delivered: delivered, trigger: job.trigger))
     }
 
     /// One destination's outcomes by channel kind, and how long delivering took when it was attempted.

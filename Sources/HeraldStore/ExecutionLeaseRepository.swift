@@ -45,6 +45,10 @@ public struct ClaimedExecution: Sendable {
     public let sharesScheduleWithBackfill: Bool
     /// `{"columns": [...], "rows": [[...]]}` as the attempt that rendered the files kept it (nil before).
     public let previewJSON: String?
+    /// A first attempt whose destinations are all folders (quick and local) skips `startDelivering`: these are its
+    /// deliveries (ids made here), recorded with their outcomes, its files and its query's figures by one `finish`
+    /// (`Finish.fresh`): one statement and one update of the execution fewer per run. Nil: the general path.
+    public let freshTargets: [DueDelivery]?
 }
 
 /// What one delivery attempt came to, recorded by `finish`.
@@ -144,43 +148,59 @@ public struct ExecutionLeaseRepository {
         return (try ended(results[1], woke: results[2]), try claimResult(id, rows: results[3]))
     }
 
+    /// The schedule's columns are read once (the `sched` CTE), not by a sub-select each. The rows are the claim's,
+    /// repeated once per folder destination of a first attempt (`target_id`; see `ClaimedExecution.freshTargets`).
     static func claimQuery(_ id: UUID, owner: String, leaseSeconds: Double) -> PostgresQuery {
         """
-            UPDATE executions e
-            SET status = 'running', step = 'query', attempts = e.attempts + 1,
-                crashes = e.crashes + CASE WHEN e.status = 'running' THEN 1 ELSE 0 END,
-                started_at = coalesce(e.started_at, clock_timestamp()), not_before = NULL, waiting_source_id = NULL,
-                claimed_at = clock_timestamp(), report_version = r.version,
-                lease_owner = \(owner), lease_expires_at = clock_timestamp() + make_interval(secs => \(leaseSeconds))
-            FROM reports r JOIN data_sources d ON d.id = r.data_source_id
-            WHERE e.id = \(id) AND r.id = e.report_id
-              AND ((e.status = 'queued' AND (e.not_before IS NULL OR e.not_before <= clock_timestamp()))
-                   OR (e.status = 'running' AND e.lease_expires_at < clock_timestamp()))
-            RETURNING e.id, e.schedule_id, e.scheduled_for, e.trigger, e.attempts, e.crashes, r.name, r.sql, r.data_source_id, e.preview::text AS preview,
-                      d.statement_timeout_ms, d.max_concurrency, r.max_duration_seconds, r.row_limit,
-                      coalesce(e.destination_ids, (SELECT s.destination_ids FROM schedules s WHERE s.id = e.schedule_id), '{}')::text AS destinations,
-                      coalesce((SELECT s.time_zone FROM schedules s WHERE s.id = e.schedule_id), 'UTC') AS time_zone,
-                      (SELECT s.overlap_policy FROM schedules s WHERE s.id = e.schedule_id) AS overlap_policy,
-                      coalesce((SELECT s.delivery_condition FROM schedules s WHERE s.id = e.schedule_id), '{"mode":"always"}')::text AS delivery_condition,
-                      coalesce((SELECT s.owner_id FROM schedules s WHERE s.id = e.schedule_id), r.owner_id) AS owner_id,
-                      r.parameters::text AS declared, r.description_md,
-                      coalesce((SELECT s.name FROM schedules s WHERE s.id = e.schedule_id), '') AS schedule_name,
-                      coalesce((SELECT s.parameters FROM schedules s WHERE s.id = e.schedule_id), '{}')::text AS parameter_values,
-                      coalesce((SELECT array_to_string(s.formats, ',') FROM schedules s WHERE s.id = e.schedule_id), 'csv') AS formats,
-                      coalesce((SELECT s.export_options FROM schedules s WHERE s.id = e.schedule_id), '{}')::text AS export_options,
-                      (SELECT string_agg(a.format || '=' || a.storage_path, E'\n' ORDER BY a.created_at)
-                       FROM artifacts a WHERE a.execution_id = e.id) AS kept,
-                      (e.trigger = 'backfill' OR EXISTS (SELECT 1 FROM executions b WHERE b.schedule_id = e.schedule_id
-                                                         AND b.trigger = 'backfill' AND b.status IN ('queued', 'running'))) AS backfill_in_flight,
-                      -- A slot, unless the rendering is kept already or a run parked on the source goes first (higher
-                      -- priority, or the same and an earlier slot): the freed slot is for the run its release woke.
-                      CASE WHEN NOT EXISTS (SELECT 1 FROM artifacts a WHERE a.execution_id = e.id)
-                                AND NOT EXISTS (SELECT 1 FROM executions p
-                                                WHERE p.status = 'queued' AND p.waiting_source_id = d.id
-                                                  AND (p.priority > e.priority OR (p.priority = e.priority AND p.scheduled_for < e.scheduled_for))) THEN
-                          (SELECT slot FROM generate_series(0, d.max_concurrency - 1) slot
-                           WHERE pg_try_advisory_lock(herald_source_lock_key(d.id), slot) LIMIT 1)
-                      END AS source_slot
+            WITH sched AS (
+                SELECT s.destination_ids, s.time_zone, s.overlap_policy, s.delivery_condition::text AS delivery_condition, s.owner_id,
+                       s.name, s.parameters::text AS parameter_values, array_to_string(s.formats, ',') AS formats,
+                       s.export_options::text AS export_options,
+                       jsonb_build_object('filename', s.filename_pattern, 'naming', s.naming) AS distribution
+                FROM executions x JOIN schedules s ON s.id = x.schedule_id WHERE x.id = \(id)
+            ), kept AS (
+                SELECT string_agg(a.format || '=' || a.storage_path, E'\\n' ORDER BY a.created_at) AS kept
+                FROM artifacts a WHERE a.execution_id = \(id)
+            ), claimed AS (
+                UPDATE executions e
+                SET status = 'running', step = 'query', attempts = e.attempts + 1,
+                    crashes = e.crashes + CASE WHEN e.status = 'running' THEN 1 ELSE 0 END,
+                    started_at = coalesce(e.started_at, clock_timestamp()), not_before = NULL, waiting_source_id = NULL,
+                    claimed_at = clock_timestamp(), report_version = r.version,
+                    lease_owner = \(owner), lease_expires_at = clock_timestamp() + make_interval(secs => \(leaseSeconds))
+                FROM reports r JOIN data_sources d ON d.id = r.data_source_id CROSS JOIN kept k LEFT JOIN sched s ON true
+                WHERE e.id = \(id) AND r.id = e.report_id
+                  AND ((e.status = 'queued' AND (e.not_before IS NULL OR e.not_before <= clock_timestamp()))
+                       OR (e.status = 'running' AND e.lease_expires_at < clock_timestamp()))
+                RETURNING e.id, e.schedule_id, e.scheduled_for, e.trigger, e.attempts, e.crashes, r.name, r.sql, r.data_source_id, e.preview::text AS preview,
+                          d.statement_timeout_ms, d.max_concurrency, r.max_duration_seconds, r.row_limit,
+                          coalesce(e.destination_ids, s.destination_ids, '{}') AS destination_ids,
+                          coalesce(s.time_zone, 'UTC') AS time_zone, s.overlap_policy,
+                          coalesce(s.delivery_condition, '{"mode":"always"}') AS delivery_condition,
+                          coalesce(s.owner_id, r.owner_id) AS owner_id, r.parameters::text AS declared, r.description_md,
+                          coalesce(s.name, '') AS schedule_name, coalesce(s.parameter_values, '{}') AS parameter_values,
+                          coalesce(s.formats, 'csv') AS formats, coalesce(s.export_options, '{}') AS export_options,
+                          coalesce(s.distribution, '{}'::jsonb) AS distribution, k.kept,
+                          EXISTS (SELECT 1 FROM deliveries l WHERE l.execution_id = e.id) AS has_deliveries,
+                          (e.trigger = 'backfill' OR EXISTS (SELECT 1 FROM executions b WHERE b.schedule_id = e.schedule_id
+                                                             AND b.trigger = 'backfill' AND b.status IN ('queued', 'running'))) AS backfill_in_flight,
+                          -- A slot, unless the rendering is kept already or a run parked on the source goes first (higher
+                          -- priority, or the same and an earlier slot): the freed slot is for the run its release woke.
+                          CASE WHEN k.kept IS NULL
+                                    AND NOT EXISTS (SELECT 1 FROM executions p
+                                                    WHERE p.status = 'queued' AND p.waiting_source_id = d.id
+                                                      AND (p.priority > e.priority OR (p.priority = e.priority AND p.scheduled_for < e.scheduled_for))) THEN
+                              (SELECT slot FROM generate_series(0, d.max_concurrency - 1) slot
+                               WHERE pg_try_advisory_lock(herald_source_lock_key(d.id), slot) LIMIT 1)
+                          END AS source_slot
+            )
+            SELECT c.*, c.destination_ids::text AS destinations, t.id AS target_id, t.settings AS target_settings
+            FROM claimed c LEFT JOIN LATERAL (
+                SELECT d.id, (c.distribution || d.settings)::text AS settings FROM destinations d
+                WHERE d.id = ANY(c.destination_ids) AND d.kind = 'folder' AND d.secret_encrypted IS NULL
+                  AND NOT c.has_deliveries AND c.kept IS NULL
+                ORDER BY array_position(c.destination_ids, d.id)
+            ) t ON true
             """
     }
 
@@ -208,7 +228,21 @@ public struct ExecutionLeaseRepository {
             reportDescription: try row.decode("description_md"), scheduleName: try row.decode("schedule_name"),
             sourceSlot: try row.decode("source_slot", as: Int?.self),
             deliveryCondition: try row.decodeJSON("delivery_condition", as: DeliveryCondition.self),
-            sharesScheduleWithBackfill: try row.decode("backfill_in_flight"), previewJSON: try row.decode("preview", as: String?.self)))
+            sharesScheduleWithBackfill: try row.decode("backfill_in_flight"), previewJSON: try row.decode("preview", as: String?.self),
+            freshTargets: try Self.freshTargets(rows, destinations: Self.uuids(try row.decode("destinations")))))
+    }
+
+    /// The claim's folder destinations as deliveries not yet recorded, when every destination of the run is one and the
+    /// run has no delivery row yet; nil otherwise (`startDelivering` records and returns them).
+    private static func freshTargets(_ rows: [PostgresRow], destinations: [UUID]) throws -> [DueDelivery]? {
+        let targets = try rows.compactMap { row -> DueDelivery? in
+            guard let id = try row.decode("target_id", as: UUID?.self) else { return nil }
+            return DueDelivery(id: UUID(), destinationID: id, kind: DestinationKind.folder.rawValue, settings: try row.decode("target_settings"),
+                               recipient: "", sealedSecrets: nil, secretKeyID: nil, attempts: 0)
+        }
+        guard let first = rows.first, try !first.decode("has_deliveries", as: Bool.self), try first.decode("kept", as: String?.self) == nil,
+              targets.count == destinations.count, Set(destinations).count == destinations.count else { return nil }
+        return targets
     }
 
     /// Extends the leases of the executions `owner` is working on now; the owner's heartbeat calls this well inside
@@ -461,9 +495,11 @@ public struct ExecutionLeaseRepository {
         /// Who is told when the run failed or was only partly delivered.
         public let notify: UUID?
         public let reportName: String
+        /// A run delivered without `startDelivering` (`ClaimedExecution.freshTargets`): what that would have recorded.
+        public let fresh: Fresh?
 
         public init(id: UUID, owner: String, outcomes: [DeliveryOutcome], rowCount: Int?, timings: [String: Double],
-                    notify: UUID?, reportName: String) {
+                    notify: UUID?, reportName: String, fresh: Fresh? = nil) {
             self.id = id
             self.owner = owner
             self.outcomes = outcomes
@@ -471,10 +507,43 @@ public struct ExecutionLeaseRepository {
             self.timings = timings
             self.notify = notify
             self.reportName = reportName
+            self.fresh = fresh
         }
     }
 
-    public typealias Ended = (status: String, notBefore: Date?, error: String?)
+    /// What a run delivered straight after its query records with its end, in the same statement: its deliveries
+    /// (the rows are inserted with their outcomes), its files, what its query found, and the data source slot the
+    /// query held (freed, and the best run parked on the source woken, whatever happens, as in `startDelivering`).
+    public struct Fresh: Sendable {
+        public let deliveries: [DueDelivery]
+        /// The files, with the ids their rows get (the download links were signed with them).
+        public let artifacts: [(id: UUID, file: KeptArtifact)]
+        public let truncated: Bool
+        public let parameters: String?
+        public let preview: String?
+        public let resultDigest: [UInt8]?
+        public let releasing: (dataSourceID: UUID, slot: Int)?
+
+        public init(deliveries: [DueDelivery], artifacts: [(id: UUID, file: KeptArtifact)], truncated: Bool, parameters: String?,
+                    preview: String?, resultDigest: [UInt8]?, releasing: (dataSourceID: UUID, slot: Int)?) {
+            self.deliveries = deliveries
+            self.artifacts = artifacts
+            self.truncated = truncated
+            self.parameters = parameters
+            self.preview = preview
+            self.resultDigest = resultDigest
+            self.releasing = releasing
+        }
+    }
+
+    /// How an attempt ended: `queued` while a delivery waits for its retry. `woken`: the run parked on the data
+    /// source whose slot a fresh finish freed.
+    public struct Ended: Sendable {
+        public let status: String
+        public let notBefore: Date?
+        public let error: String?
+        public var woken: [WokenRun] = []
+    }
 
     /// Ends an attempt in one statement: records the delivery outcomes, then from all of the execution's deliveries
     /// decides its status: back to `queued` until the earliest retry while any waits, else `succeeded`, `partial`
@@ -496,6 +565,7 @@ public struct ExecutionLeaseRepository {
     }
 
     static func finishQuery(_ finishing: Finish) -> PostgresQuery {
+        if let fresh = finishing.fresh { return freshFinishQuery(finishing, fresh) }
         let (id, owner, rowCount, timings, ownerID, reportName) = (finishing.id, finishing.owner, finishing.rowCount, finishing.timings,
                                                                   finishing.notify, finishing.reportName)
         var ids: [UUID] = [], kinds: [String] = [], texts: [String] = [], times: [Double] = []
@@ -558,14 +628,108 @@ public struct ExecutionLeaseRepository {
             """
     }
 
+    /// `finishQuery` for a run delivered without `startDelivering`: one update of the execution records its query's
+    /// figures and its end at once, and its delivery and artifact rows are inserted only when that update found
+    /// the lease (a worker that lost it records nothing, and removes its files). Its status comes from the outcomes
+    /// alone: a first attempt has no other delivery.
+    static func freshFinishQuery(_ finishing: Finish, _ fresh: Fresh) -> PostgresQuery {
+        let id = finishing.id
+        var ids: [UUID] = [], destinations: [UUID] = [], channels: [String] = [], recipients: [String] = []
+        var kinds: [String] = [], texts: [String] = [], times: [Double] = []
+        let targets = Dictionary(fresh.deliveries.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        for outcome in finishing.outcomes {
+            guard let target = targets[outcome.deliveryID], let destination = target.destinationID else { continue }
+            ids.append(outcome.deliveryID)
+            destinations.append(destination)
+            channels.append(target.kind)
+            recipients.append(target.recipient)
+            switch outcome.result {
+            case .succeeded(let detail): kinds.append("succeeded"); texts.append(detail); times.append(-1)
+            case .failed(let error, let retryAt):
+                kinds.append(retryAt == nil ? "dead" : "failed"); texts.append(error); times.append(retryAt?.timeIntervalSince1970 ?? -1)
+            case .postponed(let reason, let until): kinds.append("postponed"); texts.append(reason); times.append(until.timeIntervalSince1970)
+            }
+        }
+        let files = fresh.artifacts
+        return """
+            WITH \(fragment: releasingSlot(fresh.releasing)), o AS (
+                SELECT * FROM unnest(\(ids)::uuid[], \(destinations)::uuid[], \(channels)::text[], \(recipients)::text[],
+                                     \(kinds)::text[], \(texts)::text[], \(times)::float8[])
+                     WITH ORDINALITY AS o(id, destination_id, channel, recipient, kind, text, at, n)
+            ), state AS (
+                SELECT count(*) AS total, count(*) FILTER (WHERE kind = 'succeeded') AS ok,
+                       count(*) FILTER (WHERE kind IN ('failed', 'postponed')) AS waiting,
+                       min(to_timestamp(at)) FILTER (WHERE kind IN ('failed', 'postponed') AND at >= 0) AS next_at,
+                       (array_agg(text ORDER BY n) FILTER (WHERE kind = 'dead'))[1] AS dead_error
+                FROM o
+            ), ended AS (
+                UPDATE executions e
+                SET status = CASE WHEN state.waiting > 0 THEN 'queued' WHEN state.ok = state.total THEN 'succeeded'
+                                  WHEN state.ok > 0 THEN 'partial' ELSE 'failed' END,
+                    step = CASE WHEN state.waiting > 0 THEN 'retry' END,
+                    not_before = CASE WHEN state.waiting > 0 THEN coalesce(state.next_at, clock_timestamp() + interval '1 second') END,
+                    enqueued_at = CASE WHEN state.waiting > 0 THEN NULL ELSE e.enqueued_at END,
+                    finished_at = CASE WHEN state.waiting > 0 THEN NULL ELSE clock_timestamp() END,
+                    error = CASE WHEN state.waiting > 0 THEN NULL ELSE state.dead_error END,
+                    row_count = coalesce(\(finishing.rowCount), e.row_count), truncated = e.truncated OR \(fresh.truncated),
+                    parameters = coalesce(\(fresh.parameters)::jsonb, e.parameters), preview = coalesce(\(fresh.preview)::jsonb, e.preview),
+                    result_sha256 = coalesce(\(fresh.resultDigest)::bytea, e.result_sha256),
+                    step_timings = e.step_timings || \(PostgresJSON(finishing.timings))::jsonb,
+                    lease_owner = NULL, lease_expires_at = NULL
+                FROM state
+                WHERE e.id = \(id) AND e.status = 'running' AND e.lease_owner = \(finishing.owner)
+                RETURNING e.status, e.not_before, e.error
+            ), art AS (
+                INSERT INTO artifacts (id, execution_id, format, file_name, storage_path, byte_count, sha256)
+                SELECT a.id, \(id), a.format, a.file_name, a.storage_path, a.byte_count, decode(a.sha256, 'hex')
+                FROM ended, unnest(\(files.map(\.id))::uuid[], \(files.map(\.file.format))::text[], \(files.map(\.file.fileName))::text[],
+                                   \(files.map(\.file.storagePath))::text[], \(files.map { Int64($0.file.byteCount) })::bigint[],
+                                   \(files.map(\.file.sha256Hex))::text[])
+                     AS a(id, format, file_name, storage_path, byte_count, sha256)
+            ), recorded AS (
+                INSERT INTO deliveries (id, execution_id, destination_id, channel, recipient, idempotency_key, status, attempts,
+                                        delivered_at, next_attempt_at, last_error, detail)
+                SELECT o.id, \(id), o.destination_id, o.channel, o.recipient, \(id)::text || ':' || o.destination_id::text || ':' || o.recipient,
+                       CASE WHEN o.kind = 'postponed' THEN 'pending' ELSE o.kind END,
+                       CASE WHEN o.kind = 'postponed' THEN 0 ELSE 1 END,
+                       CASE WHEN o.kind = 'succeeded' THEN clock_timestamp() END,
+                       CASE WHEN o.at < 0 THEN NULL ELSE to_timestamp(o.at) END,
+                       CASE WHEN o.kind = 'succeeded' THEN NULL ELSE o.text END,
+                       CASE WHEN o.kind = 'succeeded' THEN o.text END
+                FROM ended, o
+            ), noted AS (
+                INSERT INTO notifications (user_id, kind, title, body, execution_id)
+                SELECT \(finishing.notify)::uuid, 'execution.' || ended.status,
+                       CASE ended.status WHEN 'failed' THEN \("“\(finishing.reportName)” failed") ELSE \("“\(finishing.reportName)” was only partly delivered") END,
+                       coalesce(ended.error, ''), \(id)
+                FROM ended WHERE ended.status IN ('failed', 'partial') AND \(finishing.notify)::uuid IS NOT NULL
+            )
+            -- One row always: it evaluates the release, whether or not the lease held (status NULL when it did not).
+            SELECT (SELECT ok FROM released) AS released, ended.status, ended.not_before, ended.error,
+                   woken.id AS woken_id, woken.priority AS woken_priority
+            FROM (SELECT 1) one LEFT JOIN ended ON true LEFT JOIN woken ON true
+            """
+    }
+
     private func ended(_ rows: [PostgresRow], woke: [PostgresRow]) throws -> Ended? {
         // A run waiting behind this one's schedule was woken: the schedulers' reconcilers put it on a stream.
         if !woke.isEmpty { try connection.notify(ScheduleRepository.changeChannel, payload: "execution") }
         guard let row = rows.first else { return nil }
-        let status: String = try row.decode("status")
+        guard let status = try row.decode("status", as: String?.self) else {
+            // A fresh finish that found the lease lost still freed its slot: the run that woke goes to the reconcilers.
+            try ExecutionRepository(connection: connection).releaseTaken(try Self.wokenRun(row).map(\.id))
+            return nil
+        }
         // A retry is waiting: wake the schedulers, so they sleep until it rather than past it.
         if status == "queued" && woke.isEmpty { try connection.notify(ScheduleRepository.changeChannel, payload: "execution") }
-        return (status, try row.decode("not_before", as: Date?.self), try row.decode("error", as: String?.self))
+        return Ended(status: status, notBefore: try row.decode("not_before", as: Date?.self), error: try row.decode("error", as: String?.self),
+                     woken: try Self.wokenRun(row))
+    }
+
+    /// The run a fresh finish woke, from its row (none on the general path's rows).
+    private static func wokenRun(_ row: PostgresRow) throws -> [WokenRun] {
+        guard row.columns.contains("woken_id"), let id = try row.decode("woken_id", as: UUID?.self) else { return [] }
+        return [WokenRun(id: id, priority: try row.decode("woken_priority"))]
     }
 
     /// Ends an attempt that failed before delivering (the query failed, or workers kept crashing on it).
