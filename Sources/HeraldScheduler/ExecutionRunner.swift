@@ -99,6 +99,7 @@ public final class ExecutionRunner {
     /// was a tenth of a worker's own time. An edited destination has other settings text, so it is built anew.
     private let logger = Logger(label: "herald.runner")
     private var channels = LRUCache<String, (channel: any DeliveryChannel, learned: LearnedHostKey)>(capacity: 64)
+    private var namePatterns = LRUCache<String, FileNamePattern>(capacity: 64)
     /// Owner alert emails, sent once a run's end is recorded; it also keeps the admin's SMTP server as last read.
     private(set) lazy var alerts = OwnerAlertMailer(
         store: store, keyring: { [key = secretKey, previous = settings.previousSecretKey] in try SecretKeyring(current: key, previous: previous) },
@@ -417,7 +418,10 @@ public final class ExecutionRunner {
         let shown = rendered ? RunPreview(columns: preview.columns, rows: preview.rows) : RunPreview(json: job.previewJSON)
         context.columns = shown.columns
         context.firstRows = shown.rows
-        context.links = downloadLinks(artifactIDs, zipped: job.exportOptions.zip)
+        // Only emails and webhooks carry links: signing them for a folder would be work nobody reads.
+        if due.contains(where: { $0.kind == DestinationKind.email.rawValue || $0.kind == DestinationKind.webhook.rawValue }) {
+            context.links = downloadLinks(artifactIDs, zipped: job.exportOptions.zip)
+        }
         var delivered: [String] = []
         var outcomes: [DeliveryOutcome] = []
         for batch in DeliveryBatch.group(due) {
@@ -660,13 +664,22 @@ public final class ExecutionRunner {
 
     /// The run's files' names as a destination's pattern makes them (the schedule's, unless the destination sets one).
     private func fileNames(_ settingsJSON: String, files: [RenderedFile], context: DeliveryContext) -> [String: String] {
-        struct Naming: Decodable { let filename: String? }
-        let pattern = (try? JSONDecoder().decode(Naming.self, from: Data(settingsJSON.utf8)))?.filename
-        guard let names = try? FileNamePattern(pattern ?? "{report_name}_{date}_{time}.{format}") else { return [:] }
+        guard let names = fileNamePattern(settingsJSON) else { return [:] }
         return Dictionary(files.map { file in
             (file.format, names.fileName(reportName: context.reportName, scheduleName: context.scheduleName, localDateTime: context.localDateTime,
                                          format: file.format, executionID: context.executionID.uuidString.lowercased()))
         }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// A destination's file name pattern, parsed once per settings text (decoding the settings for it on every
+    /// delivery was a few percent of a worker's time).
+    private func fileNamePattern(_ settingsJSON: String) -> FileNamePattern? {
+        if let cached = namePatterns.get(settingsJSON) { return cached }
+        struct Naming: Decodable { let filename: String? }
+        let pattern = (try? JSONDecoder().decode(Naming.self, from: Data(settingsJSON.utf8)))?.filename
+        guard let names = try? FileNamePattern(pattern ?? "{report_name}_{date}_{time}.{format}") else { return nil }
+        namePatterns.set(settingsJSON, names)
+        return names
     }
 
     // MARK: Artifacts

@@ -1,4 +1,5 @@
 import Foundation
+import HeraldCore
 
 /// A result's column names and first rows, as `executions.preview` keeps them for the run's emails.
 struct RunPreview: Codable {
@@ -16,5 +17,24 @@ struct RunPreview: Codable {
         self.init(columns: decoded?.columns ?? [], rows: decoded?.rows ?? [])
     }
 
-    var json: String? { (try? JSONEncoder().encode(self)).map { String(decoding: $0, as: UTF8.self) } }
+    /// Written by hand (`JSONText`): Foundation's encoder took a few percent of a worker's time at 1,000 runs a second.
+    var json: String? {
+        var bytes = Array(#"{"columns":["#.utf8)
+        for (index, column) in columns.enumerated() {
+            if index > 0 { bytes.append(0x2C) }
+            JSONText.appendString(column, to: &bytes)
+        }
+        bytes.append(contentsOf: Array(#"],"rows":["#.utf8))
+        for (index, row) in rows.enumerated() {
+            if index > 0 { bytes.append(0x2C) }
+            bytes.append(0x5B)
+            for (position, value) in row.enumerated() {
+                if position > 0 { bytes.append(0x2C) }
+                JSONText.appendString(value, to: &bytes)
+            }
+            bytes.append(0x5D)
+        }
+        bytes.append(contentsOf: Array("]}".utf8))
+        return String(decoding: bytes, as: UTF8.self)
+    }
 }

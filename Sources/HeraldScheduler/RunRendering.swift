@@ -89,8 +89,7 @@ final class RunRendering {
         let archive = try ZipArchive(path: path)
         for artifact in kept { try archive.add(fileAt: dataDirectory + "/" + artifact.storagePath, name: try entryName(artifact.format)) }
         try archive.finish()
-        let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
-        return KeptArtifact(format: "zip", fileName: "\(reportName).zip", storagePath: relative, byteCount: size,
+        return KeptArtifact(format: "zip", fileName: "\(reportName).zip", storagePath: relative, byteCount: try Self.size(path, relative),
                             sha256Hex: Hex.encode(try Digest.sha256(contentsOf: path)))
     }
 
@@ -102,11 +101,17 @@ final class RunRendering {
             try renderer.finish(truncated: truncated)
             let relative = relativePath(format)
             let path = dataDirectory + "/" + relative
-            let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
-            kept.append(KeptArtifact(format: format, fileName: "\(reportName).\(format)", storagePath: relative, byteCount: size,
+            kept.append(KeptArtifact(format: format, fileName: "\(reportName).\(format)", storagePath: relative, byteCount: try Self.size(path, relative),
                                      sha256Hex: Hex.encode(try Digest.sha256(contentsOf: path))))
         }
         return kept
+    }
+
+    /// A file's size by stat(2), not FileManager's attributes (which also look up its owner's and group's names).
+    private static func size(_ path: String, _ relative: String) throws -> Int {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw RenderError("cannot read \(relative): \(String(cString: strerror(errno)))") }
+        return Int(info.st_size)
     }
 
     /// Removes whatever this attempt wrote.

@@ -29,7 +29,7 @@ extension ExecutionLeaseRepository {
                 SET status = 'skipped', step = NULL, finished_at = clock_timestamp(), skip_reason = \(reason), error = NULL,
                     row_count = \(rowCount), truncated = truncated OR \(truncated), result_sha256 = \(resultDigest)::bytea,
                     parameters = coalesce(\(parameters)::jsonb, parameters),
-                    step_timings = step_timings || \(PostgresJSON(timings))::jsonb, lease_owner = NULL, lease_expires_at = NULL
+                    step_timings = step_timings || \(Self.timingsJSON(timings))::jsonb, lease_owner = NULL, lease_expires_at = NULL
                 WHERE id = \(id) AND status = 'running' AND lease_owner = \(owner)
                 RETURNING id
             )

@@ -98,9 +98,18 @@ extension UInt8: PostgresArrayElement {
 extension PostgresArrayElement where Self: PostgresEncodable {
     /// `{"a","b \"quoted\""}`: every element double-quoted with `\` and `"` escaped, so any text round-trips.
     public static func encodeArray(_ values: [Self]) -> String {
-        "{" + values.map { value in
-            "\"" + value.postgresText.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-        }.joined(separator: ",") + "}"
+        var bytes: [UInt8] = [0x7B]
+        for (index, value) in values.enumerated() {
+            if index > 0 { bytes.append(0x2C) }
+            bytes.append(0x22)
+            for byte in value.postgresText.utf8 {
+                if byte == 0x5C || byte == 0x22 { bytes.append(0x5C) }
+                bytes.append(byte)
+            }
+            bytes.append(0x22)
+        }
+        bytes.append(0x7D)
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
 
