@@ -458,7 +458,8 @@ public struct ExecutionLeaseRepository {
         public let outcomes: [DeliveryOutcome]
         public let rowCount: Int?
         public let timings: [String: Double]
-        /// Who is told when the run failed or was only partly delivered.
+        /// Unused since the owner alerts (`OwnerAlertRepository`) write the in-app notices; kept until the callers
+        /// on the worker's path drop it.
         public let notify: UUID?
         public let reportName: String
 
@@ -474,11 +475,12 @@ public struct ExecutionLeaseRepository {
         }
     }
 
-    public typealias Ended = (status: String, notBefore: Date?, error: String?)
+    /// `previousStatus`: the schedule's last finished run's status before this end (nil: none, or no schedule).
+    public typealias Ended = (status: String, notBefore: Date?, error: String?, previousStatus: String?)
 
     /// Ends an attempt in one statement: records the delivery outcomes, then from all of the execution's deliveries
     /// decides its status: back to `queued` until the earliest retry while any waits, else `succeeded`, `partial`
-    /// or `failed`; a failure or partial delivery notifies the owner. Returns nil when the lease was lost.
+    /// or `failed` (the owner is told afterwards, by `OwnerAlertRepository`). Returns nil when the lease was lost.
     public func finish(_ id: UUID, owner: String, outcomes: [DeliveryOutcome], rowCount: Int?, timings: [String: Double],
                        notify ownerID: UUID?, reportName: String) throws -> Ended? {
         try finish(Finish(id: id, owner: owner, outcomes: outcomes, rowCount: rowCount, timings: timings, notify: ownerID, reportName: reportName))
@@ -496,8 +498,7 @@ public struct ExecutionLeaseRepository {
     }
 
     static func finishQuery(_ finishing: Finish) -> PostgresQuery {
-        let (id, owner, rowCount, timings, ownerID, reportName) = (finishing.id, finishing.owner, finishing.rowCount, finishing.timings,
-                                                                  finishing.notify, finishing.reportName)
+        let (id, owner, rowCount, timings) = (finishing.id, finishing.owner, finishing.rowCount, finishing.timings)
         var ids: [UUID] = [], kinds: [String] = [], texts: [String] = [], times: [Double] = []
         for outcome in finishing.outcomes {
             ids.append(outcome.deliveryID)
@@ -546,15 +547,12 @@ public struct ExecutionLeaseRepository {
                     lease_owner = NULL, lease_expires_at = NULL
                 FROM state
                 WHERE e.id = \(id) AND e.status = 'running' AND e.lease_owner = \(owner)
-                RETURNING e.status, e.not_before, e.error
-            ), noted AS (
-                INSERT INTO notifications (user_id, kind, title, body, execution_id)
-                SELECT \(ownerID)::uuid, 'execution.' || ended.status,
-                       CASE ended.status WHEN 'failed' THEN \("“\(reportName)” failed") ELSE \("“\(reportName)” was only partly delivered") END,
-                       coalesce(ended.error, ''), \(id)
-                FROM ended WHERE ended.status IN ('failed', 'partial') AND \(ownerID)::uuid IS NOT NULL
+                RETURNING e.status, e.not_before, e.error,
+                          -- The schedule's last run before this one (the statement's snapshot: before the trigger of
+                          -- 0012 moves it on), so a success after a success costs the owner alerts no statement.
+                          (SELECT s.last_status FROM schedules s WHERE s.id = e.schedule_id) AS previous_status
             )
-            SELECT status, not_before, error FROM ended
+            SELECT status, not_before, error, previous_status FROM ended
             """
     }
 
@@ -565,7 +563,8 @@ public struct ExecutionLeaseRepository {
         let status: String = try row.decode("status")
         // A retry is waiting: wake the schedulers, so they sleep until it rather than past it.
         if status == "queued" && woke.isEmpty { try connection.notify(ScheduleRepository.changeChannel, payload: "execution") }
-        return (status, try row.decode("not_before", as: Date?.self), try row.decode("error", as: String?.self))
+        return (status, try row.decode("not_before", as: Date?.self), try row.decode("error", as: String?.self),
+                try row.decode("previous_status", as: String?.self))
     }
 
     /// Ends an attempt that failed before delivering (the query failed, or workers kept crashing on it).
@@ -586,12 +585,6 @@ public struct ExecutionLeaseRepository {
                 """)
             guard updated == 1 else { return false }
             if try wakeBehindSchedule(after: id) { try connection.notify(ScheduleRepository.changeChannel, payload: "execution") }
-            if let ownerID {
-                try connection.execute("""
-                    INSERT INTO notifications (user_id, kind, title, body, execution_id)
-                    VALUES (\(ownerID), 'execution.failed', \("“\(reportName)” failed"), \(error), \(id))
-                    """)
-            }
             return true
         }
     }
