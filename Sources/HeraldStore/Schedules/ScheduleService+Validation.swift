@@ -143,13 +143,13 @@ extension ScheduleService {
         }
         if !(0...9).contains(draft.priority) { errors.append(ValidationError(field: "priority", message: "must be from 0 to 9")) }
         if let days = draft.retentionDays, !(1...3650).contains(days) {
-            errors.append(ValidationError(field: "retention_days", message: "must be from 1 to 3650 days, or null for the default"))
+            errors.append(ValidationError(field: "retention_days", message: "must be from 1 to 3650 days, or empty (null) for the default"))
         }
         if let count = draft.pauseAfterFailures, !(1...100).contains(count) {
-            errors.append(ValidationError(field: "pause_after_failures", message: "must be from 1 to 100 runs, or null for never"))
+            errors.append(ValidationError(field: "pause_after_failures", message: "must be from 1 to 100 runs, or empty (null) for never"))
         }
         if let minutes = draft.deadlineMinutes, !(1...10080).contains(minutes) {
-            errors.append(ValidationError(field: "deadline_minutes", message: "must be from 1 to 10080 minutes after the slot, or null for none"))
+            errors.append(ValidationError(field: "deadline_minutes", message: "must be from 1 to 10080 minutes after the slot, or empty (null) for none"))
         }
         errors += draft.alerts.validate()
         let note = draft.pauseNote.trimmingCharacters(in: .whitespacesAndNewlines)
