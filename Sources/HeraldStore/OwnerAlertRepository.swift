@@ -97,7 +97,7 @@ public struct OwnerAlertRepository {
             FROM this
             """).first else { return nil }
         let status: String = try row.decode("status")
-        let scheduleID: UUID? = try row.decode("schedule_id")
+        let scheduleID = try row.decode("schedule_id", as: UUID?.self)
         let user = try AlertSettingsRepository.settings(row, prefix: "user_")
         var rule = user.applied(to: .standard(every: every))
         // A report's own run: told in-app of each failure by its owner's rule, never emailed (as before rules).

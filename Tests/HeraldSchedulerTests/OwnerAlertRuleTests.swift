@@ -116,6 +116,7 @@ struct OwnerAlertRuleTests {
 
     @Test func aReportsOwnRunIsToldInAppOfEachFailureAndNeverEmailed() throws {
         let f = try Fixture()
+        try f.store.execute("UPDATE reports SET owner_id = \(f.ownerID) WHERE id = \(f.reportID)")
         let runner = try f.runner()
         var ids: [UUID] = []
         for _ in 0..<2 {
