@@ -59,7 +59,7 @@ public struct AlertRule: Sendable, Equatable {
     }
 
     /// 2 → "2nd", 11 → "11th", 23 → "23rd".
-    static func ordinal(_ n: Int) -> String {
+    public static func ordinal(_ n: Int) -> String {
         let suffix: String
         switch (n % 10, n % 100) {
         case (_, 11...13): suffix = "th"

@@ -29,7 +29,7 @@ struct WizardAlertsView: Sendable, Encodable {
         email = flag(alerts.email, ownerValue: owner.email)
         inApp = flag(alerts.inApp, ownerValue: owner.inApp)
         recovery = flag(alerts.recovery, ownerValue: owner.recovery)
-        let ownerFailures = owner.failures == .first ? "the first of a streak only" : "the first, then every \(owner.every)"
+        let ownerFailures = owner.failures == .first ? "the first of a streak only" : "the first, then every \(AlertRule.ordinal(owner.every))"
         failures = [Choice(value: "", label: "The owner's setting (\(ownerFailures))", checked: alerts.failures == nil),
                     Choice(value: AlertRule.Failures.first.rawValue, label: "The first failure of a streak only", checked: alerts.failures == "first"),
                     Choice(value: AlertRule.Failures.every.rawValue, label: "The first failure, then every Nth", checked: alerts.failures == "every")]
