@@ -568,7 +568,8 @@ public struct ExecutionLeaseRepository {
     }
 
     /// Ends an attempt that failed before delivering (the query failed, or workers kept crashing on it).
-    /// `parameters`: the values it resolved, when it got that far.
+    /// `parameters`: the values it resolved, when it got that far. `notify` and `reportName` are unused since the
+    /// owner alerts write the in-app notice (kept until the worker's callers drop them).
     @discardableResult
     public func fail(_ id: UUID, owner: String, error: String, timings: [String: Double], deadLetter: Bool = false,
                      parameters: String? = nil, notify ownerID: UUID?, reportName: String) throws -> Bool {
