@@ -150,15 +150,18 @@ public final class ExecutionRunner {
 
     /// Records the end of a delivered run.
     public func record(_ delivered: Delivered) throws -> Result {
-        alerting(result(of: delivered, ended: try ExecutionLeaseRepository(connection: store).finish(delivered.finish)), delivered.executionID)
+        let ended = try ExecutionLeaseRepository(connection: store).finish(delivered.finish)
+        return alerting(result(of: delivered, ended: ended), delivered.executionID, previousStatus: ended?.previousStatus)
     }
 
     /// A recorded end is passed on to the owner alerts (after its transaction, so never inside it); a failed or
-    /// partial one may pause its schedule (a succeeded one costs no statement here).
-    private func alerting(_ result: Result, _ executionID: UUID) -> Result {
+    /// partial one may pause its schedule. `previousStatus`, the schedule's last run's before this end (as the finish
+    /// returned it), lets a success after a success cost no statement; an end recorded elsewhere (`attempt`: a
+    /// failure or a skip, never a success) passes `unknown`.
+    private func alerting(_ result: Result, _ executionID: UUID, previousStatus: String? = OwnerAlertRepository.unknownStatus) -> Result {
         guard case .finished(let outcome) = result else { return result }
         if outcome.status == "failed" || outcome.status == "partial" { pauseIfFailing(executionID) }
-        alerts.runEnded(executionID)
+        alerts.runEnded(executionID, status: outcome.status, previousStatus: previousStatus)
         return result
     }
 
@@ -185,7 +188,8 @@ public final class ExecutionRunner {
             return (nil, Claim(result: try leases.claim(executionID, owner: owner, leaseSeconds: settings.leaseSeconds), leaseSetAt: sent))
         }
         let both = try leases.finish(previous.finish, thenClaim: executionID, owner: owner, leaseSeconds: settings.leaseSeconds)
-        return (alerting(result(of: previous, ended: both.ended), previous.executionID), Claim(result: both.claim, leaseSetAt: sent))
+        return (alerting(result(of: previous, ended: both.ended), previous.executionID, previousStatus: both.ended?.previousStatus),
+                Claim(result: both.claim, leaseSetAt: sent))
     }
 
     /// Runs a claimed execution up to its recorded end, or up to `delivered`: then the caller records it, alone

@@ -9,8 +9,8 @@ import Postgres
 /// Sends owner alert emails after a run's end is recorded (never inside the finish transaction): asks
 /// `OwnerAlertRepository` which alert the end calls for (claimed once), and sends it through the admin's SMTP server
 /// with the email channel's message builder, so its headers are checked and encoded like a report's. Without a
-/// server only the in-app notification exists (a warning is logged once). A failure to send is logged and recorded on
-/// the alert's row, never on the run. Not thread-safe: each runner owns one.
+/// server only the in-app notification exists (a warning is logged once, and the alert's row says so). A failure to
+/// send is logged and recorded on the alert's row, never on the run. Not thread-safe: each runner owns one.
 final class OwnerAlertMailer {
     let store: PostgresConnection
     let keyring: () throws -> SecretKeyring
@@ -42,64 +42,70 @@ final class OwnerAlertMailer {
         return value
     }
 
-    /// Called once a run's end is recorded; never throws (a run is never failed by its alert).
-    func runEnded(_ executionID: UUID) {
+    /// Called once a run's end is recorded; never throws (a run is never failed by its alert). `previousStatus`
+    /// (the schedule's last run's, as the finish returned it) lets a success after a success cost no statement. The
+    /// in-app notice is written by the claim, with or without a mail server; the email is sent when the rule says so.
+    func runEnded(_ executionID: UUID, status: String, previousStatus: String?) {
+        guard OwnerAlertRepository.mayAlert(status: status, previousStatus: previousStatus) else { return }
+        do {
+            let repository = OwnerAlertRepository(connection: store, every: every)
+            guard let alert = try repository.claim(executionID), alert.emails else { return }
+            try repository.recordSent(alert, error: email(OwnerAlertMessage(alert, baseURL: environment.baseURL), to: alert.ownerEmail,
+                                                          reportName: alert.reportName, scheduleName: alert.scheduleName,
+                                                          localDateTime: alert.localDateTime, executionID: alert.executionID,
+                                                          scheduleID: alert.scheduleID, what: "an owner alert"))
+        } catch {
+            logger.error("could not decide or record an owner alert", metadata: ["execution_id": "\(executionID)", "error": "\(error)"])
+        }
+    }
+
+    /// Emails the owner of a schedule that paused itself (`ScheduleAutoPause` paused it and claimed its
+    /// `owner_alerts` row once, so this sends once), and records how it went; never throws.
+    func schedulePaused(_ paused: ScheduleAutoPause.Paused) {
+        guard let to = paused.ownerEmail else { return }
+        do {
+            let error = email(OwnerAlertMessage(paused, baseURL: environment.baseURL), to: to, reportName: paused.reportName,
+                              scheduleName: paused.scheduleName, localDateTime: paused.localDateTime, executionID: paused.executionID,
+                              scheduleID: paused.scheduleID, what: "a schedule-paused email")
+            try OwnerAlertRepository(connection: store, every: every).recordSent(executionID: paused.executionID, kind: .paused, error: error)
+        } catch {
+            logger.error("could not record a schedule-paused email", metadata: ["schedule_id": "\(paused.scheduleID)", "error": "\(error)"])
+        }
+    }
+
+    /// Emails the owner of a schedule whose slot passed its deadline (`LateNotices` claimed it once, with its
+    /// `owner_alerts` row), and records how it went; never throws.
+    func scheduleLate(_ late: LateNotices.Late) {
+        guard let to = late.ownerEmail else { return }
+        do {
+            let error = email(OwnerAlertMessage(late, baseURL: environment.baseURL), to: to, reportName: late.reportName,
+                              scheduleName: late.scheduleName, localDateTime: late.localDateTime, executionID: late.executionID,
+                              scheduleID: late.scheduleID, what: "a data-late email")
+            try OwnerAlertRepository(connection: store, every: every).recordLateSent(scheduleID: late.scheduleID, slot: late.slot, error: error)
+        } catch {
+            logger.error("could not record a data-late email", metadata: ["schedule_id": "\(late.scheduleID)", "error": "\(error)"])
+        }
+    }
+
+    /// Sends one alert email through the admin's server; returns why it was not sent (logged), nil when it was.
+    private func email(_ message: OwnerAlertMessage, to ownerEmail: String, reportName: String, scheduleName: String,
+                       localDateTime: String, executionID: UUID?, scheduleID: UUID?, what: String) -> String? {
         do {
             guard let system = try systemSMTP() else {
                 if !warnedNoServer {
                     warnedNoServer = true
                     logger.warning("no SMTP server is set up on /admin/email: owner alerts are in-app notifications only")
                 }
-                return
+                return OwnerAlertRepository.noServerError
             }
-            guard let alert = try OwnerAlertRepository(connection: store, every: every).claim(executionID) else { return }
-            var sendError: String?
-            do {
-                _ = try send(alert, through: system)
-            } catch {
-                sendError = "\(error)"
-                logger.error("could not send an owner alert", metadata: ["execution_id": "\(executionID)", "kind": "\(alert.kind.rawValue)",
-                                                                       "error": "\(error)"])
-            }
-            try OwnerAlertRepository(connection: store, every: every).recordSent(alert, error: sendError)
+            _ = try send(message, to: ownerEmail, reportName: reportName, scheduleName: scheduleName, localDateTime: localDateTime,
+                         executionID: executionID, scheduleID: scheduleID, through: system)
+            return nil
         } catch {
-            logger.error("could not decide or record an owner alert", metadata: ["execution_id": "\(executionID)", "error": "\(error)"])
+            logger.error("could not send \(what)", metadata: ["execution_id": "\(executionID.map { "\($0)" } ?? "none")",
+                                                            "schedule_id": "\(scheduleID.map { "\($0)" } ?? "none")", "error": "\(error)"])
+            return "\(error)"
         }
-    }
-
-    /// Emails the owner of a schedule that paused itself (`ScheduleAutoPause` paused it once, so this sends once);
-    /// never throws. A failure to send is logged: the in-app notification stays.
-    func schedulePaused(_ paused: ScheduleAutoPause.Paused) {
-        guard let to = paused.ownerEmail else { return }
-        do {
-            guard let system = try systemSMTP() else { return }
-            _ = try send(OwnerAlertMessage(paused, baseURL: environment.baseURL), to: to, reportName: paused.reportName,
-                         scheduleName: paused.scheduleName, localDateTime: paused.localDateTime, executionID: paused.executionID,
-                         scheduleID: paused.scheduleID, through: system)
-        } catch {
-            logger.error("could not send a schedule-paused email", metadata: ["execution_id": "\(paused.executionID)",
-                                                                            "schedule_id": "\(paused.scheduleID)", "error": "\(error)"])
-        }
-    }
-
-    /// Emails the owner of a schedule whose slot passed its deadline (`LateNotices` claimed it once); never throws.
-    func scheduleLate(_ late: LateNotices.Late) {
-        guard let to = late.ownerEmail else { return }
-        do {
-            guard let system = try systemSMTP() else { return }
-            _ = try send(OwnerAlertMessage(late, baseURL: environment.baseURL), to: to, reportName: late.reportName,
-                         scheduleName: late.scheduleName, localDateTime: late.localDateTime, executionID: late.executionID,
-                         scheduleID: late.scheduleID, through: system)
-        } catch {
-            logger.error("could not send a data-late email", metadata: ["schedule_id": "\(late.scheduleID)", "error": "\(error)"])
-        }
-    }
-
-    /// Sends the alert's email; returns what the channel says it did.
-    func send(_ alert: OwnerAlertRepository.Alert, through system: (server: SMTPServer, password: String?)) throws -> String {
-        try send(OwnerAlertMessage(alert, baseURL: environment.baseURL, every: every), to: alert.ownerEmail, reportName: alert.reportName,
-                 scheduleName: alert.scheduleName, localDateTime: alert.localDateTime, executionID: alert.executionID,
-                 scheduleID: alert.scheduleID, through: system)
     }
 
     private func send(_ message: OwnerAlertMessage, to ownerEmail: String, reportName: String, scheduleName: String, localDateTime: String,

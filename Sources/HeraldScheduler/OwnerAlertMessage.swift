@@ -8,16 +8,21 @@ struct OwnerAlertMessage {
     let markdown: String
     let placeholders: [String: String]
 
-    init(_ alert: OwnerAlertRepository.Alert, baseURL: String, every: Int) {
+    init(_ alert: OwnerAlertRepository.Alert, baseURL: String) {
         let base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         let link = base + "/executions/" + alert.executionID.uuidString.lowercased()
         switch alert.kind {
-        case .failure:
+        case .failure, .paused, .late: // `claim` gives a run's failure or recovery; pauses and late slots have their own
+
             subject = alert.status == "partial" ? "Herald: \"{schedule_name}\" was only partly delivered" : "Herald: \"{schedule_name}\" failed"
             let what = alert.status == "partial" ? "was only partly delivered" : "failed"
             let times = alert.streak == 1 ? "This is its first failure in a row." : "It has failed \(alert.streak) times in a row."
-            let next = every == 1 ? "Herald emails you about each failure" : "Herald emails you again if it is still failing after \(every) more runs"
-            let streak = "\(times) \(next), and once when it works again."
+            let rule = alert.rule
+            let next = rule.failures == .first ? "Herald does not email you again while it keeps failing"
+                : rule.every == 1 ? "Herald emails you about each failure"
+                : "Herald emails you again if it is still failing after \(rule.every) more runs"
+            let streak = "\(times) \(next)\(rule.recovery ? ", and once when it works again" : "")."
+
             markdown = """
                 The run of **{schedule_name}** (report {report_name}) for {date} {time} (\(alert.timeZone)) \(what).
 

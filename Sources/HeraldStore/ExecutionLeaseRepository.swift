@@ -492,7 +492,8 @@ public struct ExecutionLeaseRepository {
         public let outcomes: [DeliveryOutcome]
         public let rowCount: Int?
         public let timings: [String: Double]
-        /// Who is told when the run failed or was only partly delivered.
+        /// Unused since the owner alerts (`OwnerAlertRepository`) write the in-app notices; kept until the callers
+        /// on the worker's path drop it.
         public let notify: UUID?
         public let reportName: String
         /// A run delivered without `startDelivering` (`ClaimedExecution.freshTargets`): what that would have recorded.
@@ -536,18 +537,20 @@ public struct ExecutionLeaseRepository {
         }
     }
 
-    /// How an attempt ended: `queued` while a delivery waits for its retry. `woken`: the run parked on the data
-    /// source whose slot a fresh finish freed.
+    /// How an attempt ended: `queued` while a delivery waits for its retry. `previousStatus`: the schedule's last
+    /// finished run's status before this end (nil: none, or no schedule). `woken`: the run parked on the data source
+    /// whose slot a fresh finish freed.
     public struct Ended: Sendable {
         public let status: String
         public let notBefore: Date?
         public let error: String?
+        public let previousStatus: String?
         public var woken: [WokenRun] = []
     }
 
     /// Ends an attempt in one statement: records the delivery outcomes, then from all of the execution's deliveries
     /// decides its status: back to `queued` until the earliest retry while any waits, else `succeeded`, `partial`
-    /// or `failed`; a failure or partial delivery notifies the owner. Returns nil when the lease was lost.
+    /// or `failed` (the owner is told afterwards, by `OwnerAlertRepository`). Returns nil when the lease was lost.
     public func finish(_ id: UUID, owner: String, outcomes: [DeliveryOutcome], rowCount: Int?, timings: [String: Double],
                        notify ownerID: UUID?, reportName: String) throws -> Ended? {
         try finish(Finish(id: id, owner: owner, outcomes: outcomes, rowCount: rowCount, timings: timings, notify: ownerID, reportName: reportName))
@@ -566,8 +569,7 @@ public struct ExecutionLeaseRepository {
 
     static func finishQuery(_ finishing: Finish) -> PostgresQuery {
         if let fresh = finishing.fresh { return freshFinishQuery(finishing, fresh) }
-        let (id, owner, rowCount, timings, ownerID, reportName) = (finishing.id, finishing.owner, finishing.rowCount, finishing.timings,
-                                                                  finishing.notify, finishing.reportName)
+        let (id, owner, rowCount, timings) = (finishing.id, finishing.owner, finishing.rowCount, finishing.timings)
         var ids: [UUID] = [], kinds: [String] = [], texts: [String] = [], times: [Double] = []
         for outcome in finishing.outcomes {
             ids.append(outcome.deliveryID)
@@ -616,15 +618,12 @@ public struct ExecutionLeaseRepository {
                     lease_owner = NULL, lease_expires_at = NULL
                 FROM state
                 WHERE e.id = \(id) AND e.status = 'running' AND e.lease_owner = \(owner)
-                RETURNING e.status, e.not_before, e.error
-            ), noted AS (
-                INSERT INTO notifications (user_id, kind, title, body, execution_id)
-                SELECT \(ownerID)::uuid, 'execution.' || ended.status,
-                       CASE ended.status WHEN 'failed' THEN \("“\(reportName)” failed") ELSE \("“\(reportName)” was only partly delivered") END,
-                       coalesce(ended.error, ''), \(id)
-                FROM ended WHERE ended.status IN ('failed', 'partial') AND \(ownerID)::uuid IS NOT NULL
+                RETURNING e.status, e.not_before, e.error,
+                          -- The schedule's last run before this one (the statement's snapshot: before the trigger of
+                          -- 0012 moves it on), so a success after a success costs the owner alerts no statement.
+                          (SELECT s.last_status FROM schedules s WHERE s.id = e.schedule_id) AS previous_status
             )
-            SELECT status, not_before, error FROM ended
+            SELECT status, not_before, error, previous_status FROM ended
             """
     }
 
@@ -678,7 +677,8 @@ public struct ExecutionLeaseRepository {
                     lease_owner = NULL, lease_expires_at = NULL
                 FROM state
                 WHERE e.id = \(id) AND e.status = 'running' AND e.lease_owner = \(finishing.owner)
-                RETURNING e.status, e.not_before, e.error
+                RETURNING e.status, e.not_before, e.error,
+                          (SELECT s.last_status FROM schedules s WHERE s.id = e.schedule_id) AS previous_status
             ), art AS (
                 INSERT INTO artifacts (id, execution_id, format, file_name, storage_path, byte_count, sha256)
                 SELECT a.id, \(id), a.format, a.file_name, a.storage_path, a.byte_count, decode(a.sha256, 'hex')
@@ -697,15 +697,9 @@ public struct ExecutionLeaseRepository {
                        CASE WHEN o.kind = 'succeeded' THEN NULL ELSE o.text END,
                        CASE WHEN o.kind = 'succeeded' THEN o.text END
                 FROM ended, o
-            ), noted AS (
-                INSERT INTO notifications (user_id, kind, title, body, execution_id)
-                SELECT \(finishing.notify)::uuid, 'execution.' || ended.status,
-                       CASE ended.status WHEN 'failed' THEN \("“\(finishing.reportName)” failed") ELSE \("“\(finishing.reportName)” was only partly delivered") END,
-                       coalesce(ended.error, ''), \(id)
-                FROM ended WHERE ended.status IN ('failed', 'partial') AND \(finishing.notify)::uuid IS NOT NULL
             )
             -- One row always: it evaluates the release, whether or not the lease held (status NULL when it did not).
-            SELECT (SELECT ok FROM released) AS released, ended.status, ended.not_before, ended.error,
+            SELECT (SELECT ok FROM released) AS released, ended.status, ended.not_before, ended.error, ended.previous_status,
                    woken.id AS woken_id, woken.priority AS woken_priority
             FROM (SELECT 1) one LEFT JOIN ended ON true LEFT JOIN woken ON true
             """
@@ -723,7 +717,7 @@ public struct ExecutionLeaseRepository {
         // A retry is waiting: wake the schedulers, so they sleep until it rather than past it.
         if status == "queued" && woke.isEmpty { try connection.notify(ScheduleRepository.changeChannel, payload: "execution") }
         return Ended(status: status, notBefore: try row.decode("not_before", as: Date?.self), error: try row.decode("error", as: String?.self),
-                     woken: try Self.wokenRun(row))
+                     previousStatus: try row.decode("previous_status", as: String?.self), woken: try Self.wokenRun(row))
     }
 
     /// The run a fresh finish woke, from its row (none on the general path's rows).
@@ -733,7 +727,8 @@ public struct ExecutionLeaseRepository {
     }
 
     /// Ends an attempt that failed before delivering (the query failed, or workers kept crashing on it).
-    /// `parameters`: the values it resolved, when it got that far.
+    /// `parameters`: the values it resolved, when it got that far. `notify` and `reportName` are unused since the
+    /// owner alerts write the in-app notice (kept until the worker's callers drop them).
     @discardableResult
     public func fail(_ id: UUID, owner: String, error: String, timings: [String: Double], deadLetter: Bool = false,
                      parameters: String? = nil, notify ownerID: UUID?, reportName: String) throws -> Bool {
@@ -750,12 +745,6 @@ public struct ExecutionLeaseRepository {
                 """)
             guard updated == 1 else { return false }
             if try wakeBehindSchedule(after: id) { try connection.notify(ScheduleRepository.changeChannel, payload: "execution") }
-            if let ownerID {
-                try connection.execute("""
-                    INSERT INTO notifications (user_id, kind, title, body, execution_id)
-                    VALUES (\(ownerID), 'execution.failed', \("“\(reportName)” failed"), \(error), \(id))
-                    """)
-            }
             return true
         }
     }

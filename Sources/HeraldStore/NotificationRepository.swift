@@ -3,7 +3,7 @@ import HeraldCore
 import Postgres
 
 /// A notification as its owner reads it. The scheduler writes them (a failed or partial run, a broken schedule);
-/// `kind` says which (`execution.failed`, `execution.partial`, `schedule.broken`, `schedule.paused`, `schedule.late`).
+/// `kind` says which (`execution.failed`, `execution.partial`, `execution.recovered`, `schedule.broken`, `schedule.paused`, `schedule.late`).
 public struct NotificationRecord: Sendable, Equatable {
     public let id: UUID
     public let userID: UUID

@@ -9,7 +9,7 @@ extension UserService {
 
     public func setOwnWeeklySummary(actor: Actor, _ enabled: Bool) throws {
         let id = try signedIn(actor)
-        try connection.transaction {
+        try atomically(connection) {
             let summaries = WeeklySummaryRepository(connection: connection)
             guard try summaries.isEnabled(userID: id) != enabled else { return }
             try summaries.setEnabled(userID: id, enabled)

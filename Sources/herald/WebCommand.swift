@@ -23,6 +23,7 @@ struct WebCommand: ParsableCommand {
             maxBackfill: config.maxBackfill)
         configured.previousSecretKey = config.previousSecretKey
         configured.channels = ChannelEnvironment(config: config)
+        configured.alertEvery = config.alertEvery
         let settings = configured
         do {
             application = WebApplication(templates: try Templates.load(directory: config.templatesDirectory), settings: settings,

@@ -128,12 +128,24 @@ def test_admin_adds_a_creator_who_schedules_runs_and_downloads_a_report(browser:
     # Step 4: where it goes, as CSV and XLSX.
     browser.wait_for_path(lambda path: path.endswith("/distribution"), "of step 4")
     browser.fill_form({f"{destination_name} (folder)": True, "CSV": True, "XLSX": True})
+    # "Alerts and upkeep": closed until opened; a bad number comes back beside its field, the rest kept.
+    browser.driver.find_element(By.CSS_SELECTOR, "details.alerts-upkeep summary").click()
+    browser.fill_form({"Email the owner of alerts": "Off", "Pause itself after this many failed runs in a row (optional)": "500"})
+    browser.submit("Continue")
+    assert browser.title().startswith("Error: ")
+    assert browser.driver.find_element(By.ID, "pause_after_failures-error").is_displayed()
+    browser.driver.execute_script("arguments[0].scrollIntoView()", browser.driver.find_element(By.CSS_SELECTOR, "details.alerts-upkeep"))
+    browser.screenshot("wizard-alerts-error")
+    assert_accessible(browser)
+    browser.fill_form({"Pause itself after this many failed runs in a row (optional)": "3"})
     browser.submit("Continue")
 
     # Step 5: review and activate.
     browser.wait_for_path(lambda path: path.endswith("/review"), "of step 5")
     review = browser.text()
     assert report_name in review and destination_name in review and "Region: US" in review
+    assert "In-app only on the first failure, then every 5th; on recovery (set for this schedule)" in review
+    assert "after 3 failed runs in a row" in review
     browser.submit("Activate schedule")
     schedule_path = browser.wait_for_path(lambda path: path.startswith("/schedules/") and "/new" not in path,
                                           "of the new schedule").split("?")[0]

@@ -128,6 +128,27 @@ def test_the_email_server_page_fills_a_preset_shows_errors_and_is_accessible(bro
     assert not violations, describe(violations)
 
 
+def test_the_account_alerts_form_saves_the_rule_shows_errors_and_is_accessible(browser: Browser, admin: Login):
+    browser.sign_in(admin)
+    browser.open("/account")
+    assert "Now: Email and in-app on the first failure, then every 5th; on recovery." in browser.text()
+    browser.fill_form({"Every Nth failure (optional)": "0"})
+    browser.submit("Save alerts")
+    assert browser.title().startswith("Error: ")
+    assert browser.driver.find_element(By.ID, "alert_every-error").is_displayed()
+    violations = browser.accessibility_violations()
+    assert not violations, describe(violations)
+    browser.fill_form({"Email": False, "On the first failure of a streak only": True, "Every Nth failure (optional)": ""})
+    browser.submit("Save alerts")
+    browser.wait_for_path(lambda path: path == "/account", "/account after saving")
+    assert "Your alert settings were saved." in browser.text()
+    assert "Now: In-app only on the first failure; on recovery." in browser.text()
+    browser.driver.execute_script("arguments[0].scrollIntoView()", browser.driver.find_element(By.ID, "alerts-heading"))
+    browser.screenshot("account-alerts")
+    violations = browser.accessibility_violations()
+    assert not violations, describe(violations)
+
+
 def add_notification(user_email: str, title: str, body: str, seconds_ago: int) -> None:
     """Puts a notification in Herald's own database as the scheduler does when a run fails (psql, bound variables)."""
     database_url = required_env("HERALD_BROWSER_HERALD_DATABASE_URL")

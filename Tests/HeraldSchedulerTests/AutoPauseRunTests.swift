@@ -93,6 +93,13 @@ struct AutoPauseRunTests {
         let body = f.alerts.decoded(mail)
         #expect(body.contains("division by zero"), "\(body)")
         #expect(body.contains("/schedules/\(f.scheduleID.uuidString.lowercased())"), "\(body)")
+        // The pause email's trail: claimed once with the pause, its sending recorded.
+        let trail = try f.store.query("SELECT execution_id, streak, sent_at IS NOT NULL AS sent, error FROM owner_alerts WHERE kind = 'paused'")
+        #expect(trail.count == 1)
+        #expect(try trail.first?.decode("execution_id", as: UUID?.self) == third.id)
+        #expect(try trail.first?.decode("streak", as: Int.self) == 3)
+        #expect(try trail.first?.decode("sent", as: Bool.self) == true)
+        #expect(try trail.first?.decode("error", as: String?.self) == nil)
     }
 
     @Test func aSuccessInBetweenStartsTheCountAgain() throws {

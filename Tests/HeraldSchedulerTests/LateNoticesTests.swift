@@ -1,4 +1,6 @@
+import Crypto
 import Foundation
+import HeraldDelivery
 import HeraldCore
 import HeraldStore
 import Postgres
@@ -88,5 +90,37 @@ struct LateNoticesTests {
         #expect(told.map(\.scheduleID) == [schedule])
         #expect(told.first?.executionID == nil)
         #expect(try fx.notices() == [nil])
+    }
+
+    @Test func theLateEmailIsSentOnceAndRecordedInOwnerAlerts() throws {
+        let fx = try Fixture()
+        let smtp = try DeliveryServers.smtp()
+        let key = SecretBox.generateKey()
+        try SystemEmailService(connection: fx.f.connection, keyring: try SecretKeyring(current: key)).save(SystemEmailService.Input(
+            host: "127.0.0.1", port: String(smtp.port), security: "plain", fromAddress: "herald@example.org", fromName: "Herald"), actor: .commandLine)
+        let email: String = try fx.f.connection.query("SELECT email FROM users WHERE id = \(fx.owner)")[0].decode("email")
+        let (fired, slot) = try fx.schedule(deadline: 5)
+        let run = try fx.run(fired, slot: slot, status: "failed")
+        let (neverFired, _) = try fx.schedule(deadline: 5)
+        try fx.f.connection.execute("UPDATE schedules SET enabled = false, paused_automatically = true WHERE id = \(neverFired)")
+        let mailer = OwnerAlertMailer(store: fx.f.connection, keyring: { try SecretKeyring(current: key) }, every: 5,
+                                      environment: ChannelEnvironment(deliveryRoot: NSTemporaryDirectory(), baseURL: "https://herald.example.org"))
+        let told = try LateNotices(connection: fx.f.connection).check(now: slot.addingTimeInterval(600))
+        #expect(Set(told.map(\.scheduleID)) == [fired, neverFired])
+        for late in told { mailer.scheduleLate(late) }
+        // A second check (another scheduler) claims nothing, so sends nothing.
+        #expect(try LateNotices(connection: PostgresConnection(url: fx.f.url)).check(now: slot.addingTimeInterval(660)).isEmpty)
+        let trail = try fx.f.connection.query("""
+            SELECT schedule_id, execution_id, scheduled_for, sent_at IS NOT NULL AS sent FROM owner_alerts WHERE kind = 'late' ORDER BY created_at
+            """)
+        #expect(trail.count == 2)
+        for row in trail {
+            let schedule: UUID = try row.decode("schedule_id")
+            #expect(try row.decode("execution_id", as: UUID?.self) == (schedule == fired ? run : nil))
+            #expect(try row.decode("scheduled_for", as: Date.self) == slot)
+            #expect(try row.decode("sent", as: Bool.self))
+        }
+        let mail = try smtp.messages().filter { $0.recipients == [email] }
+        #expect(mail.count == 2, "one email per late schedule")
     }
 }

@@ -9,8 +9,8 @@ import TestSupport
 @testable import HeraldScheduler
 
 /// Owner alert emails against the real test SMTP server (the admin's server, on its plain port): a schedule whose runs
-/// fail seven times and then succeed emails its owner at failures 1 and 6 (`HERALD_ALERT_EVERY` 5) and once when it
-/// works again, beside the in-app notifications; recording an end twice, or two workers seeing it, sends one email.
+/// fail seven times and then succeed tells its owner at failures 1 and 6 (`HERALD_ALERT_EVERY` 5) and once when it
+/// works again, by email and in-app (one rule for both); recording an end twice, or two workers seeing it, tells once.
 struct OwnerAlertRunTests {
     struct Fixture {
         let url: String
@@ -133,9 +133,11 @@ struct OwnerAlertRunTests {
         #expect(recovery.contains("after 7 failed runs in a row"))
         #expect(recovery.contains("/executions/\(recovered.uuidString.lowercased())"))
 
-        // The in-app notifications are written as before: one per failed run.
-        let notes: Int = try f.store.query("SELECT count(*)::int AS n FROM notifications WHERE user_id = \(f.ownerID) AND kind = 'execution.failed'")[0].decode("n")
-        #expect(notes == 7)
+        // The in-app notices follow the same rule: failures 1 and 6, and the recovery.
+        let notes = try f.store.query("""
+            SELECT kind, execution_id FROM notifications WHERE user_id = \(f.ownerID) AND kind LIKE 'execution.%' ORDER BY created_at
+            """).map { "\(try $0.decode("kind", as: String.self)) \(try $0.decode("execution_id", as: UUID.self))" }
+        #expect(notes == ["execution.failed \(failed[0])", "execution.failed \(failed[5])", "execution.recovered \(recovered)"])
         let alerts = try f.store.query("SELECT kind, streak, sent_at IS NOT NULL AS sent FROM owner_alerts ORDER BY created_at").map {
             "\(try $0.decode("kind", as: String.self)) \(try $0.decode("streak", as: Int.self)) \(try $0.decode("sent", as: Bool.self))"
         }
@@ -148,25 +150,29 @@ struct OwnerAlertRunTests {
         let id = try f.execution(0)
         guard case .finished = try runner.run(id) else { Issue.record("the run should finish"); return }
         // The end recorded again, by this worker and by another one (a second scheduler).
-        runner.alerts.runEnded(id)
-        try f.runner().alerts.runEnded(id)
+        runner.alerts.runEnded(id, status: "failed", previousStatus: nil)
+        try f.runner().alerts.runEnded(id, status: "failed", previousStatus: nil)
         _ = try f.smtp.waitForMessage { $0.recipients == [f.owner] }
         let mail = try f.mail()
         #expect(mail.count == 1)
         #expect(try f.store.query("SELECT count(*)::int AS n FROM owner_alerts WHERE execution_id = \(id)")[0].decode("n", as: Int.self) == 1)
+        #expect(try f.store.query("SELECT count(*)::int AS n FROM notifications WHERE execution_id = \(id)")[0].decode("n", as: Int.self) == 1)
         // The schedule's name is shown as written, never as markup, in the HTML part.
         let html = f.html(mail[0])
         #expect(!html.isEmpty && !html.contains("<b>deals</b>") && !html.contains("<em>Hot</em>"), "\(html)")
         #expect(html.contains("&lt;b&gt;deals&lt;/b&gt;"), "\(html)")
     }
 
-    @Test func withoutAnSMTPServerOnlyTheNotificationIsWritten() throws {
+    @Test func withoutAnSMTPServerTheNotificationIsWrittenAndTheAlertSaysWhyNoEmailWent() throws {
         let f = try Fixture()
         try f.store.execute("DELETE FROM system_email")
         let runner = try f.runner()
         let id = try f.execution(0)
         guard case .finished = try runner.run(id) else { Issue.record("the run should finish"); return }
-        #expect(try f.store.query("SELECT count(*)::int AS n FROM owner_alerts")[0].decode("n", as: Int.self) == 0)
+        let alert = try f.store.query("SELECT kind, sent_at IS NULL AS unsent, error FROM owner_alerts")
+        #expect(alert.count == 1)
+        #expect(try alert.first?.decode("unsent", as: Bool.self) == true)
+        #expect(try alert.first?.decode("error", as: String?.self) == OwnerAlertRepository.noServerError)
         #expect(try f.store.query("SELECT count(*)::int AS n FROM notifications WHERE execution_id = \(id)")[0].decode("n", as: Int.self) == 1)
         #expect(try f.mail().isEmpty)
     }

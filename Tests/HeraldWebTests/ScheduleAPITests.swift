@@ -64,13 +64,14 @@ struct ScheduleAPITests {
         let response = f.api("POST", "/api/v1/schedules", token: token, json: """
             {"name": "x", "report_id": "\(f.bobReport.uuidString)", "destination_ids": ["\(f.bobFolder.uuidString)"],
              "recurrence": {"kind": "every_minutes", "time_zone": "Mars/Base", "interval": 7}, "formats": ["docx"],
-             "filename_pattern": "../up", "naming": "x", "misfire_policy": "x", "overlap_policy": "x", "jitter_seconds": -1, "priority": 10}
+             "filename_pattern": "../up", "naming": "x", "misfire_policy": "x", "overlap_policy": "x", "jitter_seconds": -1, "priority": 10,
+             "alert_failures": "often", "alert_every": 0}
             """)
         #expect(response.status == .unprocessableContent)
         #expect(response.header("Content-Type") == "application/problem+json")
         let fields = Set(((jsonObject(response)["errors"] as? [[String: Any]]) ?? []).compactMap { $0["field"] as? String })
         #expect(fields == ["report_id", "destination_ids", "time_zone", "formats", "filename_pattern", "naming", "misfire_policy",
-                           "overlap_policy", "jitter_seconds", "priority"])
+                           "overlap_policy", "jitter_seconds", "priority", "alert_failures", "alert_every"])
         #expect(try f.web.store.query("SELECT count(*)::int AS n FROM schedules")[0].decode("n", as: Int.self) == 0)
         #expect(f.api("POST", "/api/v1/schedules", token: token, json: "{not json").status == .badRequest)
     }
@@ -97,6 +98,7 @@ struct ScheduleAPITests {
 
         let id = try #require(jsonObject(f.api("POST", "/api/v1/schedules", token: token, json: f.body()))["id"] as? String)
         #expect(errors("PATCH", "/api/v1/schedules/\(id)", #"{"paused": "yes"}"#) == [["field": "paused", "message": "must be true or false"]])
+        #expect(errors("PATCH", "/api/v1/schedules/\(id)", #"{"alert_in_app": "on"}"#) == [["field": "alert_in_app", "message": "must be true or false"]])
         #expect(errors("POST", "/api/v1/schedules/\(id)/pause", #"{"note": 3}"#) == [["field": "note", "message": "must be a string"]])
         #expect(f.api("PATCH", "/api/v1/schedules/\(id)", token: token, json: #"{"paused": tru"#).status == .badRequest)
         #expect(f.api("POST", "/api/v1/schedules", token: token, json: "[1]").status == .badRequest)

@@ -21,6 +21,8 @@ struct ErrorRedactionTests {
         let error: String = try fixture.store.query("SELECT error FROM executions")[0].decode("error")
         #expect(error.contains("22P02") && error.contains("invalid input syntax"), "\(error)")
         #expect(!error.contains(canary))
+        // The in-app notice is the owner alert's, written just after the run's end is recorded.
+        #expect(try waitUntil(10) { try !fixture.store.query("SELECT 1 FROM notifications WHERE user_id = \(owner)").isEmpty })
         let notices = try fixture.store.query("SELECT title || ' ' || body AS text FROM notifications WHERE user_id = \(owner)")
         #expect(!notices.isEmpty)
         for notice in notices { #expect(!(try notice.decode("text", as: String.self)).contains(canary)) }

@@ -263,7 +263,8 @@ struct WorkerTests {
         defer { scheduler.stop() }
         let dead = try waitUntil(30) { try fixture.count("SELECT count(*) FROM executions WHERE dead_lettered_at IS NOT NULL AND status = 'failed'") == 1 }
         #expect(dead, "\(scheduler.output)")
-        #expect(try fixture.count("SELECT count(*) FROM notifications WHERE user_id = '\(owner)' AND execution_id = '\(execution)'") == 1)
+        // The in-app notice is the owner alert's, written just after the run's end is recorded.
+        #expect(try waitUntil(10) { try fixture.count("SELECT count(*) FROM notifications WHERE user_id = '\(owner)' AND execution_id = '\(execution)'") == 1 })
         #expect(fixture.deliveredFiles().isEmpty)
         let listed = try fixture.herald(["execution", "list", "--dead"])
         #expect(listed.output.contains(execution.uuidString.lowercased()))
@@ -414,7 +415,7 @@ struct WorkerTests {
         let row = try fixture.store.query("SELECT attempts, error FROM executions")[0]
         #expect(try row.decode("attempts", as: Int.self) == 2)
         #expect(try row.decode("error", as: String.self).contains("could not connect"))
-        #expect(try fixture.count("SELECT count(*) FROM notifications WHERE user_id = '\(owner)' AND kind = 'execution.failed'") == 1)
+        #expect(try waitUntil(10) { try fixture.count("SELECT count(*) FROM notifications WHERE user_id = '\(owner)' AND kind = 'execution.failed'") == 1 })
         #expect(fixture.deliveredFiles().isEmpty)
     }
 

@@ -4,7 +4,8 @@ import Postgres
 
 /// The "data late" check: for each schedule with a deadline (enabled, or paused by `ScheduleAutoPause`; one paused by
 /// hand is not late), the latest slot whose deadline passed within the last day and that has no succeeded (or
-/// deliberately skipped) run is claimed once in `late_notices` and its owner gets a `schedule.late` notification.
+/// deliberately skipped) run is claimed once in `late_notices` and its owner gets a `schedule.late` notification (and an `owner_alerts`
+/// row, kind `late`, for the email's trail).
 /// The slots come from the recurrence, so a slot that never fired (the schedule paused itself) is late too; slots
 /// before the schedule was created or last resumed are not.
 public struct LateNotices {
@@ -84,6 +85,12 @@ public struct LateNotices {
                        || ') had not succeeded ' || late.deadline_minutes || ' minutes after its slot.',
                        late.execution_id
                 FROM late JOIN claimed ON claimed.schedule_id = late.id WHERE late.owner_id IS NOT NULL
+            ), recorded AS (
+                -- The email's trail (sent_at / error), written by OwnerAlertMailer.scheduleLate.
+                INSERT INTO owner_alerts (execution_id, kind, schedule_id, user_id, streak, scheduled_for)
+                SELECT late.execution_id, 'late', late.id, late.owner_id, 0, \(slot)
+                FROM late JOIN claimed ON claimed.schedule_id = late.id WHERE late.owner_id IS NOT NULL
+                ON CONFLICT DO NOTHING
             )
             SELECT late.id, late.name, late.deadline_minutes, late.execution_id, late.time_zone, r.name AS report_name, u.email,
                    to_char(\(slot)::timestamptz AT TIME ZONE late.time_zone, 'YYYY-MM-DD HH24:MI:SS') AS local_time

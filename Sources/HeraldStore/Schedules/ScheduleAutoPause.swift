@@ -3,7 +3,8 @@ import Postgres
 
 /// Pauses a schedule whose last `pause_after_failures` ended runs (succeeded, partial or failed; newest first; only
 /// those that ended after its last resume) all failed or were partial, with the service's pause (`ScheduleService.
-/// pausing`) and a note saying why, an audit row and an in-app notification for its owner. Asked only after a run
+/// pausing`) and a note saying why, an audit row, an in-app notification for its owner and the `owner_alerts` row of
+/// the email (kind `paused`). Asked only after a run
 /// ended failed or partial, so a succeeded run costs nothing. The UPDATE is conditioned on the schedule still being
 /// enabled and not resumed since the check read it, so two schedulers ending runs at once pause it once.
 public struct ScheduleAutoPause {
@@ -66,6 +67,11 @@ public struct ScheduleAutoPause {
                     SELECT owner_id, 'schedule.paused',
                            'Schedule “' || CASE WHEN name = '' THEN 'unnamed' ELSE name END || '” paused itself', pause_note, \(executionID)
                     FROM paused WHERE owner_id IS NOT NULL
+                ), recorded AS (
+                    -- The email's trail (sent_at / error), written by OwnerAlertMailer.schedulePaused.
+                    INSERT INTO owner_alerts (execution_id, kind, schedule_id, user_id, streak)
+                    SELECT \(executionID), 'paused', id, owner_id, k FROM paused WHERE owner_id IS NOT NULL
+                    ON CONFLICT DO NOTHING
                 )
                 SELECT paused.id, paused.name, paused.pause_note, paused.k, paused.time_zone, r.name AS report_name, u.email,
                        to_char(run.scheduled_for AT TIME ZONE paused.time_zone, 'YYYY-MM-DD HH24:MI:SS') AS local_time

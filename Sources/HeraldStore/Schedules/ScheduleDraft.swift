@@ -38,6 +38,22 @@ public struct ScheduleDraft: Codable, Sendable, Equatable {
     public var pauseAfterFailures: Int?
     /// Minutes after each slot (1 to 10080) by which its run should have succeeded, else the owner is told; nil: none.
     public var deadlineMinutes: Int?
+    /// The owner-alert rule's overrides (migration 0029), each nil to follow the owner's setting.
+    public var alertEmail: Bool?
+    public var alertInApp: Bool?
+    /// `first` or `every`.
+    public var alertFailures: String?
+    public var alertEvery: Int?
+    public var alertRecovery: Bool?
+
+    /// The alert overrides together.
+    public var alerts: AlertSettings {
+        get { AlertSettings(email: alertEmail, inApp: alertInApp, failures: alertFailures, every: alertEvery, recovery: alertRecovery) }
+        set {
+            alertEmail = newValue.email; alertInApp = newValue.inApp; alertFailures = newValue.failures
+            alertEvery = newValue.every; alertRecovery = newValue.recovery
+        }
+    }
 
     public static let defaultFilenamePattern = "{report_name}_{date}_{time}.{format}"
 
@@ -48,7 +64,7 @@ public struct ScheduleDraft: Codable, Sendable, Equatable {
                 paused: Bool = false, pauseNote: String = "", sharedWith: [UUID]? = nil,
                 deliveryCondition: DeliveryCondition = .always, emailSubject: String = "", emailBodyMd: String = "",
                 templateID: UUID? = nil, retentionDays: Int? = nil, pauseAfterFailures: Int? = nil,
-                deadlineMinutes: Int? = nil) {
+                deadlineMinutes: Int? = nil, alerts: AlertSettings = AlertSettings()) {
         self.name = name
         self.reportID = reportID
         self.recurrence = recurrence
@@ -72,6 +88,7 @@ public struct ScheduleDraft: Codable, Sendable, Equatable {
         self.retentionDays = retentionDays
         self.pauseAfterFailures = pauseAfterFailures
         self.deadlineMinutes = deadlineMinutes
+        self.alerts = alerts
     }
 
     /// snake_case, as the API names the fields (and as the wizard's draft is stored).
@@ -84,6 +101,8 @@ public struct ScheduleDraft: Codable, Sendable, Equatable {
         case emailSubject = "email_subject", emailBodyMd = "email_body_md", templateID = "template_id"
         case retentionDays = "retention_days", pauseAfterFailures = "pause_after_failures"
         case deadlineMinutes = "deadline_minutes"
+        case alertEmail = "alert_email", alertInApp = "alert_in_app", alertFailures = "alert_failures", alertEvery = "alert_every"
+        case alertRecovery = "alert_recovery"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -112,6 +131,11 @@ public struct ScheduleDraft: Codable, Sendable, Equatable {
         retentionDays = try c.decodeIfPresent(Int.self, forKey: .retentionDays)
         pauseAfterFailures = try c.decodeIfPresent(Int.self, forKey: .pauseAfterFailures)
         deadlineMinutes = try c.decodeIfPresent(Int.self, forKey: .deadlineMinutes)
+        alertEmail = try c.decodeIfPresent(Bool.self, forKey: .alertEmail)
+        alertInApp = try c.decodeIfPresent(Bool.self, forKey: .alertInApp)
+        alertFailures = try c.decodeIfPresent(String.self, forKey: .alertFailures)
+        alertEvery = try c.decodeIfPresent(Int.self, forKey: .alertEvery)
+        alertRecovery = try c.decodeIfPresent(Bool.self, forKey: .alertRecovery)
     }
 }
 

@@ -44,6 +44,10 @@ public struct ScheduleRecord: Sendable, Equatable {
     public let pauseAfterFailures: Int?
     /// Minutes after a slot by which its run should have succeeded; nil: no deadline.
     public let deadlineMinutes: Int?
+    /// The schedule's own alert settings (nil fields follow the owner's).
+    public let alerts: AlertSettings
+    /// The owner's alert settings (nil fields: the standard rule's).
+    public let ownerAlerts: AlertSettings
     public let ownerID: UUID?
     public let nextRunAt: Date?
     public let lastRun: LastRun?
@@ -59,7 +63,13 @@ public struct ScheduleRecord: Sendable, Equatable {
                       overlapPolicy: overlapPolicy, jitterSeconds: jitterSeconds, priority: priority, paused: paused,
                       pauseNote: pauseNote, sharedWith: sharedWith, deliveryCondition: deliveryCondition,
                       emailSubject: emailSubject, emailBodyMd: emailBodyMd, templateID: templateID, retentionDays: retentionDays,
-                      pauseAfterFailures: pauseAfterFailures, deadlineMinutes: deadlineMinutes)
+                      pauseAfterFailures: pauseAfterFailures, deadlineMinutes: deadlineMinutes, alerts: alerts)
+    }
+
+    /// The rule its runs' alerts follow: its own settings over its owner's over the standard rule
+    /// (`HERALD_ALERT_EVERY` = `every`), as `OwnerAlertRepository` applies them.
+    public func alertRule(every: Int) -> AlertRule {
+        alerts.applied(to: ownerAlerts.applied(to: .standard(every: every)))
     }
 }
 

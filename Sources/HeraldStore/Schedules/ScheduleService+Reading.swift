@@ -8,6 +8,7 @@ extension ScheduleService {
         SELECT \(fragment: columns)
         FROM schedules s
         JOIN reports r ON r.id = s.report_id
+        LEFT JOIN users ou ON ou.id = s.owner_id
         """
 
     /// A page of schedules `s` (already chosen and ordered), decorated with what the list shows.
@@ -16,6 +17,7 @@ extension ScheduleService {
         SELECT \(fragment: columns)
         FROM (\(fragment: page)) s
         JOIN reports r ON r.id = s.report_id
+        LEFT JOIN users ou ON ou.id = s.owner_id
         ORDER BY s.created_at DESC, s.id DESC
         """
     }
@@ -29,7 +31,8 @@ extension ScheduleService {
                (SELECT coalesce(string_agg(sh.user_id::text, ',' ORDER BY sh.created_at), '') FROM schedule_shares sh
                 WHERE sh.schedule_id = s.id) AS shared_with,
                s.last_execution_id AS last_id, s.last_status, s.last_finished_at, s.delivery_condition::text AS delivery_condition,
-               s.email_subject, s.email_body_md, s.distribution_template_id, s.retention_days, s.pause_after_failures, s.deadline_minutes
+               s.email_subject, s.email_body_md, s.distribution_template_id, s.retention_days, s.pause_after_failures, s.deadline_minutes,
+               \(fragment: AlertSettingsRepository.columns("s", prefix: "")), \(fragment: AlertSettingsRepository.columns("ou", prefix: "owner_"))
         """
 
     /// A schedule whose last finished run (kept on the row by migration 0012's triggers) failed, in part or whole.
@@ -57,6 +60,7 @@ extension ScheduleService {
             retentionDays: try row.decode("retention_days", as: Int?.self),
             pauseAfterFailures: try row.decode("pause_after_failures", as: Int?.self),
             deadlineMinutes: try row.decode("deadline_minutes", as: Int?.self),
+            alerts: try AlertSettingsRepository.settings(row), ownerAlerts: try AlertSettingsRepository.settings(row, prefix: "owner_"),
             ownerID: try row.decode("owner_id", as: UUID?.self), nextRunAt: try row.decode("next_run_at", as: Date?.self),
             lastRun: try lastID.map { ScheduleRecord.LastRun(id: $0, status: try row.decode("last_status"),
                                                              finishedAt: try row.decode("last_finished_at", as: Date?.self)) },

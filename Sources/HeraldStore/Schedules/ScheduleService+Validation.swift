@@ -28,6 +28,7 @@ struct CheckedSchedule {
     let retentionDays: Int?
     let pauseAfterFailures: Int?
     let deadlineMinutes: Int?
+    let alerts: AlertSettings
 
     func asDraft(sharedWith: [UUID]?) -> ScheduleDraft {
         ScheduleDraft(name: name, reportID: reportID, recurrence: recurrence, parameters: parameters, destinationIDs: destinationIDs,
@@ -35,7 +36,7 @@ struct CheckedSchedule {
                       overlapPolicy: overlap.rawValue, jitterSeconds: jitterSeconds, priority: priority, paused: paused,
                       pauseNote: pauseNote, sharedWith: sharedWith, deliveryCondition: deliveryCondition,
                       emailSubject: emailSubject, emailBodyMd: emailBodyMd, templateID: templateID, retentionDays: retentionDays,
-                      pauseAfterFailures: pauseAfterFailures, deadlineMinutes: deadlineMinutes)
+                      pauseAfterFailures: pauseAfterFailures, deadlineMinutes: deadlineMinutes, alerts: alerts)
     }
 }
 
@@ -142,14 +143,15 @@ extension ScheduleService {
         }
         if !(0...9).contains(draft.priority) { errors.append(ValidationError(field: "priority", message: "must be from 0 to 9")) }
         if let days = draft.retentionDays, !(1...3650).contains(days) {
-            errors.append(ValidationError(field: "retention_days", message: "must be from 1 to 3650 days, or null for the default"))
+            errors.append(ValidationError(field: "retention_days", message: "must be from 1 to 3650 days, or empty (null) for the default"))
         }
         if let count = draft.pauseAfterFailures, !(1...100).contains(count) {
-            errors.append(ValidationError(field: "pause_after_failures", message: "must be from 1 to 100 runs, or null for never"))
+            errors.append(ValidationError(field: "pause_after_failures", message: "must be from 1 to 100 runs, or empty (null) for never"))
         }
         if let minutes = draft.deadlineMinutes, !(1...10080).contains(minutes) {
-            errors.append(ValidationError(field: "deadline_minutes", message: "must be from 1 to 10080 minutes after the slot, or null for none"))
+            errors.append(ValidationError(field: "deadline_minutes", message: "must be from 1 to 10080 minutes after the slot, or empty (null) for none"))
         }
+        errors += draft.alerts.validate()
         let note = draft.pauseNote.trimmingCharacters(in: .whitespacesAndNewlines)
         if note.count > 500 { errors.append(ValidationError(field: "pause_note", message: "must be at most 500 characters")) }
         // Checked as a run would resolve them (relative dates at today's date in the schedule's zone), so a run
@@ -176,6 +178,6 @@ extension ScheduleService {
                                deliveryCondition: draft.deliveryCondition.normalized,
                                emailSubject: emailSubject, emailBodyMd: draft.emailBodyMd, templateID: templateID,
                                retentionDays: draft.retentionDays, pauseAfterFailures: draft.pauseAfterFailures,
-                               deadlineMinutes: draft.deadlineMinutes)
+                               deadlineMinutes: draft.deadlineMinutes, alerts: draft.alerts)
     }
 }

@@ -30,7 +30,8 @@ public struct ScheduleService {
                                        jitter_seconds, priority, owner_id, destination_ids, parameters, formats, filename_pattern,
                                        naming, enabled, pause_note, delivery_condition, next_slot_at, next_run_at, export_options,
                                        email_subject, email_body_md, distribution_template_id, retention_days,
-                                       pause_after_failures, deadline_minutes)
+                                       pause_after_failures, deadline_minutes,
+                                       alert_email, alert_in_app, alert_failures, alert_every, alert_recovery)
                 VALUES (\(id), \(checked.reportID), \(checked.name), \(PostgresJSON(checked.recurrence))::jsonb, \(checked.cron),
                         \(checked.recurrence.timeZone), \(checked.recurrence.maxRuns), \(checked.misfire.rawValue),
                         \(checked.overlap.rawValue), \(checked.jitterSeconds), \(checked.priority), \(owner),
@@ -38,7 +39,9 @@ public struct ScheduleService {
                         \(checked.filenamePattern), \(checked.naming), \(!checked.paused), \(checked.pauseNote),
                         \(PostgresJSON(checked.deliveryCondition))::jsonb, \(next?.slot), \(next?.due), \(PostgresJSON(checked.exportOptions))::jsonb,
                         \(checked.emailSubject), \(checked.emailBodyMd), \(checked.templateID), \(checked.retentionDays)::int,
-                        \(checked.pauseAfterFailures)::int, \(checked.deadlineMinutes)::int)
+                        \(checked.pauseAfterFailures)::int, \(checked.deadlineMinutes)::int,
+                        \(checked.alerts.email)::boolean, \(checked.alerts.inApp)::boolean, \(checked.alerts.failures)::text,
+                        \(checked.alerts.every)::int, \(checked.alerts.recovery)::boolean)
                 """)
             if let shares = draft.sharedWith { try replaceShares(id, with: shares, owner: owner) }
             try audit(actor, "schedule.create", id, ["after": Self.json(checked.asDraft(sharedWith: draft.sharedWith))])
@@ -84,6 +87,7 @@ public struct ScheduleService {
                     next_run_at = \(next?.due), email_subject = \(checked.emailSubject), email_body_md = \(checked.emailBodyMd),
                     distribution_template_id = \(checked.templateID), retention_days = \(checked.retentionDays)::int,
                     pause_after_failures = \(checked.pauseAfterFailures)::int, deadline_minutes = \(checked.deadlineMinutes)::int,
+                    \(fragment: AlertSettingsRepository.assignments(checked.alerts)),
                     paused_automatically = paused_automatically AND \(checked.paused), broken_reason = NULL, broken_at = NULL, updated_at = now()
                 WHERE id = \(id)
                 """)

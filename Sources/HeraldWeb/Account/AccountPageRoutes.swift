@@ -27,6 +27,17 @@ enum AccountPageRoutes {
             try UserService(connection: try context.store()).setOwnWeeklySummary(actor: context.actor, on)
             return .redirect(to: "/account?done=weekly-summary")
         }
+        router.post("/account/alerts", .signedIn(.viewer)) { context in
+            let form = try context.request.form()
+            let settings = AccountAlertsView.settings(from: form)
+            do {
+                try UserService(connection: try context.store()).setOwnAlertSettings(actor: context.actor, settings)
+            } catch {
+                guard let errors = FormErrors.from(error, labels: AccountAlertsView.labels) else { throw error }
+                return try page(context, templates: templates, errors: errors, alerts: settings)
+            }
+            return .redirect(to: "/account?done=alerts")
+        }
         router.post("/account/password", .signedIn(.viewer)) { context in
             let form = try context.request.form()
             do {
@@ -85,7 +96,7 @@ enum AccountPageRoutes {
 
     /// The page, with the errors of the one form that failed and what was typed into it.
     static func page(_ context: RequestContext, templates: Templates, errors: FormErrors = FormErrors(), zone: String? = nil,
-                     tokenName: String = "", tokenDays: String = "90") throws -> HTTPResponse {
+                     tokenName: String = "", tokenDays: String = "90", alerts typed: AlertSettings? = nil) throws -> HTTPResponse {
         let service = UserService(connection: try context.store())
         let principal = context.principal!
         let tokens = try service.tokens(actor: context.actor).map { AccountPageView.TokenRow($0, zone: principal.timeZone) }
@@ -95,6 +106,7 @@ enum AccountPageRoutes {
             errors: errors,
             zones: UserZoneChoices.options(selected: zone ?? principal.timeZone),
             weeklySummary: try service.ownWeeklySummary(actor: context.actor),
+            alerts: AccountAlertsView(try typed ?? service.ownAlertSettings(actor: context.actor), standardEvery: context.settings.alertEvery),
             tokenName: tokenName,
             expiryOptions: expiryChoices.map { AccountPageView.Choice(value: $0.value, label: $0.label, selected: $0.value == tokenDays) },
             tokens: tokens, hasTokens: !tokens.isEmpty)
@@ -132,6 +144,7 @@ struct AccountPageView: Sendable, Encodable {
     let errors: FormErrors
     let zones: [UserZoneChoices.Option]
     let weeklySummary: Bool
+    let alerts: AccountAlertsView
     let tokenName: String
     let expiryOptions: [Choice]
     let tokens: [TokenRow]

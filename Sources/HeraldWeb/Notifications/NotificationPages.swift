@@ -93,6 +93,7 @@ struct NotificationRowView: Sendable, Encodable {
 
     /// The kinds the scheduler writes, in words.
     static let kinds = ["execution.failed": "Run failed", "execution.partial": "Run partly delivered",
+                        "execution.recovered": "Working again",
                         "schedule.broken": "Schedule stopped firing",
                         "schedule.paused": "Schedule paused itself",
                         "schedule.late": "Data late"]

@@ -60,7 +60,7 @@ extension OpenAPIDocument {
             "type": "object", "required": ["id", "kind", "title", "body", "execution_id", "read", "created_at"],
             "properties": [
                 "id": uuid,
-                "kind": ["type": "string", "description": "What it is about: execution.failed, execution.partial, schedule.broken, schedule.paused or schedule.late"],
+                "kind": ["type": "string", "description": "What it is about: execution.failed, execution.partial, execution.recovered, schedule.broken, schedule.paused or schedule.late"],
                 "title": ["type": "string"], "body": ["type": "string"],
                 "execution_id": ["type": ["string", "null"], "format": "uuid", "description": "The run it is about, if any"],
                 "read": ["type": "boolean"], "created_at": ["type": "string", "format": "date-time"],

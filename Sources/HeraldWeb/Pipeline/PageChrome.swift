@@ -109,6 +109,7 @@ public struct PageChrome: Sendable, Encodable {
         "password": "Your password was changed; your other sessions and API tokens were ended.",
         "time-zone": "Your time zone was saved.",
         "weekly-summary": "Your weekly summary choice was saved.",
+        "alerts": "Your alert settings were saved.",
         "token-revoked": "The API token was revoked.",
         "user-disabled": "The user was disabled: their sessions ended and their API tokens were revoked.",
         "user-enabled": "The user was enabled.",

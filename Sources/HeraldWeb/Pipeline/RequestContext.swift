@@ -28,6 +28,8 @@ public struct WebSettings: Sendable {
     public var statementTimeoutMs: Int
     /// What connection tests reach and trust (the schedulers deliver with the same).
     public var channels: ChannelEnvironment
+    /// `HERALD_ALERT_EVERY`: the standard alert rule's N, shown where a user or schedule did not set their own.
+    public var alertEvery = 5
 
     public init(secretKey: [UInt8], baseURL: String = "https://localhost:8443", minimumInterval: Int64 = 3600,
                 maxSchedulesPerUser: Int = 10, maxRowLimit: Int = 10_000_000, deliveryRoot: String = "/var/lib/herald/deliveries",

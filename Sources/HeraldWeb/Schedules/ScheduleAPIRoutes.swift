@@ -17,13 +17,13 @@ enum ScheduleAPIRoutes {
             let filter = try filter(context.request.queryValue("status"))
             let page = try context.schedules().list(filter: filter, search: context.request.queryValue("q") ?? "", limit: list.limit,
                                                     after: list.after, actor: context.actor)
-            return try .json(ListPage(items: page.items.map(ScheduleJSON.init), nextCursor: page.next.map(ListRequest.cursor)))
+            return try .json(ListPage(items: page.items.map { ScheduleJSON($0, alertEvery: context.settings.alertEvery) }, nextCursor: page.next.map(ListRequest.cursor)))
         }
         router.post("/api/v1/schedules", .signedIn(.viewer)) { context in
             let body = try ScheduleBody.object(context.request)
             let draft = try ScheduleBody.applyingTemplate(try ScheduleBody.decode(ScheduleDraft.self, from: body), body: body, context: context)
             let created = try context.schedules().create(draft, actor: context.actor)
-            var response = try HTTPResponse.json(ScheduleJSON(created), status: .created)
+            var response = try HTTPResponse.json(ScheduleJSON(created, alertEvery: context.settings.alertEvery), status: .created)
             response.headers.append(("Location", "/api/v1/schedules/\(created.id.uuidString.lowercased())"))
             return response
         }
@@ -32,7 +32,7 @@ enum ScheduleAPIRoutes {
             return try .json(SchedulePreviewJSON(try context.schedules().preview(draft, actor: context.actor)))
         }
         router.get("/api/v1/schedules/:id", .signedIn(.viewer)) { context in
-            try .json(ScheduleJSON(try context.schedules().get(try context.id("id", "schedule"), actor: context.actor)))
+            try .json(ScheduleJSON(try context.schedules().get(try context.id("id", "schedule"), actor: context.actor), alertEvery: context.settings.alertEvery))
         }
         router.put("/api/v1/schedules/:id", .signedIn(.viewer)) { context in
             let id = try context.id("id", "schedule")
@@ -40,7 +40,7 @@ enum ScheduleAPIRoutes {
             _ = try service.get(id, actor: context.actor)
             let body = try ScheduleBody.object(context.request)
             let draft = try ScheduleBody.applyingTemplate(try ScheduleBody.decode(ScheduleDraft.self, from: body), body: body, context: context)
-            return try .json(ScheduleJSON(try service.update(id, draft, actor: context.actor)))
+            return try .json(ScheduleJSON(try service.update(id, draft, actor: context.actor), alertEvery: context.settings.alertEvery))
         }
         router.patch("/api/v1/schedules/:id", .signedIn(.viewer)) { context in
             let id = try context.id("id", "schedule")
@@ -48,7 +48,7 @@ enum ScheduleAPIRoutes {
             let current = try service.get(id, actor: context.actor)
             let patch = try ScheduleBody.object(context.request)
             let draft = try ScheduleBody.applyingTemplate(try ScheduleBody.merged(current.draft, with: patch), body: patch, context: context)
-            return try .json(ScheduleJSON(try service.update(id, draft, actor: context.actor)))
+            return try .json(ScheduleJSON(try service.update(id, draft, actor: context.actor), alertEvery: context.settings.alertEvery))
         }
         router.delete("/api/v1/schedules/:id", .signedIn(.viewer)) { context in
             try context.schedules().delete(try context.id("id", "schedule"), actor: context.actor)
@@ -57,10 +57,10 @@ enum ScheduleAPIRoutes {
         router.post("/api/v1/schedules/:id/pause", .signedIn(.viewer)) { context in
             let id = try context.id("id", "schedule")
             let body = context.request.body.isEmpty ? PauseBody(note: nil) : try context.request.json(PauseBody.self)
-            return try .json(ScheduleJSON(try context.schedules().pause(id, note: body.note ?? "", actor: context.actor)))
+            return try .json(ScheduleJSON(try context.schedules().pause(id, note: body.note ?? "", actor: context.actor), alertEvery: context.settings.alertEvery))
         }
         router.post("/api/v1/schedules/:id/resume", .signedIn(.viewer)) { context in
-            try .json(ScheduleJSON(try context.schedules().resume(try context.id("id", "schedule"), actor: context.actor)))
+            try .json(ScheduleJSON(try context.schedules().resume(try context.id("id", "schedule"), actor: context.actor), alertEvery: context.settings.alertEvery))
         }
         router.post("/api/v1/schedules/:id/run", .signedIn(.viewer)) { context in
             let id = try ExecutionService(connection: try context.store()).runNow(scheduleID: try context.id("id", "schedule"), actor: context.actor)

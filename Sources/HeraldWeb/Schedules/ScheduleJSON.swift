@@ -33,13 +33,20 @@ struct ScheduleJSON: Encodable {
     let retentionDays: Int?
     let pauseAfterFailures: Int?
     let deadlineMinutes: Int?
+    let alertEmail: Bool?
+    let alertInApp: Bool?
+    let alertFailures: String?
+    let alertEvery: Int?
+    let alertRecovery: Bool?
+    let alertRule: AlertRuleJSON
     let ownerId: UUID?
     let nextRunAt: Date?
     let lastRun: LastRun?
     let createdAt: Date
     let updatedAt: Date
 
-    init(_ s: ScheduleRecord) {
+    /// `standard`: `HERALD_ALERT_EVERY`, for the effective alert rule.
+    init(_ s: ScheduleRecord, alertEvery standard: Int) {
         id = s.id; name = s.name; reportId = s.reportID; recurrence = s.recurrence; cron = s.cron; description = s.description
         parameters = s.parameters; destinationIds = s.destinationIDs; formats = s.formats; exportOptions = s.exportOptions; filenamePattern = s.filenamePattern
         naming = s.naming; misfirePolicy = s.misfirePolicy; overlapPolicy = s.overlapPolicy; jitterSeconds = s.jitterSeconds
@@ -47,6 +54,9 @@ struct ScheduleJSON: Encodable {
         deliveryCondition = s.deliveryCondition
         emailSubject = s.emailSubject; emailBodyMd = s.emailBodyMd; templateId = s.templateID; retentionDays = s.retentionDays
         pauseAfterFailures = s.pauseAfterFailures; deadlineMinutes = s.deadlineMinutes
+        alertEmail = s.alerts.email; alertInApp = s.alerts.inApp; alertFailures = s.alerts.failures; alertEvery = s.alerts.every
+        alertRecovery = s.alerts.recovery
+        alertRule = AlertRuleJSON(s.alertRule(every: standard), fromOwner: s.alerts.isEmpty)
         nextRunAt = s.nextRunAt; lastRun = s.lastRun.map { LastRun(id: $0.id, status: $0.status, finishedAt: $0.finishedAt) }
         createdAt = s.createdAt; updatedAt = s.updatedAt
     }
@@ -57,6 +67,7 @@ struct ScheduleJSON: Encodable {
             case id, name, reportId, recurrence, cron, description, parameters, destinationIds, formats, exportOptions, filenamePattern, naming
             case misfirePolicy, overlapPolicy, jitterSeconds, priority, paused, pauseNote, sharedWith, deliveryCondition, ownerId
             case nextRunAt, lastRun, emailSubject, emailBodyMd, templateId, retentionDays, pauseAfterFailures, deadlineMinutes
+            case alertEmail, alertInApp, alertFailures, alertEvery, alertRecovery, alertRule
             case createdAt, updatedAt
         }
         var c = encoder.container(keyedBy: Key.self)
@@ -71,6 +82,9 @@ struct ScheduleJSON: Encodable {
         try c.encode(emailSubject, forKey: .emailSubject); try c.encode(emailBodyMd, forKey: .emailBodyMd); try c.encode(templateId, forKey: .templateId)
         try c.encode(retentionDays, forKey: .retentionDays); try c.encode(pauseAfterFailures, forKey: .pauseAfterFailures)
         try c.encode(deadlineMinutes, forKey: .deadlineMinutes)
+        try c.encode(alertEmail, forKey: .alertEmail); try c.encode(alertInApp, forKey: .alertInApp)
+        try c.encode(alertFailures, forKey: .alertFailures); try c.encode(alertEvery, forKey: .alertEvery)
+        try c.encode(alertRecovery, forKey: .alertRecovery); try c.encode(alertRule, forKey: .alertRule)
         try c.encode(nextRunAt, forKey: .nextRunAt); try c.encode(lastRun, forKey: .lastRun)
         try c.encode(createdAt, forKey: .createdAt); try c.encode(updatedAt, forKey: .updatedAt)
     }

@@ -84,7 +84,9 @@ extension OpenAPIDocument {
             "template_id": ["type": ["string", "null"], "format": "uuid",
                             "description": "A distribution template to copy destinations, formats, file naming and message text from (fields the body gives stay as given); the schedule keeps the copy"],
         ]
+        .merging(AlertRuleJSON.settingsProperties(nullMeans: "the owner's setting (see alert_rule)")) { a, _ in a }
         var readable = writable
+        readable["alert_rule"] = AlertRuleJSON.schema(schedule: true)
         readable["cron"] = ["type": ["string", "null"], "readOnly": true]
         readable["description"] = ["type": "string", "readOnly": true]
         readable["id"] = uuid

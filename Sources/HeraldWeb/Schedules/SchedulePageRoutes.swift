@@ -159,11 +159,10 @@ enum SchedulePageRoutes {
             .init(key: "Overlapping runs", value: ScheduleWording.overlap(s.overlapPolicy)),
             .init(key: "Jitter", value: "up to \(s.jitterSeconds) seconds"),
             .init(key: "Priority", value: String(s.priority)),
-            .init(key: "Runs kept", value: s.retentionDays.map { "\($0) days after they finish, unless pinned" }
-                ?? "the server's retention period (HERALD_RETENTION_DAYS), unless pinned"),
-            .init(key: "Pauses itself", value: s.pauseAfterFailures.map { $0 == 1 ? "after a failed run" : "after \($0) failed runs in a row" }
-                ?? "never"),
-            .init(key: "Deadline", value: s.deadlineMinutes.map { "owner told if a run has not succeeded \($0) minutes after its slot" } ?? "none"),
+            .init(key: "Runs kept", value: ScheduleWording.kept(s.retentionDays)),
+            .init(key: "Pauses itself", value: ScheduleWording.pausesItself(s.pauseAfterFailures)),
+            .init(key: "Deadline", value: ScheduleWording.deadline(s.deadlineMinutes)),
+            .init(key: "Alerts", value: ScheduleWording.alerts(s.alertRule(every: context.settings.alertEvery), fromOwner: s.alerts.isEmpty)),
             .init(key: "Owner", value: owner ?? "nobody"),
         ]
         let view = ScheduleShowView(
@@ -194,6 +193,24 @@ enum ScheduleWording {
         case "run_all": "run each one, oldest first"
         default: "run once for the newest"
         }
+    }
+
+    /// The effective alert rule, and whose it is: "Email and in-app on the first failure, then every 5th; on
+    /// recovery (the owner's default)".
+    static func alerts(_ rule: AlertRule, fromOwner: Bool) -> String {
+        rule.sentence + (fromOwner ? " (the owner's default)" : " (set for this schedule)")
+    }
+
+    static func kept(_ days: Int?) -> String {
+        days.map { "\($0) days after they finish, unless pinned" } ?? "the server's retention period (HERALD_RETENTION_DAYS), unless pinned"
+    }
+
+    static func pausesItself(_ failures: Int?) -> String {
+        failures.map { $0 == 1 ? "after a failed run" : "after \($0) failed runs in a row" } ?? "never"
+    }
+
+    static func deadline(_ minutes: Int?) -> String {
+        minutes.map { "owner told if a run has not succeeded \($0) minutes after its slot" } ?? "none"
     }
 
     static func overlap(_ policy: String) -> String {

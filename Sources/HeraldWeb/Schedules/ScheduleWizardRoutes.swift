@@ -9,7 +9,7 @@ import HeraldStore
 enum ScheduleWizardRoutes {
     static func register(_ router: inout Router, templates: Templates) {
         router.get("/schedules/new", .signedIn(.creator)) { context in
-            try render(context, templates: templates, step: .report, draftID: nil, stored: ScheduleDraft(), editing: false)
+            try render(context, templates: templates, step: .report, draftID: nil, stored: ScheduleDraft(), editing: nil)
         }
         router.post("/schedules/new", .signedIn(.creator)) { context in
             var draft = ScheduleDraft()
@@ -19,7 +19,7 @@ enum ScheduleWizardRoutes {
         }
         router.get("/schedules/new/:draft/:step", .signedIn(.creator)) { context in
             let (step, stored) = try load(context)
-            return try render(context, templates: templates, step: step, draftID: stored.id, stored: stored.draft, editing: stored.scheduleID != nil)
+            return try render(context, templates: templates, step: step, draftID: stored.id, stored: stored.draft, editing: stored.scheduleID)
         }
         router.post("/schedules/new/:draft/:step", .signedIn(.creator)) { context in
             var (step, stored) = try load(context)
@@ -33,7 +33,7 @@ enum ScheduleWizardRoutes {
             if step == .review { return try finish(context, templates: templates, stored: stored) }
             if form["action"]?.first == "preview" {
                 return try render(context, templates: templates, step: step, draftID: stored.id, stored: stored.draft,
-                                  editing: stored.scheduleID != nil, errors: stepErrors(context, stored, step))
+                                  editing: stored.scheduleID, errors: stepErrors(context, stored, step))
             }
             return try advance(context, templates: templates, step: step, stored: stored)
         }
@@ -72,7 +72,7 @@ enum ScheduleWizardRoutes {
         let errors = try stepErrors(context, stored, step)
         guard errors.isEmpty, let next = step.next else {
             return try render(context, templates: templates, step: step, draftID: stored.id, stored: stored.draft,
-                              editing: stored.scheduleID != nil, errors: errors)
+                              editing: stored.scheduleID, errors: errors)
         }
         return .redirect(to: "/schedules/new/\(stored.id.uuidString.lowercased())/\(next.rawValue)")
     }
@@ -84,7 +84,7 @@ enum ScheduleWizardRoutes {
         var stored = stored
         guard let id = form["template_id"]?.first.flatMap(UUID.init(uuidString:)) else {
             return try render(context, templates: templates, step: .distribution, draftID: stored.id, stored: stored.draft,
-                              editing: stored.scheduleID != nil, errors: [ValidationError(field: "template_id", message: "choose a template")])
+                              editing: stored.scheduleID, errors: [ValidationError(field: "template_id", message: "choose a template")])
         }
         try DistributionTemplateService(connection: try context.store()).apply(id, to: &stored.draft, actor: context.actor)
         try ScheduleDraftRepository(connection: try context.store()).save(stored, actor: context.actor)
@@ -101,12 +101,13 @@ enum ScheduleWizardRoutes {
         } catch {
             guard let errors = (error as? ValidationErrors)?.errors ?? (error as? ValidationError).map({ [$0] }) else { throw error }
             return try render(context, templates: templates, step: .review, draftID: stored.id, stored: stored.draft,
-                              editing: stored.scheduleID != nil, errors: errors)
+                              editing: stored.scheduleID, errors: errors)
         }
     }
 
     static func render(_ context: RequestContext, templates: Templates, step: WizardStep, draftID: UUID?, stored draft: ScheduleDraft,
-                       editing: Bool, errors: [ValidationError] = []) throws -> HTTPResponse {
+                       editing scheduleID: UUID?, errors: [ValidationError] = []) throws -> HTTPResponse {
+        let editing = scheduleID != nil
         let service = try context.schedules()
         let actor = context.actor
         let zone = context.principal!.timeZone
@@ -152,7 +153,8 @@ enum ScheduleWizardRoutes {
                 fromTemplate: templateChoices.first { $0.id == draft.templateID }?.name,
                 hasEmailDestinations: destinations.contains { $0.kind == "email" },
                 emailDestinationIDs: destinations.filter { $0.kind == "email" }.map { $0.id.uuidString.lowercased() }.joined(separator: " "),
-                emailSubject: draft.emailSubject, emailBodyMd: draft.emailBodyMd)
+                emailSubject: draft.emailSubject, emailBodyMd: draft.emailBodyMd,
+                alerts: WizardAlertsView(draft, owner: try ownerRule(context, scheduleID: scheduleID), errors: fieldErrors))
         case .review:
             let reports = try service.reportChoices(actor: actor)
             let destinations = try service.destinationChoices(actor: actor)
@@ -181,6 +183,11 @@ enum ScheduleWizardRoutes {
                 row("Deliver", draft.deliveryCondition.summary, .distribution),
                 row("Email subject", draft.emailSubject.nonEmpty ?? "each email destination's own", .distribution),
                 row("Email message", draft.emailBodyMd.nonEmpty ?? "each email destination's own", .distribution),
+                row("Alerts", ScheduleWording.alerts(draft.alerts.applied(to: try ownerRule(context, scheduleID: scheduleID)),
+                                                     fromOwner: draft.alerts.isEmpty), .distribution),
+                row("Pauses itself", ScheduleWording.pausesItself(draft.pauseAfterFailures), .distribution),
+                row("Deadline", ScheduleWording.deadline(draft.deadlineMinutes), .distribution),
+                row("Runs kept", ScheduleWording.kept(draft.retentionDays), .distribution),
             ] + (fromTemplate(context, draft).map { [row("Template", "copied from \($0)", .distribution)] } ?? []), pauseNote: draft.pauseNote)
         }
         // A field another step asks for links to that step's page (the review step lists every field's error).
@@ -200,6 +207,13 @@ enum ScheduleWizardRoutes {
         return .html(try templates.render(view, template: "pages/schedules/wizard-\(step.rawValue)"),
                      status: errors.isEmpty ? .ok : .unprocessableContent)
     }
+}
+
+/// The alert rule of the schedule's owner (of the actor, for a new schedule): what "the owner's setting" means.
+private func ownerRule(_ context: RequestContext, scheduleID: UUID?) throws -> AlertRule {
+    let standard = AlertRule.standard(every: context.settings.alertEvery)
+    if let scheduleID { return try context.schedules().get(scheduleID, actor: context.actor).ownerAlerts.applied(to: standard) }
+    return try UserService(connection: try context.store()).ownAlertSettings(actor: context.actor).applied(to: standard)
 }
 
 /// The name of the template the draft was copied from, while the user may still use it.

@@ -77,6 +77,7 @@ enum WizardForm {
             // Shown only when an email destination may be chosen: a form without them keeps the draft's.
             if let subject = form["email_subject"]?.first { draft.emailSubject = subject }
             if let body = form["email_body_md"]?.first { draft.emailBodyMd = body }
+            WizardAlertsView.apply(value, to: &draft)
         case .review:
             draft.pauseNote = form["pause_note"]?.first ?? ""
         }

@@ -22,10 +22,10 @@ enum WizardStep: String, CaseIterable, Sendable {
 
     static let reportFields: Set<String> = ["report_id", "name"]
     static let parameterFields: Set<String> = ["parameters"]
-    static let distributionFields: Set<String> = ["destination_ids", "formats", "filename_pattern", "naming",
+    static let distributionFields: Set<String> = Set<String>(["destination_ids", "formats", "filename_pattern", "naming",
                                                   "delivery_condition.mode", "delivery_condition.measure", "delivery_condition.column",
                                                   "delivery_condition.operator", "delivery_condition.threshold",
-                                                  "email_subject", "email_body_md", "template_id"]
+                                                  "email_subject", "email_body_md", "template_id"]).union(WizardAlertsView.fields)
     static let reviewFields: Set<String> = ["limit", "pause_note", "shared_with"]
 
     /// The input an error summary links to, for fields whose input is not id'd after them: a group's first input,
@@ -48,7 +48,7 @@ enum WizardStep: String, CaseIterable, Sendable {
                          "pause_note": "Note", "delivery_condition.mode": "Deliver", "delivery_condition.measure": "What to check",
                          "delivery_condition.column": "Column", "delivery_condition.operator": "Comparison",
                          "delivery_condition.threshold": "Value", "email_subject": "Email subject",
-                         "email_body_md": "Email message", "template_id": "Template"]
+                         "email_body_md": "Email message", "template_id": "Template"].merging(WizardAlertsView.labels) { a, _ in a }
 
     /// The step that asks for `field` (recurrence fields, policies and jitter are all on the frequency step).
     static func owning(_ field: String) -> WizardStep {

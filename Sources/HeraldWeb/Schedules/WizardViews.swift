@@ -167,6 +167,7 @@ struct DistributionStepView: Sendable, Encodable {
     let emailDestinationIDs: String
     let emailSubject: String
     let emailBodyMd: String
+    let alerts: WizardAlertsView
 }
 
 /// Step 4's "Deliver" fieldset: when a run delivers. Every field is always on the page (it works without

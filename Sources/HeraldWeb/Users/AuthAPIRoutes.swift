@@ -16,6 +16,16 @@ enum AuthAPIRoutes {
         let expiresAt: Date?
     }
 
+    /// The caller as `GET /api/v1/me` answers.
+    static func me(_ context: RequestContext) throws -> MeJSON {
+        let me = context.principal!
+        let users = UserService(connection: try context.store())
+        let alerts = try users.ownAlertSettings(actor: context.actor)
+        return MeJSON(id: me.userID, email: me.email, displayName: me.displayName, role: me.role.rawValue, timeZone: me.timeZone,
+                      weeklySummary: try users.ownWeeklySummary(actor: context.actor), alerts: alerts,
+                      alertRule: AlertRuleJSON(alerts.applied(to: .standard(every: context.settings.alertEvery))))
+    }
+
     static func register(_ router: inout Router) {
         router.post("/api/v1/auth/token", .anyone) { context in
             let input = try context.request.json(TokenRequest.self)
@@ -37,10 +47,14 @@ enum AuthAPIRoutes {
             return HTTPResponse(status: .noContent)
         }
         router.get("/api/v1/me", .signedIn(.viewer)) { context in
-            let me = context.principal!
-            let weekly = try UserService(connection: try context.store()).ownWeeklySummary(actor: context.actor)
-            return try .json(MeJSON(id: me.userID, email: me.email, displayName: me.displayName, role: me.role.rawValue, timeZone: me.timeZone,
-                                    weeklySummary: weekly))
+            try .json(try me(context))
+        }
+        router.patch("/api/v1/me", .signedIn(.viewer)) { context in
+            let body = try ScheduleBody.object(context.request)
+            let users = UserService(connection: try context.store())
+            let change = try MeChange.applied(body, to: try users.ownAlertSettings(actor: context.actor))
+            try users.changeOwnNotices(actor: context.actor, alerts: change.alerts, weeklySummary: change.weeklySummary)
+            return try .json(try me(context))
         }
     }
 }

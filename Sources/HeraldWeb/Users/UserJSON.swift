@@ -44,6 +44,50 @@ struct MeJSON: Encodable {
     let timeZone: String
     /// Whether the weekly summary email is on (`/account`).
     let weeklySummary: Bool
+    /// The owner-alert settings as stored (nil: the standard rule's), and the rule they make.
+    let alerts: AlertSettings
+    let alertRule: AlertRuleJSON
+
+    enum CodingKeys: String, CodingKey {
+        case id, email, displayName, role, timeZone, weeklySummary, alertEmail, alertInApp, alertFailures, alertEvery, alertRecovery, alertRule
+    }
+
+    /// `null` settings are written out: the schema says they are always present.
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id); try c.encode(email, forKey: .email); try c.encode(displayName, forKey: .displayName)
+        try c.encode(role, forKey: .role); try c.encode(timeZone, forKey: .timeZone); try c.encode(weeklySummary, forKey: .weeklySummary)
+        try c.encode(alerts.email, forKey: .alertEmail); try c.encode(alerts.inApp, forKey: .alertInApp)
+        try c.encode(alerts.failures, forKey: .alertFailures); try c.encode(alerts.every, forKey: .alertEvery)
+        try c.encode(alerts.recovery, forKey: .alertRecovery); try c.encode(alertRule, forKey: .alertRule)
+    }
+}
+
+/// `PATCH /api/v1/me`: the fields given change (a null alert setting goes back to the standard rule's).
+struct MeChange: Decodable {
+    let weeklySummary: Bool?
+    let alertEmail: Bool?
+    let alertInApp: Bool?
+    let alertFailures: String?
+    let alertEvery: Int?
+    let alertRecovery: Bool?
+
+    enum CodingKeys: String, CodingKey {
+        case weeklySummary = "weekly_summary", alertEmail = "alert_email", alertInApp = "alert_in_app", alertFailures = "alert_failures"
+        case alertEvery = "alert_every", alertRecovery = "alert_recovery"
+    }
+
+    /// The stored settings with the body's given fields put over them.
+    static func applied(_ body: [String: Any], to current: AlertSettings) throws -> (weeklySummary: Bool?, alerts: AlertSettings) {
+        let change = try ScheduleBody.decode(MeChange.self, from: body)
+        var alerts = current
+        if body.keys.contains("alert_email") { alerts.email = change.alertEmail }
+        if body.keys.contains("alert_in_app") { alerts.inApp = change.alertInApp }
+        if body.keys.contains("alert_failures") { alerts.failures = change.alertFailures }
+        if body.keys.contains("alert_every") { alerts.every = change.alertEvery }
+        if body.keys.contains("alert_recovery") { alerts.recovery = change.alertRecovery }
+        return (change.weeklySummary, alerts)
+    }
 }
 
 /// An API token as its owner sees it: never the token, never its hash. Absent instants are `null`.

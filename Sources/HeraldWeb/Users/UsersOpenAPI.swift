@@ -20,6 +20,7 @@ extension OpenAPIDocument {
             ok.merging(OpenAPI.errors(errors)) { a, _ in a }
         }
         let adminErrors = ["401", "403"]
+        let alertSettings = AlertRuleJSON.settingsProperties(nullMeans: "the standard rule's (email and in-app, every HERALD_ALERT_EVERY'th failure, recovery)")
         return Part(paths: [
             "/api/v1/auth/token": ["post": [
                 "summary": "Exchange an e-mail and password for a bearer token (shown only in this answer)",
@@ -36,10 +37,18 @@ extension OpenAPIDocument {
                 "summary": "Revoke one of the caller's tokens", "operationId": "revokeToken", "parameters": userID,
                 "responses": responses(["204": ["description": "Revoked"]], ["401", "403", "404"]),
             ]],
-            "/api/v1/me": ["get": [
-                "summary": "Who the caller is", "operationId": "me",
-                "responses": responses(["200": OpenAPI.json(OpenAPI.ref("Me"), "The signed-in user")], ["401"]),
-            ]],
+            "/api/v1/me": [
+                "get": [
+                    "summary": "Who the caller is", "operationId": "me",
+                    "responses": responses(["200": OpenAPI.json(OpenAPI.ref("Me"), "The signed-in user")], ["401"]),
+                ],
+                "patch": [
+                    "summary": "Change the caller's own weekly summary and owner-alert settings (the defaults of their schedules)",
+                    "operationId": "updateMe", "requestBody": body("MeChange"),
+                    "responses": responses(["200": OpenAPI.json(OpenAPI.ref("Me"), "The signed-in user as stored")],
+                                           ["400", "401", "415", "422"]),
+                ],
+            ],
             "/api/v1/users": [
                 "get": [
                     "summary": "Users by e-mail (admins)", "operationId": "listUsers", "parameters": OpenAPI.listParameters,
@@ -93,10 +102,16 @@ extension OpenAPIDocument {
                                "last_used_at": nullableInstant, "expires_at": nullableInstant],
             ],
             "Me": [
-                "type": "object", "required": ["id", "email", "display_name", "role", "time_zone", "weekly_summary"],
+                "type": "object",
+                "required": ["id", "email", "display_name", "role", "time_zone", "weekly_summary", "alert_rule"] + alertSettings.keys.sorted(),
                 "properties": userProperties.filter { $0.key != "disabled" }.merging([
                     "weekly_summary": ["type": "boolean", "description": "Whether the weekly summary email is on (set on /account)"],
-                ]) { a, _ in a },
+                    "alert_rule": AlertRuleJSON.schema(schedule: false),
+                ]) { a, _ in a }.merging(alertSettings) { a, _ in a },
+            ],
+            "MeChange": [
+                "type": "object", "description": "Only the fields given change",
+                "properties": alertSettings.merging(["weekly_summary": ["type": "boolean"]]) { a, _ in a },
             ],
             "User": ["type": "object", "required": userRequired, "properties": userProperties],
             "CreatedUser": [
