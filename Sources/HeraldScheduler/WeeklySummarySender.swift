@@ -6,7 +6,8 @@ import Postgres
 
 /// Sends the weekly summary emails that are due: for each opted-in user who owns a schedule and whose Monday 07:00
 /// has come (in their zone), claims the week once (`weekly_summaries`) and emails what their schedules did and will do.
-/// Without an admin SMTP server nothing is claimed, so the week is sent once a server is set (that Monday).
+/// Without an admin SMTP server nothing is claimed, so the week is sent once a server is set (until Wednesday,
+/// `SummaryWeek.due`); a send that failed is claimed again 15 minutes later, up to five tries.
 struct WeeklySummarySender {
     let store: PostgresConnection
     let mailer: OwnerAlertMailer

@@ -111,11 +111,51 @@ struct WeeklySummaryTests {
         #expect(SummaryWeek.due(at: monday + 7 * 3600 - 1, zone: "UTC") == nil)
         #expect(SummaryWeek.due(at: monday + 7 * 3600, zone: "UTC") == "2026-11-09")
         #expect(SummaryWeek.due(at: monday + 23 * 3600, zone: "UTC") == "2026-11-09")
-        #expect(SummaryWeek.due(at: monday + 24 * 3600 + 8 * 3600, zone: "UTC") == nil, "Tuesday")
+        // A week whose Monday passed unsent is still sent on Tuesday and Wednesday, not from Thursday.
+        #expect(SummaryWeek.due(at: monday + 24 * 3600 + 1 * 3600, zone: "UTC") == "2026-11-09", "Tuesday")
+        #expect(SummaryWeek.due(at: monday + 3 * 24 * 3600 - 1, zone: "UTC") == "2026-11-09", "Wednesday")
+        #expect(SummaryWeek.due(at: monday + 3 * 24 * 3600, zone: "UTC") == nil, "Thursday")
+        #expect(SummaryWeek.due(at: monday - 1, zone: "UTC") == nil, "Sunday")
         // Berlin is an hour ahead in November: 06:00 UTC is 07:00 there.
         #expect(SummaryWeek.due(at: monday + 6 * 3600, zone: "Europe/Berlin") == "2026-11-09")
         #expect(SummaryWeek.due(at: monday + 6 * 3600, zone: "UTC") == nil)
         // Tokyo's Monday 07:00 is Sunday 22:00 UTC.
         #expect(SummaryWeek.due(at: monday - 2 * 3600, zone: "Asia/Tokyo") == "2026-11-09")
+    }
+
+    @Test func aFailedSendIsClaimedAgainAfterAPauseAFewTimesAndASentOneNever() throws {
+        let f = try Fixture()
+        let summaries = WeeklySummaryRepository(connection: f.alerts.store)
+        let user = f.alerts.ownerID
+        #expect(try summaries.claim(userID: user, weekStart: "2026-11-09"))
+        try summaries.recordSent(userID: user, weekStart: "2026-11-09", error: "SMTP server unreachable")
+        // Not again at once, nor by a second scheduler.
+        #expect(try !summaries.claim(userID: user, weekStart: "2026-11-09"))
+        func backdate() throws {
+            try f.alerts.store.execute("UPDATE weekly_summaries SET claimed_at = now() - interval '16 minutes' WHERE user_id = \(user)")
+        }
+        for attempt in 2...5 {
+            try backdate()
+            #expect(try summaries.claim(userID: user, weekStart: "2026-11-09"), "attempt \(attempt)")
+            #expect(try !summaries.claim(userID: user, weekStart: "2026-11-09"))
+            try summaries.recordSent(userID: user, weekStart: "2026-11-09", error: "still unreachable")
+        }
+        try backdate()
+        #expect(try !summaries.claim(userID: user, weekStart: "2026-11-09"), "five tries in all")
+
+        // A claim whose sender died (never recorded) is sent by the next pass after the pause; once sent, never again.
+        try f.alerts.store.execute("DELETE FROM weekly_summaries WHERE user_id = \(user)")
+        #expect(try summaries.claim(userID: user, weekStart: "2026-11-09"))
+        let sender = try f.sender()
+        #expect(try sender.sendDue(now: Self.monday.addingTimeInterval(3600)) == 0, "claimed a moment ago by a sender that died")
+        try backdate()
+        #expect(try sender.sendDue(now: Self.monday.addingTimeInterval(24 * 3600)) == 1, "Tuesday: the week is sent")
+        _ = try f.alerts.smtp.waitForMessage { $0.recipients == [f.alerts.owner] }
+        try backdate()
+        #expect(try sender.sendDue(now: Self.monday.addingTimeInterval(25 * 3600)) == 0)
+        let row = try f.alerts.store.query("SELECT attempts, sent_at IS NOT NULL AS sent, error FROM weekly_summaries WHERE user_id = \(user)")[0]
+        #expect(try row.decode("sent", as: Bool.self))
+        #expect(try row.decode("attempts", as: Int.self) == 2)
+        #expect(try row.decode("error", as: String?.self) == nil)
     }
 }

@@ -53,11 +53,17 @@ public struct WeeklySummaryRepository {
             """).map { Recipient(userID: try $0.decode("id"), email: try $0.decode("email"), timeZone: try $0.decode("time_zone")) }
     }
 
-    /// Claims the user's summary for the week starting `weekStart` (`YYYY-MM-DD`); false when someone already did.
-    public func claim(userID: UUID, weekStart: String) throws -> Bool {
+    /// Claims the user's week for this caller: the first claim, or a claim again when the last one did not end sent
+    /// (the send failed, or its sender died) at least `retryAfterSeconds` ago, up to `maxAttempts` claims in all.
+    /// One statement (`ON CONFLICT DO UPDATE ... WHERE`), so two schedulers never both win.
+    public func claim(userID: UUID, weekStart: String, retryAfterSeconds: Int = 900, maxAttempts: Int = 5) throws -> Bool {
         !(try connection.query("""
             INSERT INTO weekly_summaries (user_id, week_start) VALUES (\(userID), \(weekStart)::date)
-            ON CONFLICT DO NOTHING RETURNING user_id
+            ON CONFLICT (user_id, week_start) DO UPDATE
+                SET claimed_at = now(), attempts = weekly_summaries.attempts + 1, error = NULL
+                WHERE weekly_summaries.sent_at IS NULL AND weekly_summaries.attempts < \(maxAttempts)
+                  AND weekly_summaries.claimed_at < now() - make_interval(secs => \(retryAfterSeconds))
+            RETURNING user_id
             """)).isEmpty
     }
 
