@@ -106,7 +106,7 @@ struct ScaleOutFaultTests {
             SELECT status, count(*)::int AS n FROM executions WHERE status IN ('queued', 'running') GROUP BY status
             """).map { "\(try $0.decode("status", as: String.self)): \(try $0.decode("n", as: Int.self))" }
         #expect(settled, "still unfinished \(Date().timeIntervalSince(paused)) s after the pause: \(unsettled)\n\(Self.tail(schedulers))")
-        #expect(schedulers.allSatisfy(\.isRunning), "a scheduler died\n\(Self.tail(schedulers))")
+        #expect(schedulers.allSatisfy { $0.isRunning }, "a scheduler died\n\(Self.tail(schedulers))")
         #expect(nginx.apps.allSatisfy { $0?.isRunning == true }, "a web process died")
 
         try Self.checkSlots(fixture, lastMinute: lastMinute)
@@ -148,7 +148,7 @@ struct ScaleOutFaultTests {
             if runs != slots || runs != expected || first != fixture.firstSlots[id] || last < lastMinute || missed != 0 || other != 0
                 || offMinute != 0 {
                 wrong.append("\(id): \(runs) runs over \(slots) slots, \(iso(first))…\(iso(last)) (expected \(expected) from "
-                             + "\(fixture.firstSlots[id].map(iso) ?? "?") to at least \(iso(lastMinute))), missed \(missed), other \(other)")
+                             + "\(fixture.firstSlots[id].map { iso($0) } ?? "?") to at least \(iso(lastMinute))), missed \(missed), other \(other)")
             }
         }
         #expect(wrong.isEmpty, "\(wrong.count) schedules did not run every slot once:\n\(wrong.prefix(10).joined(separator: "\n"))")
@@ -244,9 +244,10 @@ struct ScaleOutFaultTests {
             return !([502, 503].contains(call.status) && windows.contains { $0.holds(call) })
         }
         let described = bad.prefix(10).map { "\($0.method) \($0.path) → \($0.status) at \(iso($0.started, fraction: true))" }
-        #expect(bad.isEmpty, "\(bad.count) requests failed outside the fault windows:\n\(described.joined(separator: "\n"))\n"
-                + "windows: \(windows.map { "\($0.name) \(iso($0.from, fraction: true))…\(iso($0.to, fraction: true))" })\n"
-                + "nginx: \(nginx.errorLog.suffix(2000))")
+        let shown = windows.map { "\($0.name) \(iso($0.from, fraction: true))…\(iso($0.to, fraction: true))" }
+        let message = "\(bad.count) requests failed outside the fault windows:\n\(described.joined(separator: "\n"))\n"
+            + "windows: \(shown)\nnginx: \(nginx.errorLog.suffix(2000))"
+        #expect(bad.isEmpty, Comment(rawValue: message))
         #expect(calls.count >= 300, "only \(calls.count) requests were made: the API was hardly under load")
         for path in Set(calls.map(\.path)) {
             #expect(calls.contains { $0.path == path && $0.status == 200 }, "\(path) never answered 200")

@@ -86,25 +86,18 @@ final class ScaleOutFixture {
             ScheduleDraft(name: "load toggle", reportID: report.id, recurrence: Recurrence(kind: .custom, timeZone: "UTC", cron: "0 0 1 1 *")),
             actor: .commandLine, ownerID: owner).id
         // Four connections at once: one after another, a thousand creations take most of a minute here.
-        let lock = NSLock()
-        var slots: [UUID: Date] = [:]
-        var failure: (any Error)?
+        let slots = Locked<[UUID: Date]>([:])
         let databaseURL = databaseURL, limits = limits
-        DispatchQueue.concurrentPerform(iterations: 4) { part in
-            do {
-                let service = ScheduleService(connection: try PostgresConnection(url: databaseURL), limits: limits)
-                for index in stride(from: part, to: count, by: 4) {
-                    var named = draft
-                    named.name = "scale-out \(index)"
-                    let created = try service.create(named, actor: .commandLine, ownerID: owner)
-                    lock.withLock { slots[created.id] = created.nextRunAt }
-                }
-            } catch {
-                lock.withLock { failure = error }
+        try Self.inParallel(4) { part in
+            let service = ScheduleService(connection: try PostgresConnection(url: databaseURL), limits: limits)
+            for index in stride(from: part, to: count, by: 4) {
+                var named = draft
+                named.name = "scale-out \(index)"
+                let created = try service.create(named, actor: .commandLine, ownerID: owner)
+                slots.update { $0[created.id] = created.nextRunAt }
             }
         }
-        if let failure { throw failure }
-        firstSlots = slots
+        firstSlots = slots.value
     }
 
     func scheduler() throws -> ChildProcess {
@@ -114,20 +107,22 @@ final class ScaleOutFixture {
     /// Pauses the counted schedules through the service, as `herald schedule pause` does.
     func pauseCounted() throws {
         let ids = Array(firstSlots.keys)
-        let lock = NSLock()
-        var failure: (any Error)?
         let databaseURL = databaseURL, limits = limits
-        DispatchQueue.concurrentPerform(iterations: 4) { part in
-            do {
-                let service = ScheduleService(connection: try PostgresConnection(url: databaseURL), limits: limits)
-                for index in stride(from: part, to: ids.count, by: 4) {
-                    _ = try service.pause(ids[index], note: "end of the scale-out test", actor: .commandLine)
-                }
-            } catch {
-                lock.withLock { failure = error }
+        try Self.inParallel(4) { part in
+            let service = ScheduleService(connection: try PostgresConnection(url: databaseURL), limits: limits)
+            for index in stride(from: part, to: ids.count, by: 4) {
+                _ = try service.pause(ids[index], note: "end of the scale-out test", actor: .commandLine)
             }
         }
-        if let failure { throw failure }
+    }
+
+    /// Runs `body(0)` … `body(parts - 1)` at once, each on its own thread; throws the first error any of them threw.
+    static func inParallel(_ parts: Int, _ body: @Sendable (Int) throws -> Void) throws {
+        let failure = Locked<(any Error)?>(nil)
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            do { try body(part) } catch { failure.update { $0 = $0 ?? error } }
+        }
+        if let error = failure.value { throw error }
     }
 
     /// Rows from Herald's database. A statement that meets the connection the test's own PostgreSQL restart dropped
@@ -150,4 +145,16 @@ final class ScaleOutFixture {
 
     /// The counted schedules' ids, for `schedule_id IN ...`.
     static let counted = "(SELECT id FROM schedules WHERE name LIKE 'scale-out %')"
+}
+
+/// A value shared by threads, behind a lock.
+final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Value
+
+    init(_ value: Value) { stored = value }
+
+    var value: Value { lock.withLock { stored } }
+
+    func update(_ change: (inout Value) -> Void) { lock.withLock { change(&stored) } }
 }
