@@ -82,8 +82,11 @@ final class ScaleOutFixture {
         // recorded as skipped by design, and this test asks that every slot ran.
         let draft = ScheduleDraft(reportID: report.id, recurrence: recurrence, destinationIDs: [webhook, self.email],
                                   misfirePolicy: MisfirePolicy.runOnce.rawValue, overlapPolicy: OverlapPolicy.allow.rawValue)
+        let folder = try destinations.create(DestinationInput(name: "toggle", kind: "folder", path: "scale-out-\(tag)"),
+                                             actor: .commandLine, ownerID: owner).id
         toggle = try ScheduleService(connection: store, limits: limits).create(
-            ScheduleDraft(name: "load toggle", reportID: report.id, recurrence: Recurrence(kind: .custom, timeZone: "UTC", cron: "0 0 1 1 *")),
+            ScheduleDraft(name: "load toggle", reportID: report.id, recurrence: Recurrence(kind: .custom, timeZone: "UTC", cron: "0 0 1 1 *"),
+                          destinationIDs: [folder]),
             actor: .commandLine, ownerID: owner).id
         // Four connections at once: one after another, a thousand creations take most of a minute here.
         let slots = Locked<[UUID: Date]>([:])
