@@ -47,7 +47,7 @@ struct ScaleOutFaultTests {
         var loadStopped = false
         defer { if !loadStopped { _ = load.stop() } }
 
-        // The faults, spread over the first three minutes of firing. A 502/503 is allowed while a web process is down
+        // The faults, spread over the four minutes of firing. A 502/503 is allowed while a web process is down
         // (nginx answers 502 for a request in flight on the killed one; the others go to the live one) and while
         // PostgreSQL restarts (a request that needs the database then gets 503), each with 2 s after it is back for
         // requests that were already on their way.
@@ -62,13 +62,16 @@ struct ScaleOutFaultTests {
         windows.append(Window(name: "herald web killed", from: webKilled, to: Date().addingTimeInterval(2)))
         faults.append(("kill -9 herald web", webKilled))
 
-        at(52)
+        // A few seconds into a minute: the scheduler dies with runs of that minute in its workers' hands.
+        at(63)
+        let unfinished = "SELECT count(*) FROM executions WHERE status IN ('queued', 'running')"
+        let inFlightAtSchedulerKill = try fixture.count(unfinished)
         let schedulerKilled = Date()
         schedulers[0].signal(SIGKILL)
         _ = schedulers[0].wait(timeout: 10)
         Thread.sleep(forTimeInterval: 10)   // the outage itself
         schedulers[0] = try fixture.scheduler()
-        faults.append(("kill -9 herald scheduler", schedulerKilled))
+        faults.append(("kill -9 herald scheduler (\(inFlightAtSchedulerKill) runs unfinished)", schedulerKilled))
 
         // Just before a minute: the next slot is being fired ahead (5 s) and released while the server goes.
         at(116)
@@ -78,15 +81,16 @@ struct ScaleOutFaultTests {
         windows.append(Window(name: "PostgreSQL restart", from: postgresStopped, to: Date().addingTimeInterval(2)))
         faults.append(("PostgreSQL restart", postgresStopped))
 
-        at(150)
+        // Into the last minute's runs: the streams, the consumer group and its pending entries are gone at once.
+        at(Double(Self.firedMinutes - 1) * 60 + 5)
+        let inFlightAtRedisKill = try fixture.count(unfinished)
         let redisKilled = Date()
         fixture.redis.kill()
         try fixture.redis.start()
-        faults.append(("Redis kill -9 and start empty", redisKilled))
+        faults.append(("Redis kill -9 and start empty (\(inFlightAtRedisKill) runs unfinished)", redisKilled))
 
         // Until the last counted minute has fired for every schedule, then no more load and no more slots.
         let lastMinute = anchor.addingTimeInterval(Double(Self.firedMinutes - 1) * 60)
-        at(Double(Self.firedMinutes - 1) * 60)
         let counted = ScaleOutFixture.counted
         let lastFired = try waitUntil(60) {
             try fixture.count("SELECT count(*) FROM executions WHERE schedule_id IN \(counted) AND scheduled_for = '\(iso(lastMinute))'")
