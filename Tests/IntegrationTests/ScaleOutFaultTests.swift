@@ -89,12 +89,19 @@ struct ScaleOutFaultTests {
         try fixture.redis.start()
         faults.append(("Redis kill -9 and start empty (\(inFlightAtRedisKill) runs unfinished)", redisKilled))
 
-        // Until the last counted minute has fired for every schedule, then no more load and no more slots.
+        // The load goes on until the last counted minute has fired for every schedule and its runs, which Redis lost,
+        // have all ended; then no more load and no more slots.
         let lastMinute = anchor.addingTimeInterval(Double(Self.firedMinutes - 1) * 60)
         let counted = ScaleOutFixture.counted
         let lastFired = try waitUntil(60) {
             try fixture.count("SELECT count(*) FROM executions WHERE schedule_id IN \(counted) AND scheduled_for = '\(iso(lastMinute))'")
                 == Self.scheduleCount
+        }
+        _ = try waitUntil(90) {
+            try fixture.count("""
+                SELECT count(*) FROM executions WHERE schedule_id IN \(counted) AND scheduled_for = '\(iso(lastMinute))'
+                AND status NOT IN ('queued', 'running')
+                """) == Self.scheduleCount
         }
         let calls = load.stop()
         loadStopped = true
