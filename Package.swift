@@ -109,6 +109,6 @@ let package = Package(
         .testTarget(name: "HeraldDoctorTests", dependencies: ["HeraldDoctor"]),
         .testTarget(name: "HeraldQueueTests", dependencies: ["HeraldQueue", "Redis", "TestSupport"]),
         .testTarget(name: "HeraldSchedulerTests", dependencies: ["HeraldScheduler", "HeraldStore", "Postgres", "Crypto", "Redis", "TestSupport"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "Postgres", "Redis", "HeraldCore", "HeraldQueue"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "Postgres", "Redis", "HeraldCore", "HeraldQueue", "HeraldStore"]),
     ]
 )

@@ -176,8 +176,15 @@ public final class WorkerPool: @unchecked Sendable {
                 }
                 backoff = 0.2
             } catch {
-                // A delivered run whose end was not recorded: its lease runs out and another attempt takes it over.
-                if let last = delivered { settled(last.entry) }
+                // A delivered run whose end was not recorded yet: recorded now if PostgreSQL still answers (the failure
+                // may be Redis's alone), else its lease runs out and another attempt takes it over, delivering again.
+                if let last = delivered {
+                    if let runner, (try? settle(last.entry, runner.record(last.run))) == true {
+                        finished.append(last.entry)
+                    } else {
+                        settled(last.entry)
+                    }
+                }
                 delivered = nil
                 logger.warning("worker lost its connections; retrying", metadata: ["error": "\(error)", "retry_in_s": "\(backoff)"])
                 store = nil

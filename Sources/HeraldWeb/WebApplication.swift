@@ -163,6 +163,11 @@ public struct WebApplication: Sendable {
         case let error as Throttled:
             failure = HTTPError(.tooManyRequests, "Too many attempts. Try again in \(error.retryAfterSeconds) seconds.",
                                 headers: [("Retry-After", String(error.retryAfterSeconds))])
+        case let error as PostgresError where error.isTransient:
+            // The database is away (restarting, unreachable): the request may be asked again, so not a 500.
+            context.logger.warning("request failed: PostgreSQL is unavailable", metadata: ["route": "\(route)", "error": "\(error)"])
+            failure = HTTPError(.serviceUnavailable, "The database is unavailable just now. Try again in a few seconds.",
+                                headers: [("Retry-After", "5")])
         default:
             context.logger.error("request failed", metadata: ["route": "\(route)", "error": "\(String(reflecting: error))"])
             failure = HTTPError(.internalServerError, "Something went wrong on our side.")

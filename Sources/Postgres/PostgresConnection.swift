@@ -25,6 +25,26 @@ public final class PostgresConnection {
 
     public var isConnected: Bool { handle != nil && PQstatus(handle) == CONNECTION_OK && !needsReconnect }
 
+    /// True when the server closed this idle session (it restarted, or `pg_terminate_backend`). libpq notices that
+    /// only when it next reads, so a connection kept between requests would fail its next statement although the
+    /// server is back; this reads what is waiting, without blocking, and marks the session for reconnecting. A
+    /// session in a transaction is not looked at.
+    public func closedByServerWhileIdle() -> Bool {
+        guard handle != nil, PQstatus(handle) == CONNECTION_OK, !needsReconnect else { return true }
+        guard PQtransactionStatus(handle) == PQTRANS_IDLE else { return false }
+        // Readable while idle: a notice, a notification, or the server's goodbye (a FATAL message) and then the end
+        // of the stream. One read takes what is there; the end shows on the next one, which libpq reports as failed.
+        for _ in 0..<4 {
+            var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+            guard poll(&descriptor, 1, 0) > 0 else { return false }
+            if PQconsumeInput(handle) == 0 || PQstatus(handle) != CONNECTION_OK {
+                needsReconnect = true
+                return true
+            }
+        }
+        return false
+    }
+
     /// A transaction is open (or aborted and not yet rolled back) on this session.
     public var inTransaction: Bool { handle != nil && PQtransactionStatus(handle) != PQTRANS_IDLE }
 

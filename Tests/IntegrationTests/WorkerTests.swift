@@ -207,6 +207,29 @@ struct WorkerTests {
         #expect(fixture.deliveredFiles().count == 500)
     }
 
+    @Test func aRedisKilledUnderWorkersHoldingDeliveredRunsMakesNoneRunTwice() throws {
+        // A Redis of its own, to kill: every worker's connection drops, most of them while a delivered run's end
+        // waits to be recorded with the next claim (ScaleOutFaultTests saw those runs taken over and delivered again).
+        let redis = try PrivateRedisServer()
+        let fixture = try WorkerFixture(sql: "SELECT 1 AS one FROM pg_sleep(0.02)", workers: 8, extra: ["HERALD_REDIS_URL": redis.url])
+        try fixture.store.execute("UPDATE data_sources SET max_concurrency = 8")
+        try fixture.addSchedules(400)
+        let scheduler = try fixture.scheduler()
+        defer { scheduler.stop() }
+        #expect(try waitUntil(30) { try fixture.count("SELECT count(*) FROM executions WHERE status = 'succeeded'") >= 40 },
+                "\(scheduler.output.suffix(2000))")
+        redis.kill()
+        try redis.start()
+        #expect(try fixture.count("SELECT count(*) FROM executions WHERE status IN ('queued', 'running')") > 0,
+                "everything finished before Redis went; the test proved nothing")
+        let done = try waitUntil(90) { try fixture.count("SELECT count(*) FROM executions WHERE status = 'succeeded'") == 400 }
+        let succeeded = try fixture.count("SELECT count(*) FROM executions WHERE status = 'succeeded'")
+        #expect(done, "\(succeeded) of 400\n\(scheduler.output.suffix(2000))")
+        #expect(try fixture.count("SELECT max(crashes) FROM executions") == 0, "runs were taken over after Redis went: \(scheduler.output.suffix(2000))")
+        #expect(try fixture.count("SELECT max(attempts) FROM executions") == 1)
+        #expect(try fixture.count("SELECT count(*) FROM deliveries WHERE status = 'succeeded' AND attempts = 1") == 400)
+    }
+
     @Test func aFolderRowFromBeforeTheDeliveryRootWithAnAbsolutePathIsRefusedForGood() throws {
         let fixture = try WorkerFixture(sql: "SELECT 1 AS one")
         // Rows made before folders became sub-folders of HERALD_DELIVERY_ROOT held absolute paths.

@@ -28,4 +28,17 @@ struct PostgresRestartTests {
         try cluster.control("start")
         #expect(try connection.query("SELECT 1 AS one")[0].decode("one", as: Int.self) == 1)
     }
+
+    @Test func anIdleSessionTheServerClosedIsNoticedBeforeTheNextStatement() throws {
+        let cluster = try PrivatePostgresCluster()
+        let connection = try PostgresConnection(url: cluster.url)
+        #expect(!connection.closedByServerWhileIdle())
+        try cluster.control("restart")
+        // The server said goodbye on the way down; libpq has not read it yet.
+        #expect(connection.isConnected)
+        #expect(connection.closedByServerWhileIdle())
+        #expect(!connection.isConnected)
+        #expect(try connection.query("SELECT 1 AS one")[0].decode("one", as: Int.self) == 1)
+        #expect(!connection.closedByServerWhileIdle())
+    }
 }

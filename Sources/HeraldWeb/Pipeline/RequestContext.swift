@@ -68,7 +68,9 @@ public final class WebConnections: @unchecked Sendable {
     }
 
     public func store() throws -> PostgresConnection {
-        if let storeConnection, storeConnection.isConnected { return storeConnection }
+        // A connection the server closed while this thread waited for requests (a restart) is replaced here, before
+        // a statement fails on it.
+        if let storeConnection, storeConnection.isConnected, !storeConnection.closedByServerWhileIdle() { return storeConnection }
         let connection = try PostgresConnection(url: databaseURL)
         try connection.execute(PostgresQuery(unsafeSQL: "SET statement_timeout = \(max(statementTimeoutMs, 1))"))
         storeConnection = connection
