@@ -69,6 +69,18 @@ public struct DeliveryOutcome: Sendable {
     }
 }
 
+extension DeliveryOutcome.Result {
+    /// How `finish` writes it: `succeeded`, `failed` (retried at `at`), `dead` or `postponed` (until `at`), its detail
+    /// or error, and `at` in seconds since 1970 (-1: none).
+    var columns: (kind: String, text: String, at: Double) {
+        switch self {
+        case .succeeded(let detail): ("succeeded", detail, -1)
+        case .failed(let error, let retryAt): (retryAt == nil ? "dead" : "failed", error, retryAt?.timeIntervalSince1970 ?? -1)
+        case .postponed(let reason, let until): ("postponed", reason, until.timeIntervalSince1970)
+        }
+    }
+}
+
 /// Why a worker could not claim an execution.
 public enum ClaimRefusal: Sendable, Equatable {
     /// Another worker holds a live lease: leave the stream entry pending, so it is reclaimed if that worker dies.
@@ -573,12 +585,8 @@ public struct ExecutionLeaseRepository {
         var ids: [UUID] = [], kinds: [String] = [], texts: [String] = [], times: [Double] = []
         for outcome in finishing.outcomes {
             ids.append(outcome.deliveryID)
-            switch outcome.result {
-            case .succeeded(let detail): kinds.append("succeeded"); texts.append(detail); times.append(-1)
-            case .failed(let error, let retryAt):
-                kinds.append(retryAt == nil ? "dead" : "failed"); texts.append(error); times.append(retryAt?.timeIntervalSince1970 ?? -1)
-            case .postponed(let reason, let until): kinds.append("postponed"); texts.append(reason); times.append(until.timeIntervalSince1970)
-            }
+            let (kind, text, at) = outcome.result.columns
+            kinds.append(kind); texts.append(text); times.append(at)
         }
         return """
             WITH o AS (
@@ -642,12 +650,8 @@ public struct ExecutionLeaseRepository {
             destinations.append(destination)
             channels.append(target.kind)
             recipients.append(target.recipient)
-            switch outcome.result {
-            case .succeeded(let detail): kinds.append("succeeded"); texts.append(detail); times.append(-1)
-            case .failed(let error, let retryAt):
-                kinds.append(retryAt == nil ? "dead" : "failed"); texts.append(error); times.append(retryAt?.timeIntervalSince1970 ?? -1)
-            case .postponed(let reason, let until): kinds.append("postponed"); texts.append(reason); times.append(until.timeIntervalSince1970)
-            }
+            let (kind, text, at) = outcome.result.columns
+            kinds.append(kind); texts.append(text); times.append(at)
         }
         let files = fresh.artifacts
         return """

@@ -55,7 +55,8 @@ struct EmailDeliveryRunTests {
         #expect(refusal.contains("550"))
 
         // The retry sends to the greylisted recipient alone; the refused one stays dead, so the run is partial.
-        guard case .finished(let outcome) = try runner.run(id) else { Issue.record("the retry should finish the run"); return }
+        let retried = try runner.run(id)
+        guard case .finished(let outcome) = retried else { Issue.record("the retry should finish the run: \(retried)"); return }
         #expect(outcome.status == "partial")
         #expect(try statuses() == [ok: "succeeded", hidden: "succeeded", refused: "dead", greylisted: "succeeded"])
         let second = try smtp.waitForMessage { $0.recipients.contains(greylisted) }
