@@ -579,6 +579,18 @@ public struct ExecutionLeaseRepository {
         [scheduleLockQuery(of: finishing.id), finishQuery(finishing), wakeBehindScheduleQuery(after: finishing.id)]
     }
 
+    /// How both finish queries end the execution from their `state` CTE (deliveries in all, succeeded, waiting for a
+    /// retry, the earliest retry, the first dead one's error): back to `queued` while any waits, else its outcome.
+    static let endedFromState: PostgresQuery = """
+        status = CASE WHEN state.waiting > 0 THEN 'queued' WHEN state.ok = state.total THEN 'succeeded'
+                      WHEN state.ok > 0 THEN 'partial' ELSE 'failed' END,
+        step = CASE WHEN state.waiting > 0 THEN 'retry' END,
+        not_before = CASE WHEN state.waiting > 0 THEN coalesce(state.next_at, clock_timestamp() + interval '1 second') END,
+        enqueued_at = CASE WHEN state.waiting > 0 THEN NULL ELSE e.enqueued_at END,
+        finished_at = CASE WHEN state.waiting > 0 THEN NULL ELSE clock_timestamp() END,
+        error = CASE WHEN state.waiting > 0 THEN NULL ELSE state.dead_error END
+        """
+
     static func finishQuery(_ finishing: Finish) -> PostgresQuery {
         if let fresh = finishing.fresh { return freshFinishQuery(finishing, fresh) }
         let (id, owner, rowCount, timings) = (finishing.id, finishing.owner, finishing.rowCount, finishing.timings)
@@ -615,13 +627,7 @@ public struct ExecutionLeaseRepository {
                 FROM every
             ), ended AS (
                 UPDATE executions e
-                SET status = CASE WHEN state.waiting > 0 THEN 'queued' WHEN state.ok = state.total THEN 'succeeded'
-                                  WHEN state.ok > 0 THEN 'partial' ELSE 'failed' END,
-                    step = CASE WHEN state.waiting > 0 THEN 'retry' END,
-                    not_before = CASE WHEN state.waiting > 0 THEN coalesce(state.next_at, clock_timestamp() + interval '1 second') END,
-                    enqueued_at = CASE WHEN state.waiting > 0 THEN NULL ELSE e.enqueued_at END,
-                    finished_at = CASE WHEN state.waiting > 0 THEN NULL ELSE clock_timestamp() END,
-                    error = CASE WHEN state.waiting > 0 THEN NULL ELSE state.dead_error END,
+                SET \(fragment: Self.endedFromState),
                     row_count = coalesce(\(rowCount), e.row_count), step_timings = e.step_timings || \(Self.timingsJSON(timings))::jsonb,
                     lease_owner = NULL, lease_expires_at = NULL
                 FROM state
@@ -667,13 +673,7 @@ public struct ExecutionLeaseRepository {
                 FROM o
             ), ended AS (
                 UPDATE executions e
-                SET status = CASE WHEN state.waiting > 0 THEN 'queued' WHEN state.ok = state.total THEN 'succeeded'
-                                  WHEN state.ok > 0 THEN 'partial' ELSE 'failed' END,
-                    step = CASE WHEN state.waiting > 0 THEN 'retry' END,
-                    not_before = CASE WHEN state.waiting > 0 THEN coalesce(state.next_at, clock_timestamp() + interval '1 second') END,
-                    enqueued_at = CASE WHEN state.waiting > 0 THEN NULL ELSE e.enqueued_at END,
-                    finished_at = CASE WHEN state.waiting > 0 THEN NULL ELSE clock_timestamp() END,
-                    error = CASE WHEN state.waiting > 0 THEN NULL ELSE state.dead_error END,
+                SET \(fragment: Self.endedFromState),
                     row_count = coalesce(\(finishing.rowCount), e.row_count), truncated = e.truncated OR \(fresh.truncated),
                     parameters = coalesce(\(fresh.parameters)::jsonb, e.parameters), preview = coalesce(\(fresh.preview)::jsonb, e.preview),
                     result_sha256 = coalesce(\(fresh.resultDigest)::bytea, e.result_sha256),
