@@ -43,8 +43,11 @@ public struct FastCGIResponse: Sendable {
         self.body = body
     }
 
-    /// The bytes written to libfcgi: `Status: 404 Not Found\r\n`, headers, a blank line, the body.
-    func serialized() -> [UInt8] {
+    /// The bytes written to nginx: `Status: 404 Not Found\r\n`, headers, a blank line, the body.
+    func serialized() -> [UInt8] { head() + body }
+
+    /// Everything before the body.
+    func head() -> [UInt8] {
         var head = "Status: \(status) \(FastCGIResponse.reasonPhrase(status))\r\n"
         for (name, value) in headers {
             // A CR or LF in a header would split the response; such headers are dropped, never written.
@@ -52,7 +55,27 @@ public struct FastCGIResponse: Sendable {
             head += "\(name): \(value)\r\n"
         }
         head += "\r\n"
-        return Array(head.utf8) + body
+        return Array(head.utf8)
+    }
+
+    /// The response as FastCGI STDOUT records of request `id`, each at most 65,528 bytes of content (a multiple
+    /// of 8, so no padding), in one buffer.
+    func records(requestID id: Int32) -> [UInt8] {
+        let head = head()
+        let total = head.count + body.count
+        let most = 65_528
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(total + 8 * (total / most + 1))
+        var written = 0
+        while written < total {
+            let length = min(most, total - written)
+            bytes += [1, 6, UInt8(truncatingIfNeeded: id >> 8), UInt8(truncatingIfNeeded: id), UInt8(length >> 8), UInt8(length & 0xFF), 0, 0]
+            let end = written + length
+            if written < head.count { bytes += head[written..<min(end, head.count)] }
+            if end > head.count { bytes += body[max(written, head.count) - head.count ..< end - head.count] }
+            written = end
+        }
+        return bytes
     }
 
     static func reasonPhrase(_ status: Int) -> String {

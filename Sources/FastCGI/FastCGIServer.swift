@@ -79,11 +79,23 @@ public final class FastCGIServer: @unchecked Sendable {
         while !isStopping, FCGX_Accept_r(&request) >= 0 {
             let incoming = Self.read(&request, limits: limits)
             let response = handler(incoming)
-            let bytes = response.serialized()
-            _ = bytes.withUnsafeBufferPointer { buffer in
-                buffer.withMemoryRebound(to: CChar.self) { FCGX_PutStr($0.baseAddress, Int32($0.count), request.out) }
-            }
+            Self.send(response, on: &request)
             FCGX_Finish_r(&request)
+        }
+    }
+
+    /// Writes the response's STDOUT records straight to nginx's connection, not through libfcgi's stream, whose
+    /// 8 KB buffer made a 64 KB answer eight writes and eight wake-ups of nginx (measured under wrk). Nothing went
+    /// through the stream, so `FCGX_Finish_r` then ends it with its empty record and FCGI_END_REQUEST, as always.
+    /// A connection nginx closed ends the writing; `FCGX_Finish_r` finds it closed too.
+    static func send(_ response: FastCGIResponse, on request: inout FCGX_Request) {
+        let bytes = response.records(requestID: request.requestId)
+        bytes.withUnsafeBytes { buffer in
+            var sent = 0
+            while sent < buffer.count {
+                let n = Foundation.send(request.ipcFd, buffer.baseAddress! + sent, buffer.count - sent, Int32(MSG_NOSIGNAL))
+                if n > 0 { sent += n } else if n < 0 && errno == EINTR { continue } else { return }
+            }
         }
     }
 

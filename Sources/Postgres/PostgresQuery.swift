@@ -45,23 +45,26 @@ public struct PostgresQuery: ExpressibleByStringInterpolation, Sendable {
         }
 
         /// Splices another query (a predicate built by code) with its parameters, renumbering its `$n` to follow ours.
+        /// Over UTF-8 bytes, and not at all when there is nothing to renumber: a list query splices a dozen
+        /// fragments per request (walking them by `Character` was a tenth of the schedule list API, measured).
         public mutating func appendInterpolation(fragment: PostgresQuery) {
             let offset = binds.count
-            var text = ""
-            var index = fragment.sql.startIndex
-            while index < fragment.sql.endIndex {
-                let character = fragment.sql[index]
-                index = fragment.sql.index(after: index)
-                guard character == "$" else { text.append(character); continue }
-                var digits = ""
-                while index < fragment.sql.endIndex, fragment.sql[index].isASCII, fragment.sql[index].isNumber {
-                    digits.append(fragment.sql[index])
-                    index = fragment.sql.index(after: index)
-                }
-                text += digits.isEmpty ? "$" : "$\(Int(digits)! + offset)"
-            }
-            sql += text
             binds += fragment.binds
+            guard offset > 0, !fragment.binds.isEmpty else { sql += fragment.sql; return }
+            var text: [UInt8] = []
+            text.reserveCapacity(fragment.sql.utf8.count + 8)
+            // The digits of a `$n` being read, after its `$` was copied (nil: not after a `$`).
+            var number: Int? = nil
+            var digits = false
+            for byte in fragment.sql.utf8 {
+                if let n = number, byte >= 0x30 && byte <= 0x39 { number = n * 10 + Int(byte - 0x30); digits = true; continue }
+                if let n = number, digits { text += String(n + offset).utf8 }
+                number = nil
+                text.append(byte)
+                if byte == 0x24 { number = 0; digits = false }
+            }
+            if let n = number, digits { text += String(n + offset).utf8 }
+            sql += String(decoding: text, as: UTF8.self)
         }
 
         /// Splices SQL text as is. Only for trusted fragments (identifiers chosen by code), never for user input.

@@ -196,6 +196,50 @@ struct ScheduleServiceTests {
         #expect(try service.list(search: "%", actor: .user(f.creator)).items.isEmpty)
     }
 
+    /// A list reads again only the schedules whose rows changed (`StoredScheduleRecords`): every kind of change, made
+    /// by whatever writer, shows in the next list, and an unchanged schedule comes back as it was.
+    @Test func aListShowsEveryChangeOfARememberedSchedule() throws {
+        let f = try ScheduleFixture()
+        let service = f.service(max: 100)
+        let schedule = try service.create(f.draft("Alpha"), actor: .user(f.creator))
+        let untouched = try service.create(f.draft("Beta", time: "08:00"), actor: .user(f.creator))
+        func listed() throws -> ScheduleRecord {
+            try #require(try service.list(actor: .user(f.creator)).items.first { $0.id == schedule.id })
+        }
+        let first = try listed()
+        #expect(first.version == (try service.get(schedule.id, actor: .user(f.creator))).version)
+        #expect(try listed() == first)
+        // The scheduler's own writes, straight to the row.
+        try f.connection.execute("UPDATE schedules SET next_run_at = '2031-01-01T07:00:00Z' WHERE id = \(schedule.id)")
+        #expect(try listed().nextRunAt == ISO8601DateFormatter().date(from: "2031-01-01T07:00:00Z"))
+        // A run finishing (migration 0012's trigger), shares made and removed, a shared-with user deleted.
+        _ = try f.connection.query("""
+            INSERT INTO executions (schedule_id, report_id, scheduled_for, status, finished_at)
+            VALUES (\(schedule.id), \(f.report), '2026-01-01T07:00:00Z', 'failed', '2026-01-01T07:01:00Z') RETURNING id
+            """)
+        #expect(try listed().lastRun?.status == "failed")
+        try service.share(schedule.id, emails: ["vic@example.org"], actor: .user(f.creator))
+        #expect(try listed().sharedWith == [f.viewer.userID])
+        try service.unshare(schedule.id, userID: f.viewer.userID, actor: .user(f.creator))
+        #expect(try listed().sharedWith.isEmpty)
+        let leaving = try ScheduleFixture.principal(f.connection, "eve@example.org", .viewer)
+        try service.share(schedule.id, emails: ["eve@example.org"], actor: .user(f.creator))
+        #expect(try listed().sharedWith == [leaving.userID])
+        try f.connection.execute("DELETE FROM users WHERE id = \(leaving.userID)")
+        #expect(try listed().sharedWith.isEmpty)
+        // The report renamed, the owner's alert rule changed.
+        try f.connection.execute("UPDATE reports SET name = 'Revenue' WHERE id = \(f.report)")
+        #expect(try listed().reportName == "Revenue")
+        try f.connection.execute("UPDATE users SET alert_every = 3 WHERE id = \(f.creator.userID)")
+        #expect(try listed().ownerAlerts.every == 3)
+        #expect(try listed().alertRule(every: 5).every == 3)
+        // The schedule itself changed through the service.
+        _ = try service.pause(schedule.id, note: "holiday", actor: .user(f.creator))
+        #expect(try listed().pauseNote == "holiday")
+        let other = try #require(try service.list(actor: .user(f.creator)).items.first { $0.id == untouched.id })
+        #expect(other.name == "Beta" && other.reportName == "Revenue" && other.ownerAlerts.every == 3)
+    }
+
     /// Migration 0012's triggers keep each schedule's last finished run on the schedule, whoever writes the runs:
     /// the newest finished_at wins, a run that stops being finished (requeued) or is deleted hands it back.
     @Test func theLastRunIsKeptOnTheScheduleByTheDatabase() throws {

@@ -61,4 +61,30 @@ struct FragmentCacheTests {
         #expect(try templates.renderFragment(Row(name: "b", note: nil), template: "row") == "<td>b</td>")
         #expect(templates.fragments.count == 3)
     }
+
+    struct Frame: Encodable, Sendable { let title: String; let rows: String }
+
+    @Test func aFrameIsRememberedByItsViewModelAndItsSlotFilledWithTheParts() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("frames-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for name in Templates.required + ["list", "row"] {
+            let file = folder.appendingPathComponent(name + ".mustache")
+            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            let text = name == "list" ? "<h1>{{title}}</h1><table>{{{rows}}}</table>" : name == "row" ? "<tr>{{name}}</tr>" : ""
+            try Data(text.utf8).write(to: file)
+        }
+        let templates = try Templates.load(directory: folder.path)
+        var made = 0
+        let row = try templates.renderFragment(madeFrom: "id-1 v1", template: "row") { made += 1; return Row(name: "<b>", note: nil) }
+        #expect(try templates.renderFragment(madeFrom: "id-1 v1", template: "row") { made += 1; return Row(name: "other", note: nil) } == row)
+        #expect(made == 1)
+        #expect(row == "<tr>&lt;b&gt;</tr>")
+        // A title that spells the slot is escaped, so it cannot take the rows.
+        let hostile = Frame(title: Templates.slot, rows: Templates.slot)
+        let page = try templates.renderFrame(hostile, template: "list", filling: [row, "<tr>2</tr>"])
+        #expect(page == "<h1>&lt;!--herald-slot--&gt;</h1><table><tr>&lt;b&gt;</tr><tr>2</tr></table>")
+        #expect(try templates.renderFrame(hostile, template: "list", filling: []) == "<h1>&lt;!--herald-slot--&gt;</h1><table></table>")
+        #expect(try templates.renderFrame(Frame(title: "B", rows: Templates.slot), template: "list", filling: ["x"]) == "<h1>B</h1><table>x</table>")
+        #expect(templates.fragments.count == 3)
+    }
 }

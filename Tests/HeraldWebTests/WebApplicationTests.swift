@@ -140,6 +140,25 @@ struct WebApplicationTests {
         #expect(text == "Status: 200 OK\r\nX-Ok: yes\r\n\r\n")
     }
 
+    @Test func aResponseIsWrittenAsStdoutRecordsThatReassembleIt() {
+        let body = (0..<150_000).map { UInt8(truncatingIfNeeded: $0 * 7) }
+        for response in [FastCGIResponse(status: 200, headers: [("Content-Type", "application/json")], body: body),
+                         FastCGIResponse(status: 204), FastCGIResponse(status: 200, body: Array(body.prefix(65_528 - 20)))] {
+            let records = response.records(requestID: 258)
+            var content: [UInt8] = [], at = 0
+            while at < records.count {
+                #expect(Array(records[at..<at + 4]) == [1, 6, 1, 2])  // version 1, FCGI_STDOUT, request id 258
+                let length = Int(records[at + 4]) << 8 | Int(records[at + 5])
+                #expect(length > 0 && length <= 65_528 && length % 8 == 0 || at + 8 + length == records.count)
+                #expect(records[at + 6] == 0)  // no padding
+                content += records[at + 8 ..< at + 8 + length]
+                at += 8 + length
+            }
+            #expect(at == records.count)
+            #expect(content == response.serialized())
+        }
+    }
+
     @Test func startUpFailsWithoutTheTemplates() async {
         #expect(throws: TemplateError.self) { try Templates.load(directory: "/nonexistent") }
         let empty = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path

@@ -46,4 +46,17 @@ struct PostgresQueryFragmentTests {
         #expect(outer.sql == "SELECT * FROM t WHERE c = $1 AND (a = $2 OR b = $3) AND d = $4")
         #expect(outer.binds == ["t", "1", "x", "2.5"])
     }
+
+    @Test func renumberingKeepsDollarQuotesAndManyDigitsAndMultiByteText() {
+        let values: [PostgresQuery] = (1...11).map { "\($0)" }
+        var wide: PostgresQuery = ""
+        for value in values { wide = "\(fragment: wide)\(fragment: value)," }
+        #expect(wide.sql == "$1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,")
+        let inner: PostgresQuery = "$$ünïcode$$ || \(7) || '$' || $x || \("y")"
+        let outer: PostgresQuery = "SELECT \(1), \(2) FROM t WHERE \(fragment: inner) = \(fragment: wide)"
+        #expect(outer.sql == "SELECT $1, $2 FROM t WHERE $$ünïcode$$ || $3 || '$' || $x || $4 = $5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,")
+        #expect(outer.binds.count == 15)
+        let plain: PostgresQuery = "x = 'no placeholders'"
+        #expect(PostgresQuery("a = \(1) AND \(fragment: plain)").sql == "a = $1 AND x = 'no placeholders'")
+    }
 }

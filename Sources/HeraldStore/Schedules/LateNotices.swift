@@ -41,7 +41,7 @@ public struct LateNotices {
             WHERE deadline_minutes IS NOT NULL AND (enabled OR paused_automatically) AND broken_reason IS NULL
             """) {
             let minutes: Int = try row.decode("deadline_minutes")
-            guard let recurrence = try? StoredRecurrences.shared.decode(try row.decode("recurrence")).recurrence,
+            guard let recurrence = try? StoredRecurrences.decode(try row.decode("recurrence")).recurrence,
                   let slot = Self.latestSlot(recurrence, deadlineSeconds: Int64(minutes) * 60, now: instant,
                                              since: try row.decode("expected_since")) else { continue }
             due.append((try row.decode("id"), slot))

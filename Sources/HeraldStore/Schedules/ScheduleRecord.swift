@@ -55,6 +55,10 @@ public struct ScheduleRecord: Sendable, Equatable {
     public let updatedAt: Date
     /// The sort key of this row in the list (created_at as PostgreSQL prints it, exactly), for the next page's cursor.
     public let createdKey: String
+    /// The stored versions of the rows this record was read from (see `StoredScheduleRecords`): within one run of
+    /// the database server, two reads with the same version are the same record, so what is made from a record
+    /// alone (its JSON, its row in a list) may be remembered by its id and version.
+    public let version: String
 
     /// What the schedule was made from, for an edit that starts from it.
     public var draft: ScheduleDraft {
@@ -80,11 +84,13 @@ public enum ScheduleFilter: String, Sendable, CaseIterable {
     case failing
 }
 
-/// One page of schedules, with how many each filter has (for the tabs).
+/// One page of schedules.
 public struct SchedulePage: Sendable {
     public let items: [ScheduleRecord]
     /// The sort-key parts to continue after, when there are more.
     public let next: [String]?
+    /// How many of the schedules the actor sees fail (with the same search), when the list was asked to count them.
+    public let failing: Int?
 }
 
 /// A user a schedule is shared with.

@@ -11,16 +11,20 @@ extension ScheduleService {
         LEFT JOIN users ou ON ou.id = s.owner_id
         """
 
-    /// A page of schedules `s` (already chosen and ordered), decorated with what the list shows.
-    static func decorated(_ page: PostgresQuery) -> PostgresQuery {
+    /// Whom a schedule is shared with, as the record's `sharedWith`.
+    static let sharedWith: PostgresQuery = """
+        (SELECT coalesce(string_agg(sh.user_id::text, ',' ORDER BY sh.created_at), '') FROM schedule_shares sh
+         WHERE sh.schedule_id = s.id)
         """
-        SELECT \(fragment: columns)
-        FROM (\(fragment: page)) s
-        JOIN reports r ON r.id = s.report_id
-        LEFT JOIN users ou ON ou.id = s.owner_id
-        ORDER BY s.created_at DESC, s.id DESC
-        """
+
+    /// `ScheduleRecord.version` for a schedule `s` joined to its report `r` and owner `ou`; `rowVersion` is the
+    /// schedule row's own part (`xmin.ctid`), given as an expression because a subquery has no system columns. A
+    /// change of the shares writes a new schedule row version (migration 0031), so they need no part of their own.
+    static func version(rowVersion: PostgresQuery) -> PostgresQuery {
+        "\(fragment: rowVersion) || ':' || r.xmin::text || ':' || coalesce(ou.xmin::text, '-')"
     }
+
+    static let rowVersion: PostgresQuery = "s.xmin::text || '.' || s.ctid::text"
 
     static let columns: PostgresQuery = """
         s.id, s.name, s.report_id, r.name AS report_name, s.recurrence::text AS recurrence, s.cron,
@@ -28,8 +32,7 @@ extension ScheduleService {
                array_to_string(s.formats, ',') AS formats, s.export_options::text AS export_options, s.filename_pattern, s.naming, s.misfire_policy, s.overlap_policy,
                s.jitter_seconds, s.priority::int AS priority, s.enabled, s.pause_note, s.broken_reason, s.owner_id,
                s.next_run_at, s.created_at, s.updated_at, \(unsafeRaw: instantSortKey("s.created_at")) AS created_key,
-               (SELECT coalesce(string_agg(sh.user_id::text, ',' ORDER BY sh.created_at), '') FROM schedule_shares sh
-                WHERE sh.schedule_id = s.id) AS shared_with,
+               \(fragment: sharedWith) AS shared_with, \(fragment: version(rowVersion: rowVersion)) AS version,
                s.last_execution_id AS last_id, s.last_status, s.last_finished_at, s.delivery_condition::text AS delivery_condition,
                s.email_subject, s.email_body_md, s.distribution_template_id, s.retention_days, s.pause_after_failures, s.deadline_minutes,
                \(fragment: AlertSettingsRepository.columns("s", prefix: "")), \(fragment: AlertSettingsRepository.columns("ou", prefix: "owner_"))
@@ -39,7 +42,7 @@ extension ScheduleService {
     static let failing: PostgresQuery = "s.last_status IN ('failed', 'partial')"
 
     static func record(_ row: PostgresRow) throws -> ScheduleRecord {
-        let (recurrence, description) = try StoredRecurrences.shared.decode(try row.decode("recurrence"))
+        let (recurrence, description) = try StoredRecurrences.decode(try row.decode("recurrence"))
         let parameters: String = try row.decode("parameters")
         let lastID = try row.decode("last_id", as: UUID?.self)
         return ScheduleRecord(
@@ -64,7 +67,8 @@ extension ScheduleService {
             ownerID: try row.decode("owner_id", as: UUID?.self), nextRunAt: try row.decode("next_run_at", as: Date?.self),
             lastRun: try lastID.map { ScheduleRecord.LastRun(id: $0, status: try row.decode("last_status"),
                                                              finishedAt: try row.decode("last_finished_at", as: Date?.self)) },
-            createdAt: try row.decode("created_at"), updatedAt: try row.decode("updated_at"), createdKey: try row.decode("created_key"))
+            createdAt: try row.decode("created_at"), updatedAt: try row.decode("updated_at"), createdKey: try row.decode("created_key"),
+            version: try row.decode("version"))
     }
 
     /// A uuid[] column read as `array_to_string(…, ',')` (no JSON to decode; uuids hold no commas).
@@ -90,11 +94,14 @@ extension ScheduleService {
 
     /// The schedules the actor may see, newest first, `limit` at a time after the cursor's (created_at, id);
     /// `search` matches the schedule's or the report's name.
+    /// `countingFailing`: also count the failing ones with the same search (`failingCount`), in the same round trip.
     public func list(filter: ScheduleFilter = .all, search: String = "", limit: Int = 50, after: [String]? = nil,
-                     actor: Actor) throws -> SchedulePage {
+                     countingFailing: Bool = false, actor: Actor) throws -> SchedulePage {
         let term = search.trimmingCharacters(in: .whitespaces)
         let pattern = LikePattern.containing(term)
-        let matches: PostgresQuery = "(\(term.isEmpty) OR s.name ILIKE \(pattern) OR r.name ILIKE \(pattern))"
+        // Without a search the page needs no report: every schedule has one (a foreign key, NOT NULL).
+        let matches: PostgresQuery = term.isEmpty ? "true" : "(s.name ILIKE \(pattern) OR r.name ILIKE \(pattern))"
+        let reports: PostgresQuery = term.isEmpty ? "" : "JOIN reports r ON r.id = s.report_id"
         let filtered: PostgresQuery
         switch filter {
         case .all: filtered = "true"
@@ -106,49 +113,80 @@ extension ScheduleService {
         if let key = try Keyset.after(after, key: .instant) {
             keyset = "(s.created_at, s.id) < (\(key.key)::timestamptz, \(key.id))"
         }
-        // The page is chosen first, walking an index in (created_at, id) order, and only its rows get their last
-        // run and shares. A non-admin's page is the newest of their own and of those shared with them: two index
-        // walks, each stopping after a page, instead of an OR that makes PostgreSQL sort every visible schedule.
+        // The page is chosen first, walking an index in (created_at, id) order, as ids and row versions only; only
+        // the rows not remembered at their version (`StoredScheduleRecords`) are then read in full. A non-admin's
+        // page is the newest of their own and of those shared with them: two index walks, each stopping after a
+        // page, instead of an OR that makes PostgreSQL sort every visible schedule.
         let rest: PostgresQuery = "\(fragment: matches) AND \(fragment: filtered) AND \(fragment: keyset)"
         let order: PostgresQuery = "ORDER BY s.created_at DESC, s.id DESC LIMIT \(limit + 1)"
+        let chosen: PostgresQuery = "s.id, s.created_at, s.report_id, s.owner_id, \(fragment: Self.rowVersion) AS row_version"
         let page: PostgresQuery
         if let user = actor.userID, !actor.isAdmin {
             page = """
                 SELECT * FROM (
-                    (SELECT s.* FROM schedules s JOIN reports r ON r.id = s.report_id
+                    (SELECT \(fragment: chosen) FROM schedules s \(fragment: reports)
                      WHERE s.owner_id = \(user) AND \(fragment: rest) \(fragment: order))
                     UNION ALL
-                    (SELECT s.* FROM schedules s JOIN schedule_shares sh ON sh.schedule_id = s.id AND sh.user_id = \(user)
-                     JOIN reports r ON r.id = s.report_id
+                    (SELECT \(fragment: chosen) FROM schedules s JOIN schedule_shares sh ON sh.schedule_id = s.id AND sh.user_id = \(user)
+                     \(fragment: reports)
                      WHERE s.owner_id IS DISTINCT FROM \(user) AND \(fragment: rest) \(fragment: order))
                 ) s \(fragment: order)
                 """
         } else {
-            page = "SELECT s.* FROM schedules s JOIN reports r ON r.id = s.report_id WHERE \(fragment: rest) \(fragment: order)"
+            page = "SELECT \(fragment: chosen) FROM schedules s \(fragment: reports) WHERE \(fragment: rest) \(fragment: order)"
         }
+        let versioned: PostgresQuery = """
+            SELECT s.id, \(fragment: Self.version(rowVersion: "s.row_version")) AS version,
+                   (SELECT pg_postmaster_start_time()::text) AS server
+            FROM (\(fragment: page)) s
+            JOIN reports r ON r.id = s.report_id
+            LEFT JOIN users ou ON ou.id = s.owner_id
+            ORDER BY s.created_at DESC, s.id DESC
+            """
         let rows: [PostgresRow]
+        var failing: Int?
         do {
-            rows = try connection.query(Self.decorated(page))
+            if countingFailing {
+                let results = try connection.pipelinedQueries([versioned, Self.failingQuery(term: term, actor: actor)])
+                rows = results[0]
+                failing = try results[1].first?.decode("failing")
+            } else {
+                rows = try connection.query(versioned)
+            }
         } catch let error as PostgresError where after != nil && !error.isUniqueViolation {
             throw ValidationError(field: "cursor", message: "is not a cursor this server gave out")
         }
-        let items = try rows.prefix(limit).map(Self.record)
-        let next = rows.count > limit ? items.last.map { Keyset.parts($0.createdKey, $0.id) } : nil
-        return SchedulePage(items: items, next: next)
+        let versions = try rows.prefix(limit).map { (id: try $0.decode("id", as: UUID.self), version: try $0.decode("version", as: String.self)) }
+        let server: String = try rows.first?.decode("server") ?? ""
+        var items = StoredScheduleRecords.records(versions, server: server)
+        let missing = zip(versions, items).filter { $0.1 == nil }.map(\.0.id)
+        if !missing.isEmpty {
+            let read = try connection.query("\(fragment: Self.selectRecord) WHERE s.id = ANY(\(missing)::uuid[])").map(Self.record)
+            StoredScheduleRecords.remember(read, server: server)
+            let byID = Dictionary(read.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            items = zip(versions, items).map { $1 ?? byID[$0.id] }
+        }
+        // A row deleted between the two reads is left out.
+        let records = items.compactMap { $0 }
+        let next = rows.count > limit ? records.last.map { Keyset.parts($0.createdKey, $0.id) } : nil
+        return SchedulePage(items: records, next: next, failing: failing)
     }
 
     /// How many of the schedules the actor sees are failing, with the same search: the one count the list's tabs
     /// show. It walks only failing schedules (`schedules_failing_idx`); counting every visible schedule for the
     /// other tabs would cost each page view a scan of all of them.
     public func failingCount(search: String = "", actor: Actor) throws -> Int {
-        let term = search.trimmingCharacters(in: .whitespaces)
+        try connection.query(Self.failingQuery(term: search.trimmingCharacters(in: .whitespaces), actor: actor))[0].decode("failing")
+    }
+
+    static func failingQuery(term: String, actor: Actor) -> PostgresQuery {
         let pattern = LikePattern.containing(term)
-        return try connection.query("""
+        return """
             SELECT count(*)::int AS failing
             FROM schedules s JOIN reports r ON r.id = s.report_id
             WHERE \(fragment: Self.failing) AND \(fragment: Visibility.schedule("s", actor))
               AND (\(term.isEmpty) OR s.name ILIKE \(pattern) OR r.name ILIKE \(pattern))
-            """)[0].decode("failing")
+            """
     }
 
     /// The schedule's runs, newest slot first, with their deliveries and artifacts; keyset on (scheduled_for, id).

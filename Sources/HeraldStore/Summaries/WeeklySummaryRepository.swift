@@ -114,7 +114,7 @@ public struct WeeklySummaryRepository {
             WHERE s.owner_id = \(userID) AND s.enabled AND s.next_slot_at IS NOT NULL AND s.next_slot_at < to_timestamp(\(Double(end)))
             ORDER BY s.next_slot_at, s.id LIMIT \(maxSchedules)
             """) {
-            guard let recurrence = try? StoredRecurrences.shared.decode(try row.decode("recurrence")).recurrence,
+            guard let recurrence = try? StoredRecurrences.decode(try row.decode("recurrence")).recurrence,
                   let compiled = try? recurrence.compile() else { continue }
             var runsSoFar: Int = try row.decode("run_count")
             var next: Int64? = try row.decode("next_slot", as: Int64.self)

@@ -123,7 +123,8 @@ enum FormDecoding {
     }
 
     static func unescape(_ part: Substring) -> String {
-        let spaced = part.replacingOccurrences(of: "+", with: " ")
+        guard part.utf8.contains(where: { $0 == 0x2B || $0 == 0x25 }) else { return String(part) }
+        let spaced = String(decoding: part.utf8.map { $0 == 0x2B ? 0x20 : $0 }, as: UTF8.self)
         return spaced.removingPercentEncoding ?? spaced
     }
 }

@@ -19,6 +19,18 @@ enum JSONWriter {
     }
 }
 
+/// A value `JSONWriter` wrote before, put into a response as it is (a list's remembered items).
+struct EncodedJSON: Encodable, Sendable {
+    let bytes: [UInt8]
+
+    init(_ value: some Encodable) throws { bytes = try JSONWriter.encode(value) }
+
+    /// Only `JSONWriter` knows it; any other encoder is refused rather than given something else.
+    func encode(to encoder: any Encoder) throws {
+        throw EncodingError.invalidValue(self, .init(codingPath: encoder.codingPath, debugDescription: "already encoded JSON is for JSONWriter only"))
+    }
+}
+
 /// The output and the containers still open; one per `JSONWriter.encode`. Containers hold their depth in `open`, so
 /// writing through a container first closes whatever was opened inside it before.
 /// Its state is only ever used by one thread, inside one `encode`: the run-time exclusivity checks on every append
@@ -52,6 +64,7 @@ private final class JSONSink: Encoder {
         else if T.self == Double.self { try writeDouble(value as! Double) }
         else if T.self == Int64.self { writeInteger(value as! Int64) }
         else if T.self == URL.self { writeString((value as! URL).absoluteString) }
+        else if T.self == EncodedJSON.self { bytes.append(contentsOf: (value as! EncodedJSON).bytes) }
         // The other integer and floating-point types (their own `encode(to:)` asks a single value container to
         // encode themselves, which would come back here). Metatypes again: a cast would cost every value a lookup.
         else if T.self == UInt64.self || T.self == UInt32.self || T.self == UInt16.self || T.self == UInt8.self

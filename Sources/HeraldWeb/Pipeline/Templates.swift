@@ -55,6 +55,55 @@ public struct Templates: Sendable {
         return html
     }
 
+    /// `renderFragment` for a view model made from a versioned record (`ScheduleRecord.version`), remembered by
+    /// what the view model is made from: `madeFrom` must name all of it (the record's id and version and every
+    /// other input). A hit costs neither the view model nor its JSON.
+    public func renderFragment<View: Encodable & Sendable>(madeFrom: String, template: String, _ view: () -> View) throws -> String {
+        var key = Array(template.utf8)
+        key.append(0); key.append(1)
+        key += madeFrom.utf8
+        if let html = fragments.get(key) { return html }
+        let html = try render(view(), template: template)
+        fragments.set(key, html)
+        return html
+    }
+
+    /// Where `renderFrame` puts a page's big part. User text cannot spell it: its `<` is escaped.
+    public static let slot = "<!--herald-slot-->"
+
+    /// A page whose big part is HTML already (a list's rows, `parts`): the rest of the page, its frame, is rendered
+    /// with `slot` in that part's place and remembered by the frame's whole view model, like `renderFragment`'s
+    /// fragments; the parts then go into the slot. swift-mustache spends ~0.2 ms on the list page's frame (its
+    /// layout, tabs and navigation: a fifth of the page, measured); a hit costs its view model as JSON.
+    public func renderFrame(_ frame: some Encodable & Sendable, template: String, filling parts: [String]) throws -> String {
+        var key = Array(template.utf8)
+        key.append(0); key.append(2)
+        key += try JSONWriter.encode(frame, snakeCaseKeys: false)
+        let rendered: String
+        if let html = fragments.get(key) { rendered = html } else {
+            rendered = try render(frame, template: template)
+            fragments.set(key, rendered)
+        }
+        let frameBytes = Array(rendered.utf8), slot = Array(Self.slot.utf8)
+        guard let at = Self.firstIndex(of: slot, in: frameBytes) else { return rendered }
+        var page: [UInt8] = []
+        page.reserveCapacity(frameBytes.count + parts.reduce(0) { $0 + $1.utf8.count })
+        page += frameBytes[..<at]
+        for part in parts { page += part.utf8 }
+        page += frameBytes[(at + slot.count)...]
+        return String(decoding: page, as: UTF8.self)
+    }
+
+    static func firstIndex(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard let first = needle.first, haystack.count >= needle.count else { return nil }
+        var index = 0
+        while index <= haystack.count - needle.count {
+            if haystack[index] == first && needle.indices.allSatisfy({ haystack[index + $0] == needle[$0] }) { return index }
+            index += 1
+        }
+        return nil
+    }
+
     /// The view model is handed to swift-mustache as dictionaries (`TemplateContext`), never reflected.
     public func render(_ view: some Encodable & Sendable, template: String) throws -> String {
         guard let html = library.render(try TemplateContext.make(view), withTemplate: template) else {

@@ -61,6 +61,19 @@ struct ScheduleJSON: Encodable {
         createdAt = s.createdAt; updatedAt = s.updatedAt
     }
 
+    private struct Written: Hashable { let id: UUID; let version: String; let alertEvery: Int }
+    private static let written = MemoTable<Written, EncodedJSON>(capacity: 4096)
+
+    /// A list's item: written once per version of its schedule (`ScheduleRecord.version`), as everything in it
+    /// comes from the record and the standard alert rule.
+    static func remembered(_ s: ScheduleRecord, alertEvery standard: Int) throws -> EncodedJSON {
+        let key = Written(id: s.id, version: s.version, alertEvery: standard)
+        if let json = written[key] { return json }
+        let json = try EncodedJSON(ScheduleJSON(s, alertEvery: standard))
+        written[key] = json
+        return json
+    }
+
     /// `null` fields are written out (not left off), as the schema says they are always present.
     func encode(to encoder: any Encoder) throws {
         enum Key: String, CodingKey {

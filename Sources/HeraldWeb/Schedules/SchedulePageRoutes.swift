@@ -103,8 +103,8 @@ enum SchedulePageRoutes {
         let filter = ScheduleFilter(rawValue: context.request.queryValue("status") ?? "all") ?? .all
         let search = String((context.request.queryValue("q") ?? "").prefix(200))
         let service = try context.schedules()
-        let page = try service.list(filter: filter, search: search, limit: list.limit, after: list.after, actor: context.actor)
-        let failing = try service.failingCount(search: search, actor: context.actor)
+        let page = try service.list(filter: filter, search: search, limit: list.limit, after: list.after, countingFailing: true,
+                                    actor: context.actor)
         let zone = context.principal!.timeZone
         func href(_ status: ScheduleFilter, cursor: String? = nil) -> String {
             var items = [URLQueryItem(name: "status", value: status.rawValue)]
@@ -118,17 +118,20 @@ enum SchedulePageRoutes {
         let labels: [(ScheduleFilter, String)] = [(.all, "All"), (.active, "Active"), (.paused, "Paused"), (.failing, "Failing")]
         let view = ScheduleListView(
             chrome: PageChrome(title: "Schedules", context: context, section: "schedules"),
-            tabs: labels.map { .init(label: $0.1, href: href($0.0), count: $0.0 == .failing ? failing : nil, current: $0.0 == filter) },
+            tabs: labels.map { .init(label: $0.1, href: href($0.0), count: $0.0 == .failing ? page.failing : nil, current: $0.0 == filter) },
             search: search, filter: filter.rawValue,
-            rows: try page.items.map {
-                try templates.renderFragment(ScheduleRowView($0, viewerZone: zone, mayChange: service.mayChange($0, actor: context.actor)),
-                                             template: "pages/schedules/row")
-            },
+            rows: Templates.slot,
             nextHref: page.next.map { href(filter, cursor: ListRequest.cursor($0)) },
             canCreate: context.principal!.has(.creator),
             noneYet: page.items.isEmpty && filter == .all && search.isEmpty && list.after == nil,
             noMatches: page.items.isEmpty && !(filter == .all && search.isEmpty && list.after == nil))
-        return .html(try templates.render(view, template: "pages/schedules/list"))
+        let rows = try page.items.map { s in
+            let mayChange = service.mayChange(s, actor: context.actor)
+            return try templates.renderFragment(madeFrom: "\(s.id) \(s.version) \(zone) \(mayChange)", template: "pages/schedules/row") {
+                ScheduleRowView(s, viewerZone: zone, mayChange: mayChange)
+            }
+        }
+        return .html(try templates.renderFrame(view, template: "pages/schedules/list", filling: rows))
     }
 
     static func showPage(_ context: RequestContext, templates: Templates, id: UUID, errors: FormErrors = FormErrors(),

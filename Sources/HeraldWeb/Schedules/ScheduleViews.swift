@@ -57,8 +57,9 @@ struct ScheduleListView: Sendable, Encodable {
     let tabs: [Tab]
     let search: String
     let filter: String
-    /// Each row's HTML, rendered from its `ScheduleRowView` by `pages/schedules/row` (`Templates.renderFragment`).
-    let rows: [String]
+    /// `Templates.slot`: the rows' HTML goes there (`Templates.renderFrame`), each row rendered from its
+    /// `ScheduleRowView` by `pages/schedules/row` (`Templates.renderFragment`).
+    let rows: String
     let nextHref: String?
     let canCreate: Bool
     let noneYet: Bool
