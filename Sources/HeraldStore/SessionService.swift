@@ -79,18 +79,16 @@ public struct SessionService {
     /// writes nothing commits without waiting for the WAL to reach the disk.
     public func session(cookieValue: String) throws -> Session? {
         guard let row = try connection.query("""
-            WITH found AS (
-                SELECT s.id, s.csrf_token, s.last_seen_at, u.id AS user_id, u.email, u.display_name, u.role, u.time_zone
-                FROM sessions s JOIN users u ON u.id = s.user_id
-                WHERE s.token_hash = \(Self.hash(cookieValue)) AND u.disabled_at IS NULL
-                  AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => \(settings.idleSeconds))
-            ), touched AS (
-                UPDATE sessions SET last_seen_at = now()
-                WHERE id IN (SELECT id FROM found WHERE last_seen_at < now() - make_interval(secs => \(Self.touchSeconds)))
-            )
-            SELECT * FROM found
+            SELECT s.id, s.csrf_token, u.id AS user_id, u.email, u.display_name, u.role, u.time_zone,
+                   s.last_seen_at < now() - make_interval(secs => \(Self.touchSeconds)) AS stale
+            FROM sessions s JOIN users u ON u.id = s.user_id
+            WHERE s.token_hash = \(Self.hash(cookieValue)) AND u.disabled_at IS NULL
+              AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => \(settings.idleSeconds))
             """).first else { return nil }
-        return Session(id: try row.decode("id"), principal: try UserRepository.principal(from: row), csrfToken: try row.decode("csrf_token"))
+        let id: UUID = try row.decode("id")
+        // A statement of its own, once a minute: an UPDATE inside every lookup cost each request its setting-up.
+        if try row.decode("stale", as: Bool.self) { try connection.execute("UPDATE sessions SET last_seen_at = now() WHERE id = \(id)") }
+        return Session(id: id, principal: try UserRepository.principal(from: row), csrfToken: try row.decode("csrf_token"))
     }
 
     /// Ends the session the cookie names (sign-out).
@@ -102,18 +100,15 @@ public struct SessionService {
     /// `last_used_at` moves at most once a `touchSeconds`, as a session's `last_seen_at` does.
     public func principal(bearerToken: String) throws -> Principal? {
         guard let row = try connection.query("""
-            WITH found AS (
-                SELECT t.id AS token_id, t.last_used_at, u.id AS user_id, u.email, u.display_name, u.role, u.time_zone
-                FROM api_tokens t JOIN users u ON u.id = t.user_id
-                WHERE t.token_hash = \(Digest.sha256(Array(bearerToken.utf8))) AND u.disabled_at IS NULL
-                  AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
-            ), touched AS (
-                UPDATE api_tokens SET last_used_at = now()
-                WHERE id IN (SELECT token_id FROM found
-                             WHERE last_used_at IS NULL OR last_used_at < now() - make_interval(secs => \(Self.touchSeconds)))
-            )
-            SELECT * FROM found
+            SELECT t.id AS token_id, u.id AS user_id, u.email, u.display_name, u.role, u.time_zone,
+                   t.last_used_at IS NULL OR t.last_used_at < now() - make_interval(secs => \(Self.touchSeconds)) AS stale
+            FROM api_tokens t JOIN users u ON u.id = t.user_id
+            WHERE t.token_hash = \(Digest.sha256(Array(bearerToken.utf8))) AND u.disabled_at IS NULL
+              AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
             """).first else { return nil }
+        if try row.decode("stale", as: Bool.self) {
+            try connection.execute("UPDATE api_tokens SET last_used_at = now() WHERE id = \(try row.decode("token_id", as: UUID.self))")
+        }
         return try UserRepository.principal(from: row)
     }
 

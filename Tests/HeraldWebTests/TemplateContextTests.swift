@@ -70,7 +70,7 @@ struct FragmentCacheTests {
         for name in Templates.required + ["list", "row"] {
             let file = folder.appendingPathComponent(name + ".mustache")
             try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-            let text = name == "list" ? "<h1>{{title}}</h1><table>{{{rows}}}</table>" : name == "row" ? "<tr>{{name}}</tr>" : ""
+            let text = name == "list" ? "<h1>{{title}}</h1><table>{{{rows}}}</table>{{{rows}}}" : name == "row" ? "<tr>{{name}}</tr>" : ""
             try Data(text.utf8).write(to: file)
         }
         let templates = try Templates.load(directory: folder.path)
@@ -81,10 +81,13 @@ struct FragmentCacheTests {
         #expect(row == "<tr>&lt;b&gt;</tr>")
         // A title that spells the slot is escaped, so it cannot take the rows.
         let hostile = Frame(title: Templates.slot, rows: Templates.slot)
-        let page = try templates.renderFrame(hostile, template: "list", filling: [row, "<tr>2</tr>"])
-        #expect(page == "<h1>&lt;!--herald-slot--&gt;</h1><table><tr>&lt;b&gt;</tr><tr>2</tr></table>")
-        #expect(try templates.renderFrame(hostile, template: "list", filling: []) == "<h1>&lt;!--herald-slot--&gt;</h1><table></table>")
-        #expect(try templates.renderFrame(Frame(title: "B", rows: Templates.slot), template: "list", filling: ["x"]) == "<h1>B</h1><table>x</table>")
+        func frame(_ view: Frame, _ fillings: [[String]]) throws -> String {
+            String(decoding: try templates.renderFrame(view, template: "list", filling: fillings), as: UTF8.self)
+        }
+        let page = try frame(hostile, [[row, "<tr>2</tr>"], ["id-7"]])
+        #expect(page == "<h1>&lt;!--herald-slot--&gt;</h1><table><tr>&lt;b&gt;</tr><tr>2</tr></table>id-7")
+        #expect(try frame(hostile, [[]]) == "<h1>&lt;!--herald-slot--&gt;</h1><table></table>")
+        #expect(try frame(Frame(title: "B", rows: Templates.slot), [["x"], ["y"]]) == "<h1>B</h1><table>x</table>y")
         #expect(templates.fragments.count == 3)
     }
 }

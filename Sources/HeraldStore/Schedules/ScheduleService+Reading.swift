@@ -17,14 +17,10 @@ extension ScheduleService {
          WHERE sh.schedule_id = s.id)
         """
 
-    /// `ScheduleRecord.version` for a schedule `s` joined to its report `r` and owner `ou`; `rowVersion` is the
-    /// schedule row's own part (`xmin.ctid`), given as an expression because a subquery has no system columns. A
-    /// change of the shares writes a new schedule row version (migration 0031), so they need no part of their own.
-    static func version(rowVersion: PostgresQuery) -> PostgresQuery {
-        "\(fragment: rowVersion) || ':' || r.xmin::text || ':' || coalesce(ou.xmin::text, '-')"
-    }
-
-    static let rowVersion: PostgresQuery = "s.xmin::text || '.' || s.ctid::text"
+    /// `ScheduleRecord.version`: the schedule row's `xmin` and `ctid`. A change of what the record shows from other
+    /// tables (its shares, its report's name, its owner's alert settings) writes a new schedule row version
+    /// (migration 0031), so they need no part of their own.
+    static let version: PostgresQuery = "s.xmin::text || '.' || s.ctid::text"
 
     static let columns: PostgresQuery = """
         s.id, s.name, s.report_id, r.name AS report_name, s.recurrence::text AS recurrence, s.cron,
@@ -32,7 +28,7 @@ extension ScheduleService {
                array_to_string(s.formats, ',') AS formats, s.export_options::text AS export_options, s.filename_pattern, s.naming, s.misfire_policy, s.overlap_policy,
                s.jitter_seconds, s.priority::int AS priority, s.enabled, s.pause_note, s.broken_reason, s.owner_id,
                s.next_run_at, s.created_at, s.updated_at, \(unsafeRaw: instantSortKey("s.created_at")) AS created_key,
-               \(fragment: sharedWith) AS shared_with, \(fragment: version(rowVersion: rowVersion)) AS version,
+               \(fragment: sharedWith) AS shared_with, \(fragment: version) AS version,
                s.last_execution_id AS last_id, s.last_status, s.last_finished_at, s.delivery_condition::text AS delivery_condition,
                s.email_subject, s.email_body_md, s.distribution_template_id, s.retention_days, s.pause_after_failures, s.deadline_minutes,
                \(fragment: AlertSettingsRepository.columns("s", prefix: "")), \(fragment: AlertSettingsRepository.columns("ou", prefix: "owner_"))
@@ -119,7 +115,7 @@ extension ScheduleService {
         // page, instead of an OR that makes PostgreSQL sort every visible schedule.
         let rest: PostgresQuery = "\(fragment: matches) AND \(fragment: filtered) AND \(fragment: keyset)"
         let order: PostgresQuery = "ORDER BY s.created_at DESC, s.id DESC LIMIT \(limit + 1)"
-        let chosen: PostgresQuery = "s.id, s.created_at, s.report_id, s.owner_id, \(fragment: Self.rowVersion) AS row_version"
+        let chosen: PostgresQuery = "s.id, s.created_at, \(fragment: Self.version) AS version"
         let page: PostgresQuery
         if let user = actor.userID, !actor.isAdmin {
             page = """
@@ -136,11 +132,7 @@ extension ScheduleService {
             page = "SELECT \(fragment: chosen) FROM schedules s \(fragment: reports) WHERE \(fragment: rest) \(fragment: order)"
         }
         let versioned: PostgresQuery = """
-            SELECT s.id, \(fragment: Self.version(rowVersion: "s.row_version")) AS version,
-                   (SELECT pg_postmaster_start_time()::text) AS server
-            FROM (\(fragment: page)) s
-            JOIN reports r ON r.id = s.report_id
-            LEFT JOIN users ou ON ou.id = s.owner_id
+            SELECT s.id, s.version, (SELECT pg_postmaster_start_time()::text) AS server FROM (\(fragment: page)) s
             ORDER BY s.created_at DESC, s.id DESC
             """
         let rows: [PostgresRow]
@@ -181,11 +173,11 @@ extension ScheduleService {
 
     static func failingQuery(term: String, actor: Actor) -> PostgresQuery {
         let pattern = LikePattern.containing(term)
+        let search: PostgresQuery = term.isEmpty
+            ? "true" : "(s.name ILIKE \(pattern) OR EXISTS (SELECT FROM reports r WHERE r.id = s.report_id AND r.name ILIKE \(pattern)))"
         return """
-            SELECT count(*)::int AS failing
-            FROM schedules s JOIN reports r ON r.id = s.report_id
-            WHERE \(fragment: Self.failing) AND \(fragment: Visibility.schedule("s", actor))
-              AND (\(term.isEmpty) OR s.name ILIKE \(pattern) OR r.name ILIKE \(pattern))
+            SELECT count(*)::int AS failing FROM schedules s
+            WHERE \(fragment: Self.failing) AND \(fragment: Visibility.schedule("s", actor)) AND \(fragment: search)
             """
     }
 

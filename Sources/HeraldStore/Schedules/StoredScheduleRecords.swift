@@ -6,8 +6,9 @@ import HeraldCore
 /// has not seen. Formatting ~45 columns of 50 rows as text and decoding them again was most of the list's cost
 /// in PostgreSQL and in `herald web` (measured under wrk); a schedule changes far less often than it is listed.
 ///
-/// A version is PostgreSQL's own: the schedule row's `xmin` and `ctid` (every update writes a new row version with
-/// the updating transaction's id; a change of the shares writes one too), the report's and the owner's `xmin`.
+/// A version is PostgreSQL's own: the schedule row's `xmin` and `ctid`. Every update writes a new row version with
+/// the updating transaction's id, and a change of what the record shows from other tables (its shares, its report's
+/// name, its owner's alert settings) writes one too (migration 0031's triggers).
 /// Versions are only compared within one run of one server (`server`: its start time; a restore, a failover or a
 /// restart may reuse transaction ids), and a record older than `lifetime` is read again, long before transaction
 /// ids wrap around.

@@ -19,7 +19,11 @@ public struct HTTPResponse: Sendable {
     }
 
     public static func html(_ html: String, status: HTTPStatus = .ok) -> HTTPResponse {
-        HTTPResponse(status: status, headers: [("Content-Type", "text/html; charset=utf-8")], body: Array(html.utf8))
+        .html(bytes: Array(html.utf8), status: status)
+    }
+
+    public static func html(bytes: [UInt8], status: HTTPStatus = .ok) -> HTTPResponse {
+        HTTPResponse(status: status, headers: [("Content-Type", "text/html; charset=utf-8")], body: bytes)
     }
 
     public static func text(_ text: String, status: HTTPStatus = .ok) -> HTTPResponse {

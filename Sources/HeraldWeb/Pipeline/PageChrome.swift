@@ -64,6 +64,16 @@ public struct PageChrome: Sendable, Encodable {
         }
     }
 
+    /// The same chrome with `Templates.slot` for the request id, for a frame remembered across requests.
+    func slottingRequestID() -> PageChrome {
+        PageChrome(title: title, requestID: Templates.slot, csrfToken: csrfToken, user: user, nav: nav, bell: bell, notice: notice)
+    }
+
+    private init(title: String, requestID: String, csrfToken: String, user: SignedIn?, nav: [NavItem], bell: Bell?, notice: String?) {
+        self.title = title; self.requestID = requestID; self.csrfToken = csrfToken; self.user = user; self.nav = nav; self.bell = bell
+        self.notice = notice
+    }
+
     /// The one query the chrome makes, on every signed-in page: a capped count over the partial unread index. A page
     /// whose count fails (an error page while the database is down) still renders, its bell without a number.
     static func unreadCount(_ context: RequestContext) -> Int? {

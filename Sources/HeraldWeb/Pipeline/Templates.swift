@@ -68,14 +68,16 @@ public struct Templates: Sendable {
         return html
     }
 
-    /// Where `renderFrame` puts a page's big part. User text cannot spell it: its `<` is escaped.
+    /// Where `renderFrame` puts what changes with every request. User text cannot spell it: its `<` is escaped.
     public static let slot = "<!--herald-slot-->"
 
-    /// A page whose big part is HTML already (a list's rows, `parts`): the rest of the page, its frame, is rendered
-    /// with `slot` in that part's place and remembered by the frame's whole view model, like `renderFragment`'s
-    /// fragments; the parts then go into the slot. swift-mustache spends ~0.2 ms on the list page's frame (its
-    /// layout, tabs and navigation: a fifth of the page, measured); a hit costs its view model as JSON.
-    public func renderFrame(_ frame: some Encodable & Sendable, template: String, filling parts: [String]) throws -> String {
+    /// A page whose big part is HTML already (a list's rows) and whose footer names the request: the rest of the
+    /// page, its frame, is rendered with `slot` in their places and remembered by the frame's whole view model,
+    /// like `renderFragment`'s fragments; `fillings` then go into the slots, in order (a slot left without one stays
+    /// empty). swift-mustache spends ~0.2 ms on the list page's frame (its layout, tabs and navigation: a fifth of
+    /// the page, measured); a hit costs the frame's view model as JSON.
+    /// The page as UTF-8 bytes, as a response carries it (a String would be checked and copied twice more).
+    public func renderFrame(_ frame: some Encodable & Sendable, template: String, filling fillings: [[String]]) throws -> [UInt8] {
         var key = Array(template.utf8)
         key.append(0); key.append(2)
         key += try JSONWriter.encode(frame, snakeCaseKeys: false)
@@ -85,18 +87,22 @@ public struct Templates: Sendable {
             fragments.set(key, rendered)
         }
         let frameBytes = Array(rendered.utf8), slot = Array(Self.slot.utf8)
-        guard let at = Self.firstIndex(of: slot, in: frameBytes) else { return rendered }
         var page: [UInt8] = []
-        page.reserveCapacity(frameBytes.count + parts.reduce(0) { $0 + $1.utf8.count })
-        page += frameBytes[..<at]
-        for part in parts { page += part.utf8 }
-        page += frameBytes[(at + slot.count)...]
-        return String(decoding: page, as: UTF8.self)
+        page.reserveCapacity(frameBytes.count + fillings.joined().reduce(0) { $0 + $1.utf8.count })
+        var from = 0, filled = 0
+        while let at = Self.firstIndex(of: slot, in: frameBytes, from: from) {
+            page += frameBytes[from..<at]
+            if filled < fillings.count { for part in fillings[filled] { page += part.utf8 } }
+            filled += 1
+            from = at + slot.count
+        }
+        page += frameBytes[from...]
+        return page
     }
 
-    static func firstIndex(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
+    static func firstIndex(of needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
         guard let first = needle.first, haystack.count >= needle.count else { return nil }
-        var index = 0
+        var index = start
         while index <= haystack.count - needle.count {
             if haystack[index] == first && needle.indices.allSatisfy({ haystack[index + $0] == needle[$0] }) { return index }
             index += 1

@@ -117,7 +117,7 @@ enum SchedulePageRoutes {
         }
         let labels: [(ScheduleFilter, String)] = [(.all, "All"), (.active, "Active"), (.paused, "Paused"), (.failing, "Failing")]
         let view = ScheduleListView(
-            chrome: PageChrome(title: "Schedules", context: context, section: "schedules"),
+            chrome: PageChrome(title: "Schedules", context: context, section: "schedules").slottingRequestID(),
             tabs: labels.map { .init(label: $0.1, href: href($0.0), count: $0.0 == .failing ? page.failing : nil, current: $0.0 == filter) },
             search: search, filter: filter.rawValue,
             rows: Templates.slot,
@@ -131,7 +131,7 @@ enum SchedulePageRoutes {
                 ScheduleRowView(s, viewerZone: zone, mayChange: mayChange)
             }
         }
-        return .html(try templates.renderFrame(view, template: "pages/schedules/list", filling: rows))
+        return .html(bytes: try templates.renderFrame(view, template: "pages/schedules/list", filling: [rows, [context.request.requestID]]))
     }
 
     static func showPage(_ context: RequestContext, templates: Templates, id: UUID, errors: FormErrors = FormErrors(),

@@ -57,8 +57,9 @@ struct ScheduleListView: Sendable, Encodable {
     let tabs: [Tab]
     let search: String
     let filter: String
-    /// `Templates.slot`: the rows' HTML goes there (`Templates.renderFrame`), each row rendered from its
-    /// `ScheduleRowView` by `pages/schedules/row` (`Templates.renderFragment`).
+    /// `Templates.slot`: the rows' HTML goes there (`Templates.renderFrame`, the first slot; the request id in the
+    /// footer is the second), each row rendered from its `ScheduleRowView` by `pages/schedules/row`
+    /// (`Templates.renderFragment`).
     let rows: String
     let nextHref: String?
     let canCreate: Bool
