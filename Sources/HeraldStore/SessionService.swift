@@ -21,6 +21,9 @@ public struct SessionService {
         public let id: UUID
         public let principal: Principal
         public let csrfToken: String
+        /// The user's unread notifications when the session was looked up, at most `NotificationService.unreadCountCap`
+        /// (nil for a session just made): every page's bell shows it, and it costs the lookup no round trip of its own.
+        public var unreadNotifications: Int? = nil
     }
 
     let connection: PostgresConnection
@@ -80,7 +83,9 @@ public struct SessionService {
     public func session(cookieValue: String) throws -> Session? {
         guard let row = try connection.query("""
             SELECT s.id, s.csrf_token, u.id AS user_id, u.email, u.display_name, u.role, u.time_zone,
-                   s.last_seen_at < now() - make_interval(secs => \(Self.touchSeconds)) AS stale
+                   s.last_seen_at < now() - make_interval(secs => \(Self.touchSeconds)) AS stale,
+                   (SELECT count(*)::int FROM (SELECT FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL
+                                               LIMIT \(NotificationService.unreadCountCap)) unread) AS unread
             FROM sessions s JOIN users u ON u.id = s.user_id
             WHERE s.token_hash = \(Self.hash(cookieValue)) AND u.disabled_at IS NULL
               AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => \(settings.idleSeconds))
@@ -88,7 +93,8 @@ public struct SessionService {
         let id: UUID = try row.decode("id")
         // A statement of its own, once a minute: an UPDATE inside every lookup cost each request its setting-up.
         if try row.decode("stale", as: Bool.self) { try connection.execute("UPDATE sessions SET last_seen_at = now() WHERE id = \(id)") }
-        return Session(id: id, principal: try UserRepository.principal(from: row), csrfToken: try row.decode("csrf_token"))
+        return Session(id: id, principal: try UserRepository.principal(from: row), csrfToken: try row.decode("csrf_token"),
+                       unreadNotifications: try row.decode("unread"))
     }
 
     /// Ends the session the cookie names (sign-out).

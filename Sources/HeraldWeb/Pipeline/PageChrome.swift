@@ -58,7 +58,9 @@ public struct PageChrome: Sendable, Encodable {
             items += [("Status", "/status")]
         }
         nav = items.map { NavItem(label: $0.0, href: $0.1, current: Self.section(of: $0.1) == current) }
-        bell = context.principal.map { _ in Bell(unread: Self.unreadCount(context), current: current == "notifications") }
+        bell = context.principal.map { _ in
+            Bell(unread: context.session?.unreadNotifications ?? Self.unreadCount(context), current: current == "notifications")
+        }
         notice = context.request.queryValue("done").flatMap {
             Self.notices[$0] ?? Self.backfilled($0, created: context.request.queryValue("created"), skipped: context.request.queryValue("skipped"))
         }
@@ -74,7 +76,8 @@ public struct PageChrome: Sendable, Encodable {
         self.notice = notice
     }
 
-    /// The one query the chrome makes, on every signed-in page: a capped count over the partial unread index. A page
+    /// The one query the chrome makes, on a signed-in page whose session did not count already
+    /// (`SessionService.Session.unreadNotifications`): a capped count over the partial unread index. A page
     /// whose count fails (an error page while the database is down) still renders, its bell without a number.
     static func unreadCount(_ context: RequestContext) -> Int? {
         do {
