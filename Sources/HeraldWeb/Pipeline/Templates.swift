@@ -1,5 +1,6 @@
 import Foundation
 import Mustache
+import HeraldCore
 
 /// The Mustache templates under `templates/`, loaded once at start-up. swift-mustache silently yields an empty
 /// library for a missing folder and renders unknown keys as empty, so loading checks the folder and the templates
@@ -8,7 +9,8 @@ public struct Templates: Sendable {
     public static let required = ["layouts/page-head", "layouts/page-foot", "pages/error"]
 
     let library: MustacheLibrary
-    let fragments = FragmentCache()
+    /// Rendered fragments and frames by their keys (a few MB at most).
+    let fragments = MemoTable<FragmentKey, String>(capacity: 4096)
 
     public static func load(directory: String) throws -> Templates {
         var isDirectory: ObjCBool = false
@@ -49,10 +51,7 @@ public struct Templates: Sendable {
         var key = Array(template.utf8)
         key.append(0)
         key += try JSONWriter.encode(view, snakeCaseKeys: false)
-        if let html = fragments.get(key) { return html }
-        let html = try render(view, template: template)
-        fragments.set(key, html)
-        return html
+        return try remembered(key) { try render(view, template: template) }
     }
 
     /// `renderFragment` for a view model made from a versioned record (`ScheduleRecord.version`), remembered by
@@ -62,10 +61,7 @@ public struct Templates: Sendable {
         var key = Array(template.utf8)
         key.append(0); key.append(1)
         key += madeFrom.utf8
-        if let html = fragments.get(key) { return html }
-        let html = try render(view(), template: template)
-        fragments.set(key, html)
-        return html
+        return try remembered(key) { try render(view(), template: template) }
     }
 
     /// Where `renderFrame` puts what changes with every request. User text cannot spell it: its `<` is escaped.
@@ -81,11 +77,7 @@ public struct Templates: Sendable {
         var key = Array(template.utf8)
         key.append(0); key.append(2)
         key += try JSONWriter.encode(frame, snakeCaseKeys: false)
-        let rendered: String
-        if let html = fragments.get(key) { rendered = html } else {
-            rendered = try render(frame, template: template)
-            fragments.set(key, rendered)
-        }
+        let rendered = try remembered(key) { try render(frame, template: template) }
         let frameBytes = Array(rendered.utf8), slot = Array(Self.slot.utf8)
         var page: [UInt8] = []
         page.reserveCapacity(frameBytes.count + fillings.joined().reduce(0) { $0 + $1.utf8.count })
@@ -110,6 +102,13 @@ public struct Templates: Sendable {
         return nil
     }
 
+    private func remembered(_ key: [UInt8], _ make: () throws -> String) rethrows -> String {
+        if let html = fragments[FragmentKey(bytes: key)] { return html }
+        let html = try make()
+        fragments[FragmentKey(bytes: key)] = html
+        return html
+    }
+
     /// The view model is handed to swift-mustache as dictionaries (`TemplateContext`), never reflected.
     public func render(_ view: some Encodable & Sendable, template: String) throws -> String {
         guard let html = library.render(try TemplateContext.make(view), withTemplate: template) else {
@@ -119,28 +118,10 @@ public struct Templates: Sendable {
     }
 }
 
-/// Rendered fragments by key, forgotten all at once when `capacity` is reached (a few MB at most).
-final class FragmentCache: @unchecked Sendable {
-    let capacity = 4096
-    private let lock = NSLock()
-    private var known: [Key: String] = [:]
-
-    /// The key's bytes hashed in one call (an `[UInt8]` hashes itself byte by byte).
-    struct Key: Hashable {
-        let bytes: [UInt8]
-        func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
-    }
-
-    var count: Int { lock.withLock { known.count } }
-
-    func get(_ key: [UInt8]) -> String? { lock.withLock { known[Key(bytes: key)] } }
-
-    func set(_ key: [UInt8], _ html: String) {
-        lock.withLock {
-            if known.count >= capacity { known.removeAll(keepingCapacity: true) }
-            known[Key(bytes: key)] = html
-        }
-    }
+/// A fragment's key: its bytes hashed in one call (an `[UInt8]` hashes itself byte by byte).
+struct FragmentKey: Hashable {
+    let bytes: [UInt8]
+    func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
 }
 
 /// HTML escaping over UTF-8 bytes, copying runs that need none at once. swift-mustache's own escaper goes
