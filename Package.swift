@@ -100,7 +100,7 @@ let package = Package(
         .testTarget(name: "HeraldStoreTests", dependencies: ["HeraldStore", "HeraldCore", "HeraldQueue", "Crypto", "Postgres", "Redis", "TestSupport"]),
         .testTarget(
             name: "HeraldWebTests",
-            dependencies: ["HeraldWeb", "HeraldStore", "HeraldCore", "HeraldQueue", "FastCGI", "Postgres", "Redis", "Crypto", "TestSupport",
+            dependencies: ["HeraldWeb", "HeraldMetrics", "HeraldStore", "HeraldCore", "HeraldQueue", "FastCGI", "Postgres", "Redis", "Crypto", "TestSupport",
                            .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "HeraldRenderTests", dependencies: ["HeraldRender"], exclude: ["Checkers"]),

@@ -49,7 +49,8 @@ start_postgres "$work/pg" "$pg_port"
 start_redis "$work/redis" "$redis_port"
 mkdir -p "$work/data/deliveries" "$work/nginx" "$work/run" "$work/wrk"
 set -a
-HERALD_DATABASE_URL="postgresql://postgres@127.0.0.1:$pg_port/postgres"
+# The socket, as the peer connects (and as INSTALL.md suggests on one machine): no TCP per round trip.
+HERALD_DATABASE_URL="postgresql://postgres@/postgres?host=$work/pg&port=$pg_port"
 HERALD_REDIS_URL="redis://127.0.0.1:$redis_port"
 HERALD_SECRET_KEY=$("$bin/herald" key generate)
 HERALD_FCGI_SOCKET="$work/run/web.sock"

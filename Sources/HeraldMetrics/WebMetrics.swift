@@ -1,13 +1,9 @@
-import Synchronization
-
 /// What `herald web` exports: requests by route pattern and status, their durations by route, and the build.
 /// Route labels are the router's patterns (`/schedules/:id`), never raw paths, so the series stay few.
 public final class WebMetrics: Sendable {
     public let registry = MetricsRegistry()
     let requests: Family<Counter>
     let durations: Family<Histogram>
-    /// Each route's series, found with one dictionary lookup per request (no label array built on the hot path).
-    private let routes = Mutex<[String: RouteSeries]>([:])
 
     /// The label of a request that matched no route.
     public static let unmatchedRoute = "unmatched"
@@ -20,35 +16,39 @@ public final class WebMetrics: Sendable {
         BuildInfo.register(in: registry, version: version)
     }
 
-    public func recordRequest(route: String, status: Int, seconds: Double) {
-        let series = routes.withLock { all in
-            if let found = all[route] { return found }
-            let made = RouteSeries(route: route, requests: requests, duration: durations.labels(route))
-            all[route] = made
-            return made
+    /// A recorder for one FastCGI thread.
+    public func recorder() -> Recorder { Recorder(self) }
+
+    /// Records the requests one thread answers. It keeps the series it has used to itself, so a request finds them
+    /// without a lock that the other threads take too (such a shared table's lock was 4% of `herald web`'s time in
+    /// the schedule list API under wrk, most of it threads waiting for each other). Sendable only to be handed to
+    /// its thread (as `WebConnections` is): one thread uses it.
+    public final class Recorder: @unchecked Sendable {
+        private final class RouteSeries {
+            let duration: Histogram
+            var byStatus: [Int: Counter] = [:]
+            init(duration: Histogram) { self.duration = duration }
         }
-        series.duration.observe(seconds)
-        series.counter(status: status).increment()
-    }
+        private let metrics: WebMetrics
+        private var routes: [String: RouteSeries] = [:]
 
-    final class RouteSeries: Sendable {
-        let route: String
-        let requests: Family<Counter>
-        let duration: Histogram
-        private let byStatus = Mutex<[Int: Counter]>([:])
+        init(_ metrics: WebMetrics) { self.metrics = metrics }
 
-        init(route: String, requests: Family<Counter>, duration: Histogram) {
-            self.route = route
-            self.requests = requests
-            self.duration = duration
-        }
-
-        func counter(status: Int) -> Counter {
-            byStatus.withLock { all in
-                if let found = all[status] { return found }
-                let made = requests.labels(route, String(status))
-                all[status] = made
-                return made
+        public func record(route: String, status: Int, seconds: Double) {
+            let series: RouteSeries
+            if let known = routes[route] {
+                series = known
+            } else {
+                series = RouteSeries(duration: metrics.durations.labels(route))
+                routes[route] = series
+            }
+            series.duration.observe(seconds)
+            if let counter = series.byStatus[status] {
+                counter.increment()
+            } else {
+                let counter = metrics.requests.labels(route, String(status))
+                series.byStatus[status] = counter
+                counter.increment()
             }
         }
     }

@@ -42,15 +42,16 @@ public struct WebApplication: Sendable {
 
     /// Called once per FastCGI thread, with that thread's checks and connections.
     public func makeHandler(checks: [any ReadinessCheck], connections: WebConnections) -> FastCGIServer.Handler {
-        let router = makeRouter(checks: checks)
+        let router = makeRouter(checks: checks), recorder = metrics.recorder()
         return { request in
             let http = HTTPRequest(fastCGI: request)
-            return respond(to: http, router: router, connections: connections).fastCGI(requestID: http.requestID, includeBody: http.method != "HEAD")
+            return respond(to: http, router: router, connections: connections, recorder: recorder).fastCGI(requestID: http.requestID, includeBody: http.method != "HEAD")
         }
     }
 
-    /// Runs the pipeline for one request; every outcome, thrown errors included, becomes a response.
-    public func respond(to request: HTTPRequest, router: Router, connections: WebConnections) -> HTTPResponse {
+    /// Runs the pipeline for one request; every outcome, thrown errors included, becomes a response, recorded in
+    /// the thread's `recorder`.
+    public func respond(to request: HTTPRequest, router: Router, connections: WebConnections, recorder: WebMetrics.Recorder) -> HTTPResponse {
         let started = DispatchTime.now()
         var context = RequestContext(request: request, settings: settings, connections: connections, logger: logger)
         var route = "-"
@@ -83,7 +84,7 @@ public struct WebApplication: Sendable {
         if !request.isAPI && response.header("Cache-Control") == nil { response.headers.append(("Cache-Control", "no-store")) }
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1_000_000
         context.logger.info("\(request.method) \(route) \(response.status.code)", metadata: ["duration_ms": "\(String(format: "%.2f", elapsed))"])
-        metrics.recordRequest(route: route == "-" ? WebMetrics.unmatchedRoute : route, status: response.status.code, seconds: elapsed / 1000)
+        recorder.record(route: route == "-" ? WebMetrics.unmatchedRoute : route, status: response.status.code, seconds: elapsed / 1000)
         return response
     }
 

@@ -103,9 +103,11 @@ struct MetricsRegistryTests {
 
     @Test func webMetricsCountRequestsByRouteAndStatus() {
         let metrics = WebMetrics(version: "1.2.3")
-        metrics.recordRequest(route: "/healthz", status: 200, seconds: 0.002)
-        metrics.recordRequest(route: "/healthz", status: 200, seconds: 0.004)
-        metrics.recordRequest(route: "/schedules/:id", status: 404, seconds: 0.02)
+        // Two threads' recorders count into the same series.
+        let one = metrics.recorder(), other = metrics.recorder()
+        one.record(route: "/healthz", status: 200, seconds: 0.002)
+        other.record(route: "/healthz", status: 200, seconds: 0.004)
+        one.record(route: "/schedules/:id", status: 404, seconds: 0.02)
         let text = metrics.registry.render()
         #expect(text.contains("herald_http_requests_total{route=\"/healthz\",status=\"200\"} 2\n"))
         #expect(text.contains("herald_http_requests_total{route=\"/schedules/:id\",status=\"404\"} 1\n"))

@@ -208,7 +208,7 @@ struct ScheduleServiceTests {
         }
         let first = try listed()
         #expect(first.version == (try service.get(schedule.id, actor: .user(f.creator))).version)
-        #expect(try listed() == first)
+        #expect(try listed() === first, "the remembered record itself")
         // The scheduler's own writes, straight to the row.
         try f.connection.execute("UPDATE schedules SET next_run_at = '2031-01-01T07:00:00Z' WHERE id = \(schedule.id)")
         #expect(try listed().nextRunAt == ISO8601DateFormatter().date(from: "2031-01-01T07:00:00Z"))

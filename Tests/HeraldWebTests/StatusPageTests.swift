@@ -167,7 +167,7 @@ extension StatusPageTests {
         let down = WebConnections(databaseURL: web.databaseURL, redisURL: "redis://127.0.0.1:\(freeLoopbackPort())")
         for path in ["/status", "/api/v1/status"] {
             let response = web.app.respond(to: HTTPRequest(method: "GET", path: path, rawQuery: "", headers: ["Cookie": cookie], body: []),
-                                           router: web.router, connections: down)
+                                           router: web.router, connections: down, recorder: web.app.metrics.recorder())
             #expect(response.status == .ok, "\(path)")
             #expect(text(response).contains("Redis could not be read"), "\(path)")
         }

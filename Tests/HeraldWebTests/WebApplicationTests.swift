@@ -35,7 +35,7 @@ struct WebApplicationTests {
     func respond(_ app: WebApplication, _ method: String, _ path: String, checks: [any ReadinessCheck] = [],
                  headers: [String: String] = [:], body: String = "") -> HTTPResponse {
         app.respond(to: HTTPRequest(method: method, path: path, headers: headers, body: Array(body.utf8)),
-                    router: app.makeRouter(checks: checks), connections: Self.noDatabase)
+                    router: app.makeRouter(checks: checks), connections: Self.noDatabase, recorder: app.metrics.recorder())
     }
 
     /// These tests never reach a database: no route here needs one, and no request carries a session.

@@ -1,5 +1,6 @@
 import Foundation
 import HeraldCore
+import HeraldMetrics
 import HeraldStore
 import Logging
 import Postgres
@@ -19,6 +20,7 @@ final class WebHarness {
     let app: WebApplication
     let router: Router
     let connections: WebConnections
+    let recorder: WebMetrics.Recorder
 
     init(settings: WebSettings = WebSettings(secretKey: Array(repeating: 3, count: 32)), routes: @escaping WebApplication.RouteRegistration = WebRoutes.register) async throws {
         databaseURL = try TestDatabase.create()
@@ -30,6 +32,7 @@ final class WebHarness {
         app = WebApplication(templates: try Templates.load(directory: Self.templatesDirectory), settings: settings, logger: logger, routes: routes)
         router = app.makeRouter(checks: [])
         connections = WebConnections(databaseURL: databaseURL, redisURL: redisURL)
+        recorder = app.metrics.recorder()
     }
 
     /// Adds a user (password "correct horse battery staple") and returns it.
@@ -41,7 +44,7 @@ final class WebHarness {
 
     func respond(_ method: String, _ path: String, query: String = "", headers: [String: String] = [:], body: String = "") -> HTTPResponse {
         app.respond(to: HTTPRequest(method: method, path: path, rawQuery: query, headers: headers, body: Array(body.utf8)),
-                    router: router, connections: connections)
+                    router: router, connections: connections, recorder: recorder)
     }
 
     func browser() -> Browser { Browser(harness: self) }
