@@ -17,7 +17,7 @@ enum ScheduleAPIRoutes {
             let filter = try filter(context.request.queryValue("status"))
             let page = try context.schedules().list(filter: filter, search: context.request.queryValue("q") ?? "", limit: list.limit,
                                                     after: list.after, actor: context.actor)
-            return try .json(ListPage(items: try page.items.map { try ScheduleJSON.remembered($0, alertEvery: context.settings.alertEvery) }, nextCursor: page.next.map(ListRequest.cursor)))
+            return try .json(ListPage(items: try ScheduleJSON.remembered(page.items, alertEvery: context.settings.alertEvery), nextCursor: page.next.map(ListRequest.cursor)))
         }
         router.post("/api/v1/schedules", .signedIn(.viewer)) { context in
             let body = try ScheduleBody.object(context.request)

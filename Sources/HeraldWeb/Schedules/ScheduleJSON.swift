@@ -64,14 +64,17 @@ struct ScheduleJSON: Encodable {
     private struct Written: Hashable { let id: UUID; let version: String; let alertEvery: Int }
     private static let written = MemoTable<Written, EncodedJSON>(capacity: 4096)
 
-    /// A list's item: written once per version of its schedule (`ScheduleRecord.version`), as everything in it
-    /// comes from the record and the standard alert rule.
-    static func remembered(_ s: ScheduleRecord, alertEvery standard: Int) throws -> EncodedJSON {
-        let key = Written(id: s.id, version: s.version, alertEvery: standard)
-        if let json = written[key] { return json }
-        let json = try EncodedJSON(ScheduleJSON(s, alertEvery: standard))
-        written[key] = json
-        return json
+    /// A list's items: each written once per version of its schedule (`ScheduleRecord.version`), as everything in
+    /// it comes from the record and the standard alert rule. The page's rows are looked up under one lock.
+    static func remembered(_ records: [ScheduleRecord], alertEvery standard: Int) throws -> [EncodedJSON] {
+        let keys = records.map { Written(id: $0.id, version: $0.version, alertEvery: standard) }
+        let known = written.values(keys)
+        return try records.indices.map { index in
+            if let json = known[index] { return json }
+            let json = try EncodedJSON(ScheduleJSON(records[index], alertEvery: standard))
+            written[keys[index]] = json
+            return json
+        }
     }
 
     /// `null` fields are written out (not left off), as the schema says they are always present.
