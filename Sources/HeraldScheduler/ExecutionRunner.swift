@@ -244,7 +244,7 @@ public final class ExecutionRunner {
         if job.crashes >= settings.maxCrashes {
             release(job.sourceSlot)
             let error = "dead-lettered: \(job.crashes) attempts ended without finishing (the worker crashed or hung)"
-            try leases.fail(executionID, owner: owner, error: error, timings: [:], deadLetter: true, notify: job.ownerID, reportName: job.reportName)
+            try leases.fail(executionID, owner: owner, error: error, timings: [:], deadLetter: true)
             metrics?.deadLetters.increment()
             return .done(.finished(Outcome(status: "failed", rowCount: nil, error: error, delivered: [])))
         }
@@ -264,7 +264,7 @@ public final class ExecutionRunner {
         func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
         func failOverdue(during step: String) throws -> Result {
             let message = "\(overdue) (during the \(step))"
-            try leases.fail(executionID, owner: owner, error: message, timings: timings, notify: job.ownerID, reportName: job.reportName)
+            try leases.fail(executionID, owner: owner, error: message, timings: timings)
             return .finished(Outcome(status: "failed", rowCount: nil, error: message, delivered: []))
         }
 
@@ -294,7 +294,7 @@ public final class ExecutionRunner {
             } catch {
                 release(job.sourceSlot)
                 let message = "the report's parameters do not fit: \(error)"
-                try leases.fail(executionID, owner: owner, error: message, timings: timings, notify: job.ownerID, reportName: job.reportName)
+                try leases.fail(executionID, owner: owner, error: message, timings: timings)
                 return .done(.finished(Outcome(status: "failed", rowCount: nil, error: message, delivered: [])))
             }
             resolvedParameters = prepared.resolvedJSON
@@ -333,8 +333,7 @@ public final class ExecutionRunner {
                     try leases.giveBack(executionID, owner: owner, notBefore: until, countAttempt: true, reason: message)
                     return .done(.retrying(until: until, Outcome(status: "queued", rowCount: nil, error: message, delivered: [])))
                 }
-                try leases.fail(executionID, owner: owner, error: message, timings: timings, parameters: resolvedParameters,
-                                notify: job.ownerID, reportName: job.reportName)
+                try leases.fail(executionID, owner: owner, error: message, timings: timings, parameters: resolvedParameters)
                 return .done(.finished(Outcome(status: "failed", rowCount: nil, error: message, delivered: [])))
             }
             timings["query"] = seconds(clock.now - queried)
@@ -493,8 +492,7 @@ public final class ExecutionRunner {
         timings["deliver"] = seconds(clock.now - delivering)
 
         return .delivered(Delivered(finish: ExecutionLeaseRepository.Finish(
-            id: executionID, owner: owner, outcomes: outcomes, rowCount: rowCount, timings: timings, notify: job.ownerID,
-            reportName: job.reportName, fresh: fresh), delivered: delivered, trigger: job.trigger))
+            id: executionID, owner: owner, outcomes: outcomes, rowCount: rowCount, timings: timings, fresh: fresh), delivered: delivered, trigger: job.trigger))
     }
 
     /// One destination's outcomes by channel kind, and how long delivering took when it was attempted.

@@ -504,22 +504,15 @@ public struct ExecutionLeaseRepository {
         public let outcomes: [DeliveryOutcome]
         public let rowCount: Int?
         public let timings: [String: Double]
-        /// Unused since the owner alerts (`OwnerAlertRepository`) write the in-app notices; kept until the callers
-        /// on the worker's path drop it.
-        public let notify: UUID?
-        public let reportName: String
         /// A run delivered without `startDelivering` (`ClaimedExecution.freshTargets`): what that would have recorded.
         public let fresh: Fresh?
 
-        public init(id: UUID, owner: String, outcomes: [DeliveryOutcome], rowCount: Int?, timings: [String: Double],
-                    notify: UUID?, reportName: String, fresh: Fresh? = nil) {
+        public init(id: UUID, owner: String, outcomes: [DeliveryOutcome], rowCount: Int?, timings: [String: Double], fresh: Fresh? = nil) {
             self.id = id
             self.owner = owner
             self.outcomes = outcomes
             self.rowCount = rowCount
             self.timings = timings
-            self.notify = notify
-            self.reportName = reportName
             self.fresh = fresh
         }
     }
@@ -563,9 +556,8 @@ public struct ExecutionLeaseRepository {
     /// Ends an attempt in one statement: records the delivery outcomes, then from all of the execution's deliveries
     /// decides its status: back to `queued` until the earliest retry while any waits, else `succeeded`, `partial`
     /// or `failed` (the owner is told afterwards, by `OwnerAlertRepository`). Returns nil when the lease was lost.
-    public func finish(_ id: UUID, owner: String, outcomes: [DeliveryOutcome], rowCount: Int?, timings: [String: Double],
-                       notify ownerID: UUID?, reportName: String) throws -> Ended? {
-        try finish(Finish(id: id, owner: owner, outcomes: outcomes, rowCount: rowCount, timings: timings, notify: ownerID, reportName: reportName))
+    public func finish(_ id: UUID, owner: String, outcomes: [DeliveryOutcome], rowCount: Int?, timings: [String: Double]) throws -> Ended? {
+        try finish(Finish(id: id, owner: owner, outcomes: outcomes, rowCount: rowCount, timings: timings))
     }
 
     public func finish(_ finishing: Finish) throws -> Ended? {
@@ -731,11 +723,10 @@ public struct ExecutionLeaseRepository {
     }
 
     /// Ends an attempt that failed before delivering (the query failed, or workers kept crashing on it).
-    /// `parameters`: the values it resolved, when it got that far. `notify` and `reportName` are unused since the
-    /// owner alerts write the in-app notice (kept until the worker's callers drop them).
+    /// `parameters`: the values it resolved, when it got that far.
     @discardableResult
     public func fail(_ id: UUID, owner: String, error: String, timings: [String: Double], deadLetter: Bool = false,
-                     parameters: String? = nil, notify ownerID: UUID?, reportName: String) throws -> Bool {
+                     parameters: String? = nil) throws -> Bool {
         try connection.transaction {
             // The schedule's lock before any row (as in `finishAndWakeQueries`): the same order everywhere, no deadlock.
             try connection.execute(Self.scheduleLockQuery(of: id))

@@ -50,7 +50,7 @@ struct ExecutionLeaseFreshFinishTests {
             preview: #"{"columns": ["n"], "rows": [["1"]]}"#, resultDigest: [UInt8](repeating: 9, count: 32), releasing: (setup.source, slot))
         let finished = try worker.finish(ExecutionLeaseRepository.Finish(
             id: job.id, owner: "w", outcomes: [DeliveryOutcome(deliveryID: targets[0].id, result: .succeeded(detail: "finance/sales.csv"))],
-            rowCount: 7, timings: ["query": 0.01], notify: nil, reportName: "sales", fresh: fresh))
+            rowCount: 7, timings: ["query": 0.01], fresh: fresh))
         let ended = try #require(finished)
         #expect(ended.status == "succeeded")
         #expect(ended.woken == [WokenRun(id: setup.executions[1], priority: 9)])
@@ -97,7 +97,7 @@ struct ExecutionLeaseFreshFinishTests {
         let retryAt = Date().addingTimeInterval(-1)
         let finished = try worker.finish(ExecutionLeaseRepository.Finish(
             id: job.id, owner: "w", outcomes: [DeliveryOutcome(deliveryID: targets[0].id, result: .failed(error: "disk full", retryAt: retryAt))],
-            rowCount: 1, timings: [:], notify: nil, reportName: "sales",
+            rowCount: 1, timings: [:],
             fresh: ExecutionLeaseRepository.Fresh(deliveries: targets, artifacts: [(UUID(), Self.file)], truncated: false, parameters: nil,
                                                   preview: nil, resultDigest: nil, releasing: (setup.source, slot))))
         let ended = try #require(finished)
@@ -150,7 +150,7 @@ struct ExecutionLeaseFreshFinishTests {
 
         let ended = try loser.finish(ExecutionLeaseRepository.Finish(
             id: job.id, owner: "loser", outcomes: [DeliveryOutcome(deliveryID: targets[0].id, result: .succeeded(detail: "x"))],
-            rowCount: 1, timings: [:], notify: nil, reportName: "sales",
+            rowCount: 1, timings: [:],
             fresh: ExecutionLeaseRepository.Fresh(deliveries: targets, artifacts: [(UUID(), Self.file)], truncated: false, parameters: nil,
                                                   preview: nil, resultDigest: nil, releasing: (setup.source, slot))))
         #expect(ended == nil)

@@ -131,8 +131,7 @@ struct ExecutionLeaseRepositoryTests {
         let first = try Self.claimed(try worker.claim(setup.executions[0], owner: "w", leaseSeconds: 30))
         _ = try worker.startDelivering(setup.executions[0], owner: "w", destinations: [], rowCount: 1, artifacts: [],
                                        releasing: (setup.source, try #require(first.sourceSlot)))
-        let finishing = ExecutionLeaseRepository.Finish(id: setup.executions[0], owner: "w", outcomes: [], rowCount: 1, timings: [:],
-                                                        notify: nil, reportName: "sales")
+        let finishing = ExecutionLeaseRepository.Finish(id: setup.executions[0], owner: "w", outcomes: [], rowCount: 1, timings: [:])
         let both = try worker.finish(finishing, thenClaim: setup.executions[1], owner: "w", leaseSeconds: 30)
         #expect(both.ended?.status == "succeeded")
         // The slot the first run freed is the second's.
@@ -145,7 +144,7 @@ struct ExecutionLeaseRepositoryTests {
                                        releasing: (setup.source, 0))
         try setup.store.execute("UPDATE executions SET lease_owner = 'winner' WHERE id = \(setup.executions[1])")
         let lost = try worker.finish(ExecutionLeaseRepository.Finish(id: setup.executions[1], owner: "w", outcomes: [], rowCount: 1,
-                                                                     timings: [:], notify: nil, reportName: "sales"),
+                                                                     timings: [:]),
                                      thenClaim: setup.executions[2], owner: "w", leaseSeconds: 30)
         #expect(lost.ended == nil)
         #expect(try Self.claimed(lost.claim).id == setup.executions[2])

@@ -117,7 +117,7 @@ struct ScheduleBackfillTests {
         #expect(try claim(backfill.executionIDs[0]).sharesScheduleWithBackfill)
         #expect(try leases.parkBehindScheduleRun(backfill.executionIDs[0], owner: "w"))
         #expect(try waiting() == backfill.executionIDs)
-        try leases.fail(live, owner: "w", error: "boom", timings: [:], notify: nil, reportName: "Sales")
+        try leases.fail(live, owner: "w", error: "boom", timings: [:])
         #expect(try waiting() == Array(backfill.executionIDs.dropFirst()))
         // Now the backfill run runs, and a fired run parks behind it until its end, which wakes the fired run first.
         _ = try claim(backfill.executionIDs[0])
@@ -126,7 +126,7 @@ struct ScheduleBackfillTests {
         _ = try claim(later)
         #expect(try leases.parkBehindScheduleRun(later, owner: "w"))
         let ended = try leases.finish(ExecutionLeaseRepository.Finish(id: backfill.executionIDs[0], owner: "w", outcomes: [], rowCount: 1,
-                                                                      timings: [:], notify: nil, reportName: "Sales"))
+                                                                      timings: [:]))
         #expect(ended?.status == "succeeded")
         #expect(try waiting() == Array(backfill.executionIDs.dropFirst()))
         #expect(try f.connection.query("SELECT started_at IS NULL AS fresh FROM executions WHERE id = \(later)")[0].decode("fresh", as: Bool.self),

@@ -34,7 +34,7 @@ public struct PageChrome: Sendable, Encodable {
     }
 
     public let title: String
-    public let requestID: String
+    public private(set) var requestID: String
     public let csrfToken: String
     public let user: SignedIn?
     public let nav: [NavItem]
@@ -68,12 +68,9 @@ public struct PageChrome: Sendable, Encodable {
 
     /// The same chrome with `Templates.slot` for the request id, for a frame remembered across requests.
     func slottingRequestID() -> PageChrome {
-        PageChrome(title: title, requestID: Templates.slot, csrfToken: csrfToken, user: user, nav: nav, bell: bell, notice: notice)
-    }
-
-    private init(title: String, requestID: String, csrfToken: String, user: SignedIn?, nav: [NavItem], bell: Bell?, notice: String?) {
-        self.title = title; self.requestID = requestID; self.csrfToken = csrfToken; self.user = user; self.nav = nav; self.bell = bell
-        self.notice = notice
+        var slotted = self
+        slotted.requestID = Templates.slot
+        return slotted
     }
 
     /// The one query the chrome makes, on a signed-in page whose session did not count already
