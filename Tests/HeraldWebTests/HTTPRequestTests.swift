@@ -30,7 +30,8 @@ struct HTTPRequestTests {
     @Test func replacesAnUnsafeRequestID() {
         let injected = HTTPRequest(method: "GET", path: "/", headers: ["X-Request-Id": "x\r\nSet-Cookie: a=b"])
         #expect(injected.requestID.count == 32)
-        #expect(injected.requestID.allSatisfy { $0.isHexDigit })
+        #expect(injected.requestID.allSatisfy { $0.isHexDigit && !$0.isUppercase })
+        #expect(HTTPRequest.newRequestID() != HTTPRequest.newRequestID(), "a fresh id each time")
     }
 
     @Test func parsesFormsWithRepeatsPlusesAndBadEscapes() throws {

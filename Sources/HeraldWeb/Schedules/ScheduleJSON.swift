@@ -61,18 +61,19 @@ struct ScheduleJSON: Encodable {
         createdAt = s.createdAt; updatedAt = s.updatedAt
     }
 
-    private struct Written: Hashable { let id: UUID; let version: String; let alertEvery: Int }
-    private static let written = MemoTable<Written, EncodedJSON>(capacity: 4096)
+    /// An item as written, with the record it was written from: a record stands for one version of its schedule
+    /// (`ScheduleRecord.version`, and `StoredScheduleRecords` hands out one shared record per version), so the
+    /// same record object with the same standard alert rule means the same JSON.
+    private struct Written { let record: ScheduleRecord; let alertEvery: Int; let json: EncodedJSON }
+    private static let written = MemoTable<UUID, Written>(capacity: 4096)
 
-    /// A list's items: each written once per version of its schedule (`ScheduleRecord.version`), as everything in
-    /// it comes from the record and the standard alert rule. The page's rows are looked up under one lock.
+    /// A list's items, each written once per version of its schedule. The page's rows are looked up under one lock.
     static func remembered(_ records: [ScheduleRecord], alertEvery standard: Int) throws -> [EncodedJSON] {
-        let keys = records.map { Written(id: $0.id, version: $0.version, alertEvery: standard) }
-        let known = written.values(keys)
-        return try records.indices.map { index in
-            if let json = known[index] { return json }
-            let json = try EncodedJSON(ScheduleJSON(records[index], alertEvery: standard))
-            written[keys[index]] = json
+        let known = written.values(records.map(\.id))
+        return try zip(records, known).map { record, known in
+            if let known, known.record === record, known.alertEvery == standard { return known.json }
+            let json = try EncodedJSON(ScheduleJSON(record, alertEvery: standard))
+            written[record.id] = Written(record: record, alertEvery: standard, json: json)
             return json
         }
     }
