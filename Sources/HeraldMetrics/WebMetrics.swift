@@ -19,8 +19,8 @@ public final class WebMetrics: Sendable {
     /// A recorder for one FastCGI thread.
     public func recorder() -> Recorder { Recorder(self) }
 
-    /// Records the requests one thread answers. It keeps the series it has used to itself, so a request finds them
-    /// without a lock that the other threads take too (such a shared table's lock was 4% of `herald web`'s time in
+    /// Records the requests one thread answers. It keeps its own table of the (shared) series it has used, so a
+    /// request finds them without a lock that the other threads take too (such a shared table's lock was 4% of `herald web`'s time in
     /// the schedule list API under wrk, most of it threads waiting for each other). Sendable only to be handed to
     /// its thread (as `WebConnections` is): one thread uses it.
     public final class Recorder: @unchecked Sendable {
