@@ -50,8 +50,9 @@ public struct PostgresRow: Sendable {
         }
     }
 
-    /// Decodes a nullable column.
-    public func decode<T: PostgresDecodable>(_ column: String, as type: T?.Type) throws -> T? {
+    /// Decodes a nullable column. The default lets `let x: Date? = try row.decode("c")` pick this one: without it,
+    /// Swift took the NOT NULL overload and wrapped its result, so a NULL threw instead of giving nil.
+    public func decode<T: PostgresDecodable>(_ column: String, as type: T?.Type = T?.self) throws -> T? {
         guard try text(column) != nil else { return nil }
         return try decode(column, as: T.self)
     }

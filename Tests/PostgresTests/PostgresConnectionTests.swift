@@ -52,6 +52,10 @@ struct PostgresConnectionTests {
         #expect(try row.decodeJSON("settings", as: Settings.self) == settings)
         #expect(try row.decode("list", as: String.self) == #"{x,"y\"z"}"#)
         #expect(try row.decode("nothing", as: Int?.self) == nil)
+        let inferred: Int? = try row.decode("nothing")   // an optional declared type takes the nullable overload
+        #expect(inferred == nil)
+        let present: Int? = try row.decode("i")
+        #expect(present == 42)
         #expect(try row.isNull("nothing"))
     }
 
